@@ -1,0 +1,59 @@
+import { Command, Option } from 'clipanion';
+import { DgateError } from '../errors/dgate-error.js';
+import { renderDiagnostic } from '../errors/render.js';
+import { createStyle, type Style } from '../report/style.js';
+import { ExitCode } from './exit-codes.js';
+
+/**
+ * Every dgate-cli command extends this. It decides colour once, runs the command, and is the one
+ * place that turns a thrown error into output (stderr) and an exit code: a DgateError is shown
+ * with its code, location and hint; anything else is an internal error, with a stack only
+ * under --debug.
+ */
+export abstract class BaseCommand extends Command {
+  color = Option.Boolean('--color', { description: 'Force colour on (or off with --no-color); default: on for a terminal unless NO_COLOR is set' });
+  debug = Option.Boolean('--debug', false, { description: 'Show internal details (stack traces) when something unexpected fails' });
+
+  protected abstract run(): Promise<number>;
+
+  /** Styles for stdout; diagnostics on stderr use `errStyle`. */
+  protected get style(): Style {
+    return createStyle(this.useColour(this.context.stdout));
+  }
+
+  protected get errStyle(): Style {
+    return createStyle(this.useColour(this.context.stderr));
+  }
+
+  private useColour(stream: NodeJS.WritableStream): boolean {
+    if (this.color !== undefined) return this.color;
+    if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+    if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+    return Boolean((stream as { isTTY?: boolean }).isTTY);
+  }
+
+  async execute(): Promise<number> {
+    try {
+      return await this.run();
+    } catch (err) {
+      return this.fail(err);
+    }
+  }
+
+  protected fail(err: unknown): number {
+    const style = this.errStyle;
+    if (err instanceof DgateError) {
+      const lines = [renderDiagnostic(err.toDiagnostic(), style), ...err.diagnostics.map((d) => renderDiagnostic(d, style))];
+      this.context.stderr.write(lines.join('\n') + '\n');
+      return ExitCode.ERROR;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    this.context.stderr.write(`${style.red('internal error DG9001')}: ${message}\n`);
+    if (this.debug && err instanceof Error && err.stack) {
+      this.context.stderr.write(style.dim(err.stack) + '\n');
+    } else {
+      this.context.stderr.write(`  ${style.dim('hint:')} this is a bug in dgate-cli; run again with --debug and report the output\n`);
+    }
+    return ExitCode.ERROR;
+  }
+}

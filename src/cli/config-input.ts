@@ -1,0 +1,22 @@
+import { checkConfig } from '../compile/check.js';
+import { collectFileRefs, type FileTable } from '../compile/file-refs.js';
+import type { Diagnostic } from '../errors/dgate-error.js';
+import { sortDiagnostics } from '../errors/dgate-error.js';
+import { readConfigSources, readReferencedFiles, type ConfigInput } from '../io/files.js';
+import { loadConfig, type LoadedConfig } from '../load/assemble.js';
+
+export interface CheckedConfig {
+  input: ConfigInput;
+  config: LoadedConfig;
+  files: FileTable;
+  diagnostics: Diagnostic[];
+}
+
+/** Reads a config and runs every check that needs no cluster: the shared front of validate and compile. */
+export async function readCheckedConfig(path: string): Promise<CheckedConfig> {
+  const input = await readConfigSources(path);
+  const { config, diagnostics } = loadConfig(input.sources);
+  const files = await readReferencedFiles(input.root, collectFileRefs(config));
+  diagnostics.push(...checkConfig(config, files));
+  return { input, config, files, diagnostics: sortDiagnostics(diagnostics) };
+}

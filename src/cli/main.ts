@@ -1,0 +1,42 @@
+import { Builtins, Cli, type BaseContext } from 'clipanion';
+import { CompileCommand } from '../commands/compile.js';
+import { ValidateCommand } from '../commands/validate.js';
+import { ExitCode } from './exit-codes.js';
+import { toolVersion } from './tool-version.js';
+
+export function createCli(): Cli<BaseContext> {
+  const cli = new Cli({
+    enableColors: useColourForHelp(),
+    binaryLabel: 'dgate-cli: declarative config for the DGate API gateway',
+    binaryName: 'dgate-cli',
+    binaryVersion: toolVersion(),
+  });
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  cli.register(ValidateCommand);
+  cli.register(CompileCommand);
+  return cli;
+}
+
+/** Clipanion's own help output follows the same colour rule as ours: a terminal, and no NO_COLOR. */
+function useColourForHelp(): boolean {
+  if ((process.env.NO_COLOR ?? '') !== '') return false;
+  return Boolean(process.stdout.isTTY);
+}
+
+/**
+ * Runs dgate-cli. Usage mistakes (unknown command or option) are reported on stderr with a hint,
+ * not on stdout as clipanion would, so that piped output stays clean.
+ */
+export async function main(args: string[], context: BaseContext = Cli.defaultContext): Promise<number> {
+  const cli = createCli();
+  let command;
+  try {
+    command = cli.process(args, context);
+  } catch (err) {
+    const message = err instanceof Error ? err.message.replace(/\n+\$ .*/s, '').trim() : String(err);
+    context.stderr.write(`error DG0001: ${message}\n  hint: run 'dgate-cli --help' for the commands, or 'dgate-cli <command> --help' for one\n`);
+    return ExitCode.ERROR;
+  }
+  return cli.run(command, context);
+}

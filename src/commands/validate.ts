@@ -1,0 +1,58 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import { BaseCommand } from '../cli/base-command.js';
+import { readCheckedConfig } from '../cli/config-input.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { compileResources } from '../compile/compile.js';
+import { errorsIn } from '../errors/dgate-error.js';
+import { countSummary, diagnosticsToJson, plural, renderDiagnostics } from '../errors/render.js';
+import { kindOrder } from '../model/registry.js';
+
+export class ValidateCommand extends BaseCommand {
+  static override paths = [['validate']];
+  static override usage = Command.Usage({
+    description: 'Check a config against the schema and for meaning, without a cluster',
+    details: `
+      Checks every file of the config: YAML syntax, the schema (unknown fields, wrong types, names
+      DGate would reject), references (a route naming a missing service or module), duplicates,
+      module files, collection schemas and their documents. Every problem is reported as
+      \`file:line:col\` with a hint, and the exit code is 1 when there is any error.
+    `,
+    examples: [
+      ['Validate the config in the current directory', '$0 validate'],
+      ['Validate one example', '$0 validate examples/shop'],
+      ['Machine-readable problems for an editor or CI', '$0 validate examples/shop --format json'],
+    ],
+  });
+
+  configPath = Option.String({ required: false, name: "path" });
+  format = Option.String('--format', 'human', {
+    description: 'Output format: human (default) or json (an array of problems)',
+    validator: t.isEnum(['human', 'json']),
+  });
+
+  protected async run(): Promise<number> {
+    const target = this.configPath ?? '.';
+    const checked = await readCheckedConfig(target);
+    const errors = errorsIn(checked.diagnostics);
+    if (this.format === 'json') {
+      this.context.stdout.write(JSON.stringify(diagnosticsToJson(checked.diagnostics), null, 2) + '\n');
+      return errors.length > 0 ? ExitCode.ERROR : ExitCode.OK;
+    }
+    if (checked.diagnostics.length > 0) {
+      this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
+    }
+    const files = plural(checked.input.sources.length, 'file');
+    if (errors.length > 0) {
+      this.context.stderr.write(`${this.errStyle.red('✗')} ${target}: ${countSummary(checked.diagnostics)} in ${files}\n`);
+      return ExitCode.ERROR;
+    }
+    const resources = compileResources(checked.config, checked.files);
+    const count = kindOrder.reduce((n, k) => n + (k === 'namespaces' ? 0 : resources[k].length), 0);
+    const warned = checked.diagnostics.length > 0 ? ` (${plural(checked.diagnostics.length, 'warning')})` : '';
+    this.context.stdout.write(
+      `${this.style.green('✓')} ${target} is valid: ${plural(resources.namespaces.length, 'namespace')}, ${plural(count, 'resource')} in ${files}${warned}\n`,
+    );
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,386 @@
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { Code } from '../errors/codes.js';
+import type { Diagnostic } from '../errors/dgate-error.js';
+import { locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type Origin } from '../load/assemble.js';
+import type { YamlPath } from '../load/parse-yaml.js';
+import type { CollectionSpec, DomainSpec, ModuleSpec, RouteSpec, SecretSource, ServiceSpec } from '../schema/generated/config.js';
+import { resolveFileRef, type FileTable } from './file-refs.js';
+
+const singular: Record<string, string> = {
+  secrets: 'secret',
+  modules: 'module',
+  services: 'service',
+  collections: 'collection',
+  domains: 'domain',
+  routes: 'route',
+};
+
+type Report = (code: Code, origin: Origin, sub: YamlPath, message: string, hint: string, opts?: { key?: boolean; warning?: boolean }) => void;
+
+/**
+ * The checks that need more than one file at a time or knowledge of DGate: references,
+ * duplicates, module files, collection schemas and documents, and the rules DGate only enforces
+ * when a write is applied (where a failure wedges the node, so we must catch them first).
+ */
+export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const report: Report = (code, origin, sub, message, hint, opts = {}) => {
+    diagnostics.push({
+      code,
+      severity: opts.warning ? 'warning' : 'error',
+      message,
+      hint,
+      location: locationOf(origin, sub, { key: opts.key }),
+    });
+  };
+  for (const ns of config.namespaces) {
+    checkDuplicates(ns, report);
+    checkNamespaceTags(ns, report);
+    const valid = <T>(list: Declared<T>[]) => list.filter((d) => d.valid);
+    for (const route of valid(ns.resources.routes)) checkRoute(ns, route, report);
+    for (const service of valid(ns.resources.services)) checkService(ns, service, report);
+    for (const module of valid(ns.resources.modules)) checkModule(ns, module, files, report);
+    for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, report);
+    for (const collection of valid(ns.resources.collections)) checkCollection(ns, collection, report);
+    for (const secret of valid(ns.resources.secrets)) checkSecretSource(secret.origin, ['value'], secret.spec.value, `secret '${ns.name}/${secret.spec.name}'`, report);
+  }
+  return diagnostics;
+}
+
+function where(origin: Origin): string {
+  const loc = locationOf(origin);
+  return `${loc.file}:${loc.line}:${loc.col}`;
+}
+
+function checkDuplicates(ns: LoadedNamespace, report: Report): void {
+  for (const kind of namespacedSpecKinds) {
+    const first = new Map<string, Declared<unknown>>();
+    for (const item of ns.resources[kind] as Declared<{ name?: unknown }>[]) {
+      if (typeof item.spec.name !== 'string') continue;
+      const earlier = first.get(item.spec.name);
+      if (earlier) {
+        report(
+          'DG1101',
+          item.origin,
+          ['name'],
+          `${singular[kind]} '${item.spec.name}' is defined twice in namespace '${ns.name}' (first at ${where(earlier.origin)})`,
+          'remove one definition or rename one of them',
+        );
+      } else {
+        first.set(item.spec.name, item);
+      }
+    }
+  }
+  for (const collection of ns.resources.collections) {
+    const ids = new Map<string, Origin>();
+    (collection.spec.documents ?? []).forEach((doc, i) => {
+      if (!doc || typeof doc.id !== 'string') return;
+      const origin: Origin = { doc: collection.origin.doc, path: [...collection.origin.path, 'documents', i] };
+      const earlier = ids.get(doc.id);
+      if (earlier) {
+        report(
+          'DG1101',
+          origin,
+          ['id'],
+          `document '${doc.id}' is defined twice in collection '${ns.name}/${collection.spec.name}' (first at ${where(earlier)})`,
+          'give each document its own id',
+        );
+      } else {
+        ids.set(doc.id, origin);
+      }
+    });
+  }
+}
+
+function checkNamespaceTags(ns: LoadedNamespace, report: Report): void {
+  const tagged = ns.declarations.filter((d) => d.valid && d.spec.tags !== undefined);
+  const first = tagged[0];
+  for (const other of tagged.slice(1)) {
+    if (JSON.stringify(other.spec.tags) !== JSON.stringify(first!.spec.tags)) {
+      report(
+        'DG1102',
+        other.origin,
+        ['tags'],
+        `namespace '${ns.name}' has different tags here than at ${where(first!.origin)}`,
+        'set the namespace tags in one file only, or make them identical',
+        { key: true },
+      );
+    }
+  }
+}
+
+function names(list: Declared<{ name?: unknown }>[]): string[] {
+  return list.map((d) => d.spec.name).filter((n): n is string => typeof n === 'string');
+}
+
+function suggest(wanted: string, available: string[], kind: string, ns: string): string {
+  if (available.length === 0) return `namespace '${ns}' declares no ${kind}s: add one named '${wanted}'`;
+  const near = available.find((a) => a.toLowerCase() === wanted.toLowerCase()) ?? nearest(wanted, available);
+  return near ? `did you mean '${near}'? (${kind}s in '${ns}': ${available.join(', ')})` : `${kind}s in '${ns}': ${available.join(', ')}`;
+}
+
+function nearest(word: string, candidates: string[]): string | undefined {
+  // A cheap similarity: a shared prefix of at least half the word, or a one-character difference.
+  return candidates.find((c) => {
+    if (Math.abs(c.length - word.length) > 2) return false;
+    let same = 0;
+    while (same < c.length && same < word.length && c[same] === word[same]) same++;
+    return same * 2 >= word.length;
+  });
+}
+
+function checkRoute(ns: LoadedNamespace, route: Declared<RouteSpec>, report: Report): void {
+  const spec = route.spec;
+  const id = `route '${ns.name}/${spec.name}'`;
+  if (spec.service !== undefined && !names(ns.resources.services).includes(spec.service)) {
+    report(
+      'DG1103',
+      route.origin,
+      ['service'],
+      `${id} names service '${spec.service}', which namespace '${ns.name}' does not declare`,
+      suggest(spec.service, names(ns.resources.services), 'service', ns.name),
+    );
+  }
+  const moduleNames = names(ns.resources.modules);
+  (spec.modules ?? []).forEach((m, i) => {
+    if (!moduleNames.includes(m)) {
+      report(
+        'DG1104',
+        route.origin,
+        ['modules', i],
+        `${id} names module '${m}', which namespace '${ns.name}' does not declare`,
+        suggest(m, moduleNames, 'module', ns.name),
+      );
+    }
+  });
+  const mods = spec.modules ?? [];
+  const sorted = [...mods].sort();
+  if (mods.length > 1 && mods.join('\0') !== sorted.join('\0')) {
+    report(
+      'DG1903',
+      route.origin,
+      ['modules'],
+      `${id} lists modules as [${mods.join(', ')}], but DGate runs '${sorted[0]}' (the first in name order)`,
+      `list them as [${sorted.join(', ')}] to say what runs, or rename the entry module so it sorts first`,
+      { warning: true },
+    );
+  }
+  if (spec.methods.includes('*') && spec.methods.length > 1) {
+    report('DG1105', route.origin, ['methods'], `${id} combines '*' with other methods, which DGate rejects`, "use [\"*\"] alone for every method, or list the methods");
+  }
+  spec.paths.forEach((p, i) => {
+    const problem = pathProblem(p);
+    if (problem) report('DG1116', route.origin, ['paths', i], `${id} path '${p}' ${problem}`, 'path patterns look like /exact, /users/{id} or /api/*');
+  });
+}
+
+/** The chi router rules DGate applies when it rebuilds a namespace's routes. */
+function pathProblem(p: string): string | undefined {
+  const star = p.indexOf('*');
+  if (star !== -1 && star !== p.length - 1) return "has a '*' that is not at the end";
+  let depth = 0;
+  for (const ch of p) {
+    if (ch === '{') depth++;
+    if (ch === '}') depth--;
+    if (depth < 0 || depth > 1) return 'has unbalanced { } around a parameter';
+  }
+  if (depth !== 0) return 'has unbalanced { } around a parameter';
+  if (/\{\}/.test(p)) return 'has an empty parameter {}';
+  const params = [...p.matchAll(/\{([^}:]+)/g)].map((m) => m[1]);
+  if (new Set(params).size !== params.length) return 'repeats a parameter name';
+  return undefined;
+}
+
+function checkService(ns: LoadedNamespace, service: Declared<ServiceSpec>, report: Report): void {
+  const id = `service '${ns.name}/${service.spec.name}'`;
+  service.spec.urls.forEach((u, i) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(u);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !parsed.host) {
+      report('DG1106', service.origin, ['urls', i], `${id} has an upstream URL that cannot be parsed: '${u}'`, 'write it as scheme://host[:port][/path], e.g. http://127.0.0.1:8080');
+    } else if (!['http:', 'https:'].includes(parsed.protocol)) {
+      report('DG1106', service.origin, ['urls', i], `${id} has an upstream URL with scheme '${parsed.protocol.slice(0, -1)}'`, 'DGate proxies to http:// and https:// upstreams');
+    }
+  });
+  for (const field of ['hideDGateHeaders', 'disableQueryParams'] as const) {
+    if (service.spec[field] !== undefined) {
+      report('DG1902', service.origin, [field], `${id} sets '${field}', which DGate v0.11 accepts and then discards`, 'remove it: it has no effect on the gateway', { key: true, warning: true });
+    }
+  }
+}
+
+const extensionTypes: Record<string, 'typescript' | 'javascript'> = { '.ts': 'typescript', '.mts': 'typescript', '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript' };
+
+/** The module language: explicit `type`, else from the file extension, else typescript for inline source. */
+export function moduleTypeOf(spec: ModuleSpec): 'typescript' | 'javascript' | undefined {
+  if (spec.type) return spec.type;
+  if (typeof spec.file !== 'string') return 'typescript';
+  const ext = /\.[^./]+$/.exec(spec.file)?.[0]?.toLowerCase() ?? '';
+  return extensionTypes[ext];
+}
+
+function checkFileRef(origin: Origin, sub: YamlPath, ref: string, files: FileTable | undefined, what: string, report: Report): void {
+  const resolved = resolveFileRef(origin, ref);
+  if (!resolved.rel) {
+    report('DG1110', origin, sub, `${what} names '${ref}', which is outside the config root`, 'move the file inside the config directory and name it with a relative path');
+    return;
+  }
+  if (!files) return;
+  const entry = files.get(resolved.rel);
+  if (!entry || entry.status === 'missing') {
+    report('DG1109', origin, sub, `${what} names '${ref}', which does not exist (looked for ${resolved.rel} under the config root)`, 'check the path: it is relative to the file that names it');
+  } else if (entry.status === 'not-a-file') {
+    report('DG1111', origin, sub, `${what} names '${ref}', which is not a file`, 'name a file, not a directory');
+  } else if (entry.status === 'outside-root') {
+    report('DG1110', origin, sub, `${what} names '${ref}', which links to a file outside the config root`, 'copy the file into the config directory instead of linking to it');
+  }
+}
+
+function checkModule(ns: LoadedNamespace, module: Declared<ModuleSpec>, files: FileTable, report: Report): void {
+  const spec = module.spec;
+  const id = `module '${ns.name}/${spec.name}'`;
+  if (typeof spec.file === 'string') {
+    checkFileRef(module.origin, ['file'], spec.file, files, id, report);
+    if (!moduleTypeOf(spec)) {
+      report('DG1108', module.origin, ['file'], `${id} has file '${spec.file}', whose extension says neither TypeScript nor JavaScript`, "name the file .ts or .js, or set 'type: typescript' or 'type: javascript'");
+    }
+  }
+}
+
+function checkDomain(ns: LoadedNamespace, domain: Declared<DomainSpec>, files: FileTable, report: Report): void {
+  const spec = domain.spec;
+  const id = `domain '${ns.name}/${spec.name}'`;
+  spec.patterns.forEach((p, i) => {
+    if (p.length >= 2 && p.startsWith('/') && p.endsWith('/')) {
+      try {
+        new RegExp(p.slice(1, -1));
+      } catch (err) {
+        report('DG1107', domain.origin, ['patterns', i], `${id} has a regular expression that does not compile: ${(err as Error).message}`, 'DGate uses Go RE2 syntax between the slashes, e.g. /^(www\\.)?shop\\.example\\.com$/');
+      }
+    } else if (/\s/.test(p)) {
+      report('DG1107', domain.origin, ['patterns', i], `${id} has a host pattern with white space: '${p}'`, 'host patterns look like shop.example.com, *.example.com or *');
+    }
+  });
+  if (spec.cert && typeof spec.cert === 'object') checkFileRef(domain.origin, ['cert', 'file'], spec.cert.file, files, id, report);
+  if (spec.key) checkSecretSource(domain.origin, ['key'], spec.key, `${id} key`, report);
+}
+
+function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, what: string, report: Report): void {
+  if (typeof source.value === 'string') {
+    report('DG1901', origin, [...sub, 'value'], `${what} is written in plain text in the config`, 'reference it instead, e.g. { fromEnv: NAME } or { fromFile: path }, so it stays out of git', { key: true, warning: true });
+  }
+  if (typeof source.fromFile === 'string') {
+    const resolved = resolveFileRef(origin, source.fromFile);
+    if (!resolved.rel) report('DG1110', origin, [...sub, 'fromFile'], `${what} is read from '${source.fromFile}', which is outside the config root`, 'keep secret files inside the config directory (and out of git), with a relative path');
+  }
+}
+
+/**
+ * Keywords that make DGate v0.11.1's schema loader panic while it holds its write lock, which
+ * drops the connection and leaves the node refusing every later write (checked against a real
+ * server; see docs/dgate-quirks.md).
+ */
+export const collectionSchemaKeywordsDgateCannotLoad = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'patternProperties'] as const;
+
+/** Keywords whose value must be a schema object: a boolean there crashes DGate's loader. */
+const schemaValuedKeywords = ['not', 'contains', 'if', 'then', 'else', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems'];
+const schemaMapKeywords = ['properties', '$defs', 'definitions', 'dependentSchemas'];
+const schemaListKeywords = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
+
+function findUnloadableKeywords(schema: unknown, path: YamlPath, out: { path: YamlPath; keyword: string; why: string }[]): void {
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return;
+  const s = schema as Record<string, unknown>;
+  for (const k of collectionSchemaKeywordsDgateCannotLoad) {
+    if (k in s) out.push({ path: [...path, k], keyword: k, why: `'${k}'` });
+  }
+  for (const k of schemaValuedKeywords) {
+    if (typeof s[k] === 'boolean') out.push({ path: [...path, k], keyword: k, why: `a true/false schema under '${k}'` });
+    else findUnloadableKeywords(s[k], [...path, k], out);
+  }
+  for (const k of schemaMapKeywords) {
+    const map = s[k];
+    if (!map || typeof map !== 'object') continue;
+    for (const [name, sub] of Object.entries(map)) {
+      if (typeof sub === 'boolean') out.push({ path: [...path, k, name], keyword: k, why: `a true/false schema for '${name}' under '${k}'` });
+      else findUnloadableKeywords(sub, [...path, k, name], out);
+    }
+  }
+  for (const k of schemaListKeywords) {
+    const list = s[k];
+    if (!Array.isArray(list)) continue;
+    list.forEach((sub, i) => {
+      if (typeof sub === 'boolean') out.push({ path: [...path, k, i], keyword: k, why: `a true/false schema in '${k}'` });
+      else findUnloadableKeywords(sub, [...path, k, i], out);
+    });
+  }
+  for (const k of ['items', 'additionalProperties', 'additionalItems']) {
+    if (s[k] && typeof s[k] === 'object') findUnloadableKeywords(s[k], [...path, k], out);
+  }
+}
+
+function pointerPath(pointer: string): YamlPath {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function documentErrorMessage(e: ErrorObject): string {
+  const at = e.instancePath ? `at '${e.instancePath}' ` : '';
+  switch (e.keyword) {
+    case 'required':
+      return `is missing '${(e.params as { missingProperty: string }).missingProperty}'`;
+    case 'additionalProperties':
+      return `has field '${(e.params as { additionalProperty: string }).additionalProperty}', which the schema does not allow`;
+    default:
+      return `${at}${e.message ?? 'is invalid'}`;
+  }
+}
+
+function checkCollection(ns: LoadedNamespace, collection: Declared<CollectionSpec>, report: Report): void {
+  const spec = collection.spec;
+  const id = `collection '${ns.name}/${spec.name}'`;
+  const documents = spec.documents ?? [];
+  if ((spec.type ?? 'document') !== 'document' && documents.length > 0) {
+    report('DG1112', collection.origin, ['documents'], `${id} has type '${spec.type}', so it cannot hold documents`, "set 'type: document', or move the documents to a document collection", { key: true });
+  }
+  if (spec.schema === undefined) return;
+  const unloadable: { path: YamlPath; keyword: string; why: string }[] = [];
+  findUnloadableKeywords(spec.schema, ['schema'], unloadable);
+  for (const u of unloadable) {
+    report(
+      'DG1114',
+      collection.origin,
+      u.path,
+      `${id} schema uses ${u.why}, which makes DGate v0.11 crash while loading the collection`,
+      'express the rule without it (e.g. enum or pattern instead of minimum/maximum), or check documents in a module',
+      { key: typeof u.path[u.path.length - 1] === 'string' },
+    );
+  }
+  if (unloadable.length > 0) return;
+  let validate;
+  try {
+    validate = new Ajv2020({ allErrors: true, strict: false, validateFormats: false }).compile(spec.schema);
+  } catch (err) {
+    report('DG1113', collection.origin, ['schema'], `${id} schema is not a valid JSON Schema: ${(err as Error).message}`, 'fix the schema (JSON Schema draft 2020-12)');
+    return;
+  }
+  documents.forEach((doc, i) => {
+    if (!doc || doc.data === undefined || validate(doc.data)) return;
+    for (const e of validate.errors ?? []) {
+      report(
+        'DG1115',
+        collection.origin,
+        ['documents', i, 'data', ...pointerPath(e.instancePath)],
+        `document '${doc.id}' in ${id} ${documentErrorMessage(e)}`,
+        `make the document match the collection schema (schema rule ${e.schemaPath})`,
+      );
+    }
+  });
+}

@@ -1,0 +1,14 @@
+const unitNanos: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/**
+ * Parses a duration such as `1h30m` or `250ms` into integer nanoseconds, the unit DGate's admin
+ * API takes (Go's time.Duration). The schema has already checked the form.
+ */
+export function parseDuration(text: string): number {
+  if (text === '0') return 0;
+  let total = 0;
+  for (const m of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
+    total += Number(m[1]) * unitNanos[m[2]!]!;
+  }
+  return Math.round(total);
+}

@@ -1,0 +1,115 @@
+import type {
+  CollectionSpec,
+  ConfigFile,
+  DomainSpec,
+  ModuleSpec,
+  NamespaceSpec,
+  RouteSpec,
+  SecretSpec,
+  ServiceSpec,
+} from '../schema/generated/config.js';
+import type { Diagnostic, Location } from '../errors/dgate-error.js';
+import { checkConfigSchema } from './check-schema.js';
+import { locate, parseYamlSource, type ConfigSource, type ParsedDocument, type YamlPath } from './parse-yaml.js';
+
+/** Where a piece of config was written: a document and the path to the node inside it. */
+export interface Origin {
+  doc: ParsedDocument;
+  path: YamlPath;
+}
+
+/** A resource as the user wrote it, with its origin. `valid` is false when it broke the schema. */
+export interface Declared<T> {
+  spec: T;
+  origin: Origin;
+  valid: boolean;
+}
+
+/** The resource kinds that live inside a namespace declaration, as the config file spells them. */
+export const namespacedSpecKinds = ['secrets', 'modules', 'services', 'collections', 'domains', 'routes'] as const;
+export type NamespacedSpecKind = (typeof namespacedSpecKinds)[number];
+
+export interface NamespacedSpecs {
+  secrets: SecretSpec;
+  modules: ModuleSpec;
+  services: ServiceSpec;
+  collections: CollectionSpec;
+  domains: DomainSpec;
+  routes: RouteSpec;
+}
+
+/** One namespace, merged from every file that declares it. */
+export interface LoadedNamespace {
+  name: string;
+  declarations: Declared<NamespaceSpec>[];
+  resources: { [K in NamespacedSpecKind]: Declared<NamespacedSpecs[K]>[] };
+}
+
+/** A whole config: every file parsed and merged, in a deterministic order. */
+export interface LoadedConfig {
+  documents: ParsedDocument[];
+  namespaces: LoadedNamespace[];
+}
+
+export function locationOf(origin: Origin, sub: YamlPath = [], opts: { key?: boolean } = {}): Location {
+  return locate(origin.doc, [...origin.path, ...sub], opts);
+}
+
+/**
+ * Parses, schema-checks and merges config sources. Sources are taken in path order, so the
+ * result does not depend on the order the file system lists them in.
+ */
+export function loadConfig(sources: readonly ConfigSource[]): { config: LoadedConfig; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const documents: ParsedDocument[] = [];
+  const byName = new Map<string, LoadedNamespace>();
+  const ordered = [...sources].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  for (const source of ordered) {
+    const parsed = parseYamlSource(source);
+    diagnostics.push(...parsed.diagnostics);
+    for (const doc of parsed.documents) {
+      documents.push(doc);
+      const schema = checkConfigSchema(doc);
+      diagnostics.push(...schema.diagnostics);
+      mergeDocument(doc, schema.errorPaths, byName);
+    }
+  }
+  const namespaces = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { config: { documents, namespaces }, diagnostics };
+}
+
+function startsWith(path: YamlPath, prefix: YamlPath): boolean {
+  return prefix.length <= path.length && prefix.every((seg, i) => path[i] === seg);
+}
+
+function mergeDocument(doc: ParsedDocument, errorPaths: YamlPath[], byName: Map<string, LoadedNamespace>): void {
+  const broken = (path: YamlPath) => errorPaths.some((e) => startsWith(e, path));
+  const brokenAt = (path: YamlPath) => errorPaths.some((e) => e.length === path.length && startsWith(e, path));
+  const file = doc.value as Partial<ConfigFile> | null;
+  if (!file || typeof file !== 'object' || !Array.isArray(file.namespaces)) return;
+  file.namespaces.forEach((ns, i) => {
+    if (!ns || typeof ns !== 'object' || typeof ns.name !== 'string') return;
+    const nsPath: YamlPath = ['namespaces', i];
+    let loaded = byName.get(ns.name);
+    if (!loaded) {
+      loaded = {
+        name: ns.name,
+        declarations: [],
+        resources: { secrets: [], modules: [], services: [], collections: [], domains: [], routes: [] },
+      };
+      byName.set(ns.name, loaded);
+    }
+    // The namespace's own fields: its name, its tags, and the mapping itself (unknown or missing fields).
+    const ownValid = !broken([...nsPath, 'name']) && !broken([...nsPath, 'tags']) && !brokenAt(nsPath);
+    loaded.declarations.push({ spec: ns, origin: { doc, path: nsPath }, valid: ownValid });
+    for (const kind of namespacedSpecKinds) {
+      const list = (ns as unknown as Record<string, unknown>)[kind];
+      if (!Array.isArray(list)) continue;
+      list.forEach((item, j) => {
+        if (!item || typeof item !== 'object') return;
+        const path: YamlPath = [...nsPath, kind, j];
+        (loaded.resources[kind] as Declared<unknown>[]).push({ spec: item, origin: { doc, path }, valid: !broken(path) });
+      });
+    }
+  });
+}
