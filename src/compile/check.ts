@@ -165,6 +165,20 @@ function checkRoute(ns: LoadedNamespace, route: Declared<RouteSpec>, report: Rep
       { warning: true },
     );
   }
+  const service = ns.resources.services.find((s) => s.spec.name === spec.service);
+  const bareUrl = service?.spec.urls?.find((u) => typeof u === 'string' && /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]+$/.test(u));
+  const wildcard = spec.paths.find((p) => p.endsWith('*'));
+  if (spec.stripPath && wildcard && bareUrl) {
+    const example = `${wildcard.slice(0, -1)}x`;
+    report(
+      'DG1904',
+      route.origin,
+      ['stripPath'],
+      `${id} strips its path, but service '${spec.service}' has the URL '${bareUrl}' with no path, so DGate v0.11 forwards '${example}' to the upstream as 'x', without a leading '/'`,
+      `add a '/' to the service URL ('${bareUrl}/'): DGate joins the rest of the path onto it`,
+      { key: true, warning: true },
+    );
+  }
   if (spec.methods.includes('*') && spec.methods.length > 1) {
     report('DG1105', route.origin, ['methods'], `${id} combines '*' with other methods, which DGate rejects`, "use [\"*\"] alone for every method, or list the methods");
   }

@@ -44,6 +44,7 @@ export const codes = {
   DG1901: 'plaintext secret value',
   DG1902: 'field has no effect on DGate v0.11',
   DG1903: 'route modules out of name order',
+  DG1904: 'stripped path sent without a leading slash',
   // 9xxx: internal
   DG9001: 'internal error',
 } as const;
