@@ -50,31 +50,44 @@ function label(path: YamlPath): string {
   return `field '${last}'`;
 }
 
-/** The resource kind a path sits in, for messages: `service 'catalog'` and the like. */
-function context(value: unknown, path: YamlPath): string {
-  const kinds: Record<string, string> = {
-    namespaces: 'namespace',
-    services: 'service',
-    modules: 'module',
-    routes: 'route',
-    domains: 'domain',
-    collections: 'collection',
-    documents: 'document',
-    secrets: 'secret',
-  };
+const kindOfList: Record<string, string> = {
+  namespaces: 'namespace',
+  services: 'service',
+  modules: 'module',
+  routes: 'route',
+  domains: 'domain',
+  collections: 'collection',
+  documents: 'document',
+  secrets: 'secret',
+};
+
+/**
+ * The resource a path sits in, named as the semantic checks name it: `service 'shop/catalog'`.
+ * `kind` is that resource's kind; `own` is true when the path is the resource itself or its name.
+ */
+function context(value: unknown, path: YamlPath): { text: string; kind?: string; own: boolean } {
   let node: unknown = value;
-  let found = '';
+  let text = '';
+  let kind: string | undefined;
+  let depth = -1;
+  const names: string[] = [];
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
     node = node && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg] : undefined;
-    const kind = typeof path[i - 1] === 'string' ? kinds[path[i - 1] as string] : undefined;
-    if (kind && typeof seg === 'number') {
+    const listKind = typeof path[i - 1] === 'string' ? kindOfList[path[i - 1] as string] : undefined;
+    if (listKind && typeof seg === 'number') {
       const rec = node as Record<string, unknown> | undefined;
       const name = rec && typeof rec === 'object' ? (rec.name ?? rec.id) : undefined;
-      found = typeof name === 'string' ? `${kind} '${name}'` : `${kind} #${seg + 1}`;
+      const shown = typeof name === 'string' ? name : `#${seg + 1}`;
+      names.push(shown);
+      kind = listKind;
+      depth = i;
+      text = `${listKind} '${names.join('/')}'`;
     }
   }
-  return found;
+  const rest = path.length - 1 - depth;
+  const own = depth >= 0 && (rest === 0 || (rest === 1 && path[path.length - 1] === 'name'));
+  return { text, kind, own };
 }
 
 function typeName(v: unknown): string {
@@ -152,7 +165,7 @@ function explainSchemaErrors(errors: ErrorObject[], parsed: ParsedDocument): Dia
 function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | undefined {
   const path = pointerToPath(error.instancePath);
   const where = context(parsed.value, path);
-  const inWhere = where ? ` in ${where}` : '';
+  const inWhere = where.text ? ` in ${where.text}` : '';
   const diag = (code: Code, message: string, hint: string, at: YamlPath = path, key = false): Diagnostic => ({
     code,
     severity: 'error',
@@ -187,7 +200,7 @@ function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | un
       return diag(
         'DG1003',
         `${label(path)}${inWhere} must be ${describeType((error.params as { type: unknown }).type)}, not ${typeName(error.data)}`,
-        description ? description : 'change the value to the expected type',
+        `write ${describeType((error.params as { type: unknown }).type)}${description ? `: ${description.charAt(0).toLowerCase()}${description.slice(1)}` : ''}`,
       );
     case 'enum':
     case 'const': {
@@ -202,9 +215,10 @@ function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | un
     case 'pattern': {
       const def = definitionOf(error);
       if (def === 'Name') {
+        const subject = where.own && where.kind ? `${where.kind} name` : `${label(path)}${inWhere}`;
         return diag(
           'DG1006',
-          `invalid name ${typeName(error.data)}${inWhere}: names may use only letters, digits, '.', '_' and '-'`,
+          `${subject} ${JSON.stringify(error.data)} is not a valid name: names may use only letters, digits, '.', '_' and '-'`,
           'rename it, e.g. replace spaces and slashes with "-"',
         );
       }
@@ -224,7 +238,8 @@ function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | un
       );
     case 'uniqueItems': {
       const { i, j } = error.params as { i: number; j: number };
-      return diag('DG1010', `${label(path)}${inWhere} lists the same value twice (items ${j + 1} and ${i + 1})`, 'remove the repeated item', [...path, i]);
+      const [first, second] = [Math.min(i, j), Math.max(i, j)];
+      return diag('DG1010', `${label(path)}${inWhere} lists the same value twice (items ${first + 1} and ${second + 1})`, 'remove the repeated item', [...path, second]);
     }
     case 'minItems':
     case 'minLength':
@@ -275,6 +290,7 @@ function explainOneOf(
   const data = error.data;
   // A whole resource (path ends in a list index) is named by its context: "module 'auth' needs ...".
   const subject = typeof path[path.length - 1] === 'number' && inWhere ? inWhere.slice(4) : `${label(path)}${inWhere}`;
+
   if (alternatives.every((a) => a !== undefined) && data && typeof data === 'object' && !Array.isArray(data)) {
     const names = alternatives as string[];
     const present = names.filter((n) => n in (data as object));
