@@ -1,25 +1,11 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { dgateCli } from '../harness/cli.js';
 
-const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'bin', 'dgate-cli');
 const invalidDir = path.join(root, 'test', 'fixtures', 'invalid');
 const examplesDir = path.join(root, 'examples');
-
-/** Runs the built executable, as a user would; never throws on a non-zero exit. */
-export async function dgateCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: opts.cwd ?? root, env: { ...process.env, NO_COLOR: '1', ...opts.env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const fixtures = (await readdir(invalidDir)).sort();
 const examples = (await readdir(examplesDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
