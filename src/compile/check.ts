@@ -300,9 +300,13 @@ function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, 
  */
 export const collectionSchemaKeywordsDgateCannotLoad = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'patternProperties'] as const;
 
-/** Keywords whose value must be a schema object: a boolean there crashes DGate's loader. */
+/**
+ * Keywords whose value DGate decodes as a schema object: a true/false schema there crashes its
+ * loader (each verified against a real server). `items`, `additionalProperties` and `$defs` take
+ * booleans safely, and DGate does not decode what is under `items` at all.
+ */
 const schemaValuedKeywords = ['not', 'contains', 'if', 'then', 'else', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems'];
-const schemaMapKeywords = ['properties', '$defs', 'definitions', 'dependentSchemas'];
+const schemaMapKeywords = ['properties', 'dependentSchemas'];
 const schemaListKeywords = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 
 function findUnloadableKeywords(schema: unknown, path: YamlPath, out: { path: YamlPath; keyword: string; why: string }[]): void {
@@ -331,8 +335,11 @@ function findUnloadableKeywords(schema: unknown, path: YamlPath, out: { path: Ya
       else findUnloadableKeywords(sub, [...path, k, i], out);
     });
   }
-  for (const k of ['items', 'additionalProperties', 'additionalItems']) {
-    if (s[k] && typeof s[k] === 'object') findUnloadableKeywords(s[k], [...path, k], out);
+  for (const k of ['additionalProperties', '$defs', 'definitions']) {
+    const sub = s[k];
+    if (!sub || typeof sub !== 'object') continue;
+    if (k === 'additionalProperties') findUnloadableKeywords(sub, [...path, k], out);
+    else for (const [name, def] of Object.entries(sub)) findUnloadableKeywords(def, [...path, k, name], out);
   }
 }
 

@@ -232,13 +232,16 @@ export async function startDgateCluster(opts: NodeOptions & { size?: number }): 
   return { nodes, leader: nodes[0]!, followers: nodes.slice(1) };
 }
 
-/** Stops a node (SIGTERM, then SIGKILL after 8 s: DGate's own watchdog is 7 s) and removes its files. */
+/**
+ * Stops a node and removes its files: SIGTERM, then SIGKILL after 2 s, since a node wedged by a
+ * failed write never finishes its shutdown (DGate's own watchdog would wait 7 s).
+ */
 export async function stopDgateNode(node: DgateNode): Promise<void> {
   const child = node.process;
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
     await exited;
     clearTimeout(timer);
   }
