@@ -1,5 +1,6 @@
 import { Builtins, Cli, type BaseContext } from 'clipanion';
 import { CompileCommand } from '../commands/compile.js';
+import { PlanCommand } from '../commands/plan.js';
 import { ValidateCommand } from '../commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 import { toolVersion } from './tool-version.js';
@@ -15,6 +16,7 @@ export function createCli(): Cli<BaseContext> {
   cli.register(Builtins.VersionCommand);
   cli.register(ValidateCommand);
   cli.register(CompileCommand);
+  cli.register(PlanCommand);
   return cli;
 }
 

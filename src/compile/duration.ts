@@ -12,3 +12,26 @@ export function parseDuration(text: string): number {
   }
   return Math.round(total);
 }
+
+/** The inverse of parseDuration, for showing nanoseconds to people: 5400000000000 → `1h30m`. */
+export function formatDuration(nanos: number): string {
+  if (nanos === 0) return '0s';
+  const units: [string, number][] = [
+    ['h', 3600e9],
+    ['m', 60e9],
+    ['s', 1e9],
+    ['ms', 1e6],
+    ['us', 1e3],
+    ['ns', 1],
+  ];
+  let rest = nanos;
+  let out = '';
+  for (const [unit, size] of units) {
+    if (rest >= size) {
+      const n = Math.floor(rest / size);
+      out += `${n}${unit}`;
+      rest -= n * size;
+    }
+  }
+  return out;
+}

@@ -9,6 +9,15 @@ export const codes = {
   DG0003: 'no config files found',
   DG0004: 'file could not be read',
   DG0005: 'output could not be written',
+  DG0006: 'saved plan unusable',
+  // 20xx: the cluster
+  DG2001: 'cluster unreachable',
+  DG2002: 'cluster refused the credentials',
+  DG2003: 'unexpected answer from the cluster',
+  DG2004: 'cluster request timed out',
+  DG2005: 'TLS verification failed',
+  DG2006: 'sensitive value could not be resolved',
+  DG2007: 'invalid cluster option',
   // 10xx: syntax and schema
   DG1001: 'YAML syntax error',
   DG1002: 'unknown field',

@@ -13,22 +13,33 @@ export interface KindInfo {
   singular: string;
   /** Sorting and identity: the fields that name one resource of this kind. */
   identity: (r: AnyResource) => string[];
+  /** Fields that name the resource rather than describe it: never diffed. */
+  identityFields: string[];
+  /** Fields DGate accepts but never returns, so a plan cannot compare them. */
+  unreadable: string[];
+  /** Fields whose values are secret: compared by digest, always masked. */
+  sensitive: string[];
 }
 
 const byNamespaceName = (r: AnyResource): string[] =>
   'namespace' in r ? [r.namespace, (r as { name: string }).name] : [(r as { name: string }).name];
 
+const named = { identity: byNamespaceName, identityFields: ['name', 'namespace'], unreadable: [] as string[], sensitive: [] as string[] };
+
 export const kinds: Record<KindKey, KindInfo> = {
-  namespaces: { key: 'namespaces', singular: 'namespace', identity: byNamespaceName },
-  secrets: { key: 'secrets', singular: 'secret', identity: byNamespaceName },
-  modules: { key: 'modules', singular: 'module', identity: byNamespaceName },
-  services: { key: 'services', singular: 'service', identity: byNamespaceName },
-  collections: { key: 'collections', singular: 'collection', identity: byNamespaceName },
-  domains: { key: 'domains', singular: 'domain', identity: byNamespaceName },
-  routes: { key: 'routes', singular: 'route', identity: byNamespaceName },
+  namespaces: { ...named, key: 'namespaces', singular: 'namespace' },
+  secrets: { ...named, key: 'secrets', singular: 'secret', unreadable: ['data'], sensitive: ['data'] },
+  modules: { ...named, key: 'modules', singular: 'module', unreadable: ['moduleType'] },
+  services: { ...named, key: 'services', singular: 'service', unreadable: ['hideDGateHeaders', 'disableQueryParams'] },
+  collections: { ...named, key: 'collections', singular: 'collection', unreadable: ['type'] },
+  domains: { ...named, key: 'domains', singular: 'domain', sensitive: ['key'] },
+  routes: { ...named, key: 'routes', singular: 'route' },
   documents: {
     key: 'documents',
     singular: 'document',
+    identityFields: ['id', 'namespace', 'collection'],
+    unreadable: [],
+    sensitive: [],
     identity: (r) => {
       const d = r as ResourceOf<'documents'>;
       return [d.namespace, d.collection, d.id];

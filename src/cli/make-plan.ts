@@ -1,0 +1,50 @@
+import type { AdminClient } from '../cluster/client.js';
+import { normalizeLive } from '../cluster/normalize.js';
+import { readLiveState } from '../cluster/read-live.js';
+import { inlineSensitiveValue } from '../compile/inline-secrets.js';
+import { digestKey, diffResources, type Scope } from '../diff/diff.js';
+import { resolveSecretRef } from '../io/secret-source.js';
+import { buildPlan, type Plan } from '../plan/plan.js';
+import type { DesiredState } from '../schema/generated/desired-state.js';
+import { contentVersion, sha256Hex } from '../state/canonical-json.js';
+import type { LiveResources } from '../state/live-state.js';
+import type { CheckedConfig } from './config-input.js';
+
+export interface PlanInputs {
+  checked: CheckedConfig;
+  desired: DesiredState;
+  client: AdminClient;
+  selectTags: string[];
+}
+
+/**
+ * Reads the cluster, resolves what must be compared by digest, and diffs: the one path from a
+ * compiled config to a plan, shared by `plan` and `apply` so that the two never disagree.
+ */
+export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: LiveResources }> {
+  const { desired, client, checked } = inputs;
+  const scope: Scope = { namespaces: desired.resources.namespaces.map((n) => n.name), selectTags: inputs.selectTags };
+  const read = await readLiveState(client, scope.namespaces);
+  const live = normalizeLive(read);
+  const digests = new Map<string, string>();
+  for (const d of desired.resources.domains) {
+    if (!d.key) continue;
+    const value = await resolveSecretRef(d.key, {
+      owner: `domain '${d.namespace}/${d.name}' key`,
+      root: checked.input.root,
+      env: process.env,
+      inline: () => inlineSensitiveValue(checked.config, 'domains', d.namespace, d.name),
+    });
+    digests.set(digestKey('domains', `${d.namespace}/${d.name}`, 'key'), `sha256:${sha256Hex(value)}`);
+  }
+  const diff = diffResources({
+    desired: desired.resources,
+    live,
+    scope,
+    desiredDigests: digests,
+    unreadableDocumentCollections: read.unreadableDocumentCollections,
+    liveNamespaceNames: read.allNamespaces.map((n) => n.name),
+  });
+  const plan = buildPlan(desired, diff, { adminUrl: client.baseUrl, liveVersion: contentVersion(live) }, scope);
+  return { plan, live };
+}

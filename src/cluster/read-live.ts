@@ -1,0 +1,73 @@
+import type { AdminClient } from './client.js';
+import type {
+  ApiCollection,
+  ApiDocument,
+  ApiDomain,
+  ApiDomainDetail,
+  ApiModule,
+  ApiNamespace,
+  ApiRoute,
+  ApiSecret,
+  ApiService,
+  LiveRead,
+} from './api-types.js';
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping the input order in the result. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+// DGate's document list swaps limit and offset, and skips the document at position `offset`:
+// limit=0 with an offset past the last document returns them all (admin API notes §5).
+const allDocumentsQuery = { limit: '0', offset: '2147483647' };
+
+/**
+ * Reads the managed namespaces of a cluster in as few requests as DGate allows: one namespace
+ * list; six lists per namespace; one read per domain (only the single-domain read carries its
+ * priority); one document list per public collection. At most `concurrency` requests at a time.
+ */
+export async function readLiveState(client: AdminClient, managed: readonly string[], concurrency = 16): Promise<LiveRead> {
+  const allNamespaces = await client.getData<ApiNamespace[]>('/namespace');
+  const wanted = new Set(managed);
+  const namespaces = allNamespaces.filter((n) => wanted.has(n.name));
+  const kinds = ['service', 'module', 'route', 'domain', 'collection', 'secret'] as const;
+  const lists = await mapLimit(
+    namespaces.flatMap((ns) => kinds.map((kind) => ({ ns: ns.name, kind }))),
+    concurrency,
+    async ({ ns, kind }) => ({ kind, items: await client.getData<unknown[]>(`/${kind}`, { namespace: ns }) }),
+  );
+  const of = <T>(kind: (typeof kinds)[number]) => lists.filter((l) => l.kind === kind).flatMap((l) => l.items as T[]);
+  const collections = of<ApiCollection>('collection');
+  const domainList = of<ApiDomain>('domain');
+  const readable = collections.filter((c) => c.visibility !== 'private');
+  const [domains, documentLists] = await Promise.all([
+    mapLimit(domainList, concurrency, (d) => client.getData<ApiDomainDetail>(`/domain/${encodeURIComponent(d.name)}`, { namespace: d.namespace })),
+    mapLimit(readable, concurrency, async (c) => {
+      const res = await client.send('GET', '/api/v1/document', { namespace: c.namespace, collection: c.name, ...allDocumentsQuery });
+      if (res.status !== 200 || !res.body || typeof res.body !== 'object') throw client.unexpected(res, 'GET', '/document');
+      return ((res.body as { documents: ApiDocument[] | null }).documents ?? []) as ApiDocument[];
+    }),
+  ]);
+  return {
+    adminUrl: client.baseUrl,
+    allNamespaces,
+    namespaces,
+    services: of<ApiService>('service'),
+    modules: of<ApiModule>('module'),
+    routes: of<ApiRoute>('route'),
+    domains,
+    collections,
+    secrets: of<ApiSecret>('secret'),
+    documents: documentLists.flat(),
+    unreadableDocumentCollections: collections.filter((c) => c.visibility === 'private').map((c) => `${c.namespace}/${c.name}`),
+  };
+}

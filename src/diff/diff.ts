@@ -1,0 +1,185 @@
+import { kindOrder, kinds, type AnyResource, type KindKey } from '../model/registry.js';
+import type { Resources } from '../schema/generated/desired-state.js';
+import { canonicalJson } from '../state/canonical-json.js';
+import type { LiveResources } from '../state/live-state.js';
+
+export type ChangeAction = 'create' | 'update' | 'delete';
+
+/** What replaces a sensitive value in every rendering of a change. */
+export const sensitiveMask = '(sensitive value)';
+
+/** One field of one resource: before and after are absent for sensitive fields, which say only that they changed. */
+export interface FieldChange {
+  field: string;
+  before?: unknown;
+  after?: unknown;
+  sensitive?: true;
+}
+
+/** One resource to create, update or delete, with sensitive fields already masked. */
+export interface Change {
+  action: ChangeAction;
+  kind: KindKey;
+  /** `shop/catalog`; documents `shop/links/home`; namespaces `shop`. */
+  id: string;
+  namespace: string;
+  /** The name within its namespace (documents: `collection/id`). */
+  name: string;
+  fields: FieldChange[];
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+}
+
+/** Which part of the cluster a plan owns. */
+export interface Scope {
+  /** The namespaces the config declares: nothing outside them is read, changed or deleted. */
+  namespaces: string[];
+  /** `--select-tag`: only resources carrying every one of these tags, on both sides. */
+  selectTags: string[];
+}
+
+export interface DiffInput {
+  desired: Resources;
+  live: LiveResources;
+  scope: Scope;
+  /** Digests of desired sensitive values, keyed `kind:id:field` (resolved by the caller, in memory). */
+  desiredDigests: ReadonlyMap<string, string>;
+  /** `namespace/collection` of live collections whose documents DGate will not list. */
+  unreadableDocumentCollections: readonly string[];
+  /** Every namespace on the cluster, managed or not. */
+  liveNamespaceNames: readonly string[];
+}
+
+export interface DiffResult {
+  changes: Change[];
+  leftAlone: { namespaces: string[]; resources: number };
+  /** Things that exist on both sides but cannot be compared, by kind: secret values, private documents. */
+  unverifiable: { secretValues: string[]; documents: string[] };
+}
+
+export function digestKey(kind: KindKey, id: string, field: string): string {
+  return `${kind}:${id}:${field}`;
+}
+
+function idOf(kind: KindKey, r: AnyResource): string {
+  return kinds[kind].identity(r).join('/');
+}
+
+function hasTags(r: AnyResource, tags: readonly string[]): boolean {
+  if (tags.length === 0) return true;
+  const own = (r as { tags?: string[] }).tags ?? [];
+  return tags.every((t) => own.includes(t));
+}
+
+function masked(kind: KindKey, r: AnyResource): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(r as unknown as Record<string, unknown>) };
+  for (const f of kinds[kind].sensitive) if (out[f] !== undefined) out[f] = sensitiveMask;
+  return out;
+}
+
+/**
+ * Compares the desired resources with the live ones, field by field, within the scope. Fields
+ * DGate never returns are left out of the comparison; sensitive fields compare by digest and are
+ * masked in the result. Pure: the caller reads the cluster and resolves sensitive values.
+ */
+export function diffResources(input: DiffInput): DiffResult {
+  const { desired, live, scope } = input;
+  const managed = new Set(scope.namespaces);
+  const unreadableDocs = new Set(input.unreadableDocumentCollections);
+  const liveNamespaces = new Set(live.namespaces.map((n) => n.name));
+  const changes: Change[] = [];
+  let outOfScope = 0;
+  const unverifiable: DiffResult['unverifiable'] = { secretValues: [], documents: [] };
+
+  for (const kind of kindOrder) {
+    const desiredList = desired[kind] as AnyResource[];
+    const liveList = live[kind] as unknown as AnyResource[];
+    const inScope = (r: AnyResource) => {
+      const ns = kind === 'namespaces' ? (r as { name: string }).name : (r as { namespace: string }).namespace;
+      return managed.has(ns) && hasTags(r, scope.selectTags);
+    };
+    const liveById = new Map<string, AnyResource>();
+    for (const r of liveList) {
+      if (inScope(r)) liveById.set(idOf(kind, r), r);
+      else if (kind !== 'namespaces') outOfScope++;
+    }
+    const desiredIds = new Set<string>();
+    for (const want of desiredList) {
+      const id = idOf(kind, want);
+      const isContainer = kind === 'namespaces' && !liveNamespaces.has(id);
+      // A namespace without the selected tags is still created when missing: its resources need it.
+      if (!inScope(want) && !isContainer) continue;
+      desiredIds.add(id);
+      if (kind === 'documents') {
+        const d = want as Resources['documents'][number];
+        if (unreadableDocs.has(`${d.namespace}/${d.collection}`)) {
+          unverifiable.documents.push(id);
+          continue;
+        }
+      }
+      const have = liveById.get(id);
+      const [namespace, name] = splitId(kind, id);
+      if (!have) {
+        changes.push({ action: 'create', kind, id, namespace, name, fields: fieldsOf(kind, want, 'after'), after: masked(kind, want) });
+        continue;
+      }
+      if (kind === 'secrets') unverifiable.secretValues.push(id);
+      const fields = compare(kind, id, want, have, input.desiredDigests);
+      if (fields.length > 0) changes.push({ action: 'update', kind, id, namespace, name, fields, before: masked(kind, have), after: masked(kind, want) });
+    }
+    for (const [id, have] of liveById) {
+      if (desiredIds.has(id) || kind === 'namespaces') continue;
+      const [namespace, name] = splitId(kind, id);
+      changes.push({ action: 'delete', kind, id, namespace, name, fields: fieldsOf(kind, have, 'before'), before: masked(kind, have) });
+    }
+  }
+  const declared = new Set(scope.namespaces);
+  return {
+    changes: orderChanges(changes),
+    leftAlone: { namespaces: input.liveNamespaceNames.filter((n) => !declared.has(n)).sort(), resources: outOfScope },
+    unverifiable,
+  };
+}
+
+function splitId(kind: KindKey, id: string): [string, string] {
+  if (kind === 'namespaces') return [id, id];
+  const slash = id.indexOf('/');
+  return [id.slice(0, slash), id.slice(slash + 1)];
+}
+
+function fieldsOf(kind: KindKey, r: AnyResource, side: 'before' | 'after'): FieldChange[] {
+  const info = kinds[kind];
+  return Object.keys(r)
+    .filter((f) => !info.identityFields.includes(f))
+    .sort()
+    .map((field) => (info.sensitive.includes(field) ? { field, sensitive: true as const } : { field, [side]: (r as unknown as Record<string, unknown>)[field] }));
+}
+
+function compare(kind: KindKey, id: string, want: AnyResource, have: AnyResource, digests: ReadonlyMap<string, string>): FieldChange[] {
+  const info = kinds[kind];
+  const w = want as unknown as Record<string, unknown>;
+  const h = have as unknown as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(w), ...Object.keys(h)])]
+    .filter((f) => !info.identityFields.includes(f) && !info.unreadable.includes(f))
+    .sort();
+  const out: FieldChange[] = [];
+  for (const field of fields) {
+    if (info.sensitive.includes(field)) {
+      const wantDigest = w[field] === undefined ? undefined : digests.get(digestKey(kind, id, field));
+      const haveDigest = (h[field] as { digest?: string } | undefined)?.digest;
+      if (wantDigest !== haveDigest) out.push({ field, sensitive: true });
+      continue;
+    }
+    if (canonicalJson(w[field]) !== canonicalJson(h[field])) out.push({ field, before: h[field], after: w[field] });
+  }
+  return out;
+}
+
+/** Creates and updates in dependency order; deletes after them, in reverse dependency order. */
+export function orderChanges(changes: Change[]): Change[] {
+  const rank = (c: Change) => {
+    const k = kindOrder.indexOf(c.kind);
+    return c.action === 'delete' ? kindOrder.length * 2 - k : k;
+  };
+  return [...changes].sort((a, b) => rank(a) - rank(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -1,0 +1,43 @@
+import type { Change, DiffResult, Scope } from '../diff/diff.js';
+import type { DesiredState } from '../schema/generated/desired-state.js';
+
+export const planFormat = 'dgate-cli/plan@1';
+
+/**
+ * A plan is a value: what would change, against which desired version and which observed
+ * cluster state. Renderers turn it into text; `apply` (with a saved plan) refuses it when the
+ * cluster no longer has `cluster.liveVersion`. Documented by schema/plan.schema.json.
+ */
+export interface Plan {
+  format: typeof planFormat;
+  desired: { version: string; git: DesiredState['metadata']['git'] };
+  cluster: { adminUrl: string; liveVersion: string };
+  scope: Scope;
+  summary: { create: number; update: number; delete: number };
+  leftAlone: DiffResult['leftAlone'];
+  unverifiable: DiffResult['unverifiable'];
+  changes: Change[];
+}
+
+/** A plan saved with `plan --out`: the plan plus the desired state it was made from (references, no secret values). */
+export interface SavedPlan extends Plan {
+  desiredState: DesiredState;
+}
+
+export function buildPlan(desired: DesiredState, diff: DiffResult, cluster: Plan['cluster'], scope: Scope): Plan {
+  const count = (action: Change['action']) => diff.changes.filter((c) => c.action === action).length;
+  return {
+    format: planFormat,
+    desired: { version: desired.version, git: desired.metadata.git },
+    cluster,
+    scope,
+    summary: { create: count('create'), update: count('update'), delete: count('delete') },
+    leftAlone: diff.leftAlone,
+    unverifiable: diff.unverifiable,
+    changes: diff.changes,
+  };
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.length > 0;
+}

@@ -1,0 +1,146 @@
+import { createTwoFilesPatch } from 'diff';
+import { formatDuration } from '../compile/duration.js';
+import { sensitiveMask, type Change, type FieldChange } from '../diff/diff.js';
+import { kinds } from '../model/registry.js';
+import type { Plan } from '../plan/plan.js';
+import { plural } from '../errors/render.js';
+import { createStyle, type Style } from './style.js';
+
+const durationFields = new Set(['retryTimeout', 'connectTimeout', 'requestTimeout']);
+const symbols = { create: '+', update: '~', delete: '-' } as const;
+
+function short(version: string): string {
+  return version.replace(/^sha256:/, 'sha256:').slice(0, 19);
+}
+
+/** A field value as people read it: durations as 5s, module sources by size, the rest as compact JSON. */
+export function formatValue(field: string, value: unknown): string {
+  if (value === undefined) return '(unset)';
+  if (value === sensitiveMask) return sensitiveMask;
+  if (durationFields.has(field) && typeof value === 'number') return formatDuration(value);
+  if (field === 'payload' && typeof value === 'string') {
+    const source = Buffer.from(value, 'base64').toString('utf8');
+    const lines = source.split('\n').length - (source.endsWith('\n') ? 1 : 0);
+    return `(${plural(lines, 'line')} of source)`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A multi-line value change as a unified diff: module sources, schemas, document bodies. */
+function fieldDiff(field: string, before: unknown, after: unknown): string | undefined {
+  const text = (v: unknown) => (field === 'payload' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : JSON.stringify(v, null, 2) + '\n');
+  const isBig = (v: unknown) => (field === 'payload' ? true : v !== null && typeof v === 'object' && JSON.stringify(v).length > 60);
+  if (!isBig(before) && !isBig(after)) return undefined;
+  const patch = createTwoFilesPatch('before', 'after', before === undefined ? '' : text(before), after === undefined ? '' : text(after), '', '', { context: 2 });
+  // Drop the file header (=== / --- / +++): the field name above says what is being compared.
+  return patch
+    .split('\n')
+    .filter((l) => !/^(={3,}|--- |\+\+\+ )/.test(l))
+    .join('\n')
+    .trimEnd();
+}
+
+function renderField(change: Change, f: FieldChange, style: Style, indent: string): string[] {
+  if (f.sensitive) {
+    const what = change.action === 'update' ? '(sensitive value changed)' : sensitiveMask;
+    return [`${indent}${f.field}: ${style.yellow(what)}`];
+  }
+  if (change.action === 'update') {
+    const patch = fieldDiff(f.field, f.before, f.after);
+    if (patch) {
+      return [
+        `${indent}${f.field}:`,
+        ...patch.split('\n').map((l) => `${indent}  ${l.startsWith('+') && !l.startsWith('+++') ? style.green(l) : l.startsWith('-') && !l.startsWith('---') ? style.red(l) : style.dim(l)}`),
+      ];
+    }
+    return [`${indent}${f.field}: ${style.red(formatValue(f.field, f.before))} → ${style.green(formatValue(f.field, f.after))}`];
+  }
+  const value = change.action === 'create' ? f.after : f.before;
+  return [`${indent}${f.field}: ${formatValue(f.field, value)}`];
+}
+
+/** The human plan: grouped by namespace, in apply order, each changed field old → new. */
+export function renderPlanHuman(plan: Plan, style: Style, source: string): string {
+  const lines: string[] = [];
+  lines.push(`${style.bold('dgate-cli plan')}: ${source} (${short(plan.desired.version)}) → ${plan.cluster.adminUrl}`);
+  if (plan.scope.selectTags.length > 0) lines.push(style.dim(`only resources tagged ${plan.scope.selectTags.join(', ')}`));
+  const byNamespace = new Map<string, Change[]>();
+  for (const c of plan.changes) {
+    const list = byNamespace.get(c.namespace) ?? [];
+    list.push(c);
+    byNamespace.set(c.namespace, list);
+  }
+  for (const [namespace, changes] of [...byNamespace].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    lines.push('', style.bold(`namespace ${namespace}`));
+    for (const c of changes) {
+      const colour = c.action === 'create' ? style.green : c.action === 'delete' ? style.red : style.yellow;
+      lines.push(colour(`  ${symbols[c.action]} ${kinds[c.kind].singular} ${c.name}`));
+      const fields = c.action === 'delete' ? [] : c.fields;
+      for (const f of fields) lines.push(...renderField(c, f, style, '      '));
+    }
+  }
+  lines.push('');
+  lines.push(...renderFooter(plan, style));
+  return lines.join('\n') + '\n';
+}
+
+function renderFooter(plan: Plan, style: Style): string[] {
+  if (plan.changes.length === 0) return [style.green(`No changes. The cluster matches ${plan.desired.version}.`), ...renderNotes(plan, style)];
+  const s = plan.summary;
+  return [`${style.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`, ...renderNotes(plan, style)];
+}
+
+/** What the plan did not touch or could not compare: never silent. */
+function renderNotes(plan: Plan, style: Style): string[] {
+  const lines: string[] = [];
+  const alone = plan.leftAlone;
+  if (alone.namespaces.length > 0 || alone.resources > 0) {
+    const parts = [];
+    if (alone.namespaces.length > 0) parts.push(`${plural(alone.namespaces.length, 'namespace')} not in the config (${alone.namespaces.join(', ')})`);
+    if (alone.resources > 0) parts.push(`${plural(alone.resources, 'resource')} without the selected tags`);
+    lines.push(style.dim(`Left alone: ${parts.join('; ')}.`));
+  }
+  const u = plan.unverifiable;
+  if (u.secretValues.length > 0 || u.documents.length > 0) {
+    const parts = [];
+    if (u.secretValues.length > 0) parts.push(`${plural(u.secretValues.length, 'secret value')} (DGate never returns secret values)`);
+    if (u.documents.length > 0) parts.push(`${plural(u.documents.length, 'document')} in private collections (DGate does not list them)`);
+    lines.push(style.dim(`Not compared: ${parts.join('; ')}.`));
+  }
+  return lines;
+}
+
+function mdEscape(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** A pull-request comment: a summary line, a table of changes, and the field details folded away. */
+export function renderPlanMarkdown(plan: Plan, source: string): string {
+  const s = plan.summary;
+  const lines: string[] = [];
+  lines.push(`### dgate-cli plan for \`${source}\``);
+  lines.push('');
+  if (plan.changes.length === 0) {
+    lines.push(`**No changes.** The cluster matches \`${plan.desired.version}\`.`);
+  } else {
+    lines.push(`**${s.create} to create, ${s.update} to update, ${s.delete} to delete** · desired \`${short(plan.desired.version)}\` · cluster \`${plan.cluster.adminUrl}\``);
+    lines.push('', '| | kind | resource | changed fields |', '|---|---|---|---|');
+    for (const c of plan.changes) {
+      const fields = c.action === 'update' ? c.fields.map((f) => (f.sensitive ? `${f.field} (sensitive)` : f.field)).join(', ') : '';
+      lines.push(`| ${symbols[c.action]} ${c.action} | ${kinds[c.kind].singular} | \`${mdEscape(c.id)}\` | ${mdEscape(fields)} |`);
+    }
+    const updates = plan.changes.filter((c) => c.action === 'update');
+    if (updates.length > 0) {
+      lines.push('', '<details><summary>Field changes</summary>', '', '```diff');
+      const plain = createStyle(false);
+      for (const c of updates) {
+        lines.push(`~ ${kinds[c.kind].singular} ${c.id}`);
+        for (const f of c.fields) lines.push(...renderField(c, f, plain, '    '));
+      }
+      lines.push('```', '', '</details>');
+    }
+  }
+  const notes = renderNotes(plan, createStyle(false));
+  if (notes.length > 0) lines.push('', ...notes.map((l) => `_${l}_`));
+  return lines.join('\n') + '\n';
+}
