@@ -23,6 +23,7 @@ export async function generateTypes() {
       bannerComment: banner,
       additionalProperties: false,
       unreachableDefinitions: true,
+      ignoreMinAndMaxItems: true,
       format: true,
       style: { singleQuote: true, printWidth: 110 },
     });

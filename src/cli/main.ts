@@ -1,5 +1,7 @@
 import { Builtins, Cli, type BaseContext } from 'clipanion';
 import { CompileCommand } from '../commands/compile.js';
+import { DumpCommand } from '../commands/dump.js';
+import { GetCommand } from '../commands/get.js';
 import { PlanCommand } from '../commands/plan.js';
 import { ValidateCommand } from '../commands/validate.js';
 import { ExitCode } from './exit-codes.js';
@@ -17,6 +19,8 @@ export function createCli(): Cli<BaseContext> {
   cli.register(ValidateCommand);
   cli.register(CompileCommand);
   cli.register(PlanCommand);
+  cli.register(DumpCommand);
+  cli.register(GetCommand);
   return cli;
 }
 

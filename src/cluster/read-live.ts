@@ -35,9 +35,9 @@ const allDocumentsQuery = { limit: '0', offset: '2147483647' };
  * list; six lists per namespace; one read per domain (only the single-domain read carries its
  * priority); one document list per public collection. At most `concurrency` requests at a time.
  */
-export async function readLiveState(client: AdminClient, managed: readonly string[], concurrency = 16): Promise<LiveRead> {
+export async function readLiveState(client: AdminClient, managed: readonly string[] | 'all', concurrency = 16): Promise<LiveRead> {
   const allNamespaces = await client.getData<ApiNamespace[]>('/namespace');
-  const wanted = new Set(managed);
+  const wanted = new Set(managed === 'all' ? allNamespaces.map((n) => n.name) : managed);
   const namespaces = allNamespaces.filter((n) => wanted.has(n.name));
   const kinds = ['service', 'module', 'route', 'domain', 'collection', 'secret'] as const;
   const lists = await mapLimit(

@@ -135,7 +135,7 @@ export interface ServiceSpec {
    *
    * @minItems 1
    */
-  urls: [string, ...string[]];
+  urls: string[];
   /**
    * Retries after a failed upstream request.
    */
@@ -192,16 +192,13 @@ export interface RouteSpec {
    *
    * @minItems 1
    */
-  paths: [string, ...string[]];
+  paths: string[];
   /**
    * HTTP methods, upper case, or ["*"] for any.
    *
    * @minItems 1
    */
-  methods: [
-    'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'CONNECT' | 'TRACE' | '*',
-    ...('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'CONNECT' | 'TRACE' | '*')[]
-  ];
+  methods: ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'CONNECT' | 'TRACE' | '*')[];
   /**
    * Send the client's Host header upstream.
    */
@@ -230,7 +227,7 @@ export interface DomainSpec {
    *
    * @minItems 1
    */
-  patterns: [string, ...string[]];
+  patterns: string[];
   /**
    * Higher priority domains are matched first.
    */

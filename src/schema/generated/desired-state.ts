@@ -7,7 +7,7 @@
  * This interface was referenced by `DesiredState`'s JSON-Schema
  * via the `definition` "Tags".
  */
-export type Tags = [string, ...string[]];
+export type Tags = string[];
 /**
  * Where a sensitive value is resolved from when it is needed. `inline: true` means the value is written in the config itself (demos only).
  *
@@ -186,7 +186,7 @@ export interface Route {
    *
    * @minItems 1
    */
-  modules?: [string, ...string[]];
+  modules?: string[];
   tags?: Tags;
 }
 /**

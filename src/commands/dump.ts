@@ -1,0 +1,73 @@
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'clipanion';
+import { ClusterCommand } from '../cli/cluster-command.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { normalizeLive } from '../cluster/normalize.js';
+import { readLiveState } from '../cluster/read-live.js';
+import { dumpToConfig } from '../dump/to-config.js';
+import { DgateError } from '../errors/dgate-error.js';
+import { plural } from '../errors/render.js';
+import type { LiveResources } from '../state/live-state.js';
+
+/** The built-in `default` namespace is dumped only when something lives in it. */
+function withoutEmptyDefault(live: LiveResources): LiveResources {
+  const used = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets'] as const).some((k) => live[k].some((r) => r.namespace === 'default'));
+  return used ? live : { ...live, namespaces: live.namespaces.filter((n) => n.name !== 'default') };
+}
+
+export class DumpCommand extends ClusterCommand {
+  static override paths = [['dump']];
+  static override usage = Command.Usage({
+    description: 'Write a live cluster out as config files, to adopt an existing gateway',
+    details: `
+      Reads every namespace (or those named with --namespace) and writes one YAML file per
+      namespace, with module sources as separate files under modules/. Secret values and domain
+      private keys are never written: they become \`fromEnv\` references, listed at the end, to
+      fill in before planning. Validating the dump passes, and planning it against the same
+      cluster shows no changes. Documents of private collections cannot be read (DGate hides
+      them) and are reported.
+    `,
+    examples: [
+      ['Dump the local cluster into ./gateway', '$0 dump --out gateway'],
+      ['Dump two namespaces of another cluster', '$0 dump --out gateway --namespace shop --namespace blog --admin http://dgate.internal:9080'],
+    ],
+  });
+
+  out = Option.String('--out,-o', { required: true, description: 'Directory to write the config into (created; must be empty unless --force)' });
+  namespace = Option.Array('--namespace,-n', [], { description: 'Dump only this namespace (repeatable)' });
+  force = Option.Boolean('--force', false, { description: 'Write into a directory that is not empty, replacing files with the same names' });
+
+  protected async run(): Promise<number> {
+    const existing = await readdir(this.out).catch(() => [] as string[]);
+    if (existing.length > 0 && !this.force) {
+      throw new DgateError({ code: 'DG0005', message: `'${this.out}' is not empty`, hint: 'choose a new directory, or pass --force to write into it' });
+    }
+    const client = this.createClient();
+    try {
+      const read = await readLiveState(client, this.namespace.length > 0 ? this.namespace : 'all');
+      const missing = this.namespace.filter((n) => !read.namespaces.some((ns) => ns.name === n));
+      if (missing.length > 0) {
+        throw new DgateError({ code: 'DG2003', message: `namespace ${missing.map((m) => `'${m}'`).join(', ')} does not exist on ${client.baseUrl}`, hint: `namespaces there: ${read.allNamespaces.map((n) => n.name).join(', ')}` });
+      }
+      const live = withoutEmptyDefault(normalizeLive(read));
+      const dumped = dumpToConfig(live);
+      for (const [rel, content] of dumped.files) {
+        const file = path.join(this.out, rel);
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, content);
+      }
+      const count = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets', 'documents'] as const).reduce((n, k) => n + live[k].length, 0);
+      this.context.stdout.write(`${this.style.green('✓')} dumped ${plural(live.namespaces.length, 'namespace')} and ${plural(count, 'resource')} from ${client.baseUrl} to ${this.out}\n`);
+      if (read.unreadableDocumentCollections.length > 0) {
+        this.context.stdout.write(`  documents of private collections are not dumped (DGate does not list them): ${read.unreadableDocumentCollections.join(', ')}\n`);
+      }
+      if (dumped.env.length > 0) {
+        this.context.stdout.write(`  set these before planning (DGate never returns secret values): ${dumped.env.join(', ')}\n`);
+      }
+      return ExitCode.OK;
+    } finally {
+      await client.close();
+    }
+  }
+}

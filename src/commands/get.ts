@@ -1,0 +1,88 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import { stringify } from 'yaml';
+import { ClusterCommand } from '../cli/cluster-command.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { normalizeLive } from '../cluster/normalize.js';
+import { readLiveState } from '../cluster/read-live.js';
+import { collectionSpecOf, domainSpecOf, moduleSpecOf, routeSpecOf, secretSpecOf, serviceSpecOf } from '../dump/to-config.js';
+import { DgateError } from '../errors/dgate-error.js';
+import type { LiveResources } from '../state/live-state.js';
+
+const kindAliases: Record<string, string> = {
+  namespace: 'namespaces', ns: 'namespaces',
+  service: 'services', svc: 'services',
+  module: 'modules', mod: 'modules',
+  route: 'routes', rt: 'routes',
+  domain: 'domains', dom: 'domains',
+  collection: 'collections', col: 'collections',
+  document: 'documents', doc: 'documents',
+  secret: 'secrets', sec: 'secrets',
+};
+
+function specsOf(kind: string, live: LiveResources): { namespace: string; name: string; spec: unknown }[] {
+  const named = <T extends { namespace: string; name: string }>(list: T[], toSpec: (r: T) => unknown) => list.map((r) => ({ namespace: r.namespace, name: r.name, spec: toSpec(r) }));
+  switch (kind) {
+    case 'namespaces':
+      return live.namespaces.map((n) => ({ namespace: n.name, name: n.name, spec: n }));
+    case 'services':
+      return named(live.services, serviceSpecOf);
+    case 'modules':
+      return live.modules.map((m) => ({ namespace: m.namespace, name: m.name, spec: { ...moduleSpecOf(m), file: undefined, source: Buffer.from(m.payload, 'base64').toString('utf8') } }));
+    case 'routes':
+      return named(live.routes, routeSpecOf);
+    case 'domains':
+      return named(live.domains, domainSpecOf);
+    case 'collections':
+      return named(live.collections, (c) => collectionSpecOf(c, []));
+    case 'secrets':
+      return named(live.secrets, secretSpecOf);
+    default:
+      return live.documents.map((d) => ({ namespace: d.namespace, name: d.id, spec: { id: d.id, collection: d.collection, data: d.data } }));
+  }
+}
+
+export class GetCommand extends ClusterCommand {
+  static override paths = [['get']];
+  static override usage = Command.Usage({
+    description: 'Print live resources in the config format, normalized as plan sees them',
+    details: `
+      KIND is namespace, service, module, route, domain, collection, document or secret (plural
+      and the short forms svc, mod, rt, dom, col, doc, sec work too). Each resource is printed as
+      you would write it in a config, with its namespace. Secret values and domain keys are never
+      printed. Reads only.
+    `,
+    examples: [
+      ['Every route on the cluster', '$0 get routes'],
+      ['One service, as JSON', '$0 get service catalog --namespace shop --format json'],
+    ],
+  });
+
+  kind = Option.String({ name: 'kind' });
+  name = Option.String({ required: false, name: 'name' });
+  namespace = Option.String('--namespace,-n', { description: 'Only this namespace' });
+  format = Option.String('--format', 'yaml', { description: 'yaml (default) or json', validator: t.isEnum(['yaml', 'json']) });
+
+  protected async run(): Promise<number> {
+    const kind = kindAliases[this.kind.toLowerCase()] ?? (Object.values(kindAliases).includes(this.kind.toLowerCase()) ? this.kind.toLowerCase() : undefined);
+    if (!kind) {
+      throw new DgateError({ code: 'DG0001', message: `unknown kind '${this.kind}'`, hint: 'use one of: namespace, service, module, route, domain, collection, document, secret' });
+    }
+    const client = this.createClient();
+    try {
+      const read = await readLiveState(client, this.namespace ? [this.namespace] : 'all');
+      if (this.namespace && read.namespaces.length === 0) {
+        throw new DgateError({ code: 'DG2003', message: `namespace '${this.namespace}' does not exist on ${client.baseUrl}`, hint: `namespaces there: ${read.allNamespaces.map((n) => n.name).join(', ')}` });
+      }
+      const found = specsOf(kind, normalizeLive(read)).filter((r) => this.name === undefined || r.name === this.name);
+      if (this.name !== undefined && found.length === 0) {
+        throw new DgateError({ code: 'DG2003', message: `no ${kind.slice(0, -1)} named '${this.name}'${this.namespace ? ` in namespace '${this.namespace}'` : ''} on ${client.baseUrl}`, hint: `list them with: dgate-cli get ${kind}` });
+      }
+      const items = found.map((r) => (kind === 'namespaces' ? r.spec : { namespace: r.namespace, ...(r.spec as object) }));
+      this.context.stdout.write(this.format === 'json' ? JSON.stringify(items, null, 2) + '\n' : items.length === 0 ? '[]\n' : stringify(items, { lineWidth: 0 }));
+      return ExitCode.OK;
+    } finally {
+      await client.close();
+    }
+  }
+}
