@@ -1,3 +1,4 @@
+import { Script } from 'node:vm';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
@@ -257,11 +258,46 @@ function checkFileRef(origin: Origin, sub: YamlPath, ref: string, files: FileTab
 function checkModule(ns: LoadedNamespace, module: Declared<ModuleSpec>, files: FileTable, report: Report): void {
   const spec = module.spec;
   const id = `module '${ns.name}/${spec.name}'`;
+  let source: string | undefined = spec.source;
   if (typeof spec.file === 'string') {
     checkFileRef(module.origin, ['file'], spec.file, files, id, report);
     if (!moduleTypeOf(spec)) {
       report('DG1108', module.origin, ['file'], `${id} has file '${spec.file}', whose extension says neither TypeScript nor JavaScript`, "name the file .ts or .js, or set 'type: typescript' or 'type: javascript'");
     }
+    const rel = resolveFileRef(module.origin, spec.file).rel;
+    const entry = rel ? files.get(rel) : undefined;
+    source = entry?.status === 'ok' ? new TextDecoder().decode(entry.bytes) : undefined;
+  }
+  if (moduleTypeOf(spec) === 'javascript' && source !== undefined) {
+    const problem = scriptSyntaxError(source);
+    if (problem) {
+      report(
+        'DG1117',
+        module.origin,
+        [typeof spec.file === 'string' ? 'file' : 'source'],
+        `${id} is JavaScript that DGate cannot load: line ${problem.line}: ${problem.message}`,
+        problem.esm
+          ? 'DGate loads JavaScript modules as CommonJS scripts: write exports.requestHandler = ... (or module.exports), or make it a .ts module, which DGate transpiles'
+          : 'fix the syntax error; DGate would reject the module only when a route uses it, and that failure wedges the node',
+      );
+    }
+  }
+}
+
+/**
+ * Compiles (never runs) a JavaScript module the way DGate loads it: as a CommonJS script. A
+ * module that fails here would fail inside DGate when a route first uses it: an apply-time error.
+ */
+function scriptSyntaxError(source: string): { line: number; message: string; esm: boolean } | undefined {
+  try {
+    new Script(`(function (exports, require, module) {\n${source}\n})`, { filename: 'module.js' });
+    return undefined;
+  } catch (err) {
+    const stackLine = /module\.js:(\d+)/.exec(String((err as Error).stack))?.[1];
+    const line = stackLine ? Math.max(1, Number(stackLine) - 1) : 1;
+    const message = (err as Error).message;
+    const esm = /\b(import|export)\b/.test(message) || /^\s*(import|export)\b/m.test(source.split('\n')[line - 1] ?? '');
+    return { line, message, esm };
   }
 }
 

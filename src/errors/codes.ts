@@ -49,6 +49,7 @@ export const codes = {
   DG1114: 'collection schema keyword DGate cannot load',
   DG1115: 'document breaks its collection schema',
   DG1116: 'invalid path pattern',
+  DG1117: 'JavaScript module does not compile as a script',
   // 19xx: warnings
   DG1901: 'plaintext secret value',
   DG1902: 'field has no effect on DGate v0.11',

@@ -107,8 +107,10 @@ export interface DgateNode {
 
 export interface NodeOptions {
   binary: DgateServerBinary;
-  /** Extra top-level keys merged into the node's config (e.g. admin auth for a test). */
+  /** Extra top-level keys merged into the node's config. */
   extraConfig?: Record<string, unknown>;
+  /** Extra keys merged into the node's `admin` section (e.g. auth for a test). */
+  adminConfig?: Record<string, unknown>;
 }
 
 async function waitReady(node: DgateNode, timeoutMs: number): Promise<void> {
@@ -165,7 +167,7 @@ export async function startDgateNode(opts: NodeOptions): Promise<DgateNode> {
     disable_metrics: true,
     storage: { type: 'memory' },
     proxy: { host: '127.0.0.1', port: ports.proxy },
-    admin: { host: '127.0.0.1', port: ports.admin },
+    admin: { host: '127.0.0.1', port: ports.admin, ...opts.adminConfig },
     ...opts.extraConfig,
   };
   const node = await spawnNode('n1', dir, config, opts.binary, ports);
