@@ -101,7 +101,7 @@ export class AdminClient {
   /** GET `/api/v1/<path>` and return the envelope's `data`. */
   async getData<T>(path: string, query: Record<string, string> = {}): Promise<T> {
     const res = await this.send('GET', `/api/v1${path}`, query);
-    return this.expectData<T>(res, 'GET', path);
+    return this.expectData<T>(res, 'GET', `/api/v1${path}`);
   }
 
   /** A raw call, for endpoints without the standard envelope. Non-2xx statuses are returned, not thrown. */

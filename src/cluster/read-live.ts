@@ -53,7 +53,7 @@ export async function readLiveState(client: AdminClient, managed: readonly strin
     mapLimit(domainList, concurrency, (d) => client.getData<ApiDomainDetail>(`/domain/${encodeURIComponent(d.name)}`, { namespace: d.namespace })),
     mapLimit(readable, concurrency, async (c) => {
       const res = await client.send('GET', '/api/v1/document', { namespace: c.namespace, collection: c.name, ...allDocumentsQuery });
-      if (res.status !== 200 || !res.body || typeof res.body !== 'object') throw client.unexpected(res, 'GET', '/document');
+      if (res.status !== 200 || !res.body || typeof res.body !== 'object') throw client.unexpected(res, 'GET', '/api/v1/document');
       return ((res.body as { documents: ApiDocument[] | null }).documents ?? []) as ApiDocument[];
     }),
   ]);

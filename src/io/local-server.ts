@@ -121,7 +121,8 @@ async function waitReady(node: DgateNode, timeoutMs: number): Promise<void> {
     try {
       const res = await request(`${node.adminUrl}/readyz`, { headersTimeout: 2000, bodyTimeout: 2000 });
       const body = await res.body.text();
-      if (res.statusCode === 200) return;
+      // 401: admin auth is on and /readyz is behind it too; the node is up and answering.
+      if (res.statusCode === 200 || res.statusCode === 401) return;
       last = `${res.statusCode} ${body.trim()}`;
     } catch (err) {
       last = (err as Error).message;
