@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startDgateCluster, startDgateNode, stopDgateCluster, stopDgateNode, type DgateCluster, type DgateNode } from '../../src/io/local-server.js';
+import { AdminClient } from '../../src/cluster/client.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { compileDir, fixtureSecret, secretEnv, useTempDirs } from '../harness/fixtures.js';
 import { handApply } from '../harness/hand-apply.js';
@@ -99,6 +100,18 @@ describe('plan against a 3-node raft cluster, pointed at a follower', () => {
   });
   afterAll(async () => {
     if (cluster) await stopDgateCluster(cluster);
+  });
+
+  it('follows the 307 a follower sends for a write, with the body and credentials, to the leader', async () => {
+    const client = new AdminClient({ baseUrl: cluster.followers[0]!.adminUrl });
+    try {
+      const res = await client.send('PUT', '/api/v1/namespace', {}, { name: 'via-follower', tags: ['t'] });
+      expect(res.status).toBe(201);
+      const onLeader = await new AdminClient({ baseUrl: cluster.leader.adminUrl }).getData<{ name: string; tags: string[] }>('/namespace/via-follower');
+      expect(onLeader).toEqual({ name: 'via-follower', tags: ['t'] });
+    } finally {
+      await client.close();
+    }
   });
 
   it('plans creates, then no changes once the leader has the resources, and round-trips a dump', async () => {

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 const src = path.resolve(import.meta.dirname, '../../src');
 
 /** Stages that take data and return data: no disk, network, processes, environment, clock or chance. */
-const pureDirectories = ['load', 'compile', 'model', 'state', 'errors', 'report', 'schema'];
+const pureDirectories = ['load', 'compile', 'model', 'state', 'errors', 'report', 'schema', 'diff', 'plan', 'dump'];
+const pureFiles = ['cluster/normalize.ts'];
 const forbidden = [
   /from 'node:(fs|fs\/promises|child_process|net|http|https|os)'/,
   /from '(undici|simple-git)'/,
@@ -34,6 +35,11 @@ describe('architecture', () => {
         expect(text, `${path.relative(src, file)} matches ${pattern}`).not.toMatch(pattern);
       }
     }
+  });
+
+  it.each(pureFiles)('src/%s does no I/O', async (file) => {
+    const text = await readFile(path.join(src, file), 'utf8');
+    for (const pattern of forbidden) expect(text, `${file} matches ${pattern}`).not.toMatch(pattern);
   });
 
   it('nothing imports a command', async () => {
