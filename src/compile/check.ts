@@ -1,5 +1,6 @@
 import { Script } from 'node:vm';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { canonicalJson } from '../state/canonical-json.js';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import { locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type Origin } from '../load/assemble.js';
@@ -34,6 +35,7 @@ export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[
       location: locationOf(origin, sub, { key: opts.key }),
     });
   };
+  const documentValidators = new DocumentValidators();
   for (const ns of config.namespaces) {
     checkDuplicates(ns, report);
     checkNamespaceTags(ns, report);
@@ -42,7 +44,7 @@ export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[
     for (const service of valid(ns.resources.services)) checkService(ns, service, report);
     for (const module of valid(ns.resources.modules)) checkModule(ns, module, files, report);
     for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, report);
-    for (const collection of valid(ns.resources.collections)) checkCollection(ns, collection, report);
+    for (const collection of valid(ns.resources.collections)) checkCollection(ns, collection, documentValidators, report);
     for (const secret of valid(ns.resources.secrets)) checkSecretSource(secret.origin, ['value'], secret.spec.value, `secret '${ns.name}/${secret.spec.name}'`, report);
   }
   return diagnostics;
@@ -400,7 +402,30 @@ function documentErrorMessage(e: ErrorObject): string {
   }
 }
 
-function checkCollection(ns: LoadedNamespace, collection: Declared<CollectionSpec>, report: Report): void {
+/**
+ * Compiled collection schemas, one Ajv for the whole check and one compile per distinct schema:
+ * compiling is the expensive part (code generation), and configs repeat schemas across namespaces.
+ */
+class DocumentValidators {
+  private readonly ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+  private readonly cache = new Map<string, ValidateFunction | Error>();
+
+  get(schema: object): ValidateFunction | Error {
+    const key = canonicalJson(schema);
+    let entry = this.cache.get(key);
+    if (!entry) {
+      try {
+        entry = this.ajv.compile(schema);
+      } catch (err) {
+        entry = err as Error;
+      }
+      this.cache.set(key, entry);
+    }
+    return entry;
+  }
+}
+
+function checkCollection(ns: LoadedNamespace, collection: Declared<CollectionSpec>, validators: DocumentValidators, report: Report): void {
   const spec = collection.spec;
   const id = `collection '${ns.name}/${spec.name}'`;
   const documents = spec.documents ?? [];
@@ -421,11 +446,9 @@ function checkCollection(ns: LoadedNamespace, collection: Declared<CollectionSpe
     );
   }
   if (unloadable.length > 0) return;
-  let validate;
-  try {
-    validate = new Ajv2020({ allErrors: true, strict: false, validateFormats: false }).compile(spec.schema);
-  } catch (err) {
-    report('DG1113', collection.origin, ['schema'], `${id} schema is not a valid JSON Schema: ${(err as Error).message}`, 'fix the schema (JSON Schema draft 2020-12)');
+  const validate = validators.get(spec.schema);
+  if (validate instanceof Error) {
+    report('DG1113', collection.origin, ['schema'], `${id} schema is not a valid JSON Schema: ${validate.message}`, 'fix the schema (JSON Schema draft 2020-12)');
     return;
   }
   documents.forEach((doc, i) => {

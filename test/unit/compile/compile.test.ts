@@ -52,7 +52,7 @@ namespaces:
       - { name: inline, value: { value: do-not-print-me } }
 `,
 };
-const refs = { 'mods/zeta.js': 'export const z = 26;\n', 'tls/shop.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' };
+const refs = { 'mods/zeta.js': 'exports.z = 26;\n', 'tls/shop.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' };
 
 describe('compile', () => {
   const state = compileMemory(everyField, refs);
@@ -79,7 +79,7 @@ describe('compile', () => {
   it('encodes module sources as padded base64 and takes the type from the extension', () => {
     expect(r.modules).toEqual([
       { name: 'alpha', namespace: 'shop', payload: Buffer.from('export const x = 1;').toString('base64'), moduleType: 'typescript' },
-      { name: 'zeta', namespace: 'shop', payload: Buffer.from('export const z = 26;\n').toString('base64'), moduleType: 'javascript' },
+      { name: 'zeta', namespace: 'shop', payload: Buffer.from('exports.z = 26;\n').toString('base64'), moduleType: 'javascript' },
     ]);
   });
 

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Benchmarks, run by `npm run bench`. Every figure is measured in the same run, against the same
+// local dgate-server, and reported as a ratio to a floor measured alongside it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request, Agent } from 'undici';
+import { generateConfig } from './generate.mjs';
+import { resolveDgateServer, startDgateNode, stopDgateNode } from '../dist/io/local-server.js';
+import { readCheckedConfig } from '../dist/cli/config-input.js';
+import { compileConfig } from '../dist/compile/compile.js';
+import { makePlan } from '../dist/cli/make-plan.js';
+import { AdminClient } from '../dist/cluster/client.js';
+import { kindOrder } from '../dist/model/registry.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const sizes = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const concurrency = 16;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function time(fn) {
+  const start = process.hrtime.bigint();
+  const result = await fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+async function medianOf(fn) {
+  const runs = [];
+  for (let i = 0; i < repeats; i++) runs.push((await time(fn)).ms);
+  return median(runs);
+}
+
+/** Compile in a fresh process, so its peak memory is its own: prints { ms, maxRssMb }. */
+function compileInChild(dir) {
+  const script = `
+    const { readCheckedConfig } = await import(${JSON.stringify(path.join(root, 'dist/cli/config-input.js'))});
+    const { compileConfig } = await import(${JSON.stringify(path.join(root, 'dist/compile/compile.js'))});
+    const t = process.hrtime.bigint();
+    const checked = await readCheckedConfig(${JSON.stringify(dir)});
+    if (checked.diagnostics.some((d) => d.severity === 'error')) throw new Error('invalid bench config');
+    compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));`;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+}
+
+/** Puts every resource in with a bare undici loop at the same concurrency as dgate-cli. */
+async function loadCluster(adminUrl, state, secret) {
+  const agent = new Agent({ connections: concurrency });
+  for (const kind of kindOrder) {
+    const items = state.resources[kind];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < items.length) {
+          const r = items[next++];
+          let url = `${adminUrl}/api/v1/${kind.slice(0, -1)}`;
+          let body = { ...r };
+          if (kind === 'documents') {
+            url = `${adminUrl}/api/v1/document/${r.id}?namespace=${r.namespace}&collection=${r.collection}`;
+            body = r.data;
+          }
+          if (kind === 'secrets') body.data = secret;
+          const res = await request(url, { method: 'PUT', body: JSON.stringify(body), dispatcher: agent, headersTimeout: 60_000, bodyTimeout: 60_000 });
+          await res.body.dump();
+          if (res.statusCode >= 300) throw new Error(`PUT ${url}: ${res.statusCode}`);
+        }
+      }),
+    );
+  }
+  await agent.close();
+}
+
+/** The floor for plan: the minimum reads it needs, with nothing done to the answers. */
+async function readFloor(adminUrl, namespaces) {
+  const agent = new Agent({ connections: concurrency });
+  const get = async (p) => {
+    const res = await request(`${adminUrl}/api/v1${p}`, { dispatcher: agent });
+    return res.body.json();
+  };
+  const pool = async (items, work) => {
+    let next = 0;
+    const out = [];
+    await Promise.all(Array.from({ length: concurrency }, async () => { while (next < items.length) { const i = next++; out[i] = await work(items[i]); } }));
+    return out;
+  };
+  await get('/namespace');
+  const lists = await pool(namespaces.flatMap((ns) => ['service', 'module', 'route', 'domain', 'collection', 'secret'].map((k) => [ns, k])), ([ns, k]) => get(`/${k}?namespace=${ns}`).then((b) => [k, b.data]));
+  const domains = lists.filter(([k]) => k === 'domain').flatMap(([, d]) => d);
+  const collections = lists.filter(([k]) => k === 'collection').flatMap(([, c]) => c);
+  await Promise.all([
+    pool(domains, (d) => get(`/domain/${d.name}?namespace=${d.namespace}`)),
+    pool(collections, (c) => get(`/document?namespace=${c.namespace}&collection=${c.name}&limit=0&offset=2147483647`)),
+  ]);
+  await agent.close();
+}
+
+async function planInProcess(dir, adminUrl) {
+  const checked = await readCheckedConfig(dir);
+  const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
+  const client = new AdminClient({ baseUrl: adminUrl, connections: concurrency });
+  try {
+    return (await makePlan({ checked, desired, client, selectTags: [] })).plan;
+  } finally {
+    await client.close();
+  }
+}
+
+const binary = await resolveDgateServer({ install: true, log: console.error });
+const rows = [];
+for (const size of sizes) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `dgate-bench-${size}-`));
+  const { namespaces, env } = generateConfig(dir, size);
+  Object.assign(process.env, env);
+  const nsNames = Array.from({ length: namespaces }, (_, n) => `ns${String(n).padStart(3, '0')}`);
+  const node = await startDgateNode({ binary });
+  try {
+    const compiles = Array.from({ length: repeats }, () => compileInChild(dir));
+    const compileMs = median(compiles.map((c) => c.ms));
+    const compileRss = Math.max(...compiles.map((c) => c.maxRssMb));
+    const checked = await readCheckedConfig(dir);
+    const state = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
+    const count = kindOrder.reduce((n, k) => n + state.resources[k].length, 0);
+    const load = await time(() => loadCluster(node.adminUrl, state, env.BENCH_SECRET));
+    const floor = await medianOf(() => readFloor(node.adminUrl, nsNames));
+    const clean = await medianOf(async () => {
+      const plan = await planInProcess(dir, node.adminUrl);
+      if (plan.changes.length !== 0) throw new Error(`expected no changes, got ${plan.changes.length}`);
+    });
+    // 10% changed: every tenth service gets another retry count on the desired side.
+    for (const f of checked.input.sources) {
+      const file = path.join(dir, f.rel);
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/(name: svc\d*0, [^}]*retries: )3/g, '$15'));
+    }
+    const changed = await medianOf(async () => {
+      const plan = await planInProcess(dir, node.adminUrl);
+      if (plan.changes.length === 0) throw new Error('expected changes');
+    });
+    rows.push({ size: count, compileMs, compileRss, loadMs: load.ms, floor, clean, changed });
+  } finally {
+    await stopDgateNode(node);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+console.log(`\ndgate-cli benchmarks (dgate-server ${binary.version}, ${os.cpus().length} cores, median of ${repeats})\n`);
+console.log('| resources | floor: bare reads | plan, no changes | plan, 10% changed | compile | compile peak RSS | initial load (bare PUTs) |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${r.size} | ${fmt(r.floor)} (1.00×) | ${fmt(r.clean)} (${(r.clean / r.floor).toFixed(2)}×) | ${fmt(r.changed)} (${(r.changed / r.floor).toFixed(2)}×) | ${fmt(r.compileMs)} (${(r.compileMs / r.floor).toFixed(2)}×) | ${r.compileRss.toFixed(0)} MB | ${fmt(r.loadMs)} |`,
+  );
+}
+console.log('\nplan figures include reading the config, compiling, reading the cluster, normalizing and diffing; the floor is only the reads.');
