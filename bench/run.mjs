@@ -11,7 +11,7 @@ import { generateConfig } from './generate.mjs';
 import { resolveDgateServer, startDgateNode, stopDgateNode } from '../dist/io/local-server.js';
 import { readCheckedConfig } from '../dist/cli/config-input.js';
 import { compileConfig } from '../dist/compile/compile.js';
-import { makePlan } from '../dist/cli/make-plan.js';
+import { makePlan, startLiveRead } from '../dist/cli/make-plan.js';
 import { AdminClient } from '../dist/cluster/client.js';
 import { kindOrder } from '../dist/model/registry.js';
 
@@ -97,12 +97,14 @@ async function readFloor(adminUrl, namespaces) {
   await agent.close();
 }
 
+/** The same path as `dgate-cli plan`: the cluster read starts as soon as the files are parsed. */
 async function planInProcess(dir, adminUrl) {
-  const checked = await readCheckedConfig(dir);
-  const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
   const client = new AdminClient({ baseUrl: adminUrl, connections: concurrency });
   try {
-    return (await makePlan({ checked, desired, client, selectTags: [] })).plan;
+    let liveRead;
+    const checked = await readCheckedConfig(dir, (config) => (liveRead = startLiveRead(client, config)));
+    const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
+    return (await makePlan({ checked, desired, client, selectTags: [], liveRead })).plan;
   } finally {
     await client.close();
   }

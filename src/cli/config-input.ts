@@ -12,10 +12,15 @@ export interface CheckedConfig {
   diagnostics: Diagnostic[];
 }
 
-/** Reads a config and runs every check that needs no cluster: the shared front of validate and compile. */
-export async function readCheckedConfig(path: string): Promise<CheckedConfig> {
+/**
+ * Reads a config and runs every check that needs no cluster: the shared front of validate,
+ * compile and plan. `onLoaded` is called as soon as the files are parsed, before the slower
+ * checks, so that plan can start reading the cluster meanwhile.
+ */
+export async function readCheckedConfig(path: string, onLoaded?: (config: LoadedConfig) => void): Promise<CheckedConfig> {
   const input = await readConfigSources(path);
   const { config, diagnostics } = loadConfig(input.sources);
+  onLoaded?.(config);
   const files = await readReferencedFiles(input.root, collectFileRefs(config));
   diagnostics.push(...checkConfig(config, files));
   return { input, config, files, diagnostics: sortDiagnostics(diagnostics) };

@@ -8,6 +8,8 @@ import { buildPlan, type Plan } from '../plan/plan.js';
 import type { DesiredState } from '../schema/generated/desired-state.js';
 import { contentVersion, sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
+import type { LiveRead } from '../cluster/api-types.js';
+import type { LoadedConfig } from '../load/assemble.js';
 import type { CheckedConfig } from './config-input.js';
 
 export interface PlanInputs {
@@ -15,6 +17,18 @@ export interface PlanInputs {
   desired: DesiredState;
   client: AdminClient;
   selectTags: string[];
+  /** A read of the cluster already under way (see startLiveRead), or none to read now. */
+  liveRead?: Promise<LiveRead>;
+}
+
+/**
+ * Starts reading the namespaces a config declares while the caller goes on checking and
+ * compiling it. A failure is held until the read is awaited, so config errors are reported first.
+ */
+export function startLiveRead(client: AdminClient, config: LoadedConfig): Promise<LiveRead> {
+  const read = readLiveState(client, config.namespaces.map((n) => n.name));
+  read.catch(() => undefined);
+  return read;
 }
 
 /**
@@ -24,7 +38,7 @@ export interface PlanInputs {
 export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: LiveResources }> {
   const { desired, client, checked } = inputs;
   const scope: Scope = { namespaces: desired.resources.namespaces.map((n) => n.name), selectTags: inputs.selectTags };
-  const read = await readLiveState(client, scope.namespaces);
+  const read = await (inputs.liveRead ?? readLiveState(client, scope.namespaces));
   const live = normalizeLive(read);
   const digests = new Map<string, string>();
   for (const d of desired.resources.domains) {

@@ -4,7 +4,9 @@ import * as t from 'typanion';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { makePlan } from '../cli/make-plan.js';
+import { makePlan, startLiveRead } from '../cli/make-plan.js';
+import type { LiveRead } from '../cluster/api-types.js';
+import type { AdminClient } from '../cluster/client.js';
 import { toolVersion } from '../cli/tool-version.js';
 import { compileConfig } from '../compile/compile.js';
 import { DgateError, errorsIn } from '../errors/dgate-error.js';
@@ -45,7 +47,17 @@ export class PlanCommand extends ClusterCommand {
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
-    const checked = await readCheckedConfig(source);
+    const client = this.createClient();
+    try {
+      return await this.planWith(client, source);
+    } finally {
+      await client.close();
+    }
+  }
+
+  private async planWith(client: AdminClient, source: string): Promise<number> {
+    let liveRead: Promise<LiveRead> | undefined;
+    const checked = await readCheckedConfig(source, (config) => (liveRead = startLiveRead(client, config)));
     if (errorsIn(checked.diagnostics).length > 0) {
       this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
       this.context.stderr.write(`${this.errStyle.red('✗')} ${source}: ${countSummary(checked.diagnostics)}; nothing planned\n`);
@@ -53,24 +65,19 @@ export class PlanCommand extends ClusterCommand {
     }
     if (checked.diagnostics.length > 0) this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
     const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
-    const client = this.createClient();
-    try {
-      const { plan } = await makePlan({ checked, desired, client, selectTags: this.selectTag });
-      if (this.out) {
-        const saved: SavedPlan = { ...plan, desiredState: desired };
-        try {
-          await writeFile(this.out, canonicalJson(saved, 2) + '\n');
-        } catch (err) {
-          throw new DgateError({ code: 'DG0005', message: `cannot write '${this.out}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'check that the directory exists and is writable', cause: err });
-        }
+    const { plan } = await makePlan({ checked, desired, client, selectTags: this.selectTag, liveRead });
+    if (this.out) {
+      const saved: SavedPlan = { ...plan, desiredState: desired };
+      try {
+        await writeFile(this.out, canonicalJson(saved, 2) + '\n');
+      } catch (err) {
+        throw new DgateError({ code: 'DG0005', message: `cannot write '${this.out}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'check that the directory exists and is writable', cause: err });
       }
-      if (this.format === 'json') this.context.stdout.write(canonicalJson(plan, 2) + '\n');
-      else if (this.format === 'markdown') this.context.stdout.write(renderPlanMarkdown(plan, source));
-      else this.context.stdout.write(renderPlanHuman(plan, this.style, source));
-      if (this.out && this.format === 'human') this.context.stderr.write(`Saved the plan to ${this.out}; apply it with: dgate-cli apply ${this.out}\n`);
-      return this.detailedExitcode && hasChanges(plan) ? ExitCode.CHANGES : ExitCode.OK;
-    } finally {
-      await client.close();
     }
+    if (this.format === 'json') this.context.stdout.write(canonicalJson(plan, 2) + '\n');
+    else if (this.format === 'markdown') this.context.stdout.write(renderPlanMarkdown(plan, source));
+    else this.context.stdout.write(renderPlanHuman(plan, this.style, source));
+    if (this.out && this.format === 'human') this.context.stderr.write(`Saved the plan to ${this.out}; apply it with: dgate-cli apply ${this.out}\n`);
+    return this.detailedExitcode && hasChanges(plan) ? ExitCode.CHANGES : ExitCode.OK;
   }
 }

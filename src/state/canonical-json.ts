@@ -5,7 +5,31 @@ import { createHash } from 'node:crypto';
  * given. The only serialisation that hashes are taken over, so equal data means equal bytes.
  */
 export function canonicalJson(value: unknown, indent?: number): string {
-  return JSON.stringify(sortKeys(value), null, indent);
+  // The compact form is on every hot path (hashes, diffs): write it directly, with no sorted copy.
+  return indent === undefined ? writeCompact(value) : JSON.stringify(sortKeys(value), null, indent);
+}
+
+function writeCompact(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const v = value[i];
+      out += v === undefined || typeof v === 'function' ? 'null' : writeCompact(v);
+    }
+    return out + ']';
+  }
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined || typeof v === 'function') continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${writeCompact(v)}`;
+    first = false;
+  }
+  return out + '}';
 }
 
 function sortKeys(value: unknown): unknown {
