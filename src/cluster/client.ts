@@ -189,7 +189,12 @@ export class AdminClient {
     return new DgateError({
       code: 'DG2003',
       message: `unexpected answer from ${this.baseUrl} to ${method} ${path}: ${res.status}${snippet ? ` ${snippet}` : ''}`,
-      hint: apiError ? 'the admin API rejected the request; check the resource named above' : 'check that the URL is a DGate admin API (port 9080 by default), not the proxy port',
+      hint:
+        res.status >= 500
+          ? 'the cluster is unhealthy or electing a leader: check its /readyz and logs, then try again'
+          : apiError
+            ? 'the admin API rejected the request; check the resource named above'
+            : 'check that the URL is a DGate admin API (port 9080 by default), not the proxy port',
     });
   }
 

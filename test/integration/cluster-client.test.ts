@@ -4,6 +4,7 @@ import { freePort, startDgateCluster, startDgateNode, stopDgateCluster, stopDgat
 import { AdminClient } from '../../src/cluster/client.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { compileDir, fixtureSecret, secretEnv, useTempDirs } from '../harness/fixtures.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { handApply } from '../harness/hand-apply.js';
 import { suiteBinary, useOwnDgateNode } from '../harness/node.js';
 
@@ -48,6 +49,58 @@ describe('the cluster client', () => {
       } finally {
         silent.close();
       }
+    });
+  });
+
+  describe('retries', () => {
+    const node = useOwnDgateNode();
+
+    it('retries reads through connection resets and 503s, then succeeds', async () => {
+      const proxy = await startFaultProxy(node().adminUrl);
+      try {
+        // The first read of each path fails once: a reset, then a 503 "no leader", then fine.
+        const seen = new Map<string, number>();
+        proxy.setRule(({ path: p }) => {
+          const n = seen.get(p) ?? 0;
+          seen.set(p, n + 1);
+          if (n === 0) return { kind: 'reset' };
+          if (n === 1) return { kind: 'status', status: 503, body: '{"error":"raft: no leader","status":503}' };
+          return { kind: 'pass' };
+        });
+        const result = await dgateCli(['plan', 'examples/shop', '--admin', proxy.url, '--detailed-exitcode'], { env: secretEnv });
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(2);
+        expect(proxy.log.filter((r) => r.path === '/api/v1/namespace').map((r) => r.fault)).toEqual(['reset', 'status', 'pass']);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('gives up after four attempts with one clear line', async () => {
+      const proxy = await startFaultProxy(node().adminUrl);
+      try {
+        proxy.setRule(() => ({ kind: 'status', status: 503, body: '{"error":"raft: no leader","status":503}' }));
+        const result = await dgateCli(['plan', 'examples/shop', '--admin', proxy.url]);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe(`error DG2003: unexpected answer from ${proxy.url} to GET /api/v1/namespace: 503 raft: no leader\n  hint: the cluster is unhealthy or electing a leader: check its /readyz and logs, then try again\n`);
+        expect(proxy.log).toHaveLength(4);
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
+  describe('basic auth', () => {
+    const node = useOwnDgateNode({ adminConfig: { auth_method: 'basic', basic_auth: { users: [{ username: 'ops', password: 'pw-456' }] } } });
+
+    it('sends DGATE_ADMIN_USER and DGATE_ADMIN_PASSWORD', async () => {
+      const env = { DGATE_ADMIN_URL: node().adminUrl, ...secretEnv };
+      const refused = await dgateCli(['plan', 'examples/shop'], { env: { ...env, DGATE_ADMIN_USER: 'ops', DGATE_ADMIN_PASSWORD: 'wrong' } });
+      expect(refused.stderr).toContain('DG2002');
+      expect(refused.stderr).not.toContain('wrong');
+      const ok = await dgateCli(['plan', 'examples/shop', '--detailed-exitcode'], { env: { ...env, DGATE_ADMIN_USER: 'ops', DGATE_ADMIN_PASSWORD: 'pw-456' } });
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(2);
     });
   });
 

@@ -1,0 +1,74 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** What to do with one request: pass it on, answer it with an error, cut the connection, or stall. */
+export type Fault = { kind: 'pass' } | { kind: 'status'; status: number; body?: string } | { kind: 'reset' } | { kind: 'hang' };
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  fault: Fault['kind'];
+}
+
+export interface FaultProxy {
+  url: string;
+  /** Every request seen, in order, with what was done to it. */
+  log: ProxiedRequest[];
+  /** Decides each request's fate; the default passes everything on. */
+  setRule: (rule: (req: { method: string; path: string; index: number }) => Fault) => void;
+  close: () => Promise<void>;
+}
+
+/**
+ * A fault-injecting HTTP proxy of ours, put between dgate-cli and a real dgate-server to test
+ * what the tool does when the cluster misbehaves. Requests pass through unchanged unless the
+ * rule says otherwise. The `Location` of a redirect is left as DGate wrote it.
+ */
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const targetUrl = new URL(target);
+  const log: ProxiedRequest[] = [];
+  const sockets = new Set<Socket>();
+  let rule: Parameters<FaultProxy['setRule']>[0] = () => ({ kind: 'pass' });
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const fault = rule({ method, path, index: log.length });
+    log.push({ method, path, fault: fault.kind });
+    if (fault.kind === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault.kind === 'hang') return;
+    if (fault.kind === 'status') {
+      res.writeHead(fault.status, { 'content-type': 'application/json' });
+      res.end(fault.body ?? JSON.stringify({ error: 'injected fault', status: fault.status }));
+      return;
+    }
+    const upstream = httpRequest(
+      { host: targetUrl.hostname, port: targetUrl.port, method, path, headers: { ...req.headers, host: targetUrl.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => req.socket.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    setRule: (r) => {
+      rule = r;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
