@@ -38,6 +38,12 @@ try {
     mkdirSync(stateDir, { recursive: true });
     dgateCli(['compile', example, '--out', path.relative(root, path.join(stateDir, `${path.basename(example)}.state.json`))]);
   }
+  // The examples read their secrets from the environment; a demo supplies throwaway values.
+  const env = { DGATE_ADMIN_URL: node.adminUrl, STRIPE_KEY: 'sk_test_demo' };
+  for (const example of examples) {
+    step(`Planning ${example} against the local dgate-server`);
+    dgateCli(['plan', example], env);
+  }
 } catch (err) {
   failed = true;
   console.error(`\ndemo failed: ${err.message}`);
