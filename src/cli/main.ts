@@ -1,4 +1,5 @@
 import { Builtins, Cli, type BaseContext } from 'clipanion';
+import { ApplyCommand } from '../commands/apply.js';
 import { CompileCommand } from '../commands/compile.js';
 import { DumpCommand } from '../commands/dump.js';
 import { GetCommand } from '../commands/get.js';
@@ -19,6 +20,7 @@ export function createCli(): Cli<BaseContext> {
   cli.register(ValidateCommand);
   cli.register(CompileCommand);
   cli.register(PlanCommand);
+  cli.register(ApplyCommand);
   cli.register(DumpCommand);
   cli.register(GetCommand);
   return cli;

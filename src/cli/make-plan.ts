@@ -35,7 +35,7 @@ export function startLiveRead(client: AdminClient, config: LoadedConfig): Promis
  * Reads the cluster, resolves what must be compared by digest, and diffs: the one path from a
  * compiled config to a plan, shared by `plan` and `apply` so that the two never disagree.
  */
-export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: LiveResources }> {
+export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: LiveResources; read: LiveRead; desiredDigests: Map<string, string> }> {
   const { desired, client, checked } = inputs;
   const scope: Scope = { namespaces: desired.resources.namespaces.map((n) => n.name), selectTags: inputs.selectTags };
   const read = await (inputs.liveRead ?? readLiveState(client, scope.namespaces));
@@ -60,5 +60,5 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
     liveNamespaceNames: read.allNamespaces.map((n) => n.name),
   });
   const plan = buildPlan(desired, diff, { adminUrl: client.baseUrl, liveVersion: contentVersion(live) }, scope);
-  return { plan, live };
+  return { plan, live, read, desiredDigests: digests };
 }

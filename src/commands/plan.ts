@@ -67,7 +67,7 @@ export class PlanCommand extends ClusterCommand {
     const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
     const { plan } = await makePlan({ checked, desired, client, selectTags: this.selectTag, liveRead });
     if (this.out) {
-      const saved: SavedPlan = { ...plan, desiredState: desired };
+      const saved: SavedPlan = { ...plan, desiredState: desired, configPath: source };
       try {
         await writeFile(this.out, canonicalJson(saved, 2) + '\n');
       } catch (err) {

@@ -10,6 +10,15 @@ export const codes = {
   DG0004: 'file could not be read',
   DG0005: 'output could not be written',
   DG0006: 'saved plan unusable',
+  // 30xx: apply, releases, recovery
+  DG3001: 'confirmation required',
+  DG3002: 'an earlier apply was interrupted',
+  DG3003: 'apply failed and was rolled back',
+  DG3004: 'rollback left differences',
+  DG3005: 'saved plan is stale',
+  DG3006: 'cluster is locked by another apply',
+  DG3007: 'release not found',
+  DG3008: 'nothing to recover',
   // 20xx: the cluster
   DG2001: 'cluster unreachable',
   DG2002: 'cluster refused the credentials',

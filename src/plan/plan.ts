@@ -22,6 +22,8 @@ export interface Plan {
 /** A plan saved with `plan --out`: the plan plus the desired state it was made from (references, no secret values). */
 export interface SavedPlan extends Plan {
   desiredState: DesiredState;
+  /** The config the plan was made from, as given to `plan`: apply re-reads it to resolve secrets. */
+  configPath: string;
 }
 
 export function buildPlan(desired: DesiredState, diff: DiffResult, cluster: Plan['cluster'], scope: Scope): Plan {

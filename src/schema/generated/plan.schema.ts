@@ -181,6 +181,10 @@ export const planSchema = {
         "$ref": "#/$defs/Change"
       }
     },
+    "configPath": {
+      "description": "Only in a saved plan: the config path given to plan; apply re-reads it to resolve secret references.",
+      "type": "string"
+    },
     "desiredState": {
       "description": "Only in a saved plan: the desired state it was made from (see desired-state.schema.json).",
       "type": "object"

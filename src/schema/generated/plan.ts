@@ -63,6 +63,10 @@ export interface PlanDocument {
    */
   changes: PlanChange[];
   /**
+   * Only in a saved plan: the config path given to plan; apply re-reads it to resolve secret references.
+   */
+  configPath?: string;
+  /**
    * Only in a saved plan: the desired state it was made from (see desired-state.schema.json).
    */
   desiredState?: {};

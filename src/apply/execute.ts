@@ -1,0 +1,308 @@
+import type { LiveRead } from '../cluster/api-types.js';
+import type { AdminClient } from '../cluster/client.js';
+import { diffResources, type Change, type Scope } from '../diff/diff.js';
+import { DgateError } from '../errors/dgate-error.js';
+import { kinds, type AnyResource, type KindKey } from '../model/registry.js';
+import type { DesiredState, Resources } from '../schema/generated/desired-state.js';
+import type { LiveResources } from '../state/live-state.js';
+import type { JournalRecord } from './journal.js';
+import { buildSteps, wavesOf, type AdminRequest, type Step } from './steps.js';
+
+export type ApplyEvent =
+  | { type: 'step'; step: Step; state: 'start' | 'done' | 'failed'; error?: string }
+  | { type: 'phase'; phase: 'verifying' | 'final' | 'rolling-back' | 'checking-restore' }
+  | { type: 'undo'; change: Change; state: 'start' | 'done' | 'failed'; error?: string };
+
+/** What apply needs from the world: the cluster, the journal, sensitive values, and an ear for progress. */
+export interface ApplyContext {
+  client: AdminClient;
+  appendJournal: (record: JournalRecord) => Promise<void>;
+  readLive: () => Promise<{ read: LiveRead; live: LiveResources }>;
+  /** The plaintext a desired sensitive field resolves to (secret data, domain key); memory only. */
+  resolveSensitive: (kind: KindKey, resource: AnyResource, field: string) => Promise<string>;
+  /** Digests of the desired sensitive values, for comparing with a read-back (as plan does). */
+  desiredDigests: ReadonlyMap<string, string>;
+  onEvent: (event: ApplyEvent) => void;
+  concurrency: number;
+  now: () => Date;
+  newId: () => string;
+}
+
+export interface ApplyInput {
+  desired: DesiredState;
+  scope: Scope;
+  changes: Change[];
+  /** The live state read just before applying: the state a failure returns the cluster to. */
+  pre: { read: LiveRead; live: LiveResources };
+}
+
+export interface RestoreReport {
+  /** True when a fresh read of every touched resource equals what it was before the apply. */
+  equal: boolean;
+  /** Resources that still differ from their state before, with why. */
+  differences: string[];
+}
+
+export type ApplyResult =
+  | { outcome: 'applied'; applyId: string; steps: number }
+  | { outcome: 'rolled-back'; applyId: string; failure: string; failedStep?: Step; restore: RestoreReport };
+
+class StepFailure extends Error {
+  constructor(
+    readonly step: Step,
+    message: string,
+    readonly wedged: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Secrets whose value DGate cannot give back: changing or deleting one cannot be undone. */
+function isIrreversible(step: Step): boolean {
+  return step.kind === 'secrets' && (step.action === 'update' || step.action === 'delete');
+}
+
+const identityOf = (kind: KindKey, r: AnyResource) => kinds[kind].identity(r).join('/');
+
+function indexResources(resources: Resources | LiveResources): (kind: KindKey, id: string) => AnyResource | undefined {
+  const maps = new Map<KindKey, Map<string, AnyResource>>();
+  return (kind, id) => {
+    let m = maps.get(kind);
+    if (!m) {
+      m = new Map((resources[kind] as unknown as AnyResource[]).map((r) => [identityOf(kind, r), r]));
+      maps.set(kind, m);
+    }
+    return m.get(id);
+  };
+}
+
+function maskRequest(kind: KindKey, req: AdminRequest): AdminRequest {
+  if (!req.body || typeof req.body !== 'object' || kind === 'documents') return req;
+  const body = { ...(req.body as Record<string, unknown>) };
+  for (const f of kinds[kind].sensitive) if (body[f] !== undefined) body[f] = '(sensitive value)';
+  return { ...req, body };
+}
+
+async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>, stop: () => boolean): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length && !stop()) await work(items[next++]!);
+    }),
+  );
+}
+
+/**
+ * Applies a plan as one transaction: every step journaled before it is sent, in dependency waves;
+ * a read-back compared with the desired state; and on any failure, the steps already made undone
+ * and the cluster read again to prove it equals its state before. Changes that cannot be undone
+ * (a secret's value, which DGate never returns) run last, after everything else is verified.
+ */
+export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promise<ApplyResult> {
+  const applyId = ctx.newId();
+  const desiredOf = indexResources(input.desired.resources);
+  const preOf = indexResources(input.pre.live);
+  const steps = buildSteps(input.changes, desiredOf, preOf);
+  const touched = steps.map((s) => ({ kind: s.kind, id: s.id }));
+  await ctx.appendJournal({
+    type: 'begin',
+    applyId,
+    startedAt: ctx.now().toISOString(),
+    adminUrl: ctx.client.baseUrl,
+    desiredVersion: input.desired.version,
+    scope: input.scope,
+    preState: input.pre.live,
+    touched,
+    steps: steps.map((s) => ({ index: s.index, action: s.action, kind: s.kind, id: s.id, requests: s.requests.map((r) => maskRequest(s.kind, r)) })),
+    desiredState: input.desired,
+  });
+
+  const reversible = steps.filter((s) => !isIrreversible(s));
+  const final = steps.filter(isIrreversible);
+  try {
+    await runSteps(reversible, ctx);
+    await ctx.appendJournal({ type: 'phase', phase: 'verifying' });
+    ctx.onEvent({ type: 'phase', phase: 'verifying' });
+    const drift = await verify(input, ctx, new Set(final.map((s) => `${s.kind}:${s.id}`)));
+    if (drift.length > 0) throw new StepFailure(steps[0]!, `the cluster read back differs from the desired state: ${drift.slice(0, 5).join('; ')}`, false);
+    if (final.length > 0) {
+      await ctx.appendJournal({ type: 'phase', phase: 'final' });
+      ctx.onEvent({ type: 'phase', phase: 'final' });
+      await runSteps(final, ctx);
+    }
+    await ctx.appendJournal({ type: 'end', outcome: 'applied' });
+    return { outcome: 'applied', applyId, steps: steps.length };
+  } catch (err) {
+    const failure = err instanceof StepFailure ? err : undefined;
+    if (failure?.wedged) throw wedgedError(ctx.client.baseUrl, failure.message);
+    const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
+    await ctx.appendJournal({ type: 'phase', phase: 'rolling-back' });
+    ctx.onEvent({ type: 'phase', phase: 'rolling-back' });
+    const restore = await restorePreState(input.pre, touched, ctx, (kind, id, field) => preSensitive(input.pre.read, kind, id, field));
+    await ctx.appendJournal({ type: 'end', outcome: 'rolled-back', note: message });
+    return { outcome: 'rolled-back', applyId, failure: message, failedStep: failure?.step, restore };
+  }
+}
+
+function wedgedError(adminUrl: string, message: string): DgateError {
+  return new DgateError({
+    code: 'DG2004',
+    message: `${message}; the node at ${adminUrl} stopped answering writes, so nothing could be rolled back yet`,
+    hint: 'DGate v0.11 wedges after a write fails inside it: restart the node, then run `dgate-cli recover` to return the cluster to its state before this apply',
+  });
+}
+
+async function runSteps(steps: readonly Step[], ctx: ApplyContext): Promise<void> {
+  let failed: StepFailure | undefined;
+  for (const wave of wavesOf(steps)) {
+    await runPool(
+      wave,
+      ctx.concurrency,
+      async (step) => {
+        try {
+          await runStep(step, ctx);
+        } catch (err) {
+          failed ??= err instanceof StepFailure ? err : new StepFailure(step, String(err), false);
+        }
+      },
+      () => failed !== undefined,
+    );
+    if (failed) throw failed;
+  }
+}
+
+async function runStep(step: Step, ctx: ApplyContext): Promise<void> {
+  await ctx.appendJournal({ type: 'step', index: step.index, state: 'sending' });
+  ctx.onEvent({ type: 'step', step, state: 'start' });
+  try {
+    for (const req of step.requests) {
+      const body = req.method === 'PUT' && step.resource ? await materialize(step.kind, step.resource, req.body, ctx) : req.body;
+      await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`);
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const wedged = err instanceof DgateError && err.code === 'DG2004';
+    await ctx.appendJournal({ type: 'step', index: step.index, state: 'failed', error: message });
+    ctx.onEvent({ type: 'step', step, state: 'failed', error: message });
+    throw new StepFailure(step, `${step.action} ${kinds[step.kind].singular} ${step.id} failed: ${message}`, wedged);
+  }
+  await ctx.appendJournal({ type: 'step', index: step.index, state: 'done' });
+  ctx.onEvent({ type: 'step', step, state: 'done' });
+}
+
+/** Fills the sensitive fields of a PUT body with their values, in memory, just before sending. */
+async function materialize(kind: KindKey, resource: AnyResource, body: unknown, ctx: ApplyContext): Promise<unknown> {
+  const fields = kinds[kind].sensitive.filter((f) => (resource as unknown as Record<string, unknown>)[f] !== undefined);
+  if (fields.length === 0 || !body || typeof body !== 'object') return body;
+  const out = { ...(body as Record<string, unknown>) };
+  for (const f of fields) out[f] = await ctx.resolveSensitive(kind, resource, f);
+  return out;
+}
+
+async function send(client: AdminClient, req: AdminRequest, what: string): Promise<void> {
+  const res = await client.send(req.method, req.path, req.query ?? {}, req.body);
+  if (res.status < 200 || res.status >= 300) {
+    const apiError = res.body && typeof res.body === 'object' && 'error' in res.body ? String((res.body as { error: unknown }).error) : res.text.slice(0, 200);
+    throw new Error(`${req.method} ${req.path} for ${what} answered ${res.status}${apiError ? `: ${apiError}` : ''}`);
+  }
+}
+
+/** Reads the cluster back and lists what still differs from the desired state (ignoring `skip`). */
+async function verify(input: ApplyInput, ctx: ApplyContext, skip: ReadonlySet<string>): Promise<string[]> {
+  const { read, live } = await ctx.readLive();
+  const diff = diffResources({
+    desired: input.desired.resources,
+    live,
+    scope: input.scope,
+    desiredDigests: ctx.desiredDigests,
+    unreadableDocumentCollections: read.unreadableDocumentCollections,
+    liveNamespaceNames: read.allNamespaces.map((n) => n.name),
+  });
+  return diff.changes.filter((c) => !skip.has(`${c.kind}:${c.id}`)).map((c) => `${c.action} ${kinds[c.kind].singular} ${c.id}${c.fields.length ? ` (${c.fields.map((f) => f.field).join(', ')})` : ''}`);
+}
+
+/** The plaintext of a sensitive field as it was before the apply, from the raw pre-read (domain keys only). */
+function preSensitive(read: LiveRead, kind: KindKey, id: string, field: string): string | undefined {
+  if (kind === 'domains' && field === 'key') return read.domains.find((d) => `${d.namespace.name}/${d.name}` === id)?.key || undefined;
+  return undefined;
+}
+
+/**
+ * Returns every touched resource to its state in `pre`: reads the cluster, diffs the touched
+ * resources against `pre`, and applies that diff (so writes whose outcome was unknown are
+ * handled too). Then reads again and reports whether the touched resources equal `pre`.
+ */
+export async function restorePreState(
+  pre: { live: LiveResources },
+  touched: readonly { kind: KindKey; id: string }[],
+  ctx: ApplyContext,
+  preSensitiveValue: (kind: KindKey, id: string, field: string) => string | undefined,
+): Promise<RestoreReport> {
+  const touchedSet = new Set(touched.map((t) => `${t.kind}:${t.id}`));
+  const compare = async () => {
+    const { read, live } = await ctx.readLive();
+    const diff = diffResources({
+      desired: pre.live as unknown as Resources,
+      live,
+      scope: { namespaces: [...new Set([...pre.live.namespaces.map((n) => n.name), ...live.namespaces.map((n) => n.name)])], selectTags: [] },
+      desiredDigests: new Map(pre.live.domains.filter((d) => d.key).map((d) => [`domains:${d.namespace}/${d.name}:key`, d.key!.digest])),
+      unreadableDocumentCollections: read.unreadableDocumentCollections,
+      liveNamespaceNames: read.allNamespaces.map((n) => n.name),
+    });
+    // diff never deletes namespaces; one the apply created must go too.
+    const preNamespaces = new Set(pre.live.namespaces.map((n) => n.name));
+    const createdNamespaces = live.namespaces.filter((n) => !preNamespaces.has(n.name) && touchedSet.has(`namespaces:${n.name}`));
+    return { changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)), live, createdNamespaces };
+  };
+  const { changes, live } = await compare();
+  const preOf = indexResources(pre.live);
+  const liveOf = indexResources(live);
+  const undo = buildSteps(changes, preOf, liveOf);
+  const unrestorable: string[] = [];
+  for (const wave of wavesOf(undo)) {
+    for (const step of wave) {
+      const change = changes[step.index]!;
+      ctx.onEvent({ type: 'undo', change, state: 'start' });
+      await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'sending' });
+      try {
+        for (const req of step.requests) {
+          let body = req.body;
+          if (req.method === 'PUT' && body && typeof body === 'object') {
+            const out = { ...(body as Record<string, unknown>) };
+            for (const f of kinds[step.kind].sensitive) {
+              if (step.kind === 'secrets' || out[f] !== undefined) {
+                const value = preSensitiveValue(step.kind, step.id, f);
+                if (value === undefined) throw new Error(`its ${f} cannot be restored: DGate never returns it`);
+                out[f] = value;
+              }
+            }
+            body = out;
+          }
+          await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`);
+        }
+        await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'done' });
+        ctx.onEvent({ type: 'undo', change, state: 'done' });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        unrestorable.push(`${kinds[step.kind].singular} ${step.id}: ${message}`);
+        await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'failed', error: message });
+        ctx.onEvent({ type: 'undo', change, state: 'failed', error: message });
+      }
+    }
+  }
+  for (const ns of (await compare()).createdNamespaces) {
+    try {
+      await send(ctx.client, { method: 'DELETE', path: '/api/v1/namespace', body: { name: ns.name } }, `namespace ${ns.name}`);
+    } catch (err) {
+      unrestorable.push(`namespace ${ns.name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  ctx.onEvent({ type: 'phase', phase: 'checking-restore' });
+  const after = await compare();
+  const differences = [
+    ...unrestorable,
+    ...after.changes.filter((c) => !unrestorable.some((u) => u.startsWith(`${kinds[c.kind].singular} ${c.id}:`))).map((c) => `${kinds[c.kind].singular} ${c.id} still differs (${c.action})`),
+    ...after.createdNamespaces.filter((n) => !unrestorable.some((u) => u.startsWith(`namespace ${n.name}:`))).map((n) => `namespace ${n.name} still exists`),
+  ];
+  return { equal: after.changes.length === 0 && after.createdNamespaces.length === 0, differences };
+}

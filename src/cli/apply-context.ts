@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { ApplyContext, ApplyEvent } from '../apply/execute.js';
+import type { AdminClient } from '../cluster/client.js';
+import { normalizeLive } from '../cluster/normalize.js';
+import { readLiveState } from '../cluster/read-live.js';
+import { inlineSensitiveValue } from '../compile/inline-secrets.js';
+import { kinds, type AnyResource } from '../model/registry.js';
+import type { JournalStore } from '../io/journal-store.js';
+import { resolveSecretRef } from '../io/secret-source.js';
+import type { SecretRef } from '../schema/generated/desired-state.js';
+import type { Style } from '../report/style.js';
+import type { CheckedConfig } from './config-input.js';
+
+/** The world as executeApply sees it: this cluster, this journal, secrets from this config. */
+export function createApplyContext(opts: {
+  client: AdminClient;
+  journal: JournalStore;
+  namespaces: string[];
+  checked?: CheckedConfig;
+  desiredDigests: ReadonlyMap<string, string>;
+  onEvent: (e: ApplyEvent) => void;
+}): ApplyContext {
+  return {
+    client: opts.client,
+    appendJournal: (r) => opts.journal.append(r),
+    readLive: async () => {
+      const read = await readLiveState(opts.client, opts.namespaces);
+      return { read, live: normalizeLive(read) };
+    },
+    resolveSensitive: async (kind, resource: AnyResource, field) => {
+      const r = resource as unknown as Record<string, unknown>;
+      const id = kinds[kind].identity(resource).join('/');
+      const checked = opts.checked;
+      return resolveSecretRef(r[field] as SecretRef, {
+        owner: `${kinds[kind].singular} '${id}'${field === 'key' ? ' key' : ''}`,
+        root: checked?.input.root ?? process.cwd(),
+        env: process.env,
+        inline: () => (checked && (kind === 'secrets' || kind === 'domains') ? inlineSensitiveValue(checked.config, kind, String(r.namespace), String(r.name)) : undefined),
+      });
+    },
+    desiredDigests: opts.desiredDigests,
+    onEvent: opts.onEvent,
+    concurrency: 8,
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  };
+}
+
+/** One plain line per event: what CI logs show, and what a terminal shows too. */
+export function renderApplyEvent(e: ApplyEvent, style: Style): string | undefined {
+  if (e.type === 'phase') {
+    const text = { verifying: 'reading the cluster back to verify', final: 'changing secret values (cannot be undone, so last)', 'rolling-back': 'rolling back', 'checking-restore': 'reading the cluster again to check the rollback' }[e.phase];
+    return style.dim(`… ${text}`);
+  }
+  if (e.type === 'step') {
+    const what = `${e.step.action} ${kinds[e.step.kind].singular} ${e.step.id}`;
+    if (e.state === 'done') return `${style.green('✓')} ${what}`;
+    if (e.state === 'failed') return `${style.red('✗')} ${what}: ${e.error}`;
+    return undefined;
+  }
+  const what = `undo: ${e.change.action} ${kinds[e.change.kind].singular} ${e.change.id}`;
+  if (e.state === 'done') return `${style.yellow('↺')} ${what}`;
+  if (e.state === 'failed') return `${style.red('✗')} ${what}: ${e.error}`;
+  return undefined;
+}
