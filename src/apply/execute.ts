@@ -51,15 +51,30 @@ class StepFailure extends Error {
   constructor(
     readonly step: Step,
     message: string,
-    readonly wedged: boolean,
   ) {
     super(message);
   }
 }
 
-/** Secrets whose value DGate cannot give back: changing or deleting one cannot be undone. */
-function isIrreversible(step: Step): boolean {
-  return step.kind === 'secrets' && (step.action === 'update' || step.action === 'delete');
+/**
+ * Steps that cannot be undone run last, after everything else is verified: changing or deleting
+ * a secret (DGate never gives its value back), and creating a collection (DGate cannot delete
+ * one), with the documents that go into it.
+ */
+function irreversibleSteps(steps: readonly Step[]): Set<Step> {
+  const out = new Set<Step>();
+  const newCollections = new Set<string>();
+  for (const s of steps) {
+    if (s.kind === 'secrets' && (s.action === 'update' || s.action === 'delete')) out.add(s);
+    if (s.kind === 'collections' && s.action === 'create') {
+      out.add(s);
+      newCollections.add(s.id);
+    }
+  }
+  for (const s of steps) {
+    if (s.kind === 'documents' && newCollections.has(s.id.split('/').slice(0, 2).join('/'))) out.add(s);
+  }
+  return out;
 }
 
 const identityOf = (kind: KindKey, r: AnyResource) => kinds[kind].identity(r).join('/');
@@ -117,14 +132,15 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     desiredState: input.desired,
   });
 
-  const reversible = steps.filter((s) => !isIrreversible(s));
-  const final = steps.filter(isIrreversible);
+  const irreversible = irreversibleSteps(steps);
+  const reversible = steps.filter((s) => !irreversible.has(s));
+  const final = steps.filter((s) => irreversible.has(s));
   try {
     await runSteps(reversible, ctx);
     await ctx.appendJournal({ type: 'phase', phase: 'verifying' });
     ctx.onEvent({ type: 'phase', phase: 'verifying' });
     const drift = await verify(input, ctx, new Set(final.map((s) => `${s.kind}:${s.id}`)));
-    if (drift.length > 0) throw new StepFailure(steps[0]!, `the cluster read back differs from the desired state: ${drift.slice(0, 5).join('; ')}`, false);
+    if (drift.length > 0) throw new StepFailure(steps[0]!, `the cluster read back differs from the desired state: ${drift.slice(0, 5).join('; ')}`);
     if (final.length > 0) {
       await ctx.appendJournal({ type: 'phase', phase: 'final' });
       ctx.onEvent({ type: 'phase', phase: 'final' });
@@ -134,11 +150,17 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     return { outcome: 'applied', applyId, steps: steps.length };
   } catch (err) {
     const failure = err instanceof StepFailure ? err : undefined;
-    if (failure?.wedged) throw wedgedError(ctx.client.baseUrl, failure.message);
     const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
     await ctx.appendJournal({ type: 'phase', phase: 'rolling-back' });
     ctx.onEvent({ type: 'phase', phase: 'rolling-back' });
-    const restore = await restorePreState(input.pre, touched, ctx, (kind, id, field) => preSensitive(input.pre.read, kind, id, field));
+    let restore: RestoreReport;
+    try {
+      restore = await restorePreState(input.pre, touched, ctx, (kind, id, field) => preSensitive(input.pre.read, kind, id, field));
+    } catch (restoreError) {
+      // The journal stays unfinished: `recover` picks it up once the node answers again.
+      if (restoreError instanceof DgateError && restoreError.code === 'DG2004') throw wedgedError(ctx.client.baseUrl, message);
+      throw restoreError;
+    }
     await ctx.appendJournal({ type: 'end', outcome: 'rolled-back', note: message });
     return { outcome: 'rolled-back', applyId, failure: message, failedStep: failure?.step, restore };
   }
@@ -162,7 +184,7 @@ async function runSteps(steps: readonly Step[], ctx: ApplyContext): Promise<void
         try {
           await runStep(step, ctx);
         } catch (err) {
-          failed ??= err instanceof StepFailure ? err : new StepFailure(step, String(err), false);
+          failed ??= err instanceof StepFailure ? err : new StepFailure(step, String(err));
         }
       },
       () => failed !== undefined,
@@ -181,10 +203,9 @@ async function runStep(step: Step, ctx: ApplyContext): Promise<void> {
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const wedged = err instanceof DgateError && err.code === 'DG2004';
     await ctx.appendJournal({ type: 'step', index: step.index, state: 'failed', error: message });
     ctx.onEvent({ type: 'step', step, state: 'failed', error: message });
-    throw new StepFailure(step, `${step.action} ${kinds[step.kind].singular} ${step.id} failed: ${message}`, wedged);
+    throw new StepFailure(step, `${step.action} ${kinds[step.kind].singular} ${step.id} failed: ${message}`);
   }
   await ctx.appendJournal({ type: 'step', index: step.index, state: 'done' });
   ctx.onEvent({ type: 'step', step, state: 'done' });
@@ -252,7 +273,8 @@ export async function restorePreState(
     // diff never deletes namespaces; one the apply created must go too.
     const preNamespaces = new Set(pre.live.namespaces.map((n) => n.name));
     const createdNamespaces = live.namespaces.filter((n) => !preNamespaces.has(n.name) && touchedSet.has(`namespaces:${n.name}`));
-    return { changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)), live, createdNamespaces };
+    const stuck = diff.blocked.filter((b) => touched.some((t) => `${kinds[t.kind].singular} ${t.id}` === b));
+    return { changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)), live, createdNamespaces, stuck };
   };
   const { changes, live } = await compare();
   const preOf = indexResources(pre.live);
@@ -283,6 +305,7 @@ export async function restorePreState(
         await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'done' });
         ctx.onEvent({ type: 'undo', change, state: 'done' });
       } catch (err) {
+        if (err instanceof DgateError && err.code === 'DG2004') throw err;
         const message = err instanceof Error ? err.message : String(err);
         unrestorable.push(`${kinds[step.kind].singular} ${step.id}: ${message}`);
         await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'failed', error: message });
@@ -290,7 +313,15 @@ export async function restorePreState(
       }
     }
   }
-  for (const ns of (await compare()).createdNamespaces) {
+  const current = await compare();
+  for (const ns of current.createdNamespaces) {
+    // DGate refuses (inside the node, which wedges it) to delete a namespace that still holds
+    // anything; a collection the apply created cannot be deleted, so its namespace stays too.
+    const holds = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets'] as const).some((k) => current.live[k].some((r) => r.namespace === ns.name));
+    if (holds) {
+      unrestorable.push(`namespace ${ns.name}: it still holds resources that cannot be removed, so it stays`);
+      continue;
+    }
     try {
       await send(ctx.client, { method: 'DELETE', path: '/api/v1/namespace', body: { name: ns.name } }, `namespace ${ns.name}`);
     } catch (err) {
@@ -303,6 +334,7 @@ export async function restorePreState(
     ...unrestorable,
     ...after.changes.filter((c) => !unrestorable.some((u) => u.startsWith(`${kinds[c.kind].singular} ${c.id}:`))).map((c) => `${kinds[c.kind].singular} ${c.id} still differs (${c.action})`),
     ...after.createdNamespaces.filter((n) => !unrestorable.some((u) => u.startsWith(`namespace ${n.name}:`))).map((n) => `namespace ${n.name} still exists`),
+    ...after.stuck.map((b) => `${b} was created and cannot be deleted (DGate v0.11 breaks on collection deletes)`),
   ];
-  return { equal: after.changes.length === 0 && after.createdNamespaces.length === 0, differences };
+  return { equal: after.changes.length === 0 && after.createdNamespaces.length === 0 && after.stuck.length === 0, differences };
 }

@@ -49,7 +49,7 @@ export function createApplyContext(opts: {
 /** One plain line per event: what CI logs show, and what a terminal shows too. */
 export function renderApplyEvent(e: ApplyEvent, style: Style): string | undefined {
   if (e.type === 'phase') {
-    const text = { verifying: 'reading the cluster back to verify', final: 'changing secret values (cannot be undone, so last)', 'rolling-back': 'rolling back', 'checking-restore': 'reading the cluster again to check the rollback' }[e.phase];
+    const text = { verifying: 'reading the cluster back to verify', final: 'making the changes that cannot be undone (secret values, new collections), last', 'rolling-back': 'rolling back', 'checking-restore': 'reading the cluster again to check the rollback' }[e.phase];
     return style.dim(`… ${text}`);
   }
   if (e.type === 'step') {

@@ -4,6 +4,7 @@ import { CompileCommand } from '../commands/compile.js';
 import { DumpCommand } from '../commands/dump.js';
 import { GetCommand } from '../commands/get.js';
 import { PlanCommand } from '../commands/plan.js';
+import { RecoverCommand } from '../commands/recover.js';
 import { ValidateCommand } from '../commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 import { toolVersion } from './tool-version.js';
@@ -21,6 +22,7 @@ export function createCli(): Cli<BaseContext> {
   cli.register(CompileCommand);
   cli.register(PlanCommand);
   cli.register(ApplyCommand);
+  cli.register(RecoverCommand);
   cli.register(DumpCommand);
   cli.register(GetCommand);
   return cli;

@@ -1,20 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'clipanion';
 import { executeApply } from '../apply/execute.js';
-import { summarizeJournal } from '../apply/journal.js';
 import { createApplyContext, renderApplyEvent } from '../cli/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { readCheckedConfig, type CheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { journalRefusingInterrupted } from '../cli/interrupted.js';
 import { makePlan, startLiveRead } from '../cli/make-plan.js';
 import { toolVersion } from '../cli/tool-version.js';
 import type { LiveRead } from '../cluster/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
+import { acquireApplyLock } from '../cluster/lock.js';
+import { currentActor, defaultReleasesKept, recordRelease } from '../cluster/releases.js';
 import { compileConfig } from '../compile/compile.js';
 import { DgateError, errorsIn } from '../errors/dgate-error.js';
 import { countSummary, plural, renderDiagnostics } from '../errors/render.js';
 import { readGitInfo } from '../io/git.js';
-import { JournalStore, stateDirectory } from '../io/journal-store.js';
 import { kinds } from '../model/registry.js';
 import { planFormat, type Plan, type SavedPlan } from '../plan/plan.js';
 import { renderPlanHuman } from '../report/plan-render.js';
@@ -45,27 +47,28 @@ export class ApplyCommand extends ClusterCommand {
   configPath = Option.String({ required: false, name: 'path' });
   autoApprove = Option.Boolean('--auto-approve', false, { description: 'Apply without asking (required when not on a terminal)' });
   selectTag = Option.Array('--select-tag', [], { description: 'Manage only resources carrying this tag (repeatable)' });
+  lockTimeout = Option.String('--lock-timeout', '0s', { description: 'How long to wait for another apply to this cluster to finish (default 0s: fail at once)' });
+  keepReleases = Option.String('--keep-releases', String(defaultReleasesKept), { description: `How many releases the cluster keeps in its history (default ${defaultReleasesKept})` });
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
     const client = this.createClient();
     try {
-      return await this.applyWith(client, source);
+      await journalRefusingInterrupted(client.baseUrl);
+      // The plan is made under the lock, so no other apply can change what it was made against.
+      const lock = await acquireApplyLock(client, { holder: `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`, command: `apply ${source}`, timeoutMs: parseSeconds(this.lockTimeout, '--lock-timeout') });
+      try {
+        return await this.applyWith(client, source);
+      } finally {
+        await lock.release().catch(() => undefined);
+      }
     } finally {
       await client.close();
     }
   }
 
   private async applyWith(client: AdminClient, source: string): Promise<number> {
-    const journal = new JournalStore(stateDirectory(), client.baseUrl);
-    const earlier = summarizeJournal(await journal.read());
-    if (earlier && !earlier.finished) {
-      throw new DgateError({
-        code: 'DG3002',
-        message: `an earlier apply to ${client.baseUrl} (started ${earlier.begin.startedAt}) was interrupted before it finished`,
-        hint: 'run `dgate-cli recover` to return the cluster to its state before it (or `dgate-cli recover --resume` to finish it)',
-      });
-    }
+    const journal = await journalRefusingInterrupted(client.baseUrl);
     const saved = source.endsWith('.json') ? await readSavedPlan(source) : undefined;
     const configSource = saved ? saved.configPath : source;
     let liveRead: Promise<LiveRead> | undefined;
@@ -103,7 +106,12 @@ export class ApplyCommand extends ClusterCommand {
     if (result.outcome === 'applied') {
       await journal.archive();
       const s = plan.summary;
-      this.context.stdout.write(`${this.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version}.\n`);
+      const release = await recordRelease(
+        client,
+        { kind: 'apply', desiredVersion: desired.version, git: desired.metadata.git, appliedBy: currentActor(process.env), appliedAt: new Date().toISOString(), summary: s, desiredState: desired },
+        Number(this.keepReleases),
+      );
+      this.context.stdout.write(`${this.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`);
       return ExitCode.OK;
     }
     await journal.archive();
@@ -176,4 +184,12 @@ function refuseStale(saved: LoadedSavedPlan, fresh: Plan, desired: DesiredState,
       hint: 'plan again and review the new plan',
     });
   }
+}
+
+/** `30s`, `500ms`, `2m` or a bare number of seconds, in milliseconds. */
+export function parseSeconds(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
+  if (!m) throw new DgateError({ code: 'DG0001', message: `${flag} '${text}' is not a duration`, hint: `e.g. ${flag} 60s` });
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 }

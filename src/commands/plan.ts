@@ -4,6 +4,7 @@ import * as t from 'typanion';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { journalRefusingInterrupted } from '../cli/interrupted.js';
 import { makePlan, startLiveRead } from '../cli/make-plan.js';
 import type { LiveRead } from '../cluster/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
@@ -56,6 +57,7 @@ export class PlanCommand extends ClusterCommand {
   }
 
   private async planWith(client: AdminClient, source: string): Promise<number> {
+    await journalRefusingInterrupted(client.baseUrl);
     let liveRead: Promise<LiveRead> | undefined;
     const checked = await readCheckedConfig(source, (config) => (liveRead = startLiveRead(client, config)));
     if (errorsIn(checked.diagnostics).length > 0) {

@@ -52,6 +52,8 @@ export interface DiffInput {
 
 export interface DiffResult {
   changes: Change[];
+  /** Deletes DGate cannot perform safely (collections: v0.11.1 wedges the node), left undone. */
+  blocked: string[];
   leftAlone: { namespaces: string[]; resources: number };
   /** Things that exist on both sides but cannot be compared, by kind: secret values, private documents. */
   unverifiable: { secretValues: string[]; documents: string[] };
@@ -90,6 +92,7 @@ export function diffResources(input: DiffInput): DiffResult {
   const changes: Change[] = [];
   let outOfScope = 0;
   const unverifiable: DiffResult['unverifiable'] = { secretValues: [], documents: [] };
+  const blocked: string[] = [];
 
   for (const kind of kindOrder) {
     const desiredList = desired[kind] as AnyResource[];
@@ -129,6 +132,10 @@ export function diffResources(input: DiffInput): DiffResult {
     }
     for (const [id, have] of liveById) {
       if (desiredIds.has(id) || kind === 'namespaces') continue;
+      if (kinds[kind].undeletable) {
+        blocked.push(`${kinds[kind].singular} ${id}`);
+        continue;
+      }
       const [namespace, name] = splitId(kind, id);
       changes.push({ action: 'delete', kind, id, namespace, name, fields: fieldsOf(kind, have, 'before'), before: masked(kind, have) });
     }
@@ -136,6 +143,7 @@ export function diffResources(input: DiffInput): DiffResult {
   const declared = new Set(scope.namespaces);
   return {
     changes: orderChanges(changes),
+    blocked,
     leftAlone: { namespaces: input.liveNamespaceNames.filter((n) => !declared.has(n)).sort(), resources: outOfScope },
     unverifiable,
   };

@@ -19,6 +19,12 @@ export interface KindInfo {
   unreadable: string[];
   /** Fields whose values are secret: compared by digest, always masked. */
   sensitive: string[];
+  /**
+   * DGate cannot delete this kind without breaking: v0.11.1's collection delete fails inside the
+   * node and wedges it (test/integration/dgate-quirks.test.ts). Such deletes are never sent, and
+   * creating one cannot be undone.
+   */
+  undeletable?: boolean;
 }
 
 const byNamespaceName = (r: AnyResource): string[] =>
@@ -31,7 +37,7 @@ export const kinds: Record<KindKey, KindInfo> = {
   secrets: { ...named, key: 'secrets', singular: 'secret', unreadable: ['data'], sensitive: ['data'] },
   modules: { ...named, key: 'modules', singular: 'module', unreadable: ['moduleType'] },
   services: { ...named, key: 'services', singular: 'service', unreadable: ['hideDGateHeaders', 'disableQueryParams'] },
-  collections: { ...named, key: 'collections', singular: 'collection', unreadable: ['type'] },
+  collections: { ...named, key: 'collections', singular: 'collection', unreadable: ['type'], undeletable: true },
   domains: { ...named, key: 'domains', singular: 'domain', sensitive: ['key'] },
   routes: { ...named, key: 'routes', singular: 'route' },
   documents: {

@@ -15,6 +15,7 @@ export interface Plan {
   scope: Scope;
   summary: { create: number; update: number; delete: number };
   leftAlone: DiffResult['leftAlone'];
+  blocked: DiffResult['blocked'];
   unverifiable: DiffResult['unverifiable'];
   changes: Change[];
 }
@@ -35,6 +36,7 @@ export function buildPlan(desired: DesiredState, diff: DiffResult, cluster: Plan
     scope,
     summary: { create: count('create'), update: count('update'), delete: count('delete') },
     leftAlone: diff.leftAlone,
+    blocked: diff.blocked,
     unverifiable: diff.unverifiable,
     changes: diff.changes,
   };

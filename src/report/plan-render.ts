@@ -100,6 +100,9 @@ function renderNotes(plan: Plan, style: Style): string[] {
     if (alone.resources > 0) parts.push(`${plural(alone.resources, 'resource')} without the selected tags`);
     lines.push(style.dim(`Left alone: ${parts.join('; ')}.`));
   }
+  if (plan.blocked.length > 0) {
+    lines.push(style.yellow(`Cannot delete: ${plan.blocked.join(', ')} (DGate v0.11 breaks on collection deletes, so they stay).`));
+  }
   const u = plan.unverifiable;
   if (u.secretValues.length > 0 || u.documents.length > 0) {
     const parts = [];

@@ -2,7 +2,13 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo, Socket } from 'node:net';
 
 /** What to do with one request: pass it on, answer it with an error, cut the connection, or stall. */
-export type Fault = { kind: 'pass' } | { kind: 'status'; status: number; body?: string } | { kind: 'reset' } | { kind: 'hang' };
+export type Fault =
+  | { kind: 'pass' }
+  | { kind: 'status'; status: number; body?: string }
+  | { kind: 'reset' }
+  | { kind: 'hang' }
+  /** The request reaches the server and takes effect, but the answer is lost: the client cannot know. */
+  | { kind: 'lost-response' };
 
 export interface ProxiedRequest {
   method: string;
@@ -47,6 +53,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const upstream = httpRequest(
       { host: targetUrl.hostname, port: targetUrl.port, method, path, headers: { ...req.headers, host: targetUrl.host } },
       (up) => {
+        if (fault.kind === 'lost-response') {
+          up.resume();
+          up.on('end', () => req.socket.destroy());
+          return;
+        }
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },

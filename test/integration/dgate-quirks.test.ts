@@ -53,6 +53,16 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
     await expect(next).rejects.toThrow(/timeout/i);
   });
 
+  it('wedges on deleting a collection (why dgate-cli never deletes one)', async () => {
+    const node = await freshNode();
+    await adminPut(node.adminUrl, 'collection', { name: 'c', namespace: 'q', schema: null, visibility: 'public', type: 'document' });
+    const deleted = await adminCall(node.adminUrl, 'DELETE', '/collection/c?namespace=q');
+    expect(deleted.status).toBe(500);
+    expect(deleted.json.error).toContain("'namespace' expected type 'string'");
+    const next = request(`${node.adminUrl}/api/v1/namespace`, { method: 'PUT', body: JSON.stringify({ name: 'after' }), headersTimeout: 1500 });
+    await expect(next).rejects.toThrow(/timeout/i);
+  });
+
   it('forwards a stripped path without its leading slash when the service URL has no path (DG1904)', async () => {
     const node = await freshNode();
     const upstream = await startUpstream('quirk');

@@ -15,6 +15,7 @@ export const planSchema = {
     "scope",
     "summary",
     "leftAlone",
+    "blocked",
     "unverifiable",
     "changes"
   ],
@@ -148,6 +149,13 @@ export const planSchema = {
           "type": "integer",
           "minimum": 0
         }
+      }
+    },
+    "blocked": {
+      "description": "Live resources the config no longer has that DGate cannot delete safely (collections, in v0.11), as 'kind namespace/name'. They are left in place.",
+      "type": "array",
+      "items": {
+        "type": "string"
       }
     },
     "unverifiable": {

@@ -48,6 +48,10 @@ export interface PlanDocument {
      */
     resources: number;
   };
+  /**
+   * Live resources the config no longer has that DGate cannot delete safely (collections, in v0.11), as 'kind namespace/name'. They are left in place.
+   */
+  blocked: string[];
   unverifiable: {
     /**
      * Secrets present on both sides whose values DGate will not return.

@@ -1,0 +1,96 @@
+import { Command, Option } from 'clipanion';
+import { executeApply, restorePreState } from '../apply/execute.js';
+import { summarizeJournal } from '../apply/journal.js';
+import { createApplyContext, renderApplyEvent } from '../cli/apply-context.js';
+import { ClusterCommand } from '../cli/cluster-command.js';
+import { readCheckedConfig } from '../cli/config-input.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { makePlan } from '../cli/make-plan.js';
+import { toolVersion } from '../cli/tool-version.js';
+import { compileConfig } from '../compile/compile.js';
+import { DgateError, errorsIn } from '../errors/dgate-error.js';
+import { renderDiagnostics } from '../errors/render.js';
+import { readGitInfo } from '../io/git.js';
+import { JournalStore, stateDirectory } from '../io/journal-store.js';
+
+export class RecoverCommand extends ClusterCommand {
+  static override paths = [['recover']];
+  static override usage = Command.Usage({
+    description: 'Deal with an apply that was interrupted: roll it back, or finish it',
+    details: `
+      When dgate-cli is killed in the middle of an apply, its journal (under .dgate-cli/) says what
+      it was doing. \`recover\` reads the cluster and returns every resource that apply touched to
+      its state before the apply, then checks that it did. With \`--resume\`, it finishes the
+      apply instead: PATH must compile to the same desired state the interrupted apply had.
+      apply, plan and rollback refuse to run while an interrupted apply waits here.
+    `,
+    examples: [
+      ['Roll back an interrupted apply', '$0 recover'],
+      ['Finish it instead', '$0 recover --resume examples/shop'],
+    ],
+  });
+
+  configPath = Option.String({ required: false, name: 'path' });
+  resume = Option.Boolean('--resume', false, { description: 'Finish the interrupted apply instead of rolling it back (needs its config)' });
+
+  protected async run(): Promise<number> {
+    const client = this.createClient();
+    try {
+      const journal = new JournalStore(stateDirectory(), client.baseUrl);
+      const summary = summarizeJournal(await journal.read());
+      if (!summary || summary.finished) {
+        throw new DgateError({ code: 'DG3008', message: `no interrupted apply to ${client.baseUrl} is recorded in ${journal.file}`, hint: 'recover is only needed after an apply was killed; plan shows the current state' });
+      }
+      const begin = summary.begin;
+      this.context.stdout.write(
+        `Interrupted apply ${begin.applyId} (started ${begin.startedAt}, ${begin.steps.length} steps; ${summary.done.length} done, ${summary.uncertain.length} with unknown outcome).\n`,
+      );
+      const onEvent = (e: Parameters<typeof renderApplyEvent>[0]) => {
+        const line = renderApplyEvent(e, this.style);
+        if (line) this.context.stdout.write(line + '\n');
+      };
+      if (this.resume) {
+        const checked = await readCheckedConfig(this.configPath ?? '.');
+        if (errorsIn(checked.diagnostics).length > 0) {
+          this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
+          return ExitCode.ERROR;
+        }
+        const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
+        if (desired.version !== begin.desiredVersion) {
+          throw new DgateError({
+            code: 'DG3005',
+            message: `'${this.configPath ?? '.'}' compiles to ${desired.version.slice(0, 19)}, but the interrupted apply had ${begin.desiredVersion.slice(0, 19)}`,
+            hint: 'check out the config the apply was made from, or run `dgate-cli recover` without --resume to roll it back',
+          });
+        }
+        const made = await makePlan({ checked, desired, client, selectTags: begin.scope.selectTags });
+        const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, checked, desiredDigests: made.desiredDigests, onEvent });
+        await journal.append({ type: 'end', outcome: 'resumed', note: 'continued by a new apply' });
+        const result = await executeApply({ desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
+        await journal.archive();
+        if (result.outcome === 'applied') {
+          this.context.stdout.write(`${this.style.green('Resumed:')} the cluster matches ${desired.version}.\n`);
+          return ExitCode.OK;
+        }
+        throw new DgateError({ code: result.restore.equal ? 'DG3003' : 'DG3004', message: `resuming failed: ${result.failure}`, hint: 'run `dgate-cli plan` to see where the cluster stands' });
+      }
+      const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, desiredDigests: new Map(), onEvent });
+      await journal.append({ type: 'phase', phase: 'rolling-back' });
+      // The journal keeps no plaintext: a touched domain key cannot be put back after a crash.
+      const restore = await restorePreState({ live: begin.preState }, begin.touched, ctx, () => undefined);
+      await journal.append({ type: 'end', outcome: 'recovered' });
+      await journal.archive();
+      if (restore.equal) {
+        this.context.stdout.write(`${this.style.green('Recovered:')} the cluster equals its state before the interrupted apply.\n`);
+        return ExitCode.OK;
+      }
+      throw new DgateError({
+        code: 'DG3004',
+        message: `recovered, but the cluster still differs from its state before the interrupted apply:\n${restore.differences.map((d) => `    ${d}`).join('\n')}`,
+        hint: 'these could not be put back automatically; `dgate-cli plan` shows them',
+      });
+    } finally {
+      await client.close();
+    }
+  }
+}
