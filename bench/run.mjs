@@ -11,7 +11,7 @@ import { generateConfig } from './generate.mjs';
 import { resolveDgateServer, startDgateNode, stopDgateNode } from '../dist/io/local-server.js';
 import { readCheckedConfig } from '../dist/cli/config-input.js';
 import { compileConfig } from '../dist/compile/compile.js';
-import { makePlan, startLiveRead } from '../dist/cli/make-plan.js';
+import { makePlan, sourcesOfConfig, startLiveRead } from '../dist/cli/make-plan.js';
 import { AdminClient } from '../dist/cluster/client.js';
 import { kindOrder } from '../dist/model/registry.js';
 
@@ -104,7 +104,7 @@ async function planInProcess(dir, adminUrl) {
     let liveRead;
     const checked = await readCheckedConfig(dir, (config) => (liveRead = startLiveRead(client, config)));
     const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
-    return (await makePlan({ checked, desired, client, selectTags: [], liveRead })).plan;
+    return (await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: [], liveRead })).plan;
   } finally {
     await client.close();
   }

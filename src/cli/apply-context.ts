@@ -3,20 +3,19 @@ import type { ApplyContext, ApplyEvent } from '../apply/execute.js';
 import type { AdminClient } from '../cluster/client.js';
 import { normalizeLive } from '../cluster/normalize.js';
 import { readLiveState } from '../cluster/read-live.js';
-import { inlineSensitiveValue } from '../compile/inline-secrets.js';
 import { kinds, type AnyResource } from '../model/registry.js';
 import type { JournalStore } from '../io/journal-store.js';
 import { resolveSecretRef } from '../io/secret-source.js';
 import type { SecretRef } from '../schema/generated/desired-state.js';
 import type { Style } from '../report/style.js';
-import type { CheckedConfig } from './config-input.js';
+import type { SensitiveSources } from './make-plan.js';
 
 /** The world as executeApply sees it: this cluster, this journal, secrets from this config. */
 export function createApplyContext(opts: {
   client: AdminClient;
   journal: JournalStore;
   namespaces: string[];
-  checked?: CheckedConfig;
+  sources: SensitiveSources;
   desiredDigests: ReadonlyMap<string, string>;
   onEvent: (e: ApplyEvent) => void;
 }): ApplyContext {
@@ -30,12 +29,11 @@ export function createApplyContext(opts: {
     resolveSensitive: async (kind, resource: AnyResource, field) => {
       const r = resource as unknown as Record<string, unknown>;
       const id = kinds[kind].identity(resource).join('/');
-      const checked = opts.checked;
       return resolveSecretRef(r[field] as SecretRef, {
         owner: `${kinds[kind].singular} '${id}'${field === 'key' ? ' key' : ''}`,
-        root: checked?.input.root ?? process.cwd(),
+        root: opts.sources.root,
         env: process.env,
-        inline: () => (checked && (kind === 'secrets' || kind === 'domains') ? inlineSensitiveValue(checked.config, kind, String(r.namespace), String(r.name)) : undefined),
+        inline: () => (kind === 'secrets' || kind === 'domains' ? opts.sources.inline(kind, String(r.namespace), String(r.name)) : undefined),
       });
     },
     desiredDigests: opts.desiredDigests,

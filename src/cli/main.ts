@@ -1,5 +1,7 @@
 import { Builtins, Cli, type BaseContext } from 'clipanion';
 import { ApplyCommand } from '../commands/apply.js';
+import { HistoryCommand } from '../commands/history.js';
+import { RollbackCommand } from '../commands/rollback.js';
 import { CompileCommand } from '../commands/compile.js';
 import { DumpCommand } from '../commands/dump.js';
 import { GetCommand } from '../commands/get.js';
@@ -23,6 +25,8 @@ export function createCli(): Cli<BaseContext> {
   cli.register(PlanCommand);
   cli.register(ApplyCommand);
   cli.register(RecoverCommand);
+  cli.register(HistoryCommand);
+  cli.register(RollbackCommand);
   cli.register(DumpCommand);
   cli.register(GetCommand);
   return cli;

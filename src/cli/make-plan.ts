@@ -12,8 +12,18 @@ import type { LiveRead } from '../cluster/api-types.js';
 import type { LoadedConfig } from '../load/assemble.js';
 import type { CheckedConfig } from './config-input.js';
 
+/** Where sensitive values are resolved from: files under `root`, and `value:`s written in the config. */
+export interface SensitiveSources {
+  root: string;
+  inline: (kind: 'secrets' | 'domains', namespace: string, name: string) => string | undefined;
+}
+
+export function sourcesOfConfig(checked: CheckedConfig): SensitiveSources {
+  return { root: checked.input.root, inline: (kind, ns, name) => inlineSensitiveValue(checked.config, kind, ns, name) };
+}
+
 export interface PlanInputs {
-  checked: CheckedConfig;
+  sources: SensitiveSources;
   desired: DesiredState;
   client: AdminClient;
   selectTags: string[];
@@ -36,7 +46,7 @@ export function startLiveRead(client: AdminClient, config: LoadedConfig): Promis
  * compiled config to a plan, shared by `plan` and `apply` so that the two never disagree.
  */
 export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: LiveResources; read: LiveRead; desiredDigests: Map<string, string> }> {
-  const { desired, client, checked } = inputs;
+  const { desired, client, sources } = inputs;
   const scope: Scope = { namespaces: desired.resources.namespaces.map((n) => n.name), selectTags: inputs.selectTags };
   const read = await (inputs.liveRead ?? readLiveState(client, scope.namespaces));
   const live = normalizeLive(read);
@@ -45,9 +55,9 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
     if (!d.key) continue;
     const value = await resolveSecretRef(d.key, {
       owner: `domain '${d.namespace}/${d.name}' key`,
-      root: checked.input.root,
+      root: sources.root,
       env: process.env,
-      inline: () => inlineSensitiveValue(checked.config, 'domains', d.namespace, d.name),
+      inline: () => sources.inline('domains', d.namespace, d.name),
     });
     digests.set(digestKey('domains', `${d.namespace}/${d.name}`, 'key'), `sha256:${sha256Hex(value)}`);
   }

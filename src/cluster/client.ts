@@ -23,7 +23,7 @@ export interface ClientOptions {
 export const defaultAdminUrl = 'http://127.0.0.1:9080';
 
 /** Client options from flags and the environment: credentials come only from the environment, never argv. */
-export function clientOptionsFrom(flags: { admin?: string; caFile?: string; timeout?: string }, env: NodeJS.ProcessEnv): ClientOptions {
+export function clientOptionsFrom(flags: { admin?: string; caFile?: string; timeoutMs?: number }, env: NodeJS.ProcessEnv): ClientOptions {
   const baseUrl = (flags.admin ?? env.DGATE_ADMIN_URL ?? defaultAdminUrl).replace(/\/+$/, '');
   let parsed: URL;
   try {
@@ -34,7 +34,6 @@ export function clientOptionsFrom(flags: { admin?: string; caFile?: string; time
   if (!['http:', 'https:'].includes(parsed.protocol)) {
     throw new DgateError({ code: 'DG2007', message: `the admin URL '${baseUrl}' must start with http:// or https://`, hint: 'e.g. --admin http://127.0.0.1:9080' });
   }
-  const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
   return {
     baseUrl,
     key: env.DGATE_ADMIN_KEY || undefined,
@@ -42,15 +41,8 @@ export function clientOptionsFrom(flags: { admin?: string; caFile?: string; time
     username: env.DGATE_ADMIN_USER || undefined,
     password: env.DGATE_ADMIN_PASSWORD || undefined,
     caFile: flags.caFile,
-    timeoutMs,
+    timeoutMs: flags.timeoutMs,
   };
-}
-
-function parseTimeout(text: string): number {
-  const m = /^(\d+)(ms|s|m)?$/.exec(text);
-  if (!m) throw new DgateError({ code: 'DG2007', message: `--timeout '${text}' is not a duration`, hint: 'e.g. --timeout 30s or --timeout 500ms' });
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 }
 
 export interface AdminResponse {
@@ -74,8 +66,10 @@ export class AdminClient {
   private readonly dispatcher: Dispatcher;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  readonly options: ClientOptions;
 
   constructor(opts: ClientOptions) {
+    this.options = opts;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     let ca: string | undefined;
@@ -125,6 +119,19 @@ export class AdminClient {
       }
     }
     throw this.explain(lastError, method, path);
+  }
+
+  /**
+   * The admin URL of the raft leader when this node is a follower (from `/readyz`'s X-Raft-State
+   * and X-Raft-Leader), else undefined. Followers apply committed writes a moment later, so an
+   * apply reads back from the leader.
+   */
+  async leaderUrl(): Promise<string | undefined> {
+    const res = await this.send('GET', '/readyz');
+    const state = res.headers['x-raft-state'];
+    const leader = res.headers['x-raft-leader'];
+    if (typeof state !== 'string' || state.toLowerCase() === 'leader' || typeof leader !== 'string' || !leader) return undefined;
+    return `${new URL(this.baseUrl).protocol}//${leader}`;
   }
 
   /** `X-DGate-ChangeHash` from `GET /`: changes with every write the node applies. */

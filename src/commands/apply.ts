@@ -6,8 +6,9 @@ import { createApplyContext, renderApplyEvent } from '../cli/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { readCheckedConfig, type CheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { parseFlagDuration } from '../cli/flag-duration.js';
 import { journalRefusingInterrupted } from '../cli/interrupted.js';
-import { makePlan, startLiveRead } from '../cli/make-plan.js';
+import { makePlan, sourcesOfConfig, startLiveRead } from '../cli/make-plan.js';
 import { toolVersion } from '../cli/tool-version.js';
 import type { LiveRead } from '../cluster/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
@@ -52,11 +53,15 @@ export class ApplyCommand extends ClusterCommand {
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
-    const client = this.createClient();
+    const given = this.createClient();
+    const client = await this.writerClient(given).catch(async (err) => {
+      await given.close();
+      throw err;
+    });
     try {
       await journalRefusingInterrupted(client.baseUrl);
       // The plan is made under the lock, so no other apply can change what it was made against.
-      const lock = await acquireApplyLock(client, { holder: `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`, command: `apply ${source}`, timeoutMs: parseSeconds(this.lockTimeout, '--lock-timeout') });
+      const lock = await acquireApplyLock(client, { holder: `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`, command: `apply ${source}`, timeoutMs: parseFlagDuration(this.lockTimeout, '--lock-timeout') });
       try {
         return await this.applyWith(client, source);
       } finally {
@@ -64,6 +69,7 @@ export class ApplyCommand extends ClusterCommand {
       }
     } finally {
       await client.close();
+      if (client !== given) await given.close();
     }
   }
 
@@ -79,7 +85,7 @@ export class ApplyCommand extends ClusterCommand {
       return ExitCode.ERROR;
     }
     const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
-    const made = await makePlan({ checked, desired, client, selectTags: saved ? saved.scope.selectTags : this.selectTag, liveRead });
+    const made = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: saved ? saved.scope.selectTags : this.selectTag, liveRead });
     if (saved) refuseStale(saved, made.plan, desired, configSource);
     const plan = made.plan;
     this.context.stdout.write(renderPlanHuman(plan, this.style, configSource));
@@ -95,7 +101,7 @@ export class ApplyCommand extends ClusterCommand {
       client,
       journal,
       namespaces: plan.scope.namespaces,
-      checked,
+      sources: sourcesOfConfig(checked),
       desiredDigests: made.desiredDigests,
       onEvent: (e) => {
         const line = renderApplyEvent(e, this.style);
@@ -186,10 +192,3 @@ function refuseStale(saved: LoadedSavedPlan, fresh: Plan, desired: DesiredState,
   }
 }
 
-/** `30s`, `500ms`, `2m` or a bare number of seconds, in milliseconds. */
-export function parseSeconds(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!m) throw new DgateError({ code: 'DG0001', message: `${flag} '${text}' is not a duration`, hint: `e.g. ${flag} 60s` });
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-}

@@ -5,7 +5,7 @@ import { ClusterCommand } from '../cli/cluster-command.js';
 import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { journalRefusingInterrupted } from '../cli/interrupted.js';
-import { makePlan, startLiveRead } from '../cli/make-plan.js';
+import { makePlan, sourcesOfConfig, startLiveRead } from '../cli/make-plan.js';
 import type { LiveRead } from '../cluster/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
 import { toolVersion } from '../cli/tool-version.js';
@@ -67,7 +67,7 @@ export class PlanCommand extends ClusterCommand {
     }
     if (checked.diagnostics.length > 0) this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
     const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
-    const { plan } = await makePlan({ checked, desired, client, selectTags: this.selectTag, liveRead });
+    const { plan } = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: this.selectTag, liveRead });
     if (this.out) {
       const saved: SavedPlan = { ...plan, desiredState: desired, configPath: source };
       try {

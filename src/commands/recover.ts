@@ -5,7 +5,7 @@ import { createApplyContext, renderApplyEvent } from '../cli/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { makePlan } from '../cli/make-plan.js';
+import { makePlan, sourcesOfConfig } from '../cli/make-plan.js';
 import { toolVersion } from '../cli/tool-version.js';
 import { compileConfig } from '../compile/compile.js';
 import { DgateError, errorsIn } from '../errors/dgate-error.js';
@@ -34,7 +34,11 @@ export class RecoverCommand extends ClusterCommand {
   resume = Option.Boolean('--resume', false, { description: 'Finish the interrupted apply instead of rolling it back (needs its config)' });
 
   protected async run(): Promise<number> {
-    const client = this.createClient();
+    const given = this.createClient();
+    const client = await this.writerClient(given).catch(async (err) => {
+      await given.close();
+      throw err;
+    });
     try {
       const journal = new JournalStore(stateDirectory(), client.baseUrl);
       const summary = summarizeJournal(await journal.read());
@@ -63,8 +67,8 @@ export class RecoverCommand extends ClusterCommand {
             hint: 'check out the config the apply was made from, or run `dgate-cli recover` without --resume to roll it back',
           });
         }
-        const made = await makePlan({ checked, desired, client, selectTags: begin.scope.selectTags });
-        const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, checked, desiredDigests: made.desiredDigests, onEvent });
+        const made = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: begin.scope.selectTags });
+        const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: sourcesOfConfig(checked), desiredDigests: made.desiredDigests, onEvent });
         await journal.append({ type: 'end', outcome: 'resumed', note: 'continued by a new apply' });
         const result = await executeApply({ desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
         await journal.archive();
@@ -74,7 +78,7 @@ export class RecoverCommand extends ClusterCommand {
         }
         throw new DgateError({ code: result.restore.equal ? 'DG3003' : 'DG3004', message: `resuming failed: ${result.failure}`, hint: 'run `dgate-cli plan` to see where the cluster stands' });
       }
-      const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, desiredDigests: new Map(), onEvent });
+      const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: { root: process.cwd(), inline: () => undefined }, desiredDigests: new Map(), onEvent });
       await journal.append({ type: 'phase', phase: 'rolling-back' });
       // The journal keeps no plaintext: a touched domain key cannot be put back after a crash.
       const restore = await restorePreState({ live: begin.preState }, begin.touched, ctx, () => undefined);
@@ -91,6 +95,7 @@ export class RecoverCommand extends ClusterCommand {
       });
     } finally {
       await client.close();
+      if (client !== given) await given.close();
     }
   }
 }

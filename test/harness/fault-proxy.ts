@@ -1,19 +1,25 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-/** What to do with one request: pass it on, answer it with an error, cut the connection, or stall. */
+/** What to do with one request. */
 export type Fault =
   | { kind: 'pass' }
+  /** Answered by the proxy with this status; the server never sees the request. */
   | { kind: 'status'; status: number; body?: string }
+  /** The connection is cut before the request reaches the server. */
   | { kind: 'reset' }
+  /** Never answered, never forwarded: the client times out. */
   | { kind: 'hang' }
   /** The request reaches the server and takes effect, but the answer is lost: the client cannot know. */
-  | { kind: 'lost-response' };
+  | { kind: 'lost-response' }
+  /** Passed on after a pause, to make an apply slow enough to interrupt or overlap. */
+  | { kind: 'delay'; ms: number };
 
 export interface ProxiedRequest {
   method: string;
   path: string;
   fault: Fault['kind'];
+  at: number;
 }
 
 export interface FaultProxy {
@@ -28,32 +34,19 @@ export interface FaultProxy {
 /**
  * A fault-injecting HTTP proxy of ours, put between dgate-cli and a real dgate-server to test
  * what the tool does when the cluster misbehaves. Requests pass through unchanged unless the
- * rule says otherwise. The `Location` of a redirect is left as DGate wrote it.
+ * rule says otherwise; a redirect's `Location` is left as DGate wrote it.
  */
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const targetUrl = new URL(target);
   const log: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
   let rule: Parameters<FaultProxy['setRule']>[0] = () => ({ kind: 'pass' });
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const method = req.method ?? 'GET';
-    const path = req.url ?? '/';
-    const fault = rule({ method, path, index: log.length });
-    log.push({ method, path, fault: fault.kind });
-    if (fault.kind === 'reset') {
-      req.socket.destroy();
-      return;
-    }
-    if (fault.kind === 'hang') return;
-    if (fault.kind === 'status') {
-      res.writeHead(fault.status, { 'content-type': 'application/json' });
-      res.end(fault.body ?? JSON.stringify({ error: 'injected fault', status: fault.status }));
-      return;
-    }
+
+  const forward = (req: IncomingMessage, res: ServerResponse, lose: boolean) => {
     const upstream = httpRequest(
-      { host: targetUrl.hostname, port: targetUrl.port, method, path, headers: { ...req.headers, host: targetUrl.host } },
+      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
       (up) => {
-        if (fault.kind === 'lost-response') {
+        if (lose) {
           up.resume();
           up.on('end', () => req.socket.destroy());
           return;
@@ -64,6 +57,29 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     );
     upstream.on('error', () => req.socket.destroy());
     req.pipe(upstream);
+  };
+
+  const server: Server = createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const fault = rule({ method, path, index: log.length });
+    log.push({ method, path, fault: fault.kind, at: Date.now() });
+    switch (fault.kind) {
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'hang':
+        return;
+      case 'status':
+        res.writeHead(fault.status, { 'content-type': 'application/json' });
+        res.end(fault.body ?? JSON.stringify({ error: 'injected fault', status: fault.status }));
+        return;
+      case 'delay':
+        setTimeout(() => forward(req, res, false), fault.ms);
+        return;
+      default:
+        forward(req, res, fault.kind === 'lost-response');
+    }
   });
   server.on('connection', (s) => {
     sockets.add(s);

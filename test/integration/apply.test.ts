@@ -1,0 +1,207 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDgateCluster, stopDgateCluster, type DgateCluster } from '../../src/io/local-server.js';
+import { afterDir, beforeDir, snapshot, txEnv } from '../harness/apply-fault-suite.js';
+import { dgateCli, repoRoot, type CliResult } from '../harness/cli.js';
+import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
+import { secretEnv, useTempDirs } from '../harness/fixtures.js';
+import { suiteBinary, useOwnDgateNode } from '../harness/node.js';
+
+const bin = path.join(repoRoot, 'bin', 'dgate-cli');
+const releases = ['v1', 'v2', 'v3'].map((v) => path.join(repoRoot, 'test/fixtures/releases', v));
+const relEnv = { REL_SECRET: 'rel-secret-value' };
+
+/** Starts `dgate-cli apply` and kills it with SIGKILL once the proxy has passed `writes` of its writes. */
+async function applyKilledAfter(proxy: FaultProxy, writes: number, env: Record<string, string>): Promise<void> {
+  let seen = 0;
+  proxy.log.length = 0;
+  proxy.setRule(({ method, path: p }) => {
+    if ((method === 'PUT' || method === 'DELETE') && !p.includes('namespace=dgate-cli')) seen++;
+    return { kind: 'delay', ms: 60 };
+  });
+  const child = spawn(process.execPath, [bin, 'apply', afterDir, '--auto-approve', '--admin', proxy.url], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (seen >= writes) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`apply finished before ${writes} writes`));
+      }
+    }, 5);
+  });
+  await exited;
+  proxy.setRule(() => ({ kind: 'pass' }));
+}
+
+describe('apply', () => {
+  const node = useOwnDgateNode();
+  const temps = useTempDirs();
+  const env = () => ({ DGATE_ADMIN_URL: node().adminUrl, ...txEnv, ...relEnv, ...secretEnv });
+
+  describe('confirmation and saved plans', () => {
+    it('refuses without a terminal unless --auto-approve, and changes nothing', async () => {
+      const state = await temps.make();
+      const result = await dgateCli(['apply', 'examples/blog'], { env: { ...env(), DGATE_CLI_STATE_DIR: state } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('error DG3001: apply needs confirmation, and there is no terminal to ask on');
+      const plan = await dgateCli(['plan', 'examples/blog', '--detailed-exitcode'], { env: env() });
+      expect(plan.code).toBe(2);
+    });
+
+    it('applies a saved plan exactly, and refuses one the cluster has moved away from', async () => {
+      const dir = await temps.make();
+      const planFile = path.join(dir, 'plan.json');
+      expect((await dgateCli(['plan', 'examples/blog', '--out', planFile], { env: env() })).code).toBe(0);
+      const applied = await dgateCli(['apply', planFile, '--auto-approve'], { env: env() });
+      expect(applied.stderr).toBe('');
+      expect(applied.stdout).toMatch(/Apply complete: 8 created, 0 updated, 0 deleted\. The cluster matches sha256:[0-9a-f]{64} \(release \d+\)\./);
+      // The same plan again: the cluster now has what it would create.
+      const stale = await dgateCli(['apply', planFile, '--auto-approve'], { env: env() });
+      expect(stale.code).toBe(1);
+      expect(stale.stderr).toMatch(/^error DG3005: the cluster changed since the plan was made: no longer: create namespace blog; no longer: create secret/);
+    });
+  });
+
+  describe('killed in the middle', () => {
+    let before: Awaited<ReturnType<typeof snapshot>>;
+    let proxy: FaultProxy;
+    beforeAll(async () => {
+      const setup = await dgateCli(['apply', beforeDir, '--auto-approve'], { env: env() });
+      expect(setup.code, setup.stderr).toBe(0);
+      before = await snapshot(node().adminUrl);
+      proxy = await startFaultProxy(node().adminUrl);
+    });
+    afterAll(async () => {
+      await proxy?.close();
+    });
+
+    // Random points, different in every run; the seed is in the test name for a rerun.
+    const seed = Date.now() % 100_000;
+    const points = [0, 1, 2].map((i) => 1 + ((seed * (i + 7) * 7919) % 28));
+    it.each(points.map((p, i) => [p, i] as const))(`kill -9 after %i writes (seed ${seed}, #%i): plan refuses, recover restores the state before`, async (writes) => {
+      const state = await temps.make();
+      const local = { ...env(), DGATE_CLI_STATE_DIR: state };
+      await applyKilledAfter(proxy, writes, local);
+      const plan = await dgateCli(['plan', afterDir, '--admin', proxy.url], { env: local });
+      expect(plan.code).toBe(1);
+      expect(plan.stderr).toContain('error DG3002: an earlier apply to');
+      const apply = await dgateCli(['apply', afterDir, '--admin', proxy.url, '--auto-approve'], { env: local });
+      expect(apply.stderr).toContain('error DG3002');
+      const recovered = await dgateCli(['recover', '--admin', proxy.url], { env: local });
+      expect(recovered.stderr).toBe('');
+      expect(recovered.stdout).toContain('Recovered: the cluster equals its state before the interrupted apply.');
+      expect(await snapshot(node().adminUrl)).toEqual(before);
+      const again = await dgateCli(['recover', '--admin', proxy.url], { env: local });
+      expect(again.stderr).toContain('error DG3008');
+    });
+
+    it('recover --resume finishes the interrupted apply instead', async () => {
+      const state = await temps.make();
+      const local = { ...env(), DGATE_CLI_STATE_DIR: state };
+      await applyKilledAfter(proxy, 12, local);
+      const resumed = await dgateCli(['recover', '--resume', afterDir, '--admin', proxy.url], { env: local });
+      expect(resumed.stderr).toBe('');
+      expect(resumed.stdout).toContain('Resumed: the cluster matches');
+      const plan = await dgateCli(['plan', afterDir, '--detailed-exitcode'], { env: local });
+      expect(plan.code).toBe(0);
+    });
+  });
+
+  describe('two applies at once', () => {
+    it('never interleave: with --lock-timeout the second waits, without it, it fails clearly', async () => {
+      const a = await startFaultProxy(node().adminUrl);
+      const b = await startFaultProxy(node().adminUrl);
+      try {
+        for (const p of [a, b]) p.setRule(() => ({ kind: 'delay', ms: 40 }));
+        const [ra, rb] = await Promise.all([
+          dgateCli(['apply', releases[0]!, '--auto-approve', '--admin', a.url, '--lock-timeout', '60s'], { env: env() }),
+          dgateCli(['apply', releases[1]!, '--auto-approve', '--admin', b.url, '--lock-timeout', '60s'], { env: env() }),
+        ]);
+        expect(ra.code, ra.stderr).toBe(0);
+        expect(rb.code, rb.stderr).toBe(0);
+        const writes = (p: FaultProxy) => p.log.filter((r) => (r.method === 'PUT' || r.method === 'DELETE') && !r.path.includes('namespace=dgate-cli')).map((r) => r.at);
+        const [wa, wb] = [writes(a), writes(b)];
+        expect(wa.length).toBeGreaterThan(0);
+        expect(wb.length).toBeGreaterThan(0);
+        // One apply's writes all come before the other's.
+        expect(Math.max(...wa) < Math.min(...wb) || Math.max(...wb) < Math.min(...wa)).toBe(true);
+
+        for (const p of [a, b]) p.setRule(() => ({ kind: 'delay', ms: 40 }));
+        const racing: CliResult[] = await Promise.all([
+          dgateCli(['apply', releases[2]!, '--auto-approve', '--admin', a.url], { env: env() }),
+          dgateCli(['apply', releases[0]!, '--auto-approve', '--admin', b.url], { env: env() }),
+        ]);
+        const failed = racing.filter((r) => r.code !== 0);
+        expect(failed).toHaveLength(1);
+        expect(failed[0]!.stderr).toMatch(/^error DG3006: .* is locked by another apply: apply .* by .* since /);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+
+  describe('releases and rollback', () => {
+    it('records each apply, lists them, and rolls back to each of three releases', async () => {
+      const numbers: number[] = [];
+      for (const dir of releases) {
+        const applied = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
+        expect(applied.code, applied.stderr).toBe(0);
+        numbers.push(Number(/\(release (\d+)\)/.exec(applied.stdout)?.[1]));
+      }
+      const history = await dgateCli(['history', '--format', 'json'], { env: env() });
+      const listed = JSON.parse(history.stdout) as { number: number; kind: string; desiredVersion: string }[];
+      expect(listed.slice(-3).map((r) => r.number)).toEqual(numbers);
+      const table = await dgateCli(['history'], { env: env() });
+      expect(table.stdout).toMatch(/^#\s+kind\s+version\s+commit\s+by\s+at\s+changes/);
+
+      for (const i of [0, 2, 1]) {
+        const rolled = await dgateCli(['rollback', '--to', String(numbers[i]), '--auto-approve'], { env: env() });
+        expect(rolled.stderr).toBe('');
+        expect(rolled.stdout).toContain(`Rolled back to release ${numbers[i]}`);
+        const plan = await dgateCli(['plan', releases[i]!, '--detailed-exitcode'], { env: env() });
+        expect(plan.stdout).toContain('No changes.');
+        expect(plan.code).toBe(0);
+      }
+      const after = JSON.parse((await dgateCli(['history', '--format', 'json'], { env: env() })).stdout) as { kind: string; rolledBackTo?: number }[];
+      expect(after.slice(-3).map((r) => [r.kind, r.rolledBackTo])).toEqual([
+        ['rollback', numbers[0]],
+        ['rollback', numbers[2]],
+        ['rollback', numbers[1]],
+      ]);
+    });
+
+    it('names a release that does not exist', async () => {
+      const result = await dgateCli(['rollback', '--to', '9999', '--auto-approve'], { env: env() });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^error DG3007: release 9999 is not in the history of /);
+    });
+  });
+});
+
+describe('apply against a 3-node raft cluster, pointed at a follower', () => {
+  let cluster: DgateCluster;
+  beforeAll(async () => {
+    cluster = await startDgateCluster({ binary: suiteBinary() });
+  });
+  afterAll(async () => {
+    if (cluster) await stopDgateCluster(cluster);
+  });
+
+  it('applies through the follower, plans clean, and rolls back', async () => {
+    const env = { DGATE_ADMIN_URL: cluster.followers[0]!.adminUrl, ...relEnv };
+    for (const dir of releases.slice(0, 2)) {
+      const applied = await dgateCli(['apply', dir, '--auto-approve'], { env });
+      expect(applied.stderr).toBe('');
+      expect(applied.code).toBe(0);
+    }
+    const rolled = await dgateCli(['rollback', '--auto-approve'], { env });
+    expect(rolled.stderr).toBe('');
+    await expect.poll(async () => (await dgateCli(['plan', releases[0]!, '--detailed-exitcode'], { env })).code, { timeout: 15_000, interval: 250 }).toBe(0);
+  });
+});
