@@ -118,6 +118,14 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
   const desiredOf = indexResources(input.desired.resources);
   const preOf = indexResources(input.pre.live);
   const steps = buildSteps(input.changes, desiredOf, preOf);
+  const recreated = steps.filter((s) => s.action === 'recreate');
+  if (input.pre.read.raft && recreated.length > 0) {
+    throw new DgateError({
+      code: 'DG3010',
+      message: `${recreated.map((s) => `route ${s.id}`).join(', ')} would lose a module or its service, which DGate v0.11 can only do by deleting and putting the route again, and raft leaders break on deletes`,
+      hint: 'nothing was changed; keep the module on the route for now, or make the change on a single-node DGate',
+    });
+  }
   const touched = steps.map((s) => ({ kind: s.kind, id: s.id }));
   await ctx.appendJournal({
     type: 'begin',
@@ -238,6 +246,7 @@ async function verify(input: ApplyInput, ctx: ApplyContext, skip: ReadonlySet<st
     desiredDigests: ctx.desiredDigests,
     unreadableDocumentCollections: read.unreadableDocumentCollections,
     liveNamespaceNames: read.allNamespaces.map((n) => n.name),
+    raft: read.raft,
   });
   return diff.changes.filter((c) => !skip.has(`${c.kind}:${c.id}`)).map((c) => `${c.action} ${kinds[c.kind].singular} ${c.id}${c.fields.length ? ` (${c.fields.map((f) => f.field).join(', ')})` : ''}`);
 }
@@ -269,12 +278,13 @@ export async function restorePreState(
       desiredDigests: new Map(pre.live.domains.filter((d) => d.key).map((d) => [`domains:${d.namespace}/${d.name}:key`, d.key!.digest])),
       unreadableDocumentCollections: read.unreadableDocumentCollections,
       liveNamespaceNames: read.allNamespaces.map((n) => n.name),
+      raft: read.raft,
     });
     // diff never deletes namespaces; one the apply created must go too.
     const preNamespaces = new Set(pre.live.namespaces.map((n) => n.name));
     const createdNamespaces = live.namespaces.filter((n) => !preNamespaces.has(n.name) && touchedSet.has(`namespaces:${n.name}`));
-    const stuck = diff.blocked.filter((b) => touched.some((t) => `${kinds[t.kind].singular} ${t.id}` === b));
-    return { changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)), live, createdNamespaces, stuck };
+    const stuck = diff.blocked.filter((b) => touched.some((t) => `${kinds[t.kind].singular} ${t.id}` === b.resource));
+    return { changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)), live, createdNamespaces, stuck, raft: read.raft };
   };
   const { changes, live } = await compare();
   const preOf = indexResources(pre.live);
@@ -314,7 +324,8 @@ export async function restorePreState(
     }
   }
   const current = await compare();
-  for (const ns of current.createdNamespaces) {
+  // On a raft cluster no delete can be sent (see blockedReasons.raft): a created namespace stays.
+  for (const ns of current.raft ? [] : current.createdNamespaces) {
     // DGate refuses (inside the node, which wedges it) to delete a namespace that still holds
     // anything; a collection the apply created cannot be deleted, so its namespace stays too.
     const holds = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets'] as const).some((k) => current.live[k].some((r) => r.namespace === ns.name));
@@ -334,7 +345,7 @@ export async function restorePreState(
     ...unrestorable,
     ...after.changes.filter((c) => !unrestorable.some((u) => u.startsWith(`${kinds[c.kind].singular} ${c.id}:`))).map((c) => `${kinds[c.kind].singular} ${c.id} still differs (${c.action})`),
     ...after.createdNamespaces.filter((n) => !unrestorable.some((u) => u.startsWith(`namespace ${n.name}:`))).map((n) => `namespace ${n.name} still exists`),
-    ...after.stuck.map((b) => `${b} was created and cannot be deleted (DGate v0.11 breaks on collection deletes)`),
+    ...after.stuck.map((b) => `${b.resource} was created and cannot be deleted (${b.reason})`),
   ];
   return { equal: after.changes.length === 0 && after.createdNamespaces.length === 0 && after.stuck.length === 0, differences };
 }

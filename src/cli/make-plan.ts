@@ -68,6 +68,7 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
     desiredDigests: digests,
     unreadableDocumentCollections: read.unreadableDocumentCollections,
     liveNamespaceNames: read.allNamespaces.map((n) => n.name),
+    raft: read.raft,
   });
   const plan = buildPlan(desired, diff, { adminUrl: client.baseUrl, liveVersion: contentVersion(live) }, scope);
   return { plan, live, read, desiredDigests: digests };

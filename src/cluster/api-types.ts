@@ -94,4 +94,6 @@ export interface LiveRead {
   documents: ApiDocument[];
   /** Collections whose documents DGate refuses to list (private ones), as `namespace/collection`. */
   unreadableDocumentCollections: string[];
+  /** The node is part of a raft cluster (its /readyz names a raft state). */
+  raft: boolean;
 }

@@ -18,6 +18,17 @@ export interface HeldLock {
 }
 
 const lockId = 'apply';
+
+/** A holder on this host whose process is gone died without releasing: its lock is free at once. */
+function holderDied(lock: LockRecord): boolean {
+  if (lock.host !== hostname()) return false;
+  try {
+    process.kill(lock.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function readLock(client: AdminClient): Promise<LockRecord | undefined> {
@@ -28,7 +39,9 @@ async function readLock(client: AdminClient): Promise<LockRecord | undefined> {
  * Takes the cluster's apply lock: a lease document in the reserved namespace, renewed while
  * held, that expires by itself if its holder dies. DGate has no compare-and-set, so a claim is
  * written and then read back twice, a moment apart: of two claims made together, only the one
- * that survives both reads holds the lock. Waits up to `timeoutMs` for another holder.
+ * that survives both reads holds the lock. Waits up to `timeoutMs` for another holder. A lease
+ * left by a holder on this host whose process is gone is free at once; one from another host
+ * frees itself when it expires.
  */
 export async function acquireApplyLock(client: AdminClient, opts: { holder: string; command: string; timeoutMs: number; leaseMs?: number; settleMs?: number }): Promise<HeldLock> {
   const leaseMs = opts.leaseMs ?? 120_000;
@@ -37,7 +50,7 @@ export async function acquireApplyLock(client: AdminClient, opts: { holder: stri
   await ensureSystemStore(client);
   for (;;) {
     const current = await readLock(client);
-    const free = !current || Date.parse(current.expiresAt) <= Date.now() || current.holder === opts.holder;
+    const free = !current || Date.parse(current.expiresAt) <= Date.now() || current.holder === opts.holder || holderDied(current);
     if (free) {
       const record: LockRecord = {
         holder: opts.holder,

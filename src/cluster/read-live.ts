@@ -36,7 +36,7 @@ const allDocumentsQuery = { limit: '0', offset: '2147483647' };
  * priority); one document list per public collection. At most `concurrency` requests at a time.
  */
 export async function readLiveState(client: AdminClient, managed: readonly string[] | 'all', concurrency = 16): Promise<LiveRead> {
-  const allNamespaces = await client.getData<ApiNamespace[]>('/namespace');
+  const [allNamespaces, readyz] = await Promise.all([client.getData<ApiNamespace[]>('/namespace'), client.send('GET', '/readyz')]);
   const wanted = new Set(managed === 'all' ? allNamespaces.map((n) => n.name) : managed);
   const namespaces = allNamespaces.filter((n) => wanted.has(n.name));
   const kinds = ['service', 'module', 'route', 'domain', 'collection', 'secret'] as const;
@@ -69,5 +69,6 @@ export async function readLiveState(client: AdminClient, managed: readonly strin
     secrets: of<ApiSecret>('secret'),
     documents: documentLists.flat(),
     unreadableDocumentCollections: collections.filter((c) => c.visibility === 'private').map((c) => `${c.namespace}/${c.name}`),
+    raft: typeof readyz.headers['x-raft-state'] === 'string',
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'clipanion';
 import { executeApply, restorePreState } from '../apply/execute.js';
 import { summarizeJournal } from '../apply/journal.js';
@@ -7,6 +8,9 @@ import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { makePlan, sourcesOfConfig } from '../cli/make-plan.js';
 import { toolVersion } from '../cli/tool-version.js';
+import type { AdminClient } from '../cluster/client.js';
+import { acquireApplyLock } from '../cluster/lock.js';
+import { currentActor } from '../cluster/releases.js';
 import { compileConfig } from '../compile/compile.js';
 import { DgateError, errorsIn } from '../errors/dgate-error.js';
 import { renderDiagnostics } from '../errors/render.js';
@@ -41,61 +45,70 @@ export class RecoverCommand extends ClusterCommand {
     });
     try {
       const journal = new JournalStore(stateDirectory(), client.baseUrl);
-      const summary = summarizeJournal(await journal.read());
-      if (!summary || summary.finished) {
-        throw new DgateError({ code: 'DG3008', message: `no interrupted apply to ${client.baseUrl} is recorded in ${journal.file}`, hint: 'recover is only needed after an apply was killed; plan shows the current state' });
+      const lock = await acquireApplyLock(client, { holder: `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`, command: 'recover', timeoutMs: 0 });
+      try {
+        return await this.recoverWith(client, journal);
+      } finally {
+        await lock.release().catch(() => undefined);
       }
-      const begin = summary.begin;
-      this.context.stdout.write(
-        `Interrupted apply ${begin.applyId} (started ${begin.startedAt}, ${begin.steps.length} steps; ${summary.done.length} done, ${summary.uncertain.length} with unknown outcome).\n`,
-      );
-      const onEvent = (e: Parameters<typeof renderApplyEvent>[0]) => {
-        const line = renderApplyEvent(e, this.style);
-        if (line) this.context.stdout.write(line + '\n');
-      };
-      if (this.resume) {
-        const checked = await readCheckedConfig(this.configPath ?? '.');
-        if (errorsIn(checked.diagnostics).length > 0) {
-          this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
-          return ExitCode.ERROR;
-        }
-        const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
-        if (desired.version !== begin.desiredVersion) {
-          throw new DgateError({
-            code: 'DG3005',
-            message: `'${this.configPath ?? '.'}' compiles to ${desired.version.slice(0, 19)}, but the interrupted apply had ${begin.desiredVersion.slice(0, 19)}`,
-            hint: 'check out the config the apply was made from, or run `dgate-cli recover` without --resume to roll it back',
-          });
-        }
-        const made = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: begin.scope.selectTags });
-        const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: sourcesOfConfig(checked), desiredDigests: made.desiredDigests, onEvent });
-        await journal.append({ type: 'end', outcome: 'resumed', note: 'continued by a new apply' });
-        const result = await executeApply({ desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
-        await journal.archive();
-        if (result.outcome === 'applied') {
-          this.context.stdout.write(`${this.style.green('Resumed:')} the cluster matches ${desired.version}.\n`);
-          return ExitCode.OK;
-        }
-        throw new DgateError({ code: result.restore.equal ? 'DG3003' : 'DG3004', message: `resuming failed: ${result.failure}`, hint: 'run `dgate-cli plan` to see where the cluster stands' });
-      }
-      const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: { root: process.cwd(), inline: () => undefined }, desiredDigests: new Map(), onEvent });
-      await journal.append({ type: 'phase', phase: 'rolling-back' });
-      // The journal keeps no plaintext: a touched domain key cannot be put back after a crash.
-      const restore = await restorePreState({ live: begin.preState }, begin.touched, ctx, () => undefined);
-      await journal.append({ type: 'end', outcome: 'recovered' });
-      await journal.archive();
-      if (restore.equal) {
-        this.context.stdout.write(`${this.style.green('Recovered:')} the cluster equals its state before the interrupted apply.\n`);
-        return ExitCode.OK;
-      }
-      throw new DgateError({
-        code: 'DG3004',
-        message: `recovered, but the cluster still differs from its state before the interrupted apply:\n${restore.differences.map((d) => `    ${d}`).join('\n')}`,
-        hint: 'these could not be put back automatically; `dgate-cli plan` shows them',
-      });
     } finally {
       await client.close();
       if (client !== given) await given.close();
     }
+  }
+
+  private async recoverWith(client: AdminClient, journal: JournalStore): Promise<number> {
+    const summary = summarizeJournal(await journal.read());
+    if (!summary || summary.finished) {
+      throw new DgateError({ code: 'DG3008', message: `no interrupted apply to ${client.baseUrl} is recorded in ${journal.file}`, hint: 'recover is only needed after an apply was killed; plan shows the current state' });
+    }
+    const begin = summary.begin;
+    this.context.stdout.write(
+      `Interrupted apply ${begin.applyId} (started ${begin.startedAt}, ${begin.steps.length} steps; ${summary.done.length} done, ${summary.uncertain.length} with unknown outcome).\n`,
+    );
+    const onEvent = (e: Parameters<typeof renderApplyEvent>[0]) => {
+      const line = renderApplyEvent(e, this.style);
+      if (line) this.context.stdout.write(line + '\n');
+    };
+    if (this.resume) {
+      const checked = await readCheckedConfig(this.configPath ?? '.');
+      if (errorsIn(checked.diagnostics).length > 0) {
+        this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
+        return ExitCode.ERROR;
+      }
+      const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
+      if (desired.version !== begin.desiredVersion) {
+        throw new DgateError({
+          code: 'DG3005',
+          message: `'${this.configPath ?? '.'}' compiles to ${desired.version.slice(0, 19)}, but the interrupted apply had ${begin.desiredVersion.slice(0, 19)}`,
+          hint: 'check out the config the apply was made from, or run `dgate-cli recover` without --resume to roll it back',
+        });
+      }
+      const made = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: begin.scope.selectTags });
+      const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: sourcesOfConfig(checked), desiredDigests: made.desiredDigests, onEvent });
+      await journal.append({ type: 'end', outcome: 'resumed', note: 'continued by a new apply' });
+      const result = await executeApply({ desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
+      await journal.archive();
+      if (result.outcome === 'applied') {
+        this.context.stdout.write(`${this.style.green('Resumed:')} the cluster matches ${desired.version}.\n`);
+        return ExitCode.OK;
+      }
+      throw new DgateError({ code: result.restore.equal ? 'DG3003' : 'DG3004', message: `resuming failed: ${result.failure}`, hint: 'run `dgate-cli plan` to see where the cluster stands' });
+    }
+    const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: { root: process.cwd(), inline: () => undefined }, desiredDigests: new Map(), onEvent });
+    await journal.append({ type: 'phase', phase: 'rolling-back' });
+    // The journal keeps no plaintext: a touched domain key cannot be put back after a crash.
+    const restore = await restorePreState({ live: begin.preState }, begin.touched, ctx, () => undefined);
+    await journal.append({ type: 'end', outcome: 'recovered' });
+    await journal.archive();
+    if (restore.equal) {
+      this.context.stdout.write(`${this.style.green('Recovered:')} the cluster equals its state before the interrupted apply.\n`);
+      return ExitCode.OK;
+    }
+    throw new DgateError({
+      code: 'DG3004',
+      message: `recovered, but the cluster still differs from its state before the interrupted apply:\n${restore.differences.map((d) => `    ${d}`).join('\n')}`,
+      hint: 'these could not be put back automatically; `dgate-cli plan` shows them',
+    });
   }
 }

@@ -48,12 +48,23 @@ export interface DiffInput {
   unreadableDocumentCollections: readonly string[];
   /** Every namespace on the cluster, managed or not. */
   liveNamespaceNames: readonly string[];
+  /**
+   * The cluster is a raft cluster: DGate v0.11.1's leader applies every write twice, and a
+   * delete fails the second time, which wedges the leader. No delete can be sent there.
+   */
+  raft?: boolean;
 }
+
+/** Why a delete is not made: the one place these reasons are worded. */
+export const blockedReasons = {
+  collection: 'DGate v0.11 breaks on collection deletes',
+  raft: 'DGate v0.11 raft leaders break on deletes',
+} as const;
 
 export interface DiffResult {
   changes: Change[];
-  /** Deletes DGate cannot perform safely (collections: v0.11.1 wedges the node), left undone. */
-  blocked: string[];
+  /** Deletes DGate cannot perform safely, left undone: `kind namespace/name`, with the reason. */
+  blocked: { resource: string; reason: string }[];
   leftAlone: { namespaces: string[]; resources: number };
   /** Things that exist on both sides but cannot be compared, by kind: secret values, private documents. */
   unverifiable: { secretValues: string[]; documents: string[] };
@@ -92,7 +103,7 @@ export function diffResources(input: DiffInput): DiffResult {
   const changes: Change[] = [];
   let outOfScope = 0;
   const unverifiable: DiffResult['unverifiable'] = { secretValues: [], documents: [] };
-  const blocked: string[] = [];
+  const blocked: DiffResult['blocked'] = [];
 
   for (const kind of kindOrder) {
     const desiredList = desired[kind] as AnyResource[];
@@ -132,8 +143,8 @@ export function diffResources(input: DiffInput): DiffResult {
     }
     for (const [id, have] of liveById) {
       if (desiredIds.has(id) || kind === 'namespaces') continue;
-      if (kinds[kind].undeletable) {
-        blocked.push(`${kinds[kind].singular} ${id}`);
+      if (kinds[kind].undeletable || input.raft) {
+        blocked.push({ resource: `${kinds[kind].singular} ${id}`, reason: input.raft ? blockedReasons.raft : blockedReasons.collection });
         continue;
       }
       const [namespace, name] = splitId(kind, id);

@@ -20,6 +20,7 @@ export const codes = {
   DG3007: 'release not found',
   DG3008: 'nothing to recover',
   DG3009: 'rollback would need secret values it does not have',
+  DG3010: 'change impossible on this cluster',
   // 20xx: the cluster
   DG2001: 'cluster unreachable',
   DG2002: 'cluster refused the credentials',

@@ -101,7 +101,8 @@ function renderNotes(plan: Plan, style: Style): string[] {
     lines.push(style.dim(`Left alone: ${parts.join('; ')}.`));
   }
   if (plan.blocked.length > 0) {
-    lines.push(style.yellow(`Cannot delete: ${plan.blocked.join(', ')} (DGate v0.11 breaks on collection deletes, so they stay).`));
+    const reasons = [...new Set(plan.blocked.map((b) => b.reason))];
+    lines.push(style.yellow(`Cannot delete: ${plan.blocked.map((b) => b.resource).join(', ')} (${reasons.join('; ')}), so they stay.`));
   }
   const u = plan.unverifiable;
   if (u.secretValues.length > 0 || u.documents.length > 0) {

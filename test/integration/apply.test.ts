@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCall, adminPut } from '../harness/admin.js';
 import { startDgateCluster, stopDgateCluster, type DgateCluster } from '../../src/io/local-server.js';
 import { afterDir, beforeDir, snapshot, txEnv } from '../harness/apply-fault-suite.js';
 import { dgateCli, repoRoot, type CliResult } from '../harness/cli.js';
@@ -59,11 +61,11 @@ describe('apply', () => {
       expect((await dgateCli(['plan', 'examples/blog', '--out', planFile], { env: env() })).code).toBe(0);
       const applied = await dgateCli(['apply', planFile, '--auto-approve'], { env: env() });
       expect(applied.stderr).toBe('');
-      expect(applied.stdout).toMatch(/Apply complete: 8 created, 0 updated, 0 deleted\. The cluster matches sha256:[0-9a-f]{64} \(release \d+\)\./);
+      expect(applied.stdout).toMatch(/Apply complete: 9 created, 0 updated, 0 deleted\. The cluster matches sha256:[0-9a-f]{64} \(release \d+\)\./);
       // The same plan again: the cluster now has what it would create.
       const stale = await dgateCli(['apply', planFile, '--auto-approve'], { env: env() });
       expect(stale.code).toBe(1);
-      expect(stale.stderr).toMatch(/^error DG3005: the cluster changed since the plan was made: no longer: create namespace blog; no longer: create secret/);
+      expect(stale.stderr).toMatch(/^error DG3005: the cluster changed since the plan was made: no longer: create namespace blog; no longer: create module blog\/health/);
     });
   });
 
@@ -193,15 +195,34 @@ describe('apply against a 3-node raft cluster, pointed at a follower', () => {
     if (cluster) await stopDgateCluster(cluster);
   });
 
-  it('applies through the follower, plans clean, and rolls back', async () => {
+  it('applies through the follower, plans clean, and rolls back, leaving what raft cannot delete', async () => {
     const env = { DGATE_ADMIN_URL: cluster.followers[0]!.adminUrl, ...relEnv };
     for (const dir of releases.slice(0, 2)) {
       const applied = await dgateCli(['apply', dir, '--auto-approve'], { env });
       expect(applied.stderr).toBe('');
+      expect(applied.stdout).toContain('is a raft follower; working through the leader at');
       expect(applied.code).toBe(0);
+      await expect.poll(async () => (await dgateCli(['plan', dir, '--detailed-exitcode'], { env })).code, { timeout: 15_000, interval: 250 }).toBe(0);
     }
     const rolled = await dgateCli(['rollback', '--auto-approve'], { env });
     expect(rolled.stderr).toBe('');
+    expect(rolled.stdout).toContain('Cannot delete: service rel/admin');
+    expect(rolled.stdout).toContain('DGate v0.11 raft leaders break on deletes');
     await expect.poll(async () => (await dgateCli(['plan', releases[0]!, '--detailed-exitcode'], { env })).code, { timeout: 15_000, interval: 250 }).toBe(0);
+  });
+
+  it('refuses a change that needs a delete on raft (a route losing a module), before writing', async () => {
+    const env = { DGATE_ADMIN_URL: cluster.followers[1]!.adminUrl, ...relEnv };
+    const result = await dgateCli(['apply', releases[2]!, '--auto-approve'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error DG3010: route rel\/api would lose a module or its service/);
+  });
+
+  it('proves the reason: one delete on the leader wedges it (DGate v0.11.1)', async () => {
+    await adminPut(cluster.leader.adminUrl, 'namespace', { name: 'wedge-probe' });
+    const deleted = await adminCall(cluster.leader.adminUrl, 'DELETE', '/namespace', { name: 'wedge-probe' });
+    expect(deleted.status).toBe(202);
+    const next = request(`${cluster.leader.adminUrl}/api/v1/namespace`, { method: 'PUT', body: JSON.stringify({ name: 'after' }), headersTimeout: 2000 });
+    await expect(next).rejects.toThrow(/timeout/i);
   });
 });

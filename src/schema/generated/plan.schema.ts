@@ -152,10 +152,24 @@ export const planSchema = {
       }
     },
     "blocked": {
-      "description": "Live resources the config no longer has that DGate cannot delete safely (collections, in v0.11), as 'kind namespace/name'. They are left in place.",
+      "description": "Live resources the config no longer has that DGate cannot delete safely (collections, and anything on a raft cluster, in v0.11). They are left in place.",
       "type": "array",
       "items": {
-        "type": "string"
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "resource",
+          "reason"
+        ],
+        "properties": {
+          "resource": {
+            "description": "kind namespace/name",
+            "type": "string"
+          },
+          "reason": {
+            "type": "string"
+          }
+        }
       }
     },
     "unverifiable": {

@@ -49,9 +49,15 @@ export interface PlanDocument {
     resources: number;
   };
   /**
-   * Live resources the config no longer has that DGate cannot delete safely (collections, in v0.11), as 'kind namespace/name'. They are left in place.
+   * Live resources the config no longer has that DGate cannot delete safely (collections, and anything on a raft cluster, in v0.11). They are left in place.
    */
-  blocked: string[];
+  blocked: {
+    /**
+     * kind namespace/name
+     */
+    resource: string;
+    reason: string;
+  }[];
   unverifiable: {
     /**
      * Secrets present on both sides whose values DGate will not return.

@@ -110,6 +110,7 @@ describe('normalizeLive', () => {
     secrets: [{ name: 'k', namespace: 'shop', data: '**redacted**' }],
     documents: [],
     unreadableDocumentCollections: [],
+    raft: false,
   };
   const live = normalizeLive(read);
 
