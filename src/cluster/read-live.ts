@@ -1,3 +1,4 @@
+import { systemNamespace } from '../model/registry.js';
 import type { AdminClient } from './client.js';
 import type {
   ApiCollection,
@@ -37,7 +38,8 @@ const allDocumentsQuery = { limit: '0', offset: '2147483647' };
  */
 export async function readLiveState(client: AdminClient, managed: readonly string[] | 'all', concurrency = 16): Promise<LiveRead> {
   const [allNamespaces, readyz] = await Promise.all([client.getData<ApiNamespace[]>('/namespace'), client.send('GET', '/readyz')]);
-  const wanted = new Set(managed === 'all' ? allNamespaces.map((n) => n.name) : managed);
+  // 'all' means the gateway's namespaces: dgate-cli's own records are not part of it.
+  const wanted = new Set(managed === 'all' ? allNamespaces.map((n) => n.name).filter((n) => n !== systemNamespace) : managed);
   const namespaces = allNamespaces.filter((n) => wanted.has(n.name));
   const kinds = ['service', 'module', 'route', 'domain', 'collection', 'secret'] as const;
   const lists = await mapLimit(

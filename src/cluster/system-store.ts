@@ -1,4 +1,4 @@
-import { DgateError } from '../errors/dgate-error.js';
+import { systemNamespace } from '../model/registry.js';
 import type { AdminClient } from './client.js';
 
 /**
@@ -6,7 +6,7 @@ import type { AdminClient } from './client.js';
  * public collections of a reserved namespace, which plan, dump and apply never treat as the
  * user's. (Collections cannot be deleted in DGate v0.11; these two are created once and kept.)
  */
-export const systemNamespace = 'dgate-cli';
+export { systemNamespace };
 export const locksCollection = 'locks';
 export const releasesCollection = 'releases';
 
@@ -49,10 +49,4 @@ export async function writeSystemDocument(client: AdminClient, collection: strin
 
 export async function deleteSystemDocument(client: AdminClient, collection: string, id: string): Promise<void> {
   await ok(client, 'DELETE', `/api/v1/document/${encodeURIComponent(id)}`, { namespace: systemNamespace, collection }, undefined, `${collection}/${id}`);
-}
-
-export function refuseSystemNamespace(namespaces: readonly string[]): void {
-  if (namespaces.includes(systemNamespace)) {
-    throw new DgateError({ code: 'DG0001', message: `namespace '${systemNamespace}' is reserved for dgate-cli's lock and release history`, hint: 'rename the namespace in the config' });
-  }
 }

@@ -5,6 +5,7 @@ import type { Code } from '../errors/codes.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import { locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type Origin } from '../load/assemble.js';
 import type { YamlPath } from '../load/parse-yaml.js';
+import { systemNamespace } from '../model/registry.js';
 import type { CollectionSpec, DomainSpec, ModuleSpec, RouteSpec, SecretSource, ServiceSpec } from '../schema/generated/config.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
 
@@ -37,6 +38,9 @@ export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[
   };
   const documentValidators = new DocumentValidators();
   for (const ns of config.namespaces) {
+    if (ns.name === systemNamespace) {
+      for (const d of ns.declarations) report('DG1118', d.origin, ['name'], `namespace '${systemNamespace}' is reserved for dgate-cli's apply lock and release history`, 'give the namespace another name');
+    }
     checkDuplicates(ns, report);
     checkNamespaceTags(ns, report);
     const valid = <T>(list: Declared<T>[]) => list.filter((d) => d.valid);

@@ -1,4 +1,4 @@
-import { kindOrder, kinds, type AnyResource, type KindKey } from '../model/registry.js';
+import { kindOrder, kinds, systemNamespace, type AnyResource, type KindKey } from '../model/registry.js';
 import type { Resources } from '../schema/generated/desired-state.js';
 import { canonicalJson } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
@@ -155,7 +155,7 @@ export function diffResources(input: DiffInput): DiffResult {
   return {
     changes: orderChanges(changes),
     blocked,
-    leftAlone: { namespaces: input.liveNamespaceNames.filter((n) => !declared.has(n)).sort(), resources: outOfScope },
+    leftAlone: { namespaces: input.liveNamespaceNames.filter((n) => !declared.has(n) && n !== systemNamespace).sort(), resources: outOfScope },
     unverifiable,
   };
 }

@@ -61,3 +61,9 @@ export function emptyResources(): Resources {
 export function resourceId(kind: KindKey, r: AnyResource): string {
   return kinds[kind].identity(r).join('/');
 }
+
+/**
+ * The namespace dgate-cli keeps its own records in (the apply lock, the release history). A config
+ * may not declare it; plan, dump and get leave it out.
+ */
+export const systemNamespace = 'dgate-cli';
