@@ -127,6 +127,17 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     });
   }
   const touched = steps.map((s) => ({ kind: s.kind, id: s.id }));
+  // Every sensitive value the steps send is resolved now, before the first write: a missing one
+  // stops the apply with nothing changed.
+  const resolved = new Map<Step, Record<string, string>>();
+  for (const step of steps) {
+    if (!step.resource) continue;
+    const fields = kinds[step.kind].sensitive.filter((f) => (step.resource as unknown as Record<string, unknown>)[f] !== undefined);
+    if (fields.length === 0) continue;
+    const values: Record<string, string> = {};
+    for (const f of fields) values[f] = await ctx.resolveSensitive(step.kind, step.resource, f);
+    resolved.set(step, values);
+  }
   await ctx.appendJournal({
     type: 'begin',
     applyId,
@@ -144,7 +155,7 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
   const reversible = steps.filter((s) => !irreversible.has(s));
   const final = steps.filter((s) => irreversible.has(s));
   try {
-    await runSteps(reversible, ctx);
+    await runSteps(reversible, ctx, resolved);
     await ctx.appendJournal({ type: 'phase', phase: 'verifying' });
     ctx.onEvent({ type: 'phase', phase: 'verifying' });
     const drift = await verify(input, ctx, new Set(final.map((s) => `${s.kind}:${s.id}`)));
@@ -152,7 +163,7 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     if (final.length > 0) {
       await ctx.appendJournal({ type: 'phase', phase: 'final' });
       ctx.onEvent({ type: 'phase', phase: 'final' });
-      await runSteps(final, ctx);
+      await runSteps(final, ctx, resolved);
     }
     await ctx.appendJournal({ type: 'end', outcome: 'applied' });
     return { outcome: 'applied', applyId, steps: steps.length };
@@ -182,7 +193,7 @@ function wedgedError(adminUrl: string, message: string): DgateError {
   });
 }
 
-async function runSteps(steps: readonly Step[], ctx: ApplyContext): Promise<void> {
+async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: ReadonlyMap<Step, Record<string, string>>): Promise<void> {
   let failed: StepFailure | undefined;
   for (const wave of wavesOf(steps)) {
     await runPool(
@@ -190,7 +201,7 @@ async function runSteps(steps: readonly Step[], ctx: ApplyContext): Promise<void
       ctx.concurrency,
       async (step) => {
         try {
-          await runStep(step, ctx);
+          await runStep(step, ctx, resolved.get(step));
         } catch (err) {
           failed ??= err instanceof StepFailure ? err : new StepFailure(step, String(err));
         }
@@ -201,12 +212,12 @@ async function runSteps(steps: readonly Step[], ctx: ApplyContext): Promise<void
   }
 }
 
-async function runStep(step: Step, ctx: ApplyContext): Promise<void> {
+async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, string> | undefined): Promise<void> {
   await ctx.appendJournal({ type: 'step', index: step.index, state: 'sending' });
   ctx.onEvent({ type: 'step', step, state: 'start' });
   try {
     for (const req of step.requests) {
-      const body = req.method === 'PUT' && step.resource ? await materialize(step.kind, step.resource, req.body, ctx) : req.body;
+      const body = req.method === 'PUT' && sensitive && req.body && typeof req.body === 'object' ? { ...(req.body as Record<string, unknown>), ...sensitive } : req.body;
       await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`);
     }
   } catch (err) {
@@ -217,15 +228,6 @@ async function runStep(step: Step, ctx: ApplyContext): Promise<void> {
   }
   await ctx.appendJournal({ type: 'step', index: step.index, state: 'done' });
   ctx.onEvent({ type: 'step', step, state: 'done' });
-}
-
-/** Fills the sensitive fields of a PUT body with their values, in memory, just before sending. */
-async function materialize(kind: KindKey, resource: AnyResource, body: unknown, ctx: ApplyContext): Promise<unknown> {
-  const fields = kinds[kind].sensitive.filter((f) => (resource as unknown as Record<string, unknown>)[f] !== undefined);
-  if (fields.length === 0 || !body || typeof body !== 'object') return body;
-  const out = { ...(body as Record<string, unknown>) };
-  for (const f of fields) out[f] = await ctx.resolveSensitive(kind, resource, f);
-  return out;
 }
 
 async function send(client: AdminClient, req: AdminRequest, what: string): Promise<void> {

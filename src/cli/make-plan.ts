@@ -53,13 +53,15 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
   const digests = new Map<string, string>();
   for (const d of desired.resources.domains) {
     if (!d.key) continue;
+    // A key that cannot be resolved here is reported as not compared; apply, which must send it,
+    // resolves every value before its first write and stops there if one is missing.
     const value = await resolveSecretRef(d.key, {
       owner: `domain '${d.namespace}/${d.name}' key`,
       root: sources.root,
       env: process.env,
       inline: () => sources.inline('domains', d.namespace, d.name),
-    });
-    digests.set(digestKey('domains', `${d.namespace}/${d.name}`, 'key'), `sha256:${sha256Hex(value)}`);
+    }).catch(() => undefined);
+    if (value !== undefined) digests.set(digestKey('domains', `${d.namespace}/${d.name}`, 'key'), `sha256:${sha256Hex(value)}`);
   }
   const diff = diffResources({
     desired: desired.resources,

@@ -15,6 +15,8 @@ export interface ReleaseRecord {
   appliedAt: string;
   summary: { create: number; update: number; delete: number };
   desiredState: DesiredState;
+  /** The config root it was applied from: where rollback resolves `fromFile` references. */
+  configRoot?: string;
 }
 
 export const defaultReleasesKept = 20;

@@ -114,7 +114,7 @@ export class ApplyCommand extends ClusterCommand {
       const s = plan.summary;
       const release = await recordRelease(
         client,
-        { kind: 'apply', desiredVersion: desired.version, git: desired.metadata.git, appliedBy: currentActor(process.env), appliedAt: new Date().toISOString(), summary: s, desiredState: desired },
+        { kind: 'apply', desiredVersion: desired.version, git: desired.metadata.git, appliedBy: currentActor(process.env), appliedAt: new Date().toISOString(), summary: s, desiredState: desired, configRoot: checked.input.root },
         Number(this.keepReleases),
       );
       this.context.stdout.write(`${this.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`);

@@ -58,7 +58,7 @@ export class RollbackCommand extends ClusterCommand {
           });
         }
         const desired = target.desiredState;
-        const sources: SensitiveSources = { root: process.cwd(), inline: () => undefined };
+        const sources: SensitiveSources = { root: target.configRoot ?? process.cwd(), inline: () => undefined };
         const made = await makePlan({ sources, desired, client, selectTags: [] });
         this.context.stdout.write(renderPlanHuman(made.plan, this.style, `release ${target.number}`));
         const secretWrites = made.plan.changes.filter((c) => c.kind === 'secrets' && c.action !== 'delete');
@@ -102,6 +102,7 @@ export class RollbackCommand extends ClusterCommand {
           appliedAt: new Date().toISOString(),
           summary: made.plan.summary,
           desiredState: desired,
+          configRoot: sources.root,
         });
         this.context.stdout.write(`${this.style.green('Rolled back')} to release ${target.number}: the cluster matches ${desired.version} (release ${release.number}).\n`);
         return ExitCode.OK;

@@ -139,6 +139,9 @@ export function diffResources(input: DiffInput): DiffResult {
       }
       if (kind === 'secrets') unverifiable.secretValues.push(id);
       const fields = compare(kind, id, want, have, input.desiredDigests);
+      if (kinds[kind].sensitive.some((f) => (want as unknown as Record<string, unknown>)[f] !== undefined && kind !== 'secrets' && !input.desiredDigests.has(digestKey(kind, id, f)))) {
+        unverifiable.secretValues.push(id);
+      }
       if (fields.length > 0) changes.push({ action: 'update', kind, id, namespace, name, fields, before: masked(kind, have), after: masked(kind, want) });
     }
     for (const [id, have] of liveById) {
@@ -195,6 +198,8 @@ function compare(kind: KindKey, id: string, want: AnyResource, have: AnyResource
     if (info.sensitive.includes(field)) {
       const wantDigest = w[field] === undefined ? undefined : digests.get(digestKey(kind, id, field));
       const haveDigest = (h[field] as { digest?: string } | undefined)?.digest;
+      // A desired value that could not be resolved is not compared (the caller reports it).
+      if (w[field] !== undefined && wantDigest === undefined) continue;
       if (wantDigest !== haveDigest) out.push({ field, sensitive: true });
       continue;
     }

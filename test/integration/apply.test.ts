@@ -119,6 +119,8 @@ describe('apply', () => {
       const a = await startFaultProxy(node().adminUrl);
       const b = await startFaultProxy(node().adminUrl);
       try {
+        // dgate-cli's own store (lock, releases) exists after a first apply; the race is about the rest.
+        expect((await dgateCli(['apply', releases[2]!, '--auto-approve'], { env: env() })).code).toBe(0);
         for (const p of [a, b]) p.setRule(() => ({ kind: 'delay', ms: 40 }));
         const [ra, rb] = await Promise.all([
           dgateCli(['apply', releases[0]!, '--auto-approve', '--admin', a.url, '--lock-timeout', '60s'], { env: env() }),
@@ -150,31 +152,35 @@ describe('apply', () => {
 
   describe('releases and rollback', () => {
     it('records each apply, lists them, and rolls back to each of three releases', async () => {
-      const numbers: number[] = [];
-      for (const dir of releases) {
-        const applied = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
-        expect(applied.code, applied.stderr).toBe(0);
-        numbers.push(Number(/\(release (\d+)\)/.exec(applied.stdout)?.[1]));
+      // v2 first: whichever release the racing applies above left, each of these changes something.
+      const order = [releases[1]!, releases[0]!, releases[2]!];
+      const applied: { dir: string; number: number }[] = [];
+      for (const dir of order) {
+        const result = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
+        expect(result.code, result.stderr).toBe(0);
+        const number = Number(/\(release (\d+)\)/.exec(result.stdout)?.[1]);
+        expect(number, result.stdout).toBeGreaterThan(0);
+        applied.push({ dir, number });
       }
       const history = await dgateCli(['history', '--format', 'json'], { env: env() });
       const listed = JSON.parse(history.stdout) as { number: number; kind: string; desiredVersion: string }[];
-      expect(listed.slice(-3).map((r) => r.number)).toEqual(numbers);
+      expect(listed.slice(-3).map((r) => r.number)).toEqual(applied.map((a) => a.number));
       const table = await dgateCli(['history'], { env: env() });
       expect(table.stdout).toMatch(/^#\s+kind\s+version\s+commit\s+by\s+at\s+changes/);
 
-      for (const i of [0, 2, 1]) {
-        const rolled = await dgateCli(['rollback', '--to', String(numbers[i]), '--auto-approve'], { env: env() });
+      for (const target of [applied[0]!, applied[2]!, applied[1]!]) {
+        const rolled = await dgateCli(['rollback', '--to', String(target.number), '--auto-approve'], { env: env() });
         expect(rolled.stderr).toBe('');
-        expect(rolled.stdout).toContain(`Rolled back to release ${numbers[i]}`);
-        const plan = await dgateCli(['plan', releases[i]!, '--detailed-exitcode'], { env: env() });
+        expect(rolled.stdout).toContain(`Rolled back to release ${target.number}`);
+        const plan = await dgateCli(['plan', target.dir, '--detailed-exitcode'], { env: env() });
         expect(plan.stdout).toContain('No changes.');
         expect(plan.code).toBe(0);
       }
       const after = JSON.parse((await dgateCli(['history', '--format', 'json'], { env: env() })).stdout) as { kind: string; rolledBackTo?: number }[];
       expect(after.slice(-3).map((r) => [r.kind, r.rolledBackTo])).toEqual([
-        ['rollback', numbers[0]],
-        ['rollback', numbers[2]],
-        ['rollback', numbers[1]],
+        ['rollback', applied[0]!.number],
+        ['rollback', applied[2]!.number],
+        ['rollback', applied[1]!.number],
       ]);
     });
 

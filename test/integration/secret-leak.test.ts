@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCall } from '../harness/admin.js';
+import { dgateCli, type CliResult } from '../harness/cli.js';
+import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
+import { editFile, everyFieldDir, useTempDirs } from '../harness/fixtures.js';
+import { useOwnDgateNode } from '../harness/node.js';
+
+/** Every file below `dir`, as text. */
+async function readTree(dir: string): Promise<{ file: string; text: string }[]> {
+  const out: { file: string; text: string }[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await readTree(full)));
+    else out.push({ file: full, text: await readFile(full, 'utf8') });
+  }
+  return out;
+}
+
+/**
+ * Secret values are unique random markers; every command's output, every file dgate-cli writes
+ * and every resource read back from the server (but the secrets and keys themselves) is searched
+ * for them, plain, base64 and URL-encoded.
+ */
+describe('secret values never leak', () => {
+  const node = useOwnDgateNode();
+  const temps = useTempDirs();
+  const marker = (name: string) => `LEAK${name}${randomBytes(6).toString('hex')}`;
+  const markers = { env: marker('env'), inline: marker('inline'), key: marker('key') };
+  const forms = Object.values(markers).flatMap((m) => [m, Buffer.from(m).toString('base64').replace(/=+$/, ''), encodeURIComponent(m)]);
+  const outputs: { what: string; result: CliResult }[] = [];
+  let config: string;
+  let state: string;
+  let work: string;
+  let proxy: FaultProxy;
+
+  const run = async (what: string, args: string[], admin?: string) => {
+    const result = await dgateCli(args, { env: { DGATE_ADMIN_URL: admin ?? node().adminUrl, EVERY_SECRET: markers.env, DGATE_CLI_STATE_DIR: state, DGATE_DOMAIN_KEY_EVERY_TLS: markers.key } });
+    outputs.push({ what, result });
+    return result;
+  };
+
+  beforeAll(async () => {
+    config = await temps.make(everyFieldDir);
+    state = await temps.make();
+    work = await temps.make();
+    await editFile(path.join(config, 'everything.yaml'), 'value: not-for-production', `value: ${markers.inline}`);
+    await writeFile(path.join(config, 'tls/every.key'), `-----BEGIN PRIVATE KEY-----\n${markers.key}\n-----END PRIVATE KEY-----\n`);
+    proxy = await startFaultProxy(node().adminUrl);
+
+    await run('validate', ['validate', config]);
+    await run('compile', ['compile', config, '--out', path.join(work, 'state.json')]);
+    for (const format of ['human', 'json', 'markdown']) await run(`plan ${format}`, ['plan', config, '--format', format, '--debug']);
+    await run('plan --out', ['plan', config, '--out', path.join(work, 'plan.json')]);
+    // A failed apply first: the fifth write is refused, everything is rolled back.
+    let writes = 0;
+    proxy.setRule(({ method, path: p }) => ((method === 'PUT' || method === 'DELETE') && !p.includes('dgate-cli') && ++writes === 5 ? { kind: 'status', status: 500 } : { kind: 'pass' }));
+    await run('failed apply', ['apply', config, '--auto-approve', '--debug'], proxy.url);
+    proxy.setRule(() => ({ kind: 'pass' }));
+    await run('apply', ['apply', config, '--auto-approve']);
+    await editFile(path.join(config, 'everything.yaml'), 'retries: 7', 'retries: 8');
+    await run('second apply', ['apply', config, '--auto-approve']);
+    await run('rollback', ['rollback', '--auto-approve']);
+    await run('history', ['history', '--format', 'json']);
+    await run('history table', ['history']);
+    await run('dump', ['dump', '--out', path.join(work, 'dump')]);
+    for (const kind of ['secrets', 'domains', 'modules']) await run(`get ${kind}`, ['get', kind, '--format', 'json']);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it('the commands ran (the leak search below is not vacuous)', () => {
+    const codes = Object.fromEntries(outputs.map((o) => [o.what, o.result.code]));
+    expect(codes).toMatchObject({ validate: 0, compile: 0, 'plan json': 0, apply: 0, 'second apply': 0, rollback: 0, history: 0, dump: 0, 'failed apply': 1 });
+    expect(outputs.find((o) => o.what === 'failed apply')!.result.stderr).toContain('rolled back: the cluster now equals its state before the apply.');
+  });
+
+  it('in no stdout or stderr', () => {
+    for (const { what, result } of outputs) for (const form of forms) expect(result.stdout + result.stderr, `${what} printed ${form}`).not.toContain(form);
+  });
+
+  it('in no file dgate-cli wrote: compiled state, plans, journals, dump', async () => {
+    const files = [...(await readTree(work)), ...(await readTree(state))];
+    expect(files.map((f) => path.basename(f.file))).toEqual(expect.arrayContaining(['state.json', 'plan.json', 'every.yaml']));
+    expect(files.some((f) => f.file.endsWith('.jsonl'))).toBe(true);
+    for (const { file, text } of files) for (const form of forms) expect(text, `${file} holds ${form}`).not.toContain(form);
+  });
+
+  it('in no resource read back from the server but the secrets and keys themselves, release history included', async () => {
+    const namespaces = ((await adminCall(node().adminUrl, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name);
+    expect(namespaces).toContain('dgate-cli');
+    const seen: string[] = [];
+    for (const ns of namespaces) {
+      for (const kind of ['service', 'module', 'route', 'collection', 'domain']) {
+        const items = (await adminCall(node().adminUrl, 'GET', `/${kind}?namespace=${ns}`)).json.data as Record<string, unknown>[];
+        // A domain's key is the secret itself: DGate returns it by design.
+        for (const item of items) seen.push(JSON.stringify(kind === 'domain' ? { ...item, key: undefined } : item));
+        if (kind === 'collection') {
+          for (const c of items) {
+            const docs = await adminCall(node().adminUrl, 'GET', `/document?namespace=${ns}&collection=${c.name}&limit=0&offset=2147483647`);
+            seen.push(JSON.stringify(docs.json));
+          }
+        }
+      }
+    }
+    const everything = seen.join('\n');
+    expect(everything).toContain('"releases"');
+    for (const form of forms) expect(everything, `the server holds ${form}`).not.toContain(form);
+  });
+});
