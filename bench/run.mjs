@@ -46,33 +46,6 @@ function compileInChild(dir) {
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
 }
 
-/** Puts every resource in with a bare undici loop at the same concurrency as dgate-cli. */
-async function loadCluster(adminUrl, state, secret) {
-  const agent = new Agent({ connections: concurrency });
-  for (const kind of kindOrder) {
-    const items = state.resources[kind];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < items.length) {
-          const r = items[next++];
-          let url = `${adminUrl}/api/v1/${kind.slice(0, -1)}`;
-          let body = { ...r };
-          if (kind === 'documents') {
-            url = `${adminUrl}/api/v1/document/${r.id}?namespace=${r.namespace}&collection=${r.collection}`;
-            body = r.data;
-          }
-          if (kind === 'secrets') body.data = secret;
-          const res = await request(url, { method: 'PUT', body: JSON.stringify(body), dispatcher: agent, headersTimeout: 60_000, bodyTimeout: 60_000 });
-          await res.body.dump();
-          if (res.statusCode >= 300) throw new Error(`PUT ${url}: ${res.statusCode}`);
-        }
-      }),
-    );
-  }
-  await agent.close();
-}
-
 /** The floor for plan: the minimum reads it needs, with nothing done to the answers. */
 async function readFloor(adminUrl, namespaces) {
   const agent = new Agent({ connections: concurrency });
@@ -125,7 +98,7 @@ for (const size of sizes) {
     const checked = await readCheckedConfig(dir);
     const state = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
     const count = kindOrder.reduce((n, k) => n + state.resources[k].length, 0);
-    const load = await time(() => loadCluster(node.adminUrl, state, env.BENCH_SECRET));
+    const load = await time(() => writeFloor(node.adminUrl, state, env.BENCH_SECRET, concurrency));
     const floor = await medianOf(() => readFloor(node.adminUrl, nsNames));
     const clean = await medianOf(async () => {
       const plan = await planInProcess(dir, node.adminUrl);
@@ -181,15 +154,15 @@ async function applyInProcess(dir, adminUrl, stateDir, journal) {
   }
 }
 
-/** The floor for apply: the same writes, bare, at the same concurrency apply uses (8). */
-async function writeFloor(adminUrl, state, secret) {
-  const agent = new Agent({ connections: 8 });
+/** Every resource put in by a bare undici loop: the floor for apply (at its concurrency, 8), and the initial load. */
+async function writeFloor(adminUrl, state, secret, width = 8) {
+  const agent = new Agent({ connections: width });
   const start = process.hrtime.bigint();
   for (const kind of kindOrder) {
     const items = state.resources[kind];
     let next = 0;
     await Promise.all(
-      Array.from({ length: 8 }, async () => {
+      Array.from({ length: width }, async () => {
         while (next < items.length) {
           const r = items[next++];
           let url = `${adminUrl}/api/v1/${kind.slice(0, -1)}`;
@@ -201,6 +174,7 @@ async function writeFloor(adminUrl, state, secret) {
           if (kind === 'secrets') body.data = secret;
           const res = await request(url, { method: 'PUT', body: JSON.stringify(body), dispatcher: agent, headersTimeout: 60_000, bodyTimeout: 60_000 });
           await res.body.dump();
+          if (res.statusCode >= 300) throw new Error(`PUT ${url}: ${res.statusCode}`);
         }
       }),
     );

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
-import { DgateError } from '../errors/dgate-error.js';
-import { renderDiagnostic } from '../errors/render.js';
+import { DgateError, errorsIn, type Diagnostic } from '../errors/dgate-error.js';
+import { countSummary, renderDiagnostic, renderDiagnostics } from '../errors/render.js';
 import { createStyle, type Style } from '../report/style.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -38,6 +38,17 @@ export abstract class BaseCommand extends Command {
     } catch (err) {
       return this.fail(err);
     }
+  }
+
+  /**
+   * Prints a config's problems to stderr. Returns true when there are errors, after a closing
+   * line saying that nothing was `done` (compiled, planned, applied).
+   */
+  protected reportDiagnostics(diagnostics: readonly Diagnostic[], source: string, done: string): boolean {
+    if (diagnostics.length > 0) this.context.stderr.write(renderDiagnostics(diagnostics, this.errStyle) + '\n');
+    if (errorsIn(diagnostics).length === 0) return false;
+    this.context.stderr.write(`${this.errStyle.red('✗')} ${source}: ${countSummary(diagnostics)}; nothing ${done}\n`);
+    return true;
   }
 
   protected fail(err: unknown): number {

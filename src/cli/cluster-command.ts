@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Option } from 'clipanion';
 import { AdminClient, clientOptionsFrom } from '../cluster/client.js';
+import { acquireApplyLock } from '../cluster/lock.js';
+import { currentActor } from '../cluster/releases.js';
+import type { ApplyEvent } from '../apply/execute.js';
+import { renderApplyEvent } from './apply-context.js';
 import { BaseCommand } from './base-command.js';
+import { journalRefusingInterrupted } from './interrupted.js';
 import { parseFlagDuration } from './flag-duration.js';
 
 /** A command that talks to a DGate cluster: the connection options, and a client built from them. */
@@ -21,6 +27,36 @@ export abstract class ClusterCommand extends BaseCommand {
     this.context.stdout.write(this.style.dim(`${client.baseUrl} is a raft follower; working through the leader at ${leader}\n`));
     return new AdminClient({ ...client.options, baseUrl: leader });
   }
+
+  /**
+   * Runs a command that writes: with a client for the leader (when given a follower), refusing
+   * while an earlier apply is interrupted (except for recover, which deals with it), and holding
+   * the cluster's apply lock throughout, so the plan it makes cannot go stale under it.
+   */
+  protected async underApplyLock(command: string, lockTimeoutMs: number, work: (client: AdminClient) => Promise<number>, opts: { recovering?: boolean } = {}): Promise<number> {
+    const given = this.createClient();
+    let client = given;
+    try {
+      client = await this.writerClient(given);
+      if (!opts.recovering) await journalRefusingInterrupted(client.baseUrl);
+      const holder = `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`;
+      const lock = await acquireApplyLock(client, { holder, command, timeoutMs: lockTimeoutMs });
+      try {
+        return await work(client);
+      } finally {
+        await lock.release().catch(() => undefined);
+      }
+    } finally {
+      await client.close();
+      if (client !== given) await given.close();
+    }
+  }
+
+  /** Progress of an apply, one plain line per event. */
+  protected readonly printApplyEvent = (e: ApplyEvent): void => {
+    const line = renderApplyEvent(e, this.style);
+    if (line) this.context.stdout.write(line + '\n');
+  };
 
   protected createClient(): AdminClient {
     const timeoutMs = this.timeout === undefined ? undefined : parseFlagDuration(this.timeout, '--timeout');

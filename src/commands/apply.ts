@@ -1,22 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'clipanion';
 import { executeApply } from '../apply/execute.js';
-import { createApplyContext, renderApplyEvent } from '../cli/apply-context.js';
+import { createApplyContext } from '../cli/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
-import { readCheckedConfig, type CheckedConfig } from '../cli/config-input.js';
+import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
-import { journalRefusingInterrupted } from '../cli/interrupted.js';
+import { JournalStore, stateDirectory } from '../io/journal-store.js';
 import { makePlan, sourcesOfConfig, startLiveRead } from '../cli/make-plan.js';
 import { toolVersion } from '../cli/tool-version.js';
 import type { LiveRead } from '../cluster/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
-import { acquireApplyLock } from '../cluster/lock.js';
 import { currentActor, defaultReleasesKept, recordRelease } from '../cluster/releases.js';
 import { compileConfig } from '../compile/compile.js';
-import { DgateError, errorsIn } from '../errors/dgate-error.js';
-import { countSummary, plural, renderDiagnostics } from '../errors/render.js';
+import { DgateError } from '../errors/dgate-error.js';
+import { plural } from '../errors/render.js';
 import { readGitInfo } from '../io/git.js';
 import { kinds } from '../model/registry.js';
 import { planFormat, type Plan, type SavedPlan } from '../plan/plan.js';
@@ -53,37 +51,16 @@ export class ApplyCommand extends ClusterCommand {
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
-    const given = this.createClient();
-    const client = await this.writerClient(given).catch(async (err) => {
-      await given.close();
-      throw err;
-    });
-    try {
-      await journalRefusingInterrupted(client.baseUrl);
-      // The plan is made under the lock, so no other apply can change what it was made against.
-      const lock = await acquireApplyLock(client, { holder: `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`, command: `apply ${source}`, timeoutMs: parseFlagDuration(this.lockTimeout, '--lock-timeout') });
-      try {
-        return await this.applyWith(client, source);
-      } finally {
-        await lock.release().catch(() => undefined);
-      }
-    } finally {
-      await client.close();
-      if (client !== given) await given.close();
-    }
+    return this.underApplyLock(`apply ${source}`, parseFlagDuration(this.lockTimeout, '--lock-timeout'), (client) => this.applyWith(client, source));
   }
 
   private async applyWith(client: AdminClient, source: string): Promise<number> {
-    const journal = await journalRefusingInterrupted(client.baseUrl);
+    const journal = new JournalStore(stateDirectory(), client.baseUrl);
     const saved = source.endsWith('.json') ? await readSavedPlan(source) : undefined;
     const configSource = saved ? saved.configPath : source;
     let liveRead: Promise<LiveRead> | undefined;
     const checked = await readCheckedConfig(configSource, (config) => (liveRead = startLiveRead(client, config)));
-    if (errorsIn(checked.diagnostics).length > 0) {
-      this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
-      this.context.stderr.write(`${this.errStyle.red('✗')} ${configSource}: ${countSummary(checked.diagnostics)}; nothing applied\n`);
-      return ExitCode.ERROR;
-    }
+    if (this.reportDiagnostics(checked.diagnostics, configSource, 'applied')) return ExitCode.ERROR;
     const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
     const made = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: saved ? saved.scope.selectTags : this.selectTag, liveRead });
     if (saved) refuseStale(saved, made.plan, desired, configSource);
@@ -103,10 +80,7 @@ export class ApplyCommand extends ClusterCommand {
       namespaces: plan.scope.namespaces,
       sources: sourcesOfConfig(checked),
       desiredDigests: made.desiredDigests,
-      onEvent: (e) => {
-        const line = renderApplyEvent(e, this.style);
-        if (line) this.context.stdout.write(line + '\n');
-      },
+      onEvent: this.printApplyEvent,
     });
     const result = await executeApply({ desired, scope: plan.scope, changes: plan.changes, pre: { read: made.read, live: made.live } }, ctx);
     if (result.outcome === 'applied') {

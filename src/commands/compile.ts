@@ -5,8 +5,8 @@ import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { toolVersion } from '../cli/tool-version.js';
 import { compileConfig } from '../compile/compile.js';
-import { DgateError, errorsIn } from '../errors/dgate-error.js';
-import { countSummary, plural, renderDiagnostics } from '../errors/render.js';
+import { DgateError } from '../errors/dgate-error.js';
+import { plural } from '../errors/render.js';
 import { readGitInfo } from '../io/git.js';
 import { kindOrder } from '../model/registry.js';
 import { canonicalJson } from '../state/canonical-json.js';
@@ -35,12 +35,7 @@ export class CompileCommand extends BaseCommand {
   protected async run(): Promise<number> {
     const target = this.configPath ?? '.';
     const checked = await readCheckedConfig(target);
-    const errors = errorsIn(checked.diagnostics);
-    if (checked.diagnostics.length > 0) this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
-    if (errors.length > 0) {
-      this.context.stderr.write(`${this.errStyle.red('✗')} ${target}: ${countSummary(checked.diagnostics)}; nothing compiled\n`);
-      return ExitCode.ERROR;
-    }
+    if (this.reportDiagnostics(checked.diagnostics, target, 'compiled')) return ExitCode.ERROR;
     const git = await readGitInfo(checked.input.root);
     const state = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git });
     const text = canonicalJson(state, 2) + '\n';

@@ -10,8 +10,7 @@ import type { LiveRead } from '../cluster/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
 import { toolVersion } from '../cli/tool-version.js';
 import { compileConfig } from '../compile/compile.js';
-import { DgateError, errorsIn } from '../errors/dgate-error.js';
-import { countSummary, renderDiagnostics } from '../errors/render.js';
+import { DgateError } from '../errors/dgate-error.js';
 import { readGitInfo } from '../io/git.js';
 import { hasChanges, type SavedPlan } from '../plan/plan.js';
 import { renderPlanHuman, renderPlanMarkdown } from '../report/plan-render.js';
@@ -60,12 +59,7 @@ export class PlanCommand extends ClusterCommand {
     await journalRefusingInterrupted(client.baseUrl);
     let liveRead: Promise<LiveRead> | undefined;
     const checked = await readCheckedConfig(source, (config) => (liveRead = startLiveRead(client, config)));
-    if (errorsIn(checked.diagnostics).length > 0) {
-      this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
-      this.context.stderr.write(`${this.errStyle.red('✗')} ${source}: ${countSummary(checked.diagnostics)}; nothing planned\n`);
-      return ExitCode.ERROR;
-    }
-    if (checked.diagnostics.length > 0) this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
+    if (this.reportDiagnostics(checked.diagnostics, source, 'planned')) return ExitCode.ERROR;
     const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
     const { plan } = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: this.selectTag, liveRead });
     if (this.out) {

@@ -1,16 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'clipanion';
 import { executeApply, restorePreState } from '../apply/execute.js';
 import { summarizeJournal } from '../apply/journal.js';
-import { createApplyContext, renderApplyEvent } from '../cli/apply-context.js';
+import { createApplyContext } from '../cli/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { makePlan, sourcesOfConfig } from '../cli/make-plan.js';
 import { toolVersion } from '../cli/tool-version.js';
 import type { AdminClient } from '../cluster/client.js';
-import { acquireApplyLock } from '../cluster/lock.js';
-import { currentActor } from '../cluster/releases.js';
 import { compileConfig } from '../compile/compile.js';
 import { DgateError, errorsIn } from '../errors/dgate-error.js';
 import { renderDiagnostics } from '../errors/render.js';
@@ -38,23 +35,7 @@ export class RecoverCommand extends ClusterCommand {
   resume = Option.Boolean('--resume', false, { description: 'Finish the interrupted apply instead of rolling it back (needs its config)' });
 
   protected async run(): Promise<number> {
-    const given = this.createClient();
-    const client = await this.writerClient(given).catch(async (err) => {
-      await given.close();
-      throw err;
-    });
-    try {
-      const journal = new JournalStore(stateDirectory(), client.baseUrl);
-      const lock = await acquireApplyLock(client, { holder: `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`, command: 'recover', timeoutMs: 0 });
-      try {
-        return await this.recoverWith(client, journal);
-      } finally {
-        await lock.release().catch(() => undefined);
-      }
-    } finally {
-      await client.close();
-      if (client !== given) await given.close();
-    }
+    return this.underApplyLock('recover', 0, (client) => this.recoverWith(client, new JournalStore(stateDirectory(), client.baseUrl)), { recovering: true });
   }
 
   private async recoverWith(client: AdminClient, journal: JournalStore): Promise<number> {
@@ -66,10 +47,7 @@ export class RecoverCommand extends ClusterCommand {
     this.context.stdout.write(
       `Interrupted apply ${begin.applyId} (started ${begin.startedAt}, ${begin.steps.length} steps; ${summary.done.length} done, ${summary.uncertain.length} with unknown outcome).\n`,
     );
-    const onEvent = (e: Parameters<typeof renderApplyEvent>[0]) => {
-      const line = renderApplyEvent(e, this.style);
-      if (line) this.context.stdout.write(line + '\n');
-    };
+    const onEvent = this.printApplyEvent;
     if (this.resume) {
       const checked = await readCheckedConfig(this.configPath ?? '.');
       if (errorsIn(checked.diagnostics).length > 0) {

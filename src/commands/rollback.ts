@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'clipanion';
 import { executeApply } from '../apply/execute.js';
-import { createApplyContext, renderApplyEvent } from '../cli/apply-context.js';
+import { createApplyContext } from '../cli/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
-import { journalRefusingInterrupted } from '../cli/interrupted.js';
+import { JournalStore, stateDirectory } from '../io/journal-store.js';
 import { makePlan, type SensitiveSources } from '../cli/make-plan.js';
-import { acquireApplyLock } from '../cluster/lock.js';
+import type { AdminClient } from '../cluster/client.js';
 import { currentActor, readReleases, recordRelease } from '../cluster/releases.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
@@ -37,81 +36,67 @@ export class RollbackCommand extends ClusterCommand {
   lockTimeout = Option.String('--lock-timeout', '0s', { description: 'How long to wait for another apply to this cluster to finish' });
 
   protected async run(): Promise<number> {
-    const given = this.createClient();
-    const client = await this.writerClient(given).catch(async (err) => {
-      await given.close();
-      throw err;
-    });
-    try {
-      const journal = await journalRefusingInterrupted(client.baseUrl);
-      const lock = await acquireApplyLock(client, { holder: `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`, command: 'rollback', timeoutMs: parseFlagDuration(this.lockTimeout, '--lock-timeout') });
-      try {
-        const releases = await readReleases(client);
-        const latest = releases.at(-1);
-        const wanted = this.to !== undefined ? Number(this.to) : latest ? latest.number - 1 : NaN;
-        const target = releases.find((r) => r.number === wanted);
-        if (!target) {
-          throw new DgateError({
-            code: 'DG3007',
-            message: this.to !== undefined ? `release ${this.to} is not in the history of ${client.baseUrl}` : `${client.baseUrl} has no release before the latest to return to`,
-            hint: releases.length ? `releases kept: ${releases.map((r) => r.number).join(', ')} (dgate-cli history)` : 'apply records releases; there are none yet',
-          });
-        }
-        const desired = target.desiredState;
-        const sources: SensitiveSources = { root: target.configRoot ?? process.cwd(), inline: () => undefined };
-        const made = await makePlan({ sources, desired, client, selectTags: [] });
-        this.context.stdout.write(renderPlanHuman(made.plan, this.style, `release ${target.number}`));
-        const secretWrites = made.plan.changes.filter((c) => c.kind === 'secrets' && c.action !== 'delete');
-        if (secretWrites.length > 0) {
-          throw new DgateError({
-            code: 'DG3009',
-            message: `returning to release ${target.number} would have to write ${plural(secretWrites.length, 'secret')} (${secretWrites.map((c) => c.id).join(', ')}), and releases keep no secret values`,
-            hint: 'nothing was changed; put those secrets back with `dgate-cli apply` from the release\'s config',
-          });
-        }
-        if (made.plan.changes.length === 0) return ExitCode.OK;
-        if (!this.autoApprove) {
-          throw new DgateError({ code: 'DG3001', message: 'rollback needs confirmation', hint: 'review the plan above, then run again with --auto-approve' });
-        }
-        const ctx = createApplyContext({
-          client,
-          journal,
-          namespaces: made.plan.scope.namespaces,
-          sources,
-          desiredDigests: made.desiredDigests,
-          onEvent: (e) => {
-            const line = renderApplyEvent(e, this.style);
-            if (line) this.context.stdout.write(line + '\n');
-          },
-        });
-        const result = await executeApply({ desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
-        await journal.archive();
-        if (result.outcome !== 'applied') {
-          throw new DgateError({
-            code: result.restore.equal ? 'DG3003' : 'DG3004',
-            message: `rollback failed: ${result.failure}\n  ${result.restore.equal ? 'undone: the cluster equals its state before the rollback.' : `still differs: ${result.restore.differences.join('; ')}`}`,
-            hint: 'fix the cause above and try again',
-          });
-        }
-        const release = await recordRelease(client, {
-          kind: 'rollback',
-          rolledBackTo: target.number,
-          desiredVersion: desired.version,
-          git: desired.metadata.git,
-          appliedBy: currentActor(process.env),
-          appliedAt: new Date().toISOString(),
-          summary: made.plan.summary,
-          desiredState: desired,
-          configRoot: sources.root,
-        });
-        this.context.stdout.write(`${this.style.green('Rolled back')} to release ${target.number}: the cluster matches ${desired.version} (release ${release.number}).\n`);
-        return ExitCode.OK;
-      } finally {
-        await lock.release().catch(() => undefined);
-      }
-    } finally {
-      await client.close();
-      if (client !== given) await given.close();
+    return this.underApplyLock('rollback', parseFlagDuration(this.lockTimeout, '--lock-timeout'), (client) => this.rollbackWith(client));
+  }
+
+  private async rollbackWith(client: AdminClient): Promise<number> {
+    const journal = new JournalStore(stateDirectory(), client.baseUrl);
+    const releases = await readReleases(client);
+    const latest = releases.at(-1);
+    const wanted = this.to !== undefined ? Number(this.to) : latest ? latest.number - 1 : NaN;
+    const target = releases.find((r) => r.number === wanted);
+    if (!target) {
+      throw new DgateError({
+        code: 'DG3007',
+        message: this.to !== undefined ? `release ${this.to} is not in the history of ${client.baseUrl}` : `${client.baseUrl} has no release before the latest to return to`,
+        hint: releases.length ? `releases kept: ${releases.map((r) => r.number).join(', ')} (dgate-cli history)` : 'apply records releases; there are none yet',
+      });
     }
+    const desired = target.desiredState;
+    const sources: SensitiveSources = { root: target.configRoot ?? process.cwd(), inline: () => undefined };
+    const made = await makePlan({ sources, desired, client, selectTags: [] });
+    this.context.stdout.write(renderPlanHuman(made.plan, this.style, `release ${target.number}`));
+    const secretWrites = made.plan.changes.filter((c) => c.kind === 'secrets' && c.action !== 'delete');
+    if (secretWrites.length > 0) {
+      throw new DgateError({
+        code: 'DG3009',
+        message: `returning to release ${target.number} would have to write ${plural(secretWrites.length, 'secret')} (${secretWrites.map((c) => c.id).join(', ')}), and releases keep no secret values`,
+        hint: 'nothing was changed; put those secrets back with `dgate-cli apply` from the release\'s config',
+      });
+    }
+    if (made.plan.changes.length === 0) return ExitCode.OK;
+    if (!this.autoApprove) {
+      throw new DgateError({ code: 'DG3001', message: 'rollback needs confirmation', hint: 'review the plan above, then run again with --auto-approve' });
+    }
+    const ctx = createApplyContext({
+      client,
+      journal,
+      namespaces: made.plan.scope.namespaces,
+      sources,
+      desiredDigests: made.desiredDigests,
+      onEvent: this.printApplyEvent,
+    });
+    const result = await executeApply({ desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
+    await journal.archive();
+    if (result.outcome !== 'applied') {
+      throw new DgateError({
+        code: result.restore.equal ? 'DG3003' : 'DG3004',
+        message: `rollback failed: ${result.failure}\n  ${result.restore.equal ? 'undone: the cluster equals its state before the rollback.' : `still differs: ${result.restore.differences.join('; ')}`}`,
+        hint: 'fix the cause above and try again',
+      });
+    }
+    const release = await recordRelease(client, {
+      kind: 'rollback',
+      rolledBackTo: target.number,
+      desiredVersion: desired.version,
+      git: desired.metadata.git,
+      appliedBy: currentActor(process.env),
+      appliedAt: new Date().toISOString(),
+      summary: made.plan.summary,
+      desiredState: desired,
+      configRoot: sources.root,
+    });
+    this.context.stdout.write(`${this.style.green('Rolled back')} to release ${target.number}: the cluster matches ${desired.version} (release ${release.number}).\n`);
+    return ExitCode.OK;
   }
 }
