@@ -24,6 +24,8 @@ export interface ApplyContext {
   desiredDigests: ReadonlyMap<string, string>;
   onEvent: (event: ApplyEvent) => void;
   concurrency: number;
+  /** Writes of ours made outside the steps while they run (lock lease renewals). */
+  ownWritesElsewhere?: () => number;
   now: () => Date;
   newId: () => string;
 }
@@ -44,7 +46,8 @@ export interface RestoreReport {
 }
 
 export type ApplyResult =
-  | { outcome: 'applied'; applyId: string; steps: number }
+  /** `foreignWrites`: writes another client made while the apply ran (single nodes only; raft nodes count differently). */
+  | { outcome: 'applied'; applyId: string; steps: number; foreignWrites?: number }
   | { outcome: 'rolled-back'; applyId: string; failure: string; failedStep?: Step; restore: RestoreReport };
 
 class StepFailure extends Error {
@@ -151,11 +154,16 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     desiredState: input.desired,
   });
 
+  // DGate's change-log count rises by one for every write a single node applies: more than ours
+  // means someone else wrote while we did.
+  const countBefore = input.pre.read.raft ? undefined : await changeCount(ctx.client);
+  const renewalsBefore = ctx.ownWritesElsewhere?.() ?? 0;
+  const ourWrites = { count: 0 };
   const irreversible = irreversibleSteps(steps);
   const reversible = steps.filter((s) => !irreversible.has(s));
   const final = steps.filter((s) => irreversible.has(s));
   try {
-    await runSteps(reversible, ctx, resolved);
+    await runSteps(reversible, ctx, resolved, ourWrites);
     await ctx.appendJournal({ type: 'phase', phase: 'verifying' });
     ctx.onEvent({ type: 'phase', phase: 'verifying' });
     const drift = await verify(input, ctx, new Set(final.map((s) => `${s.kind}:${s.id}`)));
@@ -163,10 +171,13 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     if (final.length > 0) {
       await ctx.appendJournal({ type: 'phase', phase: 'final' });
       ctx.onEvent({ type: 'phase', phase: 'final' });
-      await runSteps(final, ctx, resolved);
+      await runSteps(final, ctx, resolved, ourWrites);
     }
     await ctx.appendJournal({ type: 'end', outcome: 'applied' });
-    return { outcome: 'applied', applyId, steps: steps.length };
+    const countAfter = countBefore === undefined ? undefined : await changeCount(ctx.client);
+    const ours = ourWrites.count + (ctx.ownWritesElsewhere?.() ?? 0) - renewalsBefore;
+    const foreignWrites = countBefore !== undefined && countAfter !== undefined ? Math.max(0, countAfter - countBefore - ours) : undefined;
+    return { outcome: 'applied', applyId, steps: steps.length, foreignWrites };
   } catch (err) {
     const failure = err instanceof StepFailure ? err : undefined;
     const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
@@ -193,7 +204,13 @@ function wedgedError(adminUrl: string, message: string): DgateError {
   });
 }
 
-async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: ReadonlyMap<Step, Record<string, string>>): Promise<void> {
+async function changeCount(client: AdminClient): Promise<number | undefined> {
+  const res = await client.send('GET', '/changelog').catch(() => undefined);
+  const count = res && res.status === 200 && res.body && typeof res.body === 'object' ? (res.body as { count?: unknown }).count : undefined;
+  return typeof count === 'number' ? count : undefined;
+}
+
+async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: ReadonlyMap<Step, Record<string, string>>, writes: { count: number }): Promise<void> {
   let failed: StepFailure | undefined;
   for (const wave of wavesOf(steps)) {
     await runPool(
@@ -201,7 +218,7 @@ async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: Rea
       ctx.concurrency,
       async (step) => {
         try {
-          await runStep(step, ctx, resolved.get(step));
+          await runStep(step, ctx, resolved.get(step), writes);
         } catch (err) {
           failed ??= err instanceof StepFailure ? err : new StepFailure(step, String(err));
         }
@@ -212,13 +229,14 @@ async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: Rea
   }
 }
 
-async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, string> | undefined): Promise<void> {
+async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, string> | undefined, writes: { count: number }): Promise<void> {
   await ctx.appendJournal({ type: 'step', index: step.index, state: 'sending' });
   ctx.onEvent({ type: 'step', step, state: 'start' });
   try {
     for (const req of step.requests) {
       const body = req.method === 'PUT' && sensitive && req.body && typeof req.body === 'object' ? { ...(req.body as Record<string, unknown>), ...sensitive } : req.body;
       await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`);
+      writes.count++;
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

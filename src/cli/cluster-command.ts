@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Option } from 'clipanion';
 import { AdminClient, clientOptionsFrom } from '../cluster/client.js';
-import { acquireApplyLock } from '../cluster/lock.js';
+import { acquireApplyLock, type HeldLock } from '../cluster/lock.js';
 import { currentActor } from '../cluster/releases.js';
 import type { ApplyEvent } from '../apply/execute.js';
 import { renderApplyEvent } from './apply-context.js';
@@ -33,7 +33,7 @@ export abstract class ClusterCommand extends BaseCommand {
    * while an earlier apply is interrupted (except for recover, which deals with it), and holding
    * the cluster's apply lock throughout, so the plan it makes cannot go stale under it.
    */
-  protected async underApplyLock(command: string, lockTimeoutMs: number, work: (client: AdminClient) => Promise<number>, opts: { recovering?: boolean } = {}): Promise<number> {
+  protected async underApplyLock(command: string, lockTimeoutMs: number, work: (client: AdminClient, lock: HeldLock) => Promise<number>, opts: { recovering?: boolean } = {}): Promise<number> {
     const given = this.createClient();
     let client = given;
     try {
@@ -42,7 +42,7 @@ export abstract class ClusterCommand extends BaseCommand {
       const holder = `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`;
       const lock = await acquireApplyLock(client, { holder, command, timeoutMs: lockTimeoutMs });
       try {
-        return await work(client);
+        return await work(client, lock);
       } finally {
         await lock.release().catch(() => undefined);
       }

@@ -14,6 +14,8 @@ export interface LockRecord {
 
 export interface HeldLock {
   record: LockRecord;
+  /** How many times the lease was renewed (each a write of ours to the cluster). */
+  renewals: () => number;
   release: () => Promise<void>;
 }
 
@@ -81,13 +83,16 @@ export async function acquireApplyLock(client: AdminClient, opts: { holder: stri
 
 function hold(client: AdminClient, record: LockRecord, leaseMs: number): HeldLock {
   let current = record;
+  let renewals = 0;
   const timer = setInterval(() => {
     current = { ...current, expiresAt: new Date(Date.now() + leaseMs).toISOString() };
+    renewals++;
     writeSystemDocument(client, locksCollection, lockId, current).catch(() => undefined);
   }, leaseMs / 3);
   timer.unref();
   return {
     record,
+    renewals: () => renewals,
     release: async () => {
       clearInterval(timer);
       if ((await readLock(client))?.holder === record.holder) await deleteSystemDocument(client, locksCollection, lockId);

@@ -11,6 +11,7 @@ import { makePlan, sourcesOfConfig, startLiveRead } from '../cli/make-plan.js';
 import { toolVersion } from '../cli/tool-version.js';
 import type { LiveRead } from '../cluster/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
+import type { HeldLock } from '../cluster/lock.js';
 import { currentActor, defaultReleasesKept, recordRelease } from '../cluster/releases.js';
 import { compileConfig } from '../compile/compile.js';
 import { DgateError } from '../errors/dgate-error.js';
@@ -51,10 +52,10 @@ export class ApplyCommand extends ClusterCommand {
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
-    return this.underApplyLock(`apply ${source}`, parseFlagDuration(this.lockTimeout, '--lock-timeout'), (client) => this.applyWith(client, source));
+    return this.underApplyLock(`apply ${source}`, parseFlagDuration(this.lockTimeout, '--lock-timeout'), (client, lock) => this.applyWith(client, source, lock));
   }
 
-  private async applyWith(client: AdminClient, source: string): Promise<number> {
+  private async applyWith(client: AdminClient, source: string, lock: HeldLock): Promise<number> {
     const journal = new JournalStore(stateDirectory(), client.baseUrl);
     const saved = source.endsWith('.json') ? await readSavedPlan(source) : undefined;
     const configSource = saved ? saved.configPath : source;
@@ -82,6 +83,7 @@ export class ApplyCommand extends ClusterCommand {
       desiredDigests: made.desiredDigests,
       onEvent: this.printApplyEvent,
     });
+    ctx.ownWritesElsewhere = lock.renewals;
     const result = await executeApply({ desired, scope: plan.scope, changes: plan.changes, pre: { read: made.read, live: made.live } }, ctx);
     if (result.outcome === 'applied') {
       await journal.archive();
@@ -92,6 +94,11 @@ export class ApplyCommand extends ClusterCommand {
         Number(this.keepReleases),
       );
       this.context.stdout.write(`${this.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`);
+      if (result.foreignWrites) {
+        this.context.stderr.write(
+          `${this.errStyle.yellow('warning:')} ${plural(result.foreignWrites, 'write')} by another client reached ${client.baseUrl} while this apply ran (its change log grew by more than this apply's writes); run \`dgate-cli plan\` to see whether they touched managed resources\n`,
+        );
+      }
       return ExitCode.OK;
     }
     await journal.archive();

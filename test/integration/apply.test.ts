@@ -69,6 +69,33 @@ describe('apply', () => {
     });
   });
 
+  describe('another writer', () => {
+    it('is noticed when it writes to the cluster while the apply runs', async () => {
+      const proxy = await startFaultProxy(node().adminUrl);
+      try {
+        let writes = 0;
+        proxy.setRule(({ method, path: p }) => {
+          if ((method === 'PUT' || method === 'DELETE') && !p.includes('dgate-cli') && ++writes === 3) {
+            // Someone else, straight to the node, in the middle of our apply.
+            void adminPut(node().adminUrl, 'namespace', { name: 'intruder' });
+          }
+          return { kind: 'delay', ms: 30 };
+        });
+        const result = await dgateCli(['apply', releases[0]!, '--auto-approve', '--admin', proxy.url], { env: env() });
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stderr).toMatch(/^warning: 1 write by another client reached .* while this apply ran/);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('is not claimed when there was none', async () => {
+      const result = await dgateCli(['apply', releases[1]!, '--auto-approve'], { env: env() });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe('');
+    });
+  });
+
   describe('killed in the middle', () => {
     let before: Awaited<ReturnType<typeof snapshot>>;
     let proxy: FaultProxy;
