@@ -24,6 +24,8 @@ export interface ApplyContext {
   desiredDigests: ReadonlyMap<string, string>;
   onEvent: (event: ApplyEvent) => void;
   concurrency: number;
+  /** The tag that records a secret value's keyed hash, or undefined without a hash key. */
+  secretHashTag?: (value: string) => string | undefined;
   /** Writes of ours made outside the steps while they run (lock lease renewals). */
   ownWritesElsewhere?: () => number;
   now: () => Date;
@@ -132,13 +134,16 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
   const touched = steps.map((s) => ({ kind: s.kind, id: s.id }));
   // Every sensitive value the steps send is resolved now, before the first write: a missing one
   // stops the apply with nothing changed.
-  const resolved = new Map<Step, Record<string, string>>();
+  const resolved = new Map<Step, Record<string, unknown>>();
   for (const step of steps) {
     if (!step.resource) continue;
     const fields = kinds[step.kind].sensitive.filter((f) => (step.resource as unknown as Record<string, unknown>)[f] !== undefined);
     if (fields.length === 0) continue;
-    const values: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
     for (const f of fields) values[f] = await ctx.resolveSensitive(step.kind, step.resource, f);
+    // A secret carries the keyed hash of its value in a tag of ours, for the next plan to compare.
+    const hashTag = step.kind === 'secrets' ? ctx.secretHashTag?.(values.data as string) : undefined;
+    if (hashTag) values.tags = [...((step.resource as { tags?: string[] }).tags ?? []), hashTag];
     resolved.set(step, values);
   }
   await ctx.appendJournal({
@@ -210,7 +215,7 @@ async function changeCount(client: AdminClient): Promise<number | undefined> {
   return typeof count === 'number' ? count : undefined;
 }
 
-async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: ReadonlyMap<Step, Record<string, string>>, writes: { count: number }): Promise<void> {
+async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: ReadonlyMap<Step, Record<string, unknown>>, writes: { count: number }): Promise<void> {
   let failed: StepFailure | undefined;
   for (const wave of wavesOf(steps)) {
     await runPool(
@@ -229,7 +234,7 @@ async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: Rea
   }
 }
 
-async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, string> | undefined, writes: { count: number }): Promise<void> {
+async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, unknown> | undefined, writes: { count: number }): Promise<void> {
   await ctx.appendJournal({ type: 'step', index: step.index, state: 'sending' });
   ctx.onEvent({ type: 'step', step, state: 'start' });
   try {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ApplyContext, ApplyEvent } from '../apply/execute.js';
 import type { AdminClient } from '../cluster/client.js';
-import { normalizeLive } from '../cluster/normalize.js';
+import { normalizeLive, secretHashTagPrefix } from '../cluster/normalize.js';
+import { secretValueHmac } from '../secrets/keyed-hash.js';
 import { readLiveState } from '../cluster/read-live.js';
 import { kinds, type AnyResource } from '../model/registry.js';
 import type { JournalStore } from '../io/journal-store.js';
@@ -37,6 +38,7 @@ export function createApplyContext(opts: {
       });
     },
     desiredDigests: opts.desiredDigests,
+    secretHashTag: (value) => (process.env.DGATE_CLI_HASH_KEY ? `${secretHashTagPrefix}${secretValueHmac(process.env.DGATE_CLI_HASH_KEY, value)}` : undefined),
     onEvent: opts.onEvent,
     concurrency: 8,
     now: () => new Date(),

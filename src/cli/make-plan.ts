@@ -6,6 +6,7 @@ import { digestKey, diffResources, type Scope } from '../diff/diff.js';
 import { resolveSecretRef } from '../io/secret-source.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import type { DesiredState } from '../schema/generated/desired-state.js';
+import { secretValueHmac } from '../secrets/keyed-hash.js';
 import { contentVersion, sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
 import type { LiveRead } from '../cluster/api-types.js';
@@ -62,6 +63,19 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
       inline: () => sources.inline('domains', d.namespace, d.name),
     }).catch(() => undefined);
     if (value !== undefined) digests.set(digestKey('domains', `${d.namespace}/${d.name}`, 'key'), `sha256:${sha256Hex(value)}`);
+  }
+  // Secret values compare by keyed hash, and only when the user gave the key (DGATE_CLI_HASH_KEY).
+  const hashKey = process.env.DGATE_CLI_HASH_KEY;
+  if (hashKey) {
+    for (const sec of desired.resources.secrets) {
+      const value = await resolveSecretRef(sec.data, {
+        owner: `secret '${sec.namespace}/${sec.name}'`,
+        root: sources.root,
+        env: process.env,
+        inline: () => sources.inline('secrets', sec.namespace, sec.name),
+      }).catch(() => undefined);
+      if (value !== undefined) digests.set(digestKey('secrets', `${sec.namespace}/${sec.name}`, 'data'), `hmac:${secretValueHmac(hashKey, value)}`);
+    }
   }
   const diff = diffResources({
     desired: desired.resources,

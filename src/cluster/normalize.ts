@@ -3,6 +3,13 @@ import { sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
 import type { LiveRead } from './api-types.js';
 
+/**
+ * The tag dgate-cli stores on a secret it applies: an HMAC-SHA256 of the value under the user's
+ * DGATE_CLI_HASH_KEY. DGate keeps tags verbatim and never returns the value, so this is how a
+ * later plan knows whether the value changed, without ever holding it in plaintext.
+ */
+export const secretHashTagPrefix = 'dgate-cli.value-hmac:';
+
 function tagsOf(tags: string[] | null | undefined): { tags?: [string, ...string[]] } {
   return tags && tags.length > 0 ? { tags: tags as [string, ...string[]] } : {};
 }
@@ -75,7 +82,15 @@ export function normalizeLive(read: LiveRead): LiveResources {
       ...tagsOf(c.tags),
     });
   }
-  for (const s of read.secrets) out.secrets.push({ name: s.name, namespace: s.namespace, ...tagsOf(s.tags) });
+  for (const s of read.secrets) {
+    const own = (s.tags ?? []).find((t) => t.startsWith(secretHashTagPrefix));
+    out.secrets.push({
+      name: s.name,
+      namespace: s.namespace,
+      ...(own ? { data: { digest: `hmac:${own.slice(secretHashTagPrefix.length)}` } } : {}),
+      ...tagsOf((s.tags ?? []).filter((t) => !t.startsWith(secretHashTagPrefix))),
+    });
+  }
   for (const d of read.documents) out.documents.push({ id: d.id, namespace: d.namespace, collection: d.collection, data: d.data });
   for (const kind of kindOrder) {
     const key = (r: AnyResource) => kinds[kind].identity(r).join('\u0000');

@@ -137,9 +137,8 @@ export function diffResources(input: DiffInput): DiffResult {
         changes.push({ action: 'create', kind, id, namespace, name, fields: fieldsOf(kind, want, 'after'), after: masked(kind, want) });
         continue;
       }
-      if (kind === 'secrets') unverifiable.secretValues.push(id);
       const fields = compare(kind, id, want, have, input.desiredDigests);
-      if (kinds[kind].sensitive.some((f) => (want as unknown as Record<string, unknown>)[f] !== undefined && kind !== 'secrets' && !input.desiredDigests.has(digestKey(kind, id, f)))) {
+      if (kinds[kind].sensitive.some((f) => (want as unknown as Record<string, unknown>)[f] !== undefined && !input.desiredDigests.has(digestKey(kind, id, f)))) {
         unverifiable.secretValues.push(id);
       }
       if (fields.length > 0) changes.push({ action: 'update', kind, id, namespace, name, fields, before: masked(kind, have), after: masked(kind, want) });

@@ -34,7 +34,8 @@ const named = { identity: byNamespaceName, identityFields: ['name', 'namespace']
 
 export const kinds: Record<KindKey, KindInfo> = {
   namespaces: { ...named, key: 'namespaces', singular: 'namespace' },
-  secrets: { ...named, key: 'secrets', singular: 'secret', unreadable: ['data'], sensitive: ['data'] },
+  // DGate never returns a secret's value; it is compared by the keyed hash dgate-cli tags it with.
+  secrets: { ...named, key: 'secrets', singular: 'secret', sensitive: ['data'] },
   modules: { ...named, key: 'modules', singular: 'module', unreadable: ['moduleType'] },
   services: { ...named, key: 'services', singular: 'service', unreadable: ['hideDGateHeaders', 'disableQueryParams'] },
   collections: { ...named, key: 'collections', singular: 'collection', unreadable: ['type'], undeletable: true },

@@ -13,6 +13,7 @@ export interface SensitiveDigest {
 export interface LiveResources extends Omit<Resources, 'modules' | 'collections' | 'secrets' | 'domains'> {
   modules: Omit<Module, 'moduleType'>[];
   collections: Omit<Collection, 'type'>[];
-  secrets: Omit<Secret, 'data'>[];
+  /** `data` holds the keyed hash from the secret's dgate-cli tag, when it has one. */
+  secrets: (Omit<Secret, 'data'> & { data?: SensitiveDigest })[];
   domains: (Omit<Domain, 'key'> & { key?: SensitiveDigest })[];
 }

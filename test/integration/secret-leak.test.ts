@@ -37,7 +37,7 @@ describe('secret values never leak', () => {
   let proxy: FaultProxy;
 
   const run = async (what: string, args: string[], admin?: string) => {
-    const result = await dgateCli(args, { env: { DGATE_ADMIN_URL: admin ?? node().adminUrl, EVERY_SECRET: markers.env, DGATE_CLI_STATE_DIR: state, DGATE_DOMAIN_KEY_EVERY_TLS: markers.key } });
+    const result = await dgateCli(args, { env: { DGATE_ADMIN_URL: admin ?? node().adminUrl, EVERY_SECRET: markers.env, DGATE_CLI_STATE_DIR: state, DGATE_DOMAIN_KEY_EVERY_TLS: markers.key, DGATE_CLI_HASH_KEY: 'leak-test-hash-key' } });
     outputs.push({ what, result });
     return result;
   };
