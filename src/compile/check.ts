@@ -37,6 +37,7 @@ export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[
     });
   };
   const documentValidators = new DocumentValidators();
+  const plaintextAllowed = config.documents.some((d) => (d.value as { settings?: { allowPlaintextSecrets?: unknown } })?.settings?.allowPlaintextSecrets === true);
   for (const ns of config.namespaces) {
     if (ns.name === systemNamespace) {
       for (const d of ns.declarations) report('DG1118', d.origin, ['name'], `namespace '${systemNamespace}' is reserved for dgate-cli's apply lock and release history`, 'give the namespace another name');
@@ -47,9 +48,9 @@ export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[
     for (const route of valid(ns.resources.routes)) checkRoute(ns, route, report);
     for (const service of valid(ns.resources.services)) checkService(ns, service, report);
     for (const module of valid(ns.resources.modules)) checkModule(ns, module, files, report);
-    for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, report);
+    for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, plaintextAllowed, report);
     for (const collection of valid(ns.resources.collections)) checkCollection(ns, collection, documentValidators, report);
-    for (const secret of valid(ns.resources.secrets)) checkSecretSource(secret.origin, ['value'], secret.spec.value, `secret '${ns.name}/${secret.spec.name}'`, report);
+    for (const secret of valid(ns.resources.secrets)) checkSecretSource(secret.origin, ['value'], secret.spec.value, `secret '${ns.name}/${secret.spec.name}'`, plaintextAllowed, report);
   }
   return diagnostics;
 }
@@ -307,7 +308,7 @@ function scriptSyntaxError(source: string): { line: number; message: string; esm
   }
 }
 
-function checkDomain(ns: LoadedNamespace, domain: Declared<DomainSpec>, files: FileTable, report: Report): void {
+function checkDomain(ns: LoadedNamespace, domain: Declared<DomainSpec>, files: FileTable, plaintextAllowed: boolean, report: Report): void {
   const spec = domain.spec;
   const id = `domain '${ns.name}/${spec.name}'`;
   spec.patterns.forEach((p, i) => {
@@ -322,12 +323,23 @@ function checkDomain(ns: LoadedNamespace, domain: Declared<DomainSpec>, files: F
     }
   });
   if (spec.cert && typeof spec.cert === 'object') checkFileRef(domain.origin, ['cert', 'file'], spec.cert.file, files, id, report);
-  if (spec.key) checkSecretSource(domain.origin, ['key'], spec.key, `${id} key`, report);
+  if (spec.key) checkSecretSource(domain.origin, ['key'], spec.key, `${id} key`, plaintextAllowed, report);
 }
 
-function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, what: string, report: Report): void {
+function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, what: string, plaintextAllowed: boolean, report: Report): void {
   if (typeof source.value === 'string') {
-    report('DG1901', origin, [...sub, 'value'], `${what} is written in plain text in the config`, 'reference it instead, e.g. { fromEnv: NAME } or { fromFile: path }, so it stays out of git', { key: true, warning: true });
+    if (plaintextAllowed) {
+      report('DG1901', origin, [...sub, 'value'], `${what} is written in plain text in the config`, 'reference it instead, e.g. { fromEnv: NAME } or { fromFile: path }, so it stays out of git', { key: true, warning: true });
+    } else {
+      report(
+        'DG1119',
+        origin,
+        [...sub, 'value'],
+        `${what} is written in plain text in the config, which would put it in git`,
+        'reference it with { fromEnv: NAME } or { fromFile: path }; for a local demo only, set `settings: { allowPlaintextSecrets: true }`',
+        { key: true },
+      );
+    }
   }
   if (typeof source.fromFile === 'string') {
     const resolved = resolveFileRef(origin, source.fromFile);

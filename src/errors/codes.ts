@@ -62,6 +62,7 @@ export const codes = {
   DG1116: 'invalid path pattern',
   DG1117: 'JavaScript module does not compile as a script',
   DG1118: 'reserved namespace',
+  DG1119: 'plaintext secret value not allowed',
   // 19xx: warnings
   DG1901: 'plaintext secret value',
   DG1902: 'field has no effect on DGate v0.11',

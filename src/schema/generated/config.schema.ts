@@ -16,6 +16,18 @@ export const configSchema = {
       "description": "Format version of this file. Always v1.",
       "const": "v1"
     },
+    "settings": {
+      "description": "Settings for the whole config. Set them in one file; a setting made in any file applies to all.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "allowPlaintextSecrets": {
+          "description": "Allow secret and domain-key values written in the config itself ({ value: ... }). For local demos only: such values end up in git.",
+          "type": "boolean",
+          "default": false
+        }
+      }
+    },
     "namespaces": {
       "description": "The namespaces this file declares, each with the resources it holds.",
       "type": "array",

@@ -102,6 +102,15 @@ export interface ConfigFile {
    */
   version: 'v1';
   /**
+   * Settings for the whole config. Set them in one file; a setting made in any file applies to all.
+   */
+  settings?: {
+    /**
+     * Allow secret and domain-key values written in the config itself ({ value: ... }). For local demos only: such values end up in git.
+     */
+    allowPlaintextSecrets?: boolean;
+  };
+  /**
    * The namespaces this file declares, each with the resources it holds.
    */
   namespaces?: NamespaceSpec[];

@@ -8,6 +8,7 @@ import { compileMemory, fileTable, sourcesOf } from './build.js';
 const everyField = {
   'shop.yaml': `
 version: v1
+settings: { allowPlaintextSecrets: true }
 namespaces:
   - name: shop
     tags: [team:checkout, tier:1]
