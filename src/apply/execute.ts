@@ -311,7 +311,7 @@ export async function restorePreState(
     const stuck = diff.blocked.filter((b) => touched.some((t) => `${kinds[t.kind].singular} ${t.id}` === b.resource));
     return { changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)), live, createdNamespaces, stuck, raft: read.raft };
   };
-  const { changes, live } = await compare();
+  const { changes, live, createdNamespaces } = await compare();
   const preOf = indexResources(pre.live);
   const liveOf = indexResources(live);
   const undo = buildSteps(changes, preOf, liveOf);
@@ -348,7 +348,8 @@ export async function restorePreState(
       }
     }
   }
-  const current = await compare();
+  // Created namespaces outlive the undo above; a fresh read is needed only when there are some.
+  const current = createdNamespaces.length > 0 ? await compare() : { createdNamespaces: [], live, raft: false };
   // On a raft cluster no delete can be sent (see blockedReasons.raft): a created namespace stays.
   for (const ns of current.raft ? [] : current.createdNamespaces) {
     // DGate refuses (inside the node, which wedges it) to delete a namespace that still holds

@@ -1,3 +1,4 @@
+import { normalizeUrl } from '../compile/compile.js';
 import { emptyResources, kindOrder, kinds, type AnyResource } from '../model/registry.js';
 import { sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
@@ -12,11 +13,6 @@ export const secretHashTagPrefix = 'dgate-cli.value-hmac:';
 
 function tagsOf(tags: string[] | null | undefined): { tags?: [string, ...string[]] } {
   return tags && tags.length > 0 ? { tags: tags as [string, ...string[]] } : {};
-}
-
-/** Go's url.String() lower-cases the scheme, as compile does: keep both sides alike. */
-function normalizeUrl(url: string): string {
-  return url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:/, (scheme) => scheme.toLowerCase());
 }
 
 /** Re-encodes a payload from its bytes, so any valid base64 spelling compares equal. */

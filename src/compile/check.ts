@@ -4,6 +4,7 @@ import { canonicalJson } from '../state/canonical-json.js';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import { locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type Origin } from '../load/assemble.js';
+import { pointerToPath } from '../load/check-schema.js';
 import type { YamlPath } from '../load/parse-yaml.js';
 import { systemNamespace } from '../model/registry.js';
 import type { CollectionSpec, DomainSpec, ModuleSpec, RouteSpec, SecretSource, ServiceSpec } from '../schema/generated/config.js';
@@ -397,15 +398,6 @@ function findUnloadableKeywords(schema: unknown, path: YamlPath, out: { path: Ya
   }
 }
 
-function pointerPath(pointer: string): YamlPath {
-  if (!pointer) return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-}
-
 function documentErrorMessage(e: ErrorObject): string {
   const at = e.instancePath ? `at '${e.instancePath}' ` : '';
   switch (e.keyword) {
@@ -473,7 +465,7 @@ function checkCollection(ns: LoadedNamespace, collection: Declared<CollectionSpe
       report(
         'DG1115',
         collection.origin,
-        ['documents', i, 'data', ...pointerPath(e.instancePath)],
+        ['documents', i, 'data', ...pointerToPath(e.instancePath)],
         `document '${doc.id}' in ${id} ${documentErrorMessage(e)}`,
         `make the document match the collection schema (schema rule ${e.schemaPath})`,
       );

@@ -112,7 +112,7 @@ function fileBytes(files: FileTable, rel: string | null): Uint8Array {
 }
 
 /** Go's url.String() lower-cases the scheme; doing the same keeps plans free of spurious changes. */
-function normalizeUrl(url: string): string {
+export function normalizeUrl(url: string): string {
   return url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:/, (scheme) => scheme.toLowerCase());
 }
 

@@ -24,7 +24,8 @@ export function checkConfigSchema(parsed: ParsedDocument): { diagnostics: Diagno
   return { diagnostics: explainSchemaErrors(errors, parsed), errorPaths: errors.map((e) => pointerToPath(e.instancePath)) };
 }
 
-function pointerToPath(pointer: string): (string | number)[] {
+/** A JSON pointer (`/a/0/b`) as a path of keys and list indexes. */
+export function pointerToPath(pointer: string): (string | number)[] {
   if (pointer === '') return [];
   return pointer
     .slice(1)
