@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { request } from 'undici';
 import { startDgateNode, stopDgateNode, type DgateNode } from '../../src/io/local-server.js';
-import { adminCall, adminPut } from '../harness/admin.js';
+import { adminCall, adminPut, writesHang } from '../harness/admin.js';
 import { startUpstream } from '../harness/upstream.js';
 
 /**
@@ -48,9 +48,8 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
     const bad = await adminCall(node.adminUrl, 'PUT', '/route', { name: 'r', namespace: 'q', paths: ['/r'], methods: ['GET'], service: 'missing' });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toBe('service not found: missing');
-    // The next, perfectly valid, write never gets an answer.
-    const next = request(`${node.adminUrl}/api/v1/namespace`, { method: 'PUT', body: JSON.stringify({ name: 'after' }), headersTimeout: 1500 });
-    await expect(next).rejects.toThrow(/timeout/i);
+    // Perfectly valid writes stop getting answers.
+    expect(await writesHang(node.adminUrl)).toBe(true);
   });
 
   it('wedges on deleting a collection (why dgate-cli never deletes one)', async () => {
@@ -59,8 +58,7 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
     const deleted = await adminCall(node.adminUrl, 'DELETE', '/collection/c?namespace=q');
     expect(deleted.status).toBe(500);
     expect(deleted.json.error).toContain("'namespace' expected type 'string'");
-    const next = request(`${node.adminUrl}/api/v1/namespace`, { method: 'PUT', body: JSON.stringify({ name: 'after' }), headersTimeout: 1500 });
-    await expect(next).rejects.toThrow(/timeout/i);
+    expect(await writesHang(node.adminUrl)).toBe(true);
   });
 
   it('forwards a stripped path without its leading slash when the service URL has no path (DG1904)', async () => {
