@@ -51,6 +51,12 @@ export abstract class BaseCommand extends Command {
     return true;
   }
 
+  /** Shows an error that does not end the command (one target of several failed), prefixed with what it concerns. */
+  protected reportError(err: DgateError, concerning: string): void {
+    const d = err.toDiagnostic();
+    this.context.stderr.write(renderDiagnostic({ ...d, message: `${concerning}: ${d.message}` }, this.errStyle) + '\n');
+  }
+
   protected fail(err: unknown): number {
     const style = this.errStyle;
     if (err instanceof DgateError) {

@@ -8,6 +8,7 @@ import { renderApplyEvent } from './apply-context.js';
 import { BaseCommand } from './base-command.js';
 import { journalRefusingInterrupted } from './interrupted.js';
 import { parseFlagDuration } from './flag-duration.js';
+import type { ConnectionFlags } from './target-choice.js';
 
 /** A command that talks to a DGate cluster: the connection options, and a client built from them. */
 export abstract class ClusterCommand extends BaseCommand {
@@ -33,8 +34,13 @@ export abstract class ClusterCommand extends BaseCommand {
    * while an earlier apply is interrupted (except for recover, which deals with it), and holding
    * the cluster's apply lock throughout, so the plan it makes cannot go stale under it.
    */
-  protected async underApplyLock(command: string, lockTimeoutMs: number, work: (client: AdminClient, lock: HeldLock) => Promise<number>, opts: { recovering?: boolean } = {}): Promise<number> {
-    const given = this.createClient();
+  protected async underApplyLock(
+    command: string,
+    lockTimeoutMs: number,
+    work: (client: AdminClient, lock: HeldLock) => Promise<number>,
+    opts: { recovering?: boolean; client?: AdminClient } = {},
+  ): Promise<number> {
+    const given = opts.client ?? this.createClient();
     let client = given;
     try {
       client = await this.writerClient(given);
@@ -59,7 +65,10 @@ export abstract class ClusterCommand extends BaseCommand {
   };
 
   protected createClient(): AdminClient {
-    const timeoutMs = this.timeout === undefined ? undefined : parseFlagDuration(this.timeout, '--timeout');
-    return new AdminClient(clientOptionsFrom({ admin: this.admin, caFile: this.caFile, timeoutMs }, process.env));
+    return new AdminClient(clientOptionsFrom(this.connectionFlags(), process.env));
+  }
+
+  protected connectionFlags(): ConnectionFlags {
+    return { admin: this.admin, caFile: this.caFile, timeoutMs: this.timeout === undefined ? undefined : parseFlagDuration(this.timeout, '--timeout') };
   }
 }

@@ -8,6 +8,8 @@ import { GetCommand } from '../commands/get.js';
 import { PlanCommand } from '../commands/plan.js';
 import { RecoverCommand } from '../commands/recover.js';
 import { ValidateCommand } from '../commands/validate.js';
+import { TargetsCommand } from '../commands/targets.js';
+import { ExplainCommand } from '../commands/explain.js';
 import { ExitCode } from './exit-codes.js';
 import { toolVersion } from './tool-version.js';
 
@@ -29,6 +31,8 @@ export function createCli(): Cli<BaseContext> {
   cli.register(RollbackCommand);
   cli.register(DumpCommand);
   cli.register(GetCommand);
+  cli.register(TargetsCommand);
+  cli.register(ExplainCommand);
   return cli;
 }
 

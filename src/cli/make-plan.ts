@@ -28,6 +28,11 @@ export interface PlanInputs {
   desired: DesiredState;
   client: AdminClient;
   selectTags: string[];
+  /**
+   * The namespaces the plan owns: every namespace the config declares, including those the
+   * target does not get (their resources are removed from it). Default: the desired state's.
+   */
+  namespaces?: string[];
   /** A read of the cluster already under way (see startLiveRead), or none to read now. */
   liveRead?: Promise<LiveRead>;
 }
@@ -48,7 +53,7 @@ export function startLiveRead(client: AdminClient, config: LoadedConfig): Promis
  */
 export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: LiveResources; read: LiveRead; desiredDigests: Map<string, string> }> {
   const { desired, client, sources } = inputs;
-  const scope: Scope = { namespaces: desired.resources.namespaces.map((n) => n.name), selectTags: inputs.selectTags };
+  const scope: Scope = { namespaces: inputs.namespaces ?? desired.resources.namespaces.map((n) => n.name), selectTags: inputs.selectTags };
   const read = await (inputs.liveRead ?? readLiveState(client, scope.namespaces));
   const live = normalizeLive(read);
   const digests = new Map<string, string>();

@@ -3,17 +3,18 @@ import { Command, Option } from 'clipanion';
 import { executeApply } from '../apply/execute.js';
 import { createApplyContext } from '../cli/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
-import { readCheckedConfig } from '../cli/config-input.js';
+import { readCheckedConfig, type CheckedConfig } from '../cli/config-input.js';
+import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../cli/target-choice.js';
+import { nextScheduledChange, type Target } from '../select/targets.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
-import { makePlan, sourcesOfConfig, startLiveRead } from '../cli/make-plan.js';
+import { makePlan, sourcesOfConfig } from '../cli/make-plan.js';
 import { toolVersion } from '../cli/tool-version.js';
-import type { LiveRead } from '../cluster/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
 import type { HeldLock } from '../cluster/lock.js';
 import { currentActor, defaultReleasesKept, recordRelease } from '../cluster/releases.js';
-import { compileConfig } from '../compile/compile.js';
+import { compileTarget } from '../compile/compile.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import { readGitInfo } from '../io/git.js';
@@ -36,11 +37,17 @@ export class ApplyCommand extends ClusterCommand {
       Given a plan saved with \`plan --out\`, applies exactly that plan, and refuses if the
       cluster or the config changed since it was made. If an earlier apply was interrupted (the
       process killed), apply refuses until \`dgate-cli recover\` has dealt with it.
+
+      When the config declares \`targets:\`, name them with \`--target\` (repeatable) or
+      \`--all-targets\` (needed when there are several). Targets are applied one after another,
+      each as its own transaction under its own lock; if one fails, it is rolled back, the ones
+      before it stay applied, and the rest are not tried.
     `,
     examples: [
       ['Apply the current directory, confirming on the terminal', '$0 apply'],
       ['In CI', '$0 apply examples/shop --auto-approve'],
       ['Apply a reviewed plan', '$0 plan --out plan.json && $0 apply plan.json --auto-approve'],
+      ['Staging first, then production', '$0 apply examples/regions --target eu-staging --target eu-prod --auto-approve'],
     ],
   });
 
@@ -49,23 +56,76 @@ export class ApplyCommand extends ClusterCommand {
   selectTag = Option.Array('--select-tag', [], { description: 'Manage only resources carrying this tag (repeatable)' });
   lockTimeout = Option.String('--lock-timeout', '0s', { description: 'How long to wait for another apply to this cluster to finish (default 0s: fail at once)' });
   keepReleases = Option.String('--keep-releases', String(defaultReleasesKept), { description: `How many releases the cluster keeps in its history (default ${defaultReleasesKept})` });
+  target = Option.Array('--target', [], { description: 'Apply to this declared target (repeatable)' });
+  allTargets = Option.Boolean('--all-targets', false, { description: 'Apply to every declared target, one after another' });
+  at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
-    return this.underApplyLock(`apply ${source}`, parseFlagDuration(this.lockTimeout, '--lock-timeout'), (client, lock) => this.applyWith(client, source, lock));
-  }
-
-  private async applyWith(client: AdminClient, source: string, lock: HeldLock): Promise<number> {
-    const journal = new JournalStore(stateDirectory(), client.baseUrl);
     const saved = source.endsWith('.json') ? await readSavedPlan(source) : undefined;
     const configSource = saved ? saved.configPath : source;
-    let liveRead: Promise<LiveRead> | undefined;
-    const checked = await readCheckedConfig(configSource, (config) => (liveRead = startLiveRead(client, config)));
+    const checked = await readCheckedConfig(configSource);
     if (this.reportDiagnostics(checked.diagnostics, configSource, 'applied')) return ExitCode.ERROR;
-    const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
-    const made = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: saved ? saved.scope.selectTags : this.selectTag, liveRead });
+    const flags = { target: this.target, allTargets: this.allTargets };
+    if (saved?.target) {
+      if (this.target.length > 0 && !this.target.includes(saved.target.name)) {
+        throw new DgateError({ code: 'DG1707', message: `the saved plan is for target '${saved.target.name}', not ${this.target.join(', ')}`, hint: 'leave out --target when applying a saved plan' });
+      }
+      flags.target = [saved.target.name];
+      flags.allTargets = false;
+    }
+    const targets = chooseTargets(checked.config, flags, 'write');
+    // A saved plan is applied as it was reviewed: its selectors are judged at the instant it was made.
+    const savedAt = saved?.desiredState.target?.evaluatedAt;
+    const at = savedAt ? Date.parse(savedAt) : evaluationInstant(this.at);
+    const lockTimeoutMs = parseFlagDuration(this.lockTimeout, '--lock-timeout');
+    const done: string[] = [];
+    for (const [i, target] of targets.entries()) {
+      if (targets.length > 1) this.context.stdout.write(`${i > 0 ? '\n' : ''}${this.style.bold(`── target ${target.name} ──`)}\n`);
+      let code: number;
+      try {
+        const client = await connectTarget(target, connectionOf(target, this.connectionFlags(), checked.input.root, process.env, targets.length));
+        code = await this.underApplyLock(`apply ${source}`, lockTimeoutMs, (c, lock) => this.applyTarget(c, lock, { checked, configSource, saved, target, at }), { client });
+      } catch (err) {
+        if (targets.length > 1) this.reportProgress(done, target, targets.slice(i + 1));
+        throw err;
+      }
+      if (code !== ExitCode.OK) {
+        if (targets.length > 1) this.reportProgress(done, target, targets.slice(i + 1));
+        return code;
+      }
+      done.push(target.name);
+    }
+    if (targets.length > 1) this.context.stdout.write(`\n${this.style.green('All targets applied:')} ${done.join(', ')}.\n`);
+    return ExitCode.OK;
+  }
+
+  /** After a target failed: which targets were applied, and which were not tried. Each target is its own transaction. */
+  private reportProgress(done: string[], failed: Target, rest: Target[]): void {
+    const parts = [
+      done.length > 0 ? `applied to ${done.join(', ')} (kept)` : 'no target applied',
+      `${failed.name} failed`,
+      ...(rest.length > 0 ? [`not attempted: ${rest.map((t) => t.name).join(', ')}`] : []),
+    ];
+    this.context.stderr.write(`${this.errStyle.yellow('targets:')} ${parts.join('; ')}\n`);
+  }
+
+  private async applyTarget(client: AdminClient, lock: HeldLock, job: { checked: CheckedConfig; configSource: string; saved?: LoadedSavedPlan; target: Target; at: number }): Promise<number> {
+    const { checked, configSource, saved, target } = job;
+    const journal = new JournalStore(stateDirectory(), client.baseUrl);
+    const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) }, target, job.at);
+    if (this.reportDiagnostics(compiled.diagnostics, configSource, 'applied') || !compiled.state) return ExitCode.ERROR;
+    const desired = compiled.state;
+    const made = await makePlan({
+      sources: sourcesOfConfig(checked),
+      desired,
+      client,
+      selectTags: saved ? saved.scope.selectTags : this.selectTag,
+      namespaces: checked.config.namespaces.map((n) => n.name),
+    });
     if (saved) refuseStale(saved, made.plan, desired, configSource);
     const plan = made.plan;
+    if (target.spec) plan.target = { name: target.name, ...(desired.target?.evaluatedAt ? { evaluatedAt: desired.target.evaluatedAt } : {}), nextChange: nextScheduledChange(checked.config, target, job.at) };
     this.context.stdout.write(renderPlanHuman(plan, this.style, configSource));
     if (plan.changes.length === 0) return ExitCode.OK;
     if (!this.autoApprove) {
@@ -107,7 +167,7 @@ export class ApplyCommand extends ClusterCommand {
       : `the cluster still differs from its state before the apply:\n${result.restore.differences.map((d) => `    ${d}`).join('\n')}`;
     throw new DgateError({
       code: result.restore.equal ? 'DG3003' : 'DG3004',
-      message: `apply failed: ${result.failure}\n  rolled back: ${restored}`,
+      message: `apply failed${target.spec ? ` on target ${target.name}` : ''}: ${result.failure}\n  rolled back: ${restored}`,
       hint: result.restore.equal ? 'fix the cause above and apply again' : 'inspect the resources listed; `dgate-cli plan` shows what remains to be done',
     });
   }

@@ -7,18 +7,9 @@ import { normalizeLive } from '../cluster/normalize.js';
 import { readLiveState } from '../cluster/read-live.js';
 import { collectionSpecOf, domainSpecOf, moduleSpecOf, routeSpecOf, secretSpecOf, serviceSpecOf } from '../dump/to-config.js';
 import { DgateError } from '../errors/dgate-error.js';
+import { kindFromAlias } from '../model/registry.js';
 import type { LiveResources } from '../state/live-state.js';
 
-const kindAliases: Record<string, string> = {
-  namespace: 'namespaces', ns: 'namespaces',
-  service: 'services', svc: 'services',
-  module: 'modules', mod: 'modules',
-  route: 'routes', rt: 'routes',
-  domain: 'domains', dom: 'domains',
-  collection: 'collections', col: 'collections',
-  document: 'documents', doc: 'documents',
-  secret: 'secrets', sec: 'secrets',
-};
 
 function specsOf(kind: string, live: LiveResources): { namespace: string; name: string; spec: unknown }[] {
   const named = <T extends { namespace: string; name: string }>(list: T[], toSpec: (r: T) => unknown) => list.map((r) => ({ namespace: r.namespace, name: r.name, spec: toSpec(r) }));
@@ -64,7 +55,7 @@ export class GetCommand extends ClusterCommand {
   format = Option.String('--format', 'yaml', { description: 'yaml (default) or json', validator: t.isEnum(['yaml', 'json']) });
 
   protected async run(): Promise<number> {
-    const kind = kindAliases[this.kind.toLowerCase()] ?? (Object.values(kindAliases).includes(this.kind.toLowerCase()) ? this.kind.toLowerCase() : undefined);
+    const kind = kindFromAlias(this.kind);
     if (!kind) {
       throw new DgateError({ code: 'DG0001', message: `unknown kind '${this.kind}'`, hint: 'use one of: namespace, service, module, route, domain, collection, document, secret' });
     }

@@ -5,14 +5,15 @@ import { ClusterCommand } from '../cli/cluster-command.js';
 import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { journalRefusingInterrupted } from '../cli/interrupted.js';
-import { makePlan, sourcesOfConfig, startLiveRead } from '../cli/make-plan.js';
-import type { LiveRead } from '../cluster/api-types.js';
-import type { AdminClient } from '../cluster/client.js';
+import { makePlan, sourcesOfConfig } from '../cli/make-plan.js';
+import { chooseTargets, evaluationInstant } from '../cli/target-choice.js';
+import { TargetSessions } from '../cli/target-sessions.js';
 import { toolVersion } from '../cli/tool-version.js';
-import { compileConfig } from '../compile/compile.js';
+import { compileTarget } from '../compile/compile.js';
+import { nextScheduledChange } from '../select/targets.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { readGitInfo } from '../io/git.js';
-import { hasChanges, type SavedPlan } from '../plan/plan.js';
+import { hasChanges, type Plan, type SavedPlan } from '../plan/plan.js';
 import { renderPlanHuman, renderPlanMarkdown } from '../report/plan-render.js';
 import { canonicalJson } from '../state/canonical-json.js';
 
@@ -29,6 +30,12 @@ export class PlanCommand extends ClusterCommand {
       With \`--detailed-exitcode\` the exit code is 0 for no changes, 2 for changes, 1 for an
       error, so a CI step can branch on it. \`--out\` saves the plan for \`apply plan.json\`, which
       refuses to apply it if the cluster changed in the meantime.
+
+      When the config declares \`targets:\`, every target is planned (or those named with
+      \`--target\`), each against its own cluster with the resources its tags select; a
+      namespace a target does not get is emptied there. Each plan says when time tags will next
+      change what the target gets. An unreachable target is reported and the others still
+      planned (exit 1).
     `,
     examples: [
       ['Plan the current directory against the local admin API', '$0 plan'],
@@ -36,44 +43,80 @@ export class PlanCommand extends ClusterCommand {
       ['A pull-request comment', '$0 plan --format markdown > plan.md'],
       ['In CI: fail the job on error, flag changes', '$0 plan --detailed-exitcode --out plan.json'],
       ['Only the resources one team owns', '$0 plan --select-tag team:checkout'],
+      ['One target of a multi-cluster config', '$0 plan examples/regions --target eu-prod'],
     ],
   });
 
   configPath = Option.String({ required: false, name: 'path' });
   format = Option.String('--format', 'human', { description: 'human (default), json (schema/plan.schema.json) or markdown', validator: t.isEnum(['human', 'json', 'markdown']) });
   detailedExitcode = Option.Boolean('--detailed-exitcode', false, { description: 'Exit 0 when there are no changes, 2 when there are, 1 on error' });
-  out = Option.String('--out,-o', { description: 'Save the plan (with its desired state, no secret values) for `apply FILE`' });
+  out = Option.String('--out,-o', { description: 'Save the plan (with its desired state, no secret values) for `apply FILE` (one target)' });
   selectTag = Option.Array('--select-tag', [], { description: 'Manage only resources carrying this tag (repeatable; all must match), e.g. team:checkout' });
+  target = Option.Array('--target', [], { description: 'Plan this declared target (repeatable; default: every target)' });
+  allTargets = Option.Boolean('--all-targets', false, { description: 'Plan every declared target (the default)' });
+  at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
-    const client = this.createClient();
+    const sessions = new TargetSessions({ target: this.target, allTargets: this.allTargets, ...this.connectionFlags() }, 'read');
     try {
-      return await this.planWith(client, source);
+      return await this.planWith(sessions, source);
     } finally {
-      await client.close();
+      await sessions.close();
     }
   }
 
-  private async planWith(client: AdminClient, source: string): Promise<number> {
-    await journalRefusingInterrupted(client.baseUrl);
-    let liveRead: Promise<LiveRead> | undefined;
-    const checked = await readCheckedConfig(source, (config) => (liveRead = startLiveRead(client, config)));
+  private async planWith(sessions: TargetSessions, source: string): Promise<number> {
+    const checked = await readCheckedConfig(source, (config, root) => sessions.start(config, root));
     if (this.reportDiagnostics(checked.diagnostics, source, 'planned')) return ExitCode.ERROR;
-    const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
-    const { plan } = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: this.selectTag, liveRead });
-    if (this.out) {
-      const saved: SavedPlan = { ...plan, desiredState: desired, configPath: source };
-      try {
-        await writeFile(this.out, canonicalJson(saved, 2) + '\n');
-      } catch (err) {
-        throw new DgateError({ code: 'DG0005', message: `cannot write '${this.out}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'check that the directory exists and is writable', cause: err });
-      }
+    const at = evaluationInstant(this.at);
+    const targets = chooseTargets(checked.config, { target: this.target, allTargets: this.allTargets }, 'read');
+    if (this.out && targets.length > 1) {
+      throw new DgateError({ code: 'DG1708', message: `a saved plan is for one target, and ${targets.length} are chosen`, hint: 'add --target NAME (one saved plan per target)' });
     }
-    if (this.format === 'json') this.context.stdout.write(canonicalJson(plan, 2) + '\n');
-    else if (this.format === 'markdown') this.context.stdout.write(renderPlanMarkdown(plan, source));
-    else this.context.stdout.write(renderPlanHuman(plan, this.style, source));
+    const metadata = { tool: { name: 'dgate-cli' as const, version: toolVersion() }, git: await readGitInfo(checked.input.root) };
+    const namespaces = checked.config.namespaces.map((n) => n.name);
+    const plans: Plan[] = [];
+    let failed = 0;
+    for (const target of targets) {
+      const compiled = compileTarget(checked.config, checked.files, metadata, target, at);
+      if (this.reportDiagnostics(compiled.diagnostics, source, 'planned') || !compiled.state) return ExitCode.ERROR;
+      const desired = compiled.state;
+      let plan: Plan;
+      try {
+        const session = sessions.get(target, checked.config, checked.input.root, targets.length);
+        const client = await session.client;
+        await journalRefusingInterrupted(client.baseUrl);
+        ({ plan } = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: this.selectTag, liveRead: session.liveRead, namespaces }));
+      } catch (err) {
+        // One unreachable target does not hide the plans of the others; the exit code says it failed.
+        if (!(err instanceof DgateError) || targets.length === 1) throw err;
+        failed++;
+        this.reportError(err, `target ${target.name}`);
+        continue;
+      }
+      if (target.spec) {
+        const next = nextScheduledChange(checked.config, target, at);
+        plan.target = { name: target.name, ...(desired.target?.evaluatedAt ? { evaluatedAt: desired.target.evaluatedAt } : {}), nextChange: next };
+      }
+      plans.push(plan);
+      if (this.out) {
+        const saved: SavedPlan = { ...plan, desiredState: desired, configPath: source };
+        try {
+          await writeFile(this.out, canonicalJson(saved, 2) + '\n');
+        } catch (err) {
+          throw new DgateError({ code: 'DG0005', message: `cannot write '${this.out}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'check that the directory exists and is writable', cause: err });
+        }
+      }
+      if (this.format === 'markdown') this.context.stdout.write((plans.length > 1 ? '\n' : '') + renderPlanMarkdown(plan, source));
+      else if (this.format === 'human') this.context.stdout.write((plans.length > 1 ? '\n' : '') + renderPlanHuman(plan, this.style, source));
+    }
+    if (this.format === 'json') {
+      const single = targets.length === 1 && !this.allTargets;
+      this.context.stdout.write(canonicalJson(single ? plans[0] : { format: 'dgate-cli/plan-set@1', plans }, 2) + '\n');
+    }
     if (this.out && this.format === 'human') this.context.stderr.write(`Saved the plan to ${this.out}; apply it with: dgate-cli apply ${this.out}\n`);
-    return this.detailedExitcode && hasChanges(plan) ? ExitCode.CHANGES : ExitCode.OK;
+    if (failed > 0) return ExitCode.ERROR;
+    return this.detailedExitcode && plans.some(hasChanges) ? ExitCode.CHANGES : ExitCode.OK;
   }
 }

@@ -3,6 +3,8 @@ import { emptyResources, kindOrder, kinds, type AnyResource } from '../model/reg
 import type { SecretSource } from '../schema/generated/config.js';
 import type { DesiredState, Resources, SecretRef, StateMetadata } from '../schema/generated/desired-state.js';
 import { contentVersion } from '../state/canonical-json.js';
+import type { Diagnostic } from '../errors/dgate-error.js';
+import { canariesOf, isTimeDependent, selectForTarget, type Target } from '../select/targets.js';
 import { moduleTypeOf } from './check.js';
 import { parseDuration } from './duration.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
@@ -16,6 +18,26 @@ export const desiredStateFormat = 'dgate-cli/desired-state@1';
 export function compileConfig(config: LoadedConfig, files: FileTable, metadata: StateMetadata): DesiredState {
   const resources = compileResources(config, files);
   return { format: desiredStateFormat, version: contentVersion(resources), metadata, resources };
+}
+
+/**
+ * The desired state of one target at one instant: the resources its tags select, selector tags
+ * stripped (they are ours, not DGate's), and, for a declared target, its name, tags and canaries.
+ * Diagnostics (a route whose service the target does not get) mean there is no state.
+ */
+export function compileTarget(config: LoadedConfig, files: FileTable, metadata: StateMetadata, target: Target, at: number): { state?: DesiredState; diagnostics: Diagnostic[] } {
+  const selection = selectForTarget(config, target, at);
+  if (selection.diagnostics.length > 0) return { diagnostics: selection.diagnostics };
+  const state = compileConfig(selection.config, files, metadata);
+  if (target.spec) {
+    state.target = {
+      name: target.name,
+      serverTags: target.spec.tags ?? [],
+      canaries: canariesOf(target),
+      ...(isTimeDependent(config, target) ? { evaluatedAt: new Date(at).toISOString() } : {}),
+    };
+  }
+  return { state, diagnostics: [] };
 }
 
 export function compileResources(config: LoadedConfig, files: FileTable): Resources {

@@ -63,6 +63,17 @@ export const codes = {
   DG1117: 'JavaScript module does not compile as a script',
   DG1118: 'reserved namespace',
   DG1119: 'plaintext secret value not allowed',
+  // 17xx: targets and tag selectors
+  DG1701: 'invalid tag selector',
+  DG1702: 'duplicate target',
+  DG1703: 'invalid server tag',
+  DG1704: 'canary names nothing in the config',
+  DG1705: 'dependency not selected for a target',
+  DG1706: 'tag selectors without targets',
+  DG1707: 'unknown target',
+  DG1708: 'which targets is ambiguous',
+  DG1709: 'target credentials missing',
+  DG1710: 'invalid evaluation instant',
   // 19xx: warnings
   DG1901: 'plaintext secret value',
   DG1902: 'field has no effect on DGate v0.11',

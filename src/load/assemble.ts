@@ -7,6 +7,7 @@ import type {
   RouteSpec,
   SecretSpec,
   ServiceSpec,
+  TargetSpec,
 } from '../schema/generated/config.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import { checkConfigSchema } from './check-schema.js';
@@ -49,6 +50,8 @@ export interface LoadedNamespace {
 export interface LoadedConfig {
   documents: ParsedDocument[];
   namespaces: LoadedNamespace[];
+  /** The targets every file declares, in file order (names are checked unique later). */
+  targets: Declared<TargetSpec>[];
 }
 
 export function locationOf(origin: Origin, sub: YamlPath = [], opts: { key?: boolean } = {}): Location {
@@ -63,6 +66,7 @@ export function loadConfig(sources: readonly ConfigSource[]): { config: LoadedCo
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
   const byName = new Map<string, LoadedNamespace>();
+  const targets: Declared<TargetSpec>[] = [];
   const ordered = [...sources].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   for (const source of ordered) {
     const parsed = parseYamlSource(source);
@@ -72,14 +76,25 @@ export function loadConfig(sources: readonly ConfigSource[]): { config: LoadedCo
       const schema = checkConfigSchema(doc);
       diagnostics.push(...schema.diagnostics);
       mergeDocument(doc, schema.errorPaths, byName);
+      collectTargets(doc, schema.errorPaths, targets);
     }
   }
   const namespaces = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { config: { documents, namespaces }, diagnostics };
+  return { config: { documents, namespaces, targets }, diagnostics };
 }
 
 function startsWith(path: YamlPath, prefix: YamlPath): boolean {
   return prefix.length <= path.length && prefix.every((seg, i) => path[i] === seg);
+}
+
+function collectTargets(doc: ParsedDocument, errorPaths: YamlPath[], into: Declared<TargetSpec>[]): void {
+  const list = (doc.value as Partial<ConfigFile> | null)?.targets;
+  if (!Array.isArray(list)) return;
+  list.forEach((item, i) => {
+    if (!item || typeof item !== 'object') return;
+    const path: YamlPath = ['targets', i];
+    into.push({ spec: item, origin: { doc, path }, valid: !errorPaths.some((e) => startsWith(e, path)) });
+  });
 }
 
 function mergeDocument(doc: ParsedDocument, errorPaths: YamlPath[], byName: Map<string, LoadedNamespace>): void {

@@ -68,3 +68,11 @@ export function resourceId(kind: KindKey, r: AnyResource): string {
  * may not declare it; plan, dump and get leave it out.
  */
 export const systemNamespace = 'dgate-cli';
+
+/** The names a user may give a kind on the command line: singular, plural and short forms. */
+export function kindFromAlias(alias: string): KindKey | undefined {
+  const a = alias.toLowerCase();
+  const short: Record<string, KindKey> = { ns: 'namespaces', svc: 'services', mod: 'modules', rt: 'routes', dom: 'domains', col: 'collections', doc: 'documents', sec: 'secrets' };
+  if (short[a]) return short[a];
+  return kindOrder.find((k) => k === a || kinds[k].singular === a);
+}

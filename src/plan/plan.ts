@@ -1,5 +1,6 @@
 import type { Change, DiffResult, Scope } from '../diff/diff.js';
 import type { DesiredState } from '../schema/generated/desired-state.js';
+import type { PlanDocument } from '../schema/generated/plan.js';
 
 export const planFormat = 'dgate-cli/plan@1';
 
@@ -10,6 +11,8 @@ export const planFormat = 'dgate-cli/plan@1';
  */
 export interface Plan {
   format: typeof planFormat;
+  /** The target, when the config declares targets. */
+  target?: PlanDocument['target'];
   desired: { version: string; git: DesiredState['metadata']['git'] };
   cluster: { adminUrl: string; liveVersion: string };
   scope: Scope;

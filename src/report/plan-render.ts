@@ -4,6 +4,7 @@ import { sensitiveMask, type Change, type FieldChange } from '../diff/diff.js';
 import { kinds } from '../model/registry.js';
 import type { Plan } from '../plan/plan.js';
 import { plural } from '../errors/render.js';
+import { describeScheduledChange } from '../select/targets.js';
 import { createStyle, type Style } from './style.js';
 
 const durationFields = new Set(['retryTimeout', 'connectTimeout', 'requestTimeout']);
@@ -62,7 +63,9 @@ function renderField(change: Change, f: FieldChange, style: Style, indent: strin
 /** The human plan: grouped by namespace, in apply order, each changed field old → new. */
 export function renderPlanHuman(plan: Plan, style: Style, source: string): string {
   const lines: string[] = [];
-  lines.push(`${style.bold('dgate-cli plan')}: ${source} (${short(plan.desired.version)}) → ${plan.cluster.adminUrl}`);
+  const target = plan.target ? `target ${style.bold(plan.target.name)} (${plan.cluster.adminUrl})` : plan.cluster.adminUrl;
+  lines.push(`${style.bold('dgate-cli plan')}: ${source} (${short(plan.desired.version)}) → ${target}`);
+  if (plan.target?.evaluatedAt) lines.push(style.dim(`tag selectors evaluated at ${plan.target.evaluatedAt}`));
   if (plan.scope.selectTags.length > 0) lines.push(style.dim(`only resources tagged ${plan.scope.selectTags.join(', ')}`));
   const byNamespace = new Map<string, Change[]>();
   for (const c of plan.changes) {
@@ -93,6 +96,8 @@ function renderFooter(plan: Plan, style: Style): string[] {
 /** What the plan did not touch or could not compare: never silent. */
 function renderNotes(plan: Plan, style: Style): string[] {
   const lines: string[] = [];
+  const next = plan.target?.nextChange;
+  if (next) lines.push(style.cyan(`Scheduled: at ${next.at}: ${describeScheduledChange(next)} (time tags; plan again then, or let the reconciler do it).`));
   const alone = plan.leftAlone;
   if (alone.namespaces.length > 0 || alone.resources > 0) {
     const parts = [];
@@ -122,7 +127,7 @@ function mdEscape(text: string): string {
 export function renderPlanMarkdown(plan: Plan, source: string): string {
   const s = plan.summary;
   const lines: string[] = [];
-  lines.push(`### dgate-cli plan for \`${source}\``);
+  lines.push(`### dgate-cli plan for \`${source}\`${plan.target ? ` → target \`${plan.target.name}\`` : ''}`);
   lines.push('');
   if (plan.changes.length === 0) {
     lines.push(`**No changes.** The cluster matches \`${plan.desired.version}\`.`);

@@ -28,6 +28,13 @@ export const configSchema = {
         }
       }
     },
+    "targets": {
+      "description": "The DGate clusters this config deploys to. Each gets the resources whose tag selectors its server tags satisfy. Without targets, the one cluster named by --admin or DGATE_ADMIN_URL is the target, with no tags. Targets may be declared in any file; names are unique across all files.",
+      "type": "array",
+      "items": {
+        "$ref": "#/$defs/TargetSpec"
+      }
+    },
     "namespaces": {
       "description": "The namespaces this file declares, each with the resources it holds.",
       "type": "array",
@@ -47,7 +54,7 @@ export const configSchema = {
     },
     "Tag": {
       "title": "Tag",
-      "description": "A label stored verbatim on the resource, e.g. team:checkout. No white space.",
+      "description": "A tag in DGate's roadmap syntax. A tag starting with #, ! or ? (optionally after a time qualifier @(RFC3339)) is a selector, evaluated against each target's server tags: '#name:value' the target must have the tag, '!name:value' it must not, '?name:a,b' it must have at least one of name:a, name:b, '?*name:a,b' exactly one of them, '@(2026-12-01T00:00:00Z)#name:value' the selector applies from that instant on. Selectors are not sent to DGate. Any other tag (e.g. team:checkout) is a plain label, stored verbatim on the resource. No white space.",
       "type": "string",
       "minLength": 1,
       "maxLength": 256,
@@ -55,11 +62,94 @@ export const configSchema = {
     },
     "Tags": {
       "title": "Tags",
-      "description": "Labels stored verbatim on the resource.",
+      "description": "Plain labels, stored verbatim on the resource, and selectors, which decide which targets get it (a namespace's selectors apply to all its resources).",
       "type": "array",
       "uniqueItems": true,
       "items": {
         "$ref": "#/$defs/Tag"
+      }
+    },
+    "EnvName": {
+      "title": "EnvName",
+      "description": "The name of an environment variable.",
+      "type": "string",
+      "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"
+    },
+    "TargetSpec": {
+      "title": "TargetSpec",
+      "description": "A DGate cluster this config deploys to.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "name",
+        "admin"
+      ],
+      "properties": {
+        "name": {
+          "$ref": "#/$defs/Name"
+        },
+        "description": {
+          "description": "What this target is, for people.",
+          "type": "string"
+        },
+        "admin": {
+          "description": "Admin API URLs of the cluster's nodes (a raft cluster may list several; the first that answers is used, and writes go to the leader).",
+          "type": "array",
+          "minItems": 1,
+          "uniqueItems": true,
+          "items": {
+            "type": "string",
+            "pattern": "^https?://[^\\s/]+(/\\S*)?$"
+          }
+        },
+        "auth": {
+          "description": "Names of the environment variables that hold the admin API credentials. The values never appear in the config.",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "keyEnv": {
+              "description": "Variable holding the admin API key (sent in the X-DGate-Key header, or keyHeader).",
+              "$ref": "#/$defs/EnvName"
+            },
+            "keyHeader": {
+              "description": "Header the key is sent in, when the cluster uses another one than X-DGate-Key.",
+              "type": "string",
+              "pattern": "^[A-Za-z0-9-]+$"
+            },
+            "userEnv": {
+              "description": "Variable holding the basic-auth user name.",
+              "$ref": "#/$defs/EnvName"
+            },
+            "passwordEnv": {
+              "description": "Variable holding the basic-auth password.",
+              "$ref": "#/$defs/EnvName"
+            }
+          },
+          "dependentRequired": {
+            "userEnv": [
+              "passwordEnv"
+            ],
+            "passwordEnv": [
+              "userEnv"
+            ],
+            "keyHeader": [
+              "keyEnv"
+            ]
+          }
+        },
+        "caFile": {
+          "description": "PEM file of the CA that signed the admin API certificate, relative to the config root. TLS is always verified.",
+          "type": "string",
+          "minLength": 1
+        },
+        "tags": {
+          "description": "The server tags of this target: 'name:value' or 'value'; canary tags 'canary@5%:NAME' (NAME a module or route of this config; 0 < share <= 100); time tags '@(RFC3339)#name:value', which the target gets at that instant.",
+          "type": "array",
+          "uniqueItems": true,
+          "items": {
+            "$ref": "#/$defs/Tag"
+          }
+        }
       }
     },
     "Duration": {

@@ -9,14 +9,26 @@
  */
 export type Name = string;
 /**
- * A label stored verbatim on the resource, e.g. team:checkout. No white space.
+ * Variable holding the admin API key (sent in the X-DGate-Key header, or keyHeader).
+ */
+export type EnvName = string;
+/**
+ * Variable holding the basic-auth user name.
+ */
+export type EnvName1 = string;
+/**
+ * Variable holding the basic-auth password.
+ */
+export type EnvName2 = string;
+/**
+ * A tag in DGate's roadmap syntax. A tag starting with #, ! or ? (optionally after a time qualifier @(RFC3339)) is a selector, evaluated against each target's server tags: '#name:value' the target must have the tag, '!name:value' it must not, '?name:a,b' it must have at least one of name:a, name:b, '?*name:a,b' exactly one of them, '@(2026-12-01T00:00:00Z)#name:value' the selector applies from that instant on. Selectors are not sent to DGate. Any other tag (e.g. team:checkout) is a plain label, stored verbatim on the resource. No white space.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "Tag".
  */
 export type Tag = string;
 /**
- * Labels stored verbatim on the resource.
+ * Plain labels, stored verbatim on the resource, and selectors, which decide which targets get it (a namespace's selectors apply to all its resources).
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "Tags".
@@ -86,6 +98,13 @@ export type SecretSource2 = {
   [k: string]: unknown;
 };
 /**
+ * The name of an environment variable.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "EnvName".
+ */
+export type EnvName3 = string;
+/**
  * A duration such as 250ms, 5s, 1m or 1h30m (units ns, us, ms, s, m, h). Compiled to the integer nanoseconds DGate takes.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
@@ -111,9 +130,52 @@ export interface ConfigFile {
     allowPlaintextSecrets?: boolean;
   };
   /**
+   * The DGate clusters this config deploys to. Each gets the resources whose tag selectors its server tags satisfy. Without targets, the one cluster named by --admin or DGATE_ADMIN_URL is the target, with no tags. Targets may be declared in any file; names are unique across all files.
+   */
+  targets?: TargetSpec[];
+  /**
    * The namespaces this file declares, each with the resources it holds.
    */
   namespaces?: NamespaceSpec[];
+}
+/**
+ * A DGate cluster this config deploys to.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "TargetSpec".
+ */
+export interface TargetSpec {
+  name: Name;
+  /**
+   * What this target is, for people.
+   */
+  description?: string;
+  /**
+   * Admin API URLs of the cluster's nodes (a raft cluster may list several; the first that answers is used, and writes go to the leader).
+   *
+   * @minItems 1
+   */
+  admin: string[];
+  /**
+   * Names of the environment variables that hold the admin API credentials. The values never appear in the config.
+   */
+  auth?: {
+    keyEnv?: EnvName;
+    /**
+     * Header the key is sent in, when the cluster uses another one than X-DGate-Key.
+     */
+    keyHeader?: string;
+    userEnv?: EnvName1;
+    passwordEnv?: EnvName2;
+  };
+  /**
+   * PEM file of the CA that signed the admin API certificate, relative to the config root. TLS is always verified.
+   */
+  caFile?: string;
+  /**
+   * The server tags of this target: 'name:value' or 'value'; canary tags 'canary@5%:NAME' (NAME a module or route of this config; 0 < share <= 100); time tags '@(RFC3339)#name:value', which the target gets at that instant.
+   */
+  tags?: Tag[];
 }
 /**
  * A DGate namespace and the resources in it. Resources never name their namespace: they inherit it from here.

@@ -29,6 +29,9 @@ export const desiredStateSchema = {
     },
     "resources": {
       "$ref": "#/$defs/Resources"
+    },
+    "target": {
+      "$ref": "#/$defs/TargetInfo"
     }
   },
   "$defs": {
@@ -85,6 +88,56 @@ export const desiredStateSchema = {
               }
             }
           ]
+        }
+      }
+    },
+    "TargetInfo": {
+      "title": "TargetInfo",
+      "description": "The target this state was compiled for (absent when the config declares no targets). Not covered by `version`.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "name",
+        "serverTags",
+        "canaries"
+      ],
+      "properties": {
+        "name": {
+          "description": "The target's name.",
+          "type": "string"
+        },
+        "serverTags": {
+          "description": "The target's server tags, as declared.",
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "canaries": {
+          "description": "The target's canary tags, parsed: which module or route gets what share of traffic.",
+          "type": "array",
+          "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "name",
+              "percent"
+            ],
+            "properties": {
+              "name": {
+                "type": "string"
+              },
+              "percent": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 100
+              }
+            }
+          }
+        },
+        "evaluatedAt": {
+          "description": "The instant the selectors were evaluated at; present only when the config or the target has time-qualified tags, so that the result depends on it.",
+          "type": "string"
         }
       }
     },

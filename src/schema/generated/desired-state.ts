@@ -33,6 +33,7 @@ export interface DesiredState {
   version: string;
   metadata: StateMetadata;
   resources: Resources;
+  target?: TargetInfo;
 }
 /**
  * This interface was referenced by `DesiredState`'s JSON-Schema
@@ -198,4 +199,31 @@ export interface Document {
   namespace: string;
   collection: string;
   data: unknown;
+}
+/**
+ * The target this state was compiled for (absent when the config declares no targets). Not covered by `version`.
+ *
+ * This interface was referenced by `DesiredState`'s JSON-Schema
+ * via the `definition` "TargetInfo".
+ */
+export interface TargetInfo {
+  /**
+   * The target's name.
+   */
+  name: string;
+  /**
+   * The target's server tags, as declared.
+   */
+  serverTags: string[];
+  /**
+   * The target's canary tags, parsed: which module or route gets what share of traffic.
+   */
+  canaries: {
+    name: string;
+    percent: number;
+  }[];
+  /**
+   * The instant the selectors were evaluated at; present only when the config or the target has time-qualified tags, so that the result depends on it.
+   */
+  evaluatedAt?: string;
 }

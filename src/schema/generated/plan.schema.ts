@@ -23,6 +23,58 @@ export const planSchema = {
     "format": {
       "const": "dgate-cli/plan@1"
     },
+    "target": {
+      "description": "The target this plan is for, when the config declares targets.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "name",
+        "nextChange"
+      ],
+      "properties": {
+        "name": {
+          "type": "string"
+        },
+        "evaluatedAt": {
+          "description": "The instant tag selectors were evaluated at, when time tags make it matter.",
+          "type": "string"
+        },
+        "nextChange": {
+          "description": "The next instant at which time tags change what this target gets, and how many resources of each kind it then gains and loses; null when none is scheduled.",
+          "oneOf": [
+            {
+              "type": "null"
+            },
+            {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "at",
+                "added",
+                "removed"
+              ],
+              "properties": {
+                "at": {
+                  "type": "string"
+                },
+                "added": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "type": "integer"
+                  }
+                },
+                "removed": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "type": "integer"
+                  }
+                }
+              }
+            }
+          ]
+        }
+      }
+    },
     "desired": {
       "type": "object",
       "additionalProperties": false,
@@ -213,6 +265,27 @@ export const planSchema = {
     }
   },
   "$defs": {
+    "PlanSet": {
+      "title": "PlanSet",
+      "description": "What `plan --format json` prints when it plans several targets: one plan per target, in the order the config declares them.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "format",
+        "plans"
+      ],
+      "properties": {
+        "format": {
+          "const": "dgate-cli/plan-set@1"
+        },
+        "plans": {
+          "type": "array",
+          "items": {
+            "$ref": "#"
+          }
+        }
+      }
+    },
     "Change": {
       "title": "PlanChange",
       "type": "object",

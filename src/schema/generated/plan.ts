@@ -6,6 +6,28 @@
  */
 export interface PlanDocument {
   format: 'dgate-cli/plan@1';
+  /**
+   * The target this plan is for, when the config declares targets.
+   */
+  target?: {
+    name: string;
+    /**
+     * The instant tag selectors were evaluated at, when time tags make it matter.
+     */
+    evaluatedAt?: string;
+    /**
+     * The next instant at which time tags change what this target gets, and how many resources of each kind it then gains and loses; null when none is scheduled.
+     */
+    nextChange: null | {
+      at: string;
+      added: {
+        [k: string]: number;
+      };
+      removed: {
+        [k: string]: number;
+      };
+    };
+  };
   desired: {
     /**
      * The desired state's content version (as `compile` prints it).
@@ -117,4 +139,14 @@ export interface PlanFieldChange {
    * The value is secret: only that it is set or changed is reported.
    */
   sensitive?: true;
+}
+/**
+ * What `plan --format json` prints when it plans several targets: one plan per target, in the order the config declares them.
+ *
+ * This interface was referenced by `PlanDocument`'s JSON-Schema
+ * via the `definition` "PlanSet".
+ */
+export interface PlanSet {
+  format: 'dgate-cli/plan-set@1';
+  plans: PlanDocument[];
 }
