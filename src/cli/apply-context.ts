@@ -6,10 +6,9 @@ import { secretValueHmac } from '../secrets/keyed-hash.js';
 import { readLiveState } from '../cluster/read-live.js';
 import { kinds, type AnyResource } from '../model/registry.js';
 import type { JournalStore } from '../io/journal-store.js';
-import { resolveSecretRef } from '../io/secret-source.js';
 import type { SecretRef } from '../schema/generated/desired-state.js';
 import type { Style } from '../report/style.js';
-import type { SensitiveSources } from './make-plan.js';
+import { resolveSensitiveValue, type SensitiveSources } from './make-plan.js';
 
 /** The world as executeApply sees it: this cluster, this journal, secrets from this config. */
 export function createApplyContext(opts: {
@@ -30,12 +29,9 @@ export function createApplyContext(opts: {
     resolveSensitive: async (kind, resource: AnyResource, field) => {
       const r = resource as unknown as Record<string, unknown>;
       const id = kinds[kind].identity(resource).join('/');
-      return resolveSecretRef(r[field] as SecretRef, {
-        owner: `${kinds[kind].singular} '${id}'${field === 'key' ? ' key' : ''}`,
-        root: opts.sources.root,
-        env: process.env,
-        inline: () => (kind === 'secrets' || kind === 'domains' ? opts.sources.inline(kind, String(r.namespace), String(r.name)) : undefined),
-      });
+      const owner = `${kinds[kind].singular} '${id}'${field === 'key' ? ' key' : ''}`;
+      if (kind !== 'secrets' && kind !== 'domains') throw new Error(`no sensitive field ${field} on ${kind}`);
+      return resolveSensitiveValue(opts.sources, kind, String(r.namespace), String(r.name), r[field] as SecretRef, owner);
     },
     desiredDigests: opts.desiredDigests,
     secretHashTag: (value) => (process.env.DGATE_CLI_HASH_KEY ? `${secretHashTagPrefix}${secretValueHmac(process.env.DGATE_CLI_HASH_KEY, value)}` : undefined),

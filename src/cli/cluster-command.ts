@@ -9,6 +9,7 @@ import { BaseCommand } from './base-command.js';
 import { journalRefusingInterrupted } from './interrupted.js';
 import { parseFlagDuration } from './flag-duration.js';
 import type { ConnectionFlags } from './target-choice.js';
+import { loadAgeIdentities } from '../io/age-keys.js';
 
 /** A command that talks to a DGate cluster: the connection options, and a client built from them. */
 export abstract class ClusterCommand extends BaseCommand {
@@ -17,6 +18,12 @@ export abstract class ClusterCommand extends BaseCommand {
   });
   caFile = Option.String('--ca-file', { description: 'PEM file of the CA that signed the admin API certificate (TLS is always verified)' });
   timeout = Option.String('--timeout', { description: 'Per-request timeout, e.g. 30s (default) or 500ms' });
+  identityFile = Option.String('--identity-file', { description: 'age identity file for encrypted secrets and release history (default: $DGATE_CLI_AGE_IDENTITY)' });
+
+  /** The age identities this run may decrypt with. */
+  protected ageIdentities(): Promise<string[]> {
+    return loadAgeIdentities(process.env, this.identityFile);
+  }
 
   /**
    * The client an apply works through: the given node, or, when that is a raft follower, the

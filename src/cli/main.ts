@@ -10,6 +10,8 @@ import { RecoverCommand } from '../commands/recover.js';
 import { ValidateCommand } from '../commands/validate.js';
 import { TargetsCommand } from '../commands/targets.js';
 import { ExplainCommand } from '../commands/explain.js';
+import { SecretEncryptCommand } from '../commands/secret/encrypt.js';
+import { SecretKeygenCommand } from '../commands/secret/keygen.js';
 import { ExitCode } from './exit-codes.js';
 import { toolVersion } from './tool-version.js';
 
@@ -33,6 +35,8 @@ export function createCli(): Cli<BaseContext> {
   cli.register(GetCommand);
   cli.register(TargetsCommand);
   cli.register(ExplainCommand);
+  cli.register(SecretEncryptCommand);
+  cli.register(SecretKeygenCommand);
   return cli;
 }
 

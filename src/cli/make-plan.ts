@@ -5,7 +5,8 @@ import { inlineSensitiveValue } from '../compile/inline-secrets.js';
 import { digestKey, diffResources, type Scope } from '../diff/diff.js';
 import { resolveSecretRef } from '../io/secret-source.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
-import type { DesiredState } from '../schema/generated/desired-state.js';
+import type { DesiredState, SecretRef } from '../schema/generated/desired-state.js';
+import { decryptWithIdentities, encryptToRecipients } from '../io/age-keys.js';
 import { secretValueHmac } from '../secrets/keyed-hash.js';
 import { contentVersion, sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
@@ -13,14 +14,36 @@ import type { LiveRead } from '../cluster/api-types.js';
 import type { LoadedConfig } from '../load/assemble.js';
 import type { CheckedConfig } from './config-input.js';
 
-/** Where sensitive values are resolved from: files under `root`, and `value:`s written in the config. */
+/** Where sensitive values are resolved from: files under `root`, `value:`s written in the config, age identities. */
 export interface SensitiveSources {
   root: string;
   inline: (kind: 'secrets' | 'domains', namespace: string, name: string) => string | undefined;
+  /** age identities for `encrypted` and `fromEncryptedFile` values. */
+  identities: readonly string[];
+  /**
+   * Values kept in a release, encrypted to the release recipients, keyed `secrets:ns/name` or
+   * `domains:ns/name:key`: what rollback resolves from, instead of the config.
+   */
+  recorded?: Readonly<Record<string, string>>;
 }
 
-export function sourcesOfConfig(checked: CheckedConfig): SensitiveSources {
-  return { root: checked.input.root, inline: (kind, ns, name) => inlineSensitiveValue(checked.config, kind, ns, name) };
+export function sourcesOfConfig(checked: CheckedConfig, identities: readonly string[]): SensitiveSources {
+  return { root: checked.input.root, inline: (kind, ns, name) => inlineSensitiveValue(checked.config, kind, ns, name), identities };
+}
+
+/** The key a sensitive value is kept under in a release record. */
+export function recordedValueKey(kind: 'secrets' | 'domains', namespace: string, name: string): string {
+  return kind === 'secrets' ? `secrets:${namespace}/${name}` : `domains:${namespace}/${name}:key`;
+}
+
+/**
+ * Resolves one sensitive value: from a release's recorded (encrypted) copy when there is one,
+ * else from where the reference says.
+ */
+export function resolveSensitiveValue(sources: SensitiveSources, kind: 'secrets' | 'domains', namespace: string, name: string, ref: SecretRef, owner: string): Promise<string> {
+  const recorded = sources.recorded?.[recordedValueKey(kind, namespace, name)];
+  if (recorded !== undefined) return decryptWithIdentities(recorded, sources.identities, `${owner} (as kept in the release)`);
+  return resolveSecretRef(ref, { owner, root: sources.root, env: process.env, inline: () => sources.inline(kind, namespace, name), identities: sources.identities });
 }
 
 export interface PlanInputs {
@@ -33,8 +56,28 @@ export interface PlanInputs {
    * target does not get (their resources are removed from it). Default: the desired state's.
    */
   namespaces?: string[];
+  /** Send secret values that cannot be compared again (see DiffInput.refreshSecrets). */
+  refreshSecrets?: boolean;
   /** A read of the cluster already under way (see startLiveRead), or none to read now. */
   liveRead?: Promise<LiveRead>;
+}
+
+/**
+ * Every secret value and domain key of a desired state, resolved and encrypted to `recipients`,
+ * for the release record (what lets rollback restore them). Plaintext exists only in memory here.
+ */
+export async function keepSensitiveValues(desired: DesiredState, sources: SensitiveSources, recipients: readonly string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const sec of desired.resources.secrets) {
+    const value = await resolveSensitiveValue(sources, 'secrets', sec.namespace, sec.name, sec.data, `secret '${sec.namespace}/${sec.name}'`);
+    out[recordedValueKey('secrets', sec.namespace, sec.name)] = await encryptToRecipients(value, recipients);
+  }
+  for (const d of desired.resources.domains) {
+    if (!d.key) continue;
+    const value = await resolveSensitiveValue(sources, 'domains', d.namespace, d.name, d.key, `domain '${d.namespace}/${d.name}' key`);
+    out[recordedValueKey('domains', d.namespace, d.name)] = await encryptToRecipients(value, recipients);
+  }
+  return out;
 }
 
 /**
@@ -61,24 +104,14 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
     if (!d.key) continue;
     // A key that cannot be resolved here is reported as not compared; apply, which must send it,
     // resolves every value before its first write and stops there if one is missing.
-    const value = await resolveSecretRef(d.key, {
-      owner: `domain '${d.namespace}/${d.name}' key`,
-      root: sources.root,
-      env: process.env,
-      inline: () => sources.inline('domains', d.namespace, d.name),
-    }).catch(() => undefined);
+    const value = await resolveSensitiveValue(sources, 'domains', d.namespace, d.name, d.key, `domain '${d.namespace}/${d.name}' key`).catch(() => undefined);
     if (value !== undefined) digests.set(digestKey('domains', `${d.namespace}/${d.name}`, 'key'), `sha256:${sha256Hex(value)}`);
   }
   // Secret values compare by keyed hash, and only when the user gave the key (DGATE_CLI_HASH_KEY).
   const hashKey = process.env.DGATE_CLI_HASH_KEY;
   if (hashKey) {
     for (const sec of desired.resources.secrets) {
-      const value = await resolveSecretRef(sec.data, {
-        owner: `secret '${sec.namespace}/${sec.name}'`,
-        root: sources.root,
-        env: process.env,
-        inline: () => sources.inline('secrets', sec.namespace, sec.name),
-      }).catch(() => undefined);
+      const value = await resolveSensitiveValue(sources, 'secrets', sec.namespace, sec.name, sec.data, `secret '${sec.namespace}/${sec.name}'`).catch(() => undefined);
       if (value !== undefined) digests.set(digestKey('secrets', `${sec.namespace}/${sec.name}`, 'data'), `hmac:${secretValueHmac(hashKey, value)}`);
     }
   }
@@ -90,6 +123,7 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
     unreadableDocumentCollections: read.unreadableDocumentCollections,
     liveNamespaceNames: read.allNamespaces.map((n) => n.name),
     raft: read.raft,
+    refreshSecrets: inputs.refreshSecrets,
   });
   const plan = buildPlan(desired, diff, { adminUrl: client.baseUrl, liveVersion: contentVersion(live) }, scope);
   return { plan, live, read, desiredDigests: digests };

@@ -17,6 +17,15 @@ export interface ReleaseRecord {
   desiredState: DesiredState;
   /** The config root it was applied from: where rollback resolves `fromFile` references. */
   configRoot?: string;
+  /**
+   * Every secret value and domain key of the desired state, each encrypted with age to the
+   * recipients the config named (settings.ageRecipients), keyed `secrets:ns/name` or
+   * `domains:ns/name:key`. Absent when no recipients were set: then rollback cannot restore
+   * secret values. Never plaintext.
+   */
+  secretValues?: Record<string, string>;
+  /** The recipients those values are encrypted to (public keys), for `history`. */
+  secretRecipients?: string[];
 }
 
 export const defaultReleasesKept = 20;

@@ -9,7 +9,9 @@ import { nextScheduledChange, type Target } from '../select/targets.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
-import { makePlan, sourcesOfConfig } from '../cli/make-plan.js';
+import { keepSensitiveValues, makePlan, sourcesOfConfig } from '../cli/make-plan.js';
+import { ageRecipientsFrom } from '../io/age-keys.js';
+import { configSettings } from '../load/assemble.js';
 import { toolVersion } from '../cli/tool-version.js';
 import type { AdminClient } from '../cluster/client.js';
 import type { HeldLock } from '../cluster/lock.js';
@@ -59,6 +61,7 @@ export class ApplyCommand extends ClusterCommand {
   target = Option.Array('--target', [], { description: 'Apply to this declared target (repeatable)' });
   allTargets = Option.Boolean('--all-targets', false, { description: 'Apply to every declared target, one after another' });
   at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
+  refreshSecrets = Option.Boolean('--refresh-secrets', false, { description: 'Send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again' });
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
@@ -116,18 +119,23 @@ export class ApplyCommand extends ClusterCommand {
     const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) }, target, job.at);
     if (this.reportDiagnostics(compiled.diagnostics, configSource, 'applied') || !compiled.state) return ExitCode.ERROR;
     const desired = compiled.state;
+    const sources = sourcesOfConfig(checked, await this.ageIdentities());
     const made = await makePlan({
-      sources: sourcesOfConfig(checked),
+      sources,
       desired,
       client,
       selectTags: saved ? saved.scope.selectTags : this.selectTag,
       namespaces: checked.config.namespaces.map((n) => n.name),
+      refreshSecrets: this.refreshSecrets || saved?.changes.some((c) => c.fields.some((f) => f.refresh)),
     });
     if (saved) refuseStale(saved, made.plan, desired, configSource);
     const plan = made.plan;
     if (target.spec) plan.target = { name: target.name, ...(desired.target?.evaluatedAt ? { evaluatedAt: desired.target.evaluatedAt } : {}), nextChange: nextScheduledChange(checked.config, target, job.at) };
     this.context.stdout.write(renderPlanHuman(plan, this.style, configSource));
     if (plan.changes.length === 0) return ExitCode.OK;
+    // Resolved and encrypted before the first write: a value that cannot be kept stops the apply here.
+    const recipients = ageRecipientsFrom(configSettings(checked.config).ageRecipients ?? [], process.env);
+    const secretValues = recipients.length > 0 ? await keepSensitiveValues(desired, sources, recipients) : undefined;
     if (!this.autoApprove) {
       const approved = await this.confirm(plan);
       if (!approved) {
@@ -139,7 +147,7 @@ export class ApplyCommand extends ClusterCommand {
       client,
       journal,
       namespaces: plan.scope.namespaces,
-      sources: sourcesOfConfig(checked),
+      sources,
       desiredDigests: made.desiredDigests,
       onEvent: this.printApplyEvent,
     });
@@ -150,7 +158,7 @@ export class ApplyCommand extends ClusterCommand {
       const s = plan.summary;
       const release = await recordRelease(
         client,
-        { kind: 'apply', desiredVersion: desired.version, git: desired.metadata.git, appliedBy: currentActor(process.env), appliedAt: new Date().toISOString(), summary: s, desiredState: desired, configRoot: checked.input.root },
+        { kind: 'apply', desiredVersion: desired.version, git: desired.metadata.git, appliedBy: currentActor(process.env), appliedAt: new Date().toISOString(), summary: s, desiredState: desired, configRoot: checked.input.root, ...(secretValues ? { secretValues, secretRecipients: recipients } : {}) },
         Number(this.keepReleases),
       );
       this.context.stdout.write(`${this.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`);

@@ -55,6 +55,7 @@ export class PlanCommand extends ClusterCommand {
   target = Option.Array('--target', [], { description: 'Plan this declared target (repeatable; default: every target)' });
   allTargets = Option.Boolean('--all-targets', false, { description: 'Plan every declared target (the default)' });
   at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
+  refreshSecrets = Option.Boolean('--refresh-secrets', false, { description: 'Plan to send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again' });
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
@@ -87,7 +88,7 @@ export class PlanCommand extends ClusterCommand {
         const session = sessions.get(target, checked.config, checked.input.root, targets.length);
         const client = await session.client;
         await journalRefusingInterrupted(client.baseUrl);
-        ({ plan } = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: this.selectTag, liveRead: session.liveRead, namespaces }));
+        ({ plan } = await makePlan({ sources: sourcesOfConfig(checked, await this.ageIdentities()), desired, client, selectTags: this.selectTag, liveRead: session.liveRead, namespaces, refreshSecrets: this.refreshSecrets }));
       } catch (err) {
         // One unreachable target does not hide the plans of the others; the exit code says it failed.
         if (!(err instanceof DgateError) || targets.length === 1) throw err;

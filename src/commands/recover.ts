@@ -62,8 +62,8 @@ export class RecoverCommand extends ClusterCommand {
           hint: 'check out the config the apply was made from, or run `dgate-cli recover` without --resume to roll it back',
         });
       }
-      const made = await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: begin.scope.selectTags });
-      const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: sourcesOfConfig(checked), desiredDigests: made.desiredDigests, onEvent });
+      const made = await makePlan({ sources: sourcesOfConfig(checked, await this.ageIdentities()), desired, client, selectTags: begin.scope.selectTags });
+      const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: sourcesOfConfig(checked, await this.ageIdentities()), desiredDigests: made.desiredDigests, onEvent });
       await journal.append({ type: 'end', outcome: 'resumed', note: 'continued by a new apply' });
       const result = await executeApply({ desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
       await journal.archive();
@@ -73,7 +73,7 @@ export class RecoverCommand extends ClusterCommand {
       }
       throw new DgateError({ code: result.restore.equal ? 'DG3003' : 'DG3004', message: `resuming failed: ${result.failure}`, hint: 'run `dgate-cli plan` to see where the cluster stands' });
     }
-    const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: { root: process.cwd(), inline: () => undefined }, desiredDigests: new Map(), onEvent });
+    const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: { root: process.cwd(), inline: () => undefined, identities: [] }, desiredDigests: new Map(), onEvent });
     await journal.append({ type: 'phase', phase: 'rolling-back' });
     // The journal keeps no plaintext: a touched domain key cannot be put back after a crash.
     const restore = await restorePreState({ live: begin.preState }, begin.touched, ctx, () => undefined);

@@ -5,7 +5,7 @@ import { ClusterCommand } from '../cli/cluster-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
-import { makePlan, type SensitiveSources } from '../cli/make-plan.js';
+import { makePlan, recordedValueKey, type SensitiveSources } from '../cli/make-plan.js';
 import type { AdminClient } from '../cluster/client.js';
 import { currentActor, readReleases, recordRelease } from '../cluster/releases.js';
 import { DgateError } from '../errors/dgate-error.js';
@@ -53,15 +53,17 @@ export class RollbackCommand extends ClusterCommand {
       });
     }
     const desired = target.desiredState;
-    const sources: SensitiveSources = { root: target.configRoot ?? process.cwd(), inline: () => undefined };
-    const made = await makePlan({ sources, desired, client, selectTags: [] });
+    // Secret values come back from the release's encrypted copies, when it kept them.
+    const recorded = target.secretValues;
+    const sources: SensitiveSources = { root: target.configRoot ?? process.cwd(), inline: () => undefined, identities: await this.ageIdentities(), recorded };
+    const made = await makePlan({ sources, desired, client, selectTags: [], refreshSecrets: recorded !== undefined });
     this.context.stdout.write(renderPlanHuman(made.plan, this.style, `release ${target.number}`));
-    const secretWrites = made.plan.changes.filter((c) => c.kind === 'secrets' && c.action !== 'delete');
-    if (secretWrites.length > 0) {
+    const lost = made.plan.changes.filter((c) => c.kind === 'secrets' && c.action !== 'delete' && recorded?.[recordedValueKey('secrets', c.namespace, c.name)] === undefined);
+    if (lost.length > 0) {
       throw new DgateError({
         code: 'DG3009',
-        message: `returning to release ${target.number} would have to write ${plural(secretWrites.length, 'secret')} (${secretWrites.map((c) => c.id).join(', ')}), and releases keep no secret values`,
-        hint: 'nothing was changed; put those secrets back with `dgate-cli apply` from the release\'s config',
+        message: `returning to release ${target.number} would have to write ${plural(lost.length, 'secret')} (${lost.map((c) => c.id).join(', ')}), and the release kept no value for ${lost.length === 1 ? 'it' : 'them'}`,
+        hint: "nothing was changed; set settings.ageRecipients so that releases keep secret values (encrypted), or put those secrets back with `dgate-cli apply` from the release's config",
       });
     }
     if (made.plan.changes.length === 0) return ExitCode.OK;
@@ -95,6 +97,7 @@ export class RollbackCommand extends ClusterCommand {
       summary: made.plan.summary,
       desiredState: desired,
       configRoot: sources.root,
+      ...(recorded ? { secretValues: recorded, secretRecipients: target.secretRecipients ?? [] } : {}),
     });
     this.context.stdout.write(`${this.style.green('Rolled back')} to release ${target.number}: the cluster matches ${desired.version} (release ${release.number}).\n`);
     return ExitCode.OK;

@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { Script } from 'node:vm';
+import { armor } from 'age-encryption';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { canonicalJson } from '../state/canonical-json.js';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
-import { locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type Origin } from '../load/assemble.js';
+import { configSettings, locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type Origin } from '../load/assemble.js';
 import { pointerToPath } from '../load/check-schema.js';
 import type { YamlPath } from '../load/parse-yaml.js';
 import { systemNamespace } from '../model/registry.js';
@@ -38,7 +40,8 @@ export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[
     });
   };
   const documentValidators = new DocumentValidators();
-  const plaintextAllowed = config.documents.some((d) => (d.value as { settings?: { allowPlaintextSecrets?: unknown } })?.settings?.allowPlaintextSecrets === true);
+  const settings = configSettings(config);
+  const secrets: SecretRules = { plaintextAllowed: settings.allowPlaintextSecrets === true, fileRoots: settings.secretFileRoots ?? [], files };
   for (const ns of config.namespaces) {
     if (ns.name === systemNamespace) {
       for (const d of ns.declarations) report('DG1118', d.origin, ['name'], `namespace '${systemNamespace}' is reserved for dgate-cli's apply lock and release history`, 'give the namespace another name');
@@ -49,9 +52,9 @@ export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[
     for (const route of valid(ns.resources.routes)) checkRoute(ns, route, report);
     for (const service of valid(ns.resources.services)) checkService(ns, service, report);
     for (const module of valid(ns.resources.modules)) checkModule(ns, module, files, report);
-    for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, plaintextAllowed, report);
+    for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, secrets, report);
     for (const collection of valid(ns.resources.collections)) checkCollection(ns, collection, documentValidators, report);
-    for (const secret of valid(ns.resources.secrets)) checkSecretSource(secret.origin, ['value'], secret.spec.value, `secret '${ns.name}/${secret.spec.name}'`, plaintextAllowed, report);
+    for (const secret of valid(ns.resources.secrets)) checkSecretSource(secret.origin, ['value'], secret.spec.value, `secret '${ns.name}/${secret.spec.name}'`, secrets, report);
   }
   return diagnostics;
 }
@@ -309,7 +312,7 @@ function scriptSyntaxError(source: string): { line: number; message: string; esm
   }
 }
 
-function checkDomain(ns: LoadedNamespace, domain: Declared<DomainSpec>, files: FileTable, plaintextAllowed: boolean, report: Report): void {
+function checkDomain(ns: LoadedNamespace, domain: Declared<DomainSpec>, files: FileTable, secrets: SecretRules, report: Report): void {
   const spec = domain.spec;
   const id = `domain '${ns.name}/${spec.name}'`;
   spec.patterns.forEach((p, i) => {
@@ -324,27 +327,65 @@ function checkDomain(ns: LoadedNamespace, domain: Declared<DomainSpec>, files: F
     }
   });
   if (spec.cert && typeof spec.cert === 'object') checkFileRef(domain.origin, ['cert', 'file'], spec.cert.file, files, id, report);
-  if (spec.key) checkSecretSource(domain.origin, ['key'], spec.key, `${id} key`, plaintextAllowed, report);
+  if (spec.key) checkSecretSource(domain.origin, ['key'], spec.key, `${id} key`, secrets, report);
 }
 
-function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, what: string, plaintextAllowed: boolean, report: Report): void {
+/** What the secret checks need to know about the whole config. */
+interface SecretRules {
+  plaintextAllowed: boolean;
+  /** settings.secretFileRoots: absolute directories fromFile may read from. */
+  fileRoots: string[];
+  files: FileTable;
+}
+
+/** Whether an absolute secret file lies inside one of the allowed roots (after normalizing away ..). */
+export function insideSecretFileRoots(file: string, roots: readonly string[]): boolean {
+  const normalized = path.posix.normalize(file);
+  return roots.some((root) => {
+    const r = path.posix.normalize(root).replace(/\/+$/, '');
+    return normalized === r || normalized.startsWith(`${r}/`);
+  });
+}
+
+function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, what: string, rules: SecretRules, report: Report): void {
   if (typeof source.value === 'string') {
-    if (plaintextAllowed) {
-      report('DG1901', origin, [...sub, 'value'], `${what} is written in plain text in the config`, 'reference it instead, e.g. { fromEnv: NAME } or { fromFile: path }, so it stays out of git', { key: true, warning: true });
+    if (rules.plaintextAllowed) {
+      report('DG1901', origin, [...sub, 'value'], `${what} is written in plain text in the config`, 'reference it instead, e.g. { fromEnv: NAME }, { encrypted: ... } or { fromFile: path }, so it stays out of git', { key: true, warning: true });
     } else {
       report(
         'DG1119',
         origin,
         [...sub, 'value'],
         `${what} is written in plain text in the config, which would put it in git`,
-        'reference it with { fromEnv: NAME } or { fromFile: path }; for a local demo only, set `settings: { allowPlaintextSecrets: true }`',
+        'reference it with { fromEnv: NAME }, { fromFile: path }, or encrypt it (`dgate-cli secret encrypt`) into { encrypted: ... }; for a local demo only, set `settings: { allowPlaintextSecrets: true }`',
         { key: true },
       );
     }
   }
   if (typeof source.fromFile === 'string') {
-    const resolved = resolveFileRef(origin, source.fromFile);
-    if (!resolved.rel) report('DG1110', origin, [...sub, 'fromFile'], `${what} is read from '${source.fromFile}', which is outside the config root`, 'keep secret files inside the config directory (and out of git), with a relative path');
+    const absolute = path.posix.isAbsolute(source.fromFile);
+    if (absolute && !insideSecretFileRoots(source.fromFile, rules.fileRoots)) {
+      report('DG1110', origin, [...sub, 'fromFile'], `${what} is read from '${source.fromFile}', an absolute path outside every directory settings.secretFileRoots allows`, `list its directory under settings.secretFileRoots (e.g. [${path.posix.dirname(path.posix.normalize(source.fromFile))}]), or keep the file inside the config root`);
+    } else if (!absolute && !resolveFileRef(origin, source.fromFile).rel) {
+      report('DG1110', origin, [...sub, 'fromFile'], `${what} is read from '${source.fromFile}', which is outside the config root`, 'keep secret files inside the config directory (and out of git) with a relative path, or use an absolute path under settings.secretFileRoots');
+    }
+  }
+  if (typeof source.encrypted === 'string') {
+    const problem = armorProblem(source.encrypted);
+    if (problem) report('DG1120', origin, [...sub, 'encrypted'], `${what} is not an age-encrypted value: ${problem}`, 'paste the whole output of `dgate-cli secret encrypt`, from -----BEGIN AGE ENCRYPTED FILE----- to -----END AGE ENCRYPTED FILE-----, as a block scalar (encrypted: |)');
+  }
+  if (typeof source.fromEncryptedFile === 'string') {
+    checkFileRef(origin, [...sub, 'fromEncryptedFile'], source.fromEncryptedFile, rules.files, what, report);
+  }
+}
+
+/** Why a string is not an ASCII-armored age file, or undefined when it is one. */
+function armorProblem(text: string): string | undefined {
+  try {
+    const bytes = armor.decode(text.trim());
+    return new TextDecoder().decode(bytes.slice(0, 21)) === 'age-encryption.org/v1' ? undefined : 'the armor does not hold an age file';
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 

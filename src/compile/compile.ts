@@ -142,7 +142,10 @@ export function normalizeUrl(url: string): string {
 function secretRef(origin: Origin, source: SecretSource): SecretRef {
   if (typeof source.fromEnv === 'string') return { fromEnv: source.fromEnv };
   if (typeof source.fromFile === 'string') {
+    // An absolute path (allowed under settings.secretFileRoots) stays absolute.
     return { fromFile: resolveFileRef(origin, source.fromFile).rel ?? source.fromFile, trimTrailingNewline: source.trimTrailingNewline ?? true };
   }
+  if (typeof source.encrypted === 'string') return { encrypted: source.encrypted.trim() + '\n' };
+  if (typeof source.fromEncryptedFile === 'string') return { fromEncryptedFile: resolveFileRef(origin, source.fromEncryptedFile).rel ?? source.fromEncryptedFile };
   return { inline: true };
 }

@@ -27,7 +27,7 @@ export function resolveFileRef(origin: Origin, ref: string): ResolvedRef {
   return { written: ref, rel };
 }
 
-/** Files the compile step must read: module sources and domain certificates, inside the root. */
+/** Files the checks and the compile step read: module sources, domain certificates and age-encrypted secrets (never plain secret files), inside the root. */
 export function collectFileRefs(config: LoadedConfig): string[] {
   const out = new Set<string>();
   for (const ns of config.namespaces) {
@@ -37,7 +37,19 @@ export function collectFileRefs(config: LoadedConfig): string[] {
         if (r.rel) out.add(r.rel);
       }
     }
+    for (const sec of ns.resources.secrets) {
+      const file = (sec.spec.value as { fromEncryptedFile?: unknown } | undefined)?.fromEncryptedFile;
+      if (typeof file === 'string') {
+        const r = resolveFileRef(sec.origin, file);
+        if (r.rel) out.add(r.rel);
+      }
+    }
     for (const d of ns.resources.domains) {
+      const keyFile = (d.spec.key as { fromEncryptedFile?: unknown } | undefined)?.fromEncryptedFile;
+      if (typeof keyFile === 'string') {
+        const r = resolveFileRef(d.origin, keyFile);
+        if (r.rel) out.add(r.rel);
+      }
       const cert = d.spec.cert;
       if (cert && typeof cert === 'object' && typeof cert.file === 'string') {
         const r = resolveFileRef(d.origin, cert.file);

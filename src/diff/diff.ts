@@ -14,6 +14,8 @@ export interface FieldChange {
   before?: unknown;
   after?: unknown;
   sensitive?: true;
+  /** A sensitive value sent again because it cannot be compared (`--refresh-secrets`, rollback). */
+  refresh?: true;
 }
 
 /** One resource to create, update or delete, with sensitive fields already masked. */
@@ -53,6 +55,11 @@ export interface DiffInput {
    * delete fails the second time, which wedges the leader. No delete can be sent there.
    */
   raft?: boolean;
+  /**
+   * Send secret values that cannot be compared (no keyed hash) again, as updates: what
+   * `--refresh-secrets` asks for, and what rollback does to restore values it kept.
+   */
+  refreshSecrets?: boolean;
 }
 
 /** Why a delete is not made: the one place these reasons are worded. */
@@ -139,7 +146,8 @@ export function diffResources(input: DiffInput): DiffResult {
       }
       const fields = compare(kind, id, want, have, input.desiredDigests);
       if (kinds[kind].sensitive.some((f) => (want as unknown as Record<string, unknown>)[f] !== undefined && !input.desiredDigests.has(digestKey(kind, id, f)))) {
-        unverifiable.secretValues.push(id);
+        if (input.refreshSecrets && kind === 'secrets' && !fields.some((f) => f.field === 'data')) fields.push({ field: 'data', sensitive: true, refresh: true });
+        else unverifiable.secretValues.push(id);
       }
       if (fields.length > 0) changes.push({ action: 'update', kind, id, namespace, name, fields, before: masked(kind, have), after: masked(kind, want) });
     }

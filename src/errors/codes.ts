@@ -63,6 +63,7 @@ export const codes = {
   DG1117: 'JavaScript module does not compile as a script',
   DG1118: 'reserved namespace',
   DG1119: 'plaintext secret value not allowed',
+  DG1120: 'encrypted value is not age-armored',
   // 17xx: targets and tag selectors
   DG1701: 'invalid tag selector',
   DG1702: 'duplicate target',

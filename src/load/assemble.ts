@@ -128,3 +128,21 @@ function mergeDocument(doc: ParsedDocument, errorPaths: YamlPath[], byName: Map<
     }
   });
 }
+
+/**
+ * The settings of a whole config: a setting made in any file applies to all; lists from
+ * several files are joined, and a flag set in any file is set.
+ */
+export function configSettings(config: LoadedConfig): NonNullable<ConfigFile['settings']> {
+  const out: NonNullable<ConfigFile['settings']> = {};
+  for (const doc of config.documents) {
+    const settings = (doc.value as Partial<ConfigFile> | null)?.settings;
+    if (!settings || typeof settings !== 'object') continue;
+    if (settings.allowPlaintextSecrets === true) out.allowPlaintextSecrets = true;
+    for (const key of ['ageRecipients', 'secretFileRoots'] as const) {
+      const list = settings[key];
+      if (Array.isArray(list)) out[key] = [...new Set([...(out[key] ?? []), ...list.filter((v): v is string => typeof v === 'string')])];
+    }
+  }
+  return out;
+}

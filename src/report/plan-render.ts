@@ -43,7 +43,7 @@ function fieldDiff(field: string, before: unknown, after: unknown): string | und
 
 function renderField(change: Change, f: FieldChange, style: Style, indent: string): string[] {
   if (f.sensitive) {
-    const what = change.action === 'update' ? '(sensitive value changed)' : sensitiveMask;
+    const what = f.refresh ? '(sensitive value sent again: it cannot be compared)' : change.action === 'update' ? '(sensitive value changed)' : sensitiveMask;
     return [`${indent}${f.field}: ${style.yellow(what)}`];
   }
   if (change.action === 'update') {

@@ -12,14 +12,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built executable (bin/dgate-cli), as a user would; never throws on a non-zero exit. */
-export async function dgateCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+/** Runs the built executable (bin/dgate-cli), as a user would; never throws on a non-zero exit. `input` is piped to stdin. */
+export async function dgateCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+    const pending = run(process.execPath, [bin, ...args], {
       cwd: opts.cwd ?? repoRoot,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       maxBuffer: 64 * 1024 * 1024,
     });
+    pending.child.stdin?.end(opts.input ?? '');
+    const { stdout, stderr } = await pending;
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -28,7 +28,8 @@ describe('secret values never leak', () => {
   const node = useOwnDgateNode();
   const temps = useTempDirs();
   const marker = (name: string) => `LEAK${name}${randomBytes(6).toString('hex')}`;
-  const markers = { env: marker('env'), inline: marker('inline'), key: marker('key') };
+  const markers = { env: marker('env'), inline: marker('inline'), key: marker('key'), encrypted: marker('encrypted') };
+  let identity = '';
   const forms = Object.values(markers).flatMap((m) => [m, Buffer.from(m).toString('base64').replace(/=+$/, ''), encodeURIComponent(m)]);
   const outputs: { what: string; result: CliResult }[] = [];
   let config: string;
@@ -37,7 +38,7 @@ describe('secret values never leak', () => {
   let proxy: FaultProxy;
 
   const run = async (what: string, args: string[], admin?: string) => {
-    const result = await dgateCli(args, { env: { DGATE_ADMIN_URL: admin ?? node().adminUrl, EVERY_SECRET: markers.env, DGATE_CLI_STATE_DIR: state, DGATE_DOMAIN_KEY_EVERY_TLS: markers.key, DGATE_CLI_HASH_KEY: 'leak-test-hash-key' } });
+    const result = await dgateCli(args, { env: { DGATE_ADMIN_URL: admin ?? node().adminUrl, EVERY_SECRET: markers.env, DGATE_CLI_STATE_DIR: state, DGATE_DOMAIN_KEY_EVERY_TLS: markers.key, DGATE_CLI_HASH_KEY: 'leak-test-hash-key', DGATE_CLI_AGE_IDENTITY: identity } });
     outputs.push({ what, result });
     return result;
   };
@@ -49,6 +50,18 @@ describe('secret values never leak', () => {
     await editFile(path.join(config, 'everything.yaml'), 'value: not-for-production', `value: ${markers.inline}`);
     await writeFile(path.join(config, 'tls/every.key'), `-----BEGIN PRIVATE KEY-----\n${markers.key}\n-----END PRIVATE KEY-----\n`);
     proxy = await startFaultProxy(node().adminUrl);
+    // An age-encrypted secret, and releases that keep every value encrypted (so rollback restores them).
+    const keygen = await run('secret keygen', ['secret', 'keygen']);
+    identity = keygen.stdout.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+    const recipient = /Public key: (age1\w+)/.exec(keygen.stderr)![1]!;
+    const encrypted = await dgateCli(['secret', 'encrypt', '--recipient', recipient], { input: markers.encrypted });
+    outputs.push({ what: 'secret encrypt', result: encrypted });
+    await editFile(path.join(config, 'everything.yaml'), 'settings: { allowPlaintextSecrets: true }', `settings: { allowPlaintextSecrets: true, ageRecipients: [${recipient}] }`);
+    await editFile(
+      path.join(config, 'everything.yaml'),
+      '      - { name: from-file, value: { fromFile: tls/every.key, trimTrailingNewline: false } }',
+      `      - { name: from-file, value: { fromFile: tls/every.key, trimTrailingNewline: false } }\n      - name: encrypted\n        value:\n          encrypted: |\n${encrypted.stdout.trim().split('\n').map((l) => `            ${l}`).join('\n')}`,
+    );
 
     await run('validate', ['validate', config]);
     await run('compile', ['compile', config, '--out', path.join(work, 'state.json')]);
@@ -74,7 +87,8 @@ describe('secret values never leak', () => {
 
   it('the commands ran (the leak search below is not vacuous)', () => {
     const codes = Object.fromEntries(outputs.map((o) => [o.what, o.result.code]));
-    expect(codes).toMatchObject({ validate: 0, compile: 0, 'plan json': 0, apply: 0, 'second apply': 0, rollback: 0, history: 0, dump: 0, 'failed apply': 1 });
+    expect(codes).toMatchObject({ 'secret keygen': 0, 'secret encrypt': 0, validate: 0, compile: 0, 'plan json': 0, apply: 0, 'second apply': 0, rollback: 0, history: 0, dump: 0, 'failed apply': 1 });
+    expect(outputs.find((o) => o.what === 'apply')!.result.stdout).toContain('✓ create secret every/encrypted');
     expect(outputs.find((o) => o.what === 'failed apply')!.result.stderr).toContain('rolled back: the cluster now equals its state before the apply.');
   });
 

@@ -25,6 +25,24 @@ export const configSchema = {
           "description": "Allow secret and domain-key values written in the config itself ({ value: ... }). For local demos only: such values end up in git.",
           "type": "boolean",
           "default": false
+        },
+        "ageRecipients": {
+          "description": "age recipients (public keys, age1...) that apply encrypts every secret value to in the release history, so that rollback can restore secrets (with an identity from DGATE_CLI_AGE_IDENTITY or --identity-file). Also the default recipients of `dgate-cli secret encrypt`. Without them, releases keep no secret values.",
+          "type": "array",
+          "uniqueItems": true,
+          "items": {
+            "type": "string",
+            "pattern": "^age1[0-9a-z]+$"
+          }
+        },
+        "secretFileRoots": {
+          "description": "Absolute directories that fromFile may read secret files from, besides the config root (e.g. /run/secrets where an orchestrator mounts them).",
+          "type": "array",
+          "uniqueItems": true,
+          "items": {
+            "type": "string",
+            "pattern": "^/"
+          }
         }
       }
     },
@@ -170,7 +188,7 @@ export const configSchema = {
           "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"
         },
         "fromFile": {
-          "description": "Path of a file holding the value, relative to the config file that names it and inside the config root.",
+          "description": "Path of a file holding the value: relative to the config file that names it and inside the config root, or absolute and inside a directory listed in settings.secretFileRoots.",
           "type": "string",
           "minLength": 1
         },
@@ -178,6 +196,16 @@ export const configSchema = {
           "description": "With fromFile: drop one trailing newline from the file's content.",
           "type": "boolean",
           "default": true
+        },
+        "encrypted": {
+          "description": "The value encrypted with age to one or more recipients, ASCII-armored (-----BEGIN AGE ENCRYPTED FILE-----), so it can live in git. Make it with `dgate-cli secret encrypt --recipient age1...`. Decrypted in memory with an identity from DGATE_CLI_AGE_IDENTITY or --identity-file.",
+          "type": "string",
+          "pattern": "^\\s*-----BEGIN AGE ENCRYPTED FILE-----"
+        },
+        "fromEncryptedFile": {
+          "description": "Path of a file holding the value encrypted with age (armored or binary), relative to the config file that names it and inside the config root.",
+          "type": "string",
+          "minLength": 1
         },
         "value": {
           "description": "The value itself, in plain text. Only for local demos: validate warns about it.",
@@ -194,6 +222,16 @@ export const configSchema = {
         {
           "required": [
             "fromFile"
+          ]
+        },
+        {
+          "required": [
+            "encrypted"
+          ]
+        },
+        {
+          "required": [
+            "fromEncryptedFile"
           ]
         },
         {

@@ -71,13 +71,21 @@ export type SecretSource = {
    */
   fromEnv?: string;
   /**
-   * Path of a file holding the value, relative to the config file that names it and inside the config root.
+   * Path of a file holding the value: relative to the config file that names it and inside the config root, or absolute and inside a directory listed in settings.secretFileRoots.
    */
   fromFile?: string;
   /**
    * With fromFile: drop one trailing newline from the file's content.
    */
   trimTrailingNewline?: boolean;
+  /**
+   * The value encrypted with age to one or more recipients, ASCII-armored (-----BEGIN AGE ENCRYPTED FILE-----), so it can live in git. Make it with `dgate-cli secret encrypt --recipient age1...`. Decrypted in memory with an identity from DGATE_CLI_AGE_IDENTITY or --identity-file.
+   */
+  encrypted?: string;
+  /**
+   * Path of a file holding the value encrypted with age (armored or binary), relative to the config file that names it and inside the config root.
+   */
+  fromEncryptedFile?: string;
   /**
    * The value itself, in plain text. Only for local demos: validate warns about it.
    */
@@ -128,6 +136,14 @@ export interface ConfigFile {
      * Allow secret and domain-key values written in the config itself ({ value: ... }). For local demos only: such values end up in git.
      */
     allowPlaintextSecrets?: boolean;
+    /**
+     * age recipients (public keys, age1...) that apply encrypts every secret value to in the release history, so that rollback can restore secrets (with an identity from DGATE_CLI_AGE_IDENTITY or --identity-file). Also the default recipients of `dgate-cli secret encrypt`. Without them, releases keep no secret values.
+     */
+    ageRecipients?: string[];
+    /**
+     * Absolute directories that fromFile may read secret files from, besides the config root (e.g. /run/secrets where an orchestrator mounts them).
+     */
+    secretFileRoots?: string[];
   };
   /**
    * The DGate clusters this config deploys to. Each gets the resources whose tag selectors its server tags satisfy. Without targets, the one cluster named by --admin or DGATE_ADMIN_URL is the target, with no tags. Targets may be declared in any file; names are unique across all files.
@@ -369,13 +385,21 @@ export interface SecretSource3 {
    */
   fromEnv?: string;
   /**
-   * Path of a file holding the value, relative to the config file that names it and inside the config root.
+   * Path of a file holding the value: relative to the config file that names it and inside the config root, or absolute and inside a directory listed in settings.secretFileRoots.
    */
   fromFile?: string;
   /**
    * With fromFile: drop one trailing newline from the file's content.
    */
   trimTrailingNewline?: boolean;
+  /**
+   * The value encrypted with age to one or more recipients, ASCII-armored (-----BEGIN AGE ENCRYPTED FILE-----), so it can live in git. Make it with `dgate-cli secret encrypt --recipient age1...`. Decrypted in memory with an identity from DGATE_CLI_AGE_IDENTITY or --identity-file.
+   */
+  encrypted?: string;
+  /**
+   * Path of a file holding the value encrypted with age (armored or binary), relative to the config file that names it and inside the config root.
+   */
+  fromEncryptedFile?: string;
   /**
    * The value itself, in plain text. Only for local demos: validate warns about it.
    */

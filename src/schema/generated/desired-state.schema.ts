@@ -225,11 +225,19 @@ export const desiredStateSchema = {
           "type": "string"
         },
         "fromFile": {
-          "description": "Path relative to the config root, with / separators.",
+          "description": "Path relative to the config root, with / separators, or an absolute path inside settings.secretFileRoots.",
           "type": "string"
         },
         "trimTrailingNewline": {
           "type": "boolean"
+        },
+        "encrypted": {
+          "description": "The value encrypted with age, ASCII-armored: safe to keep, useless without an identity.",
+          "type": "string"
+        },
+        "fromEncryptedFile": {
+          "description": "Path relative to the config root of a file holding the value encrypted with age.",
+          "type": "string"
         },
         "inline": {
           "const": true
@@ -245,6 +253,16 @@ export const desiredStateSchema = {
           "required": [
             "fromFile",
             "trimTrailingNewline"
+          ]
+        },
+        {
+          "required": [
+            "encrypted"
+          ]
+        },
+        {
+          "required": [
+            "fromEncryptedFile"
           ]
         },
         {

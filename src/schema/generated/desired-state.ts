@@ -95,10 +95,18 @@ export interface Secret {
 export interface SecretRef2 {
   fromEnv?: string;
   /**
-   * Path relative to the config root, with / separators.
+   * Path relative to the config root, with / separators, or an absolute path inside settings.secretFileRoots.
    */
   fromFile?: string;
   trimTrailingNewline?: boolean;
+  /**
+   * The value encrypted with age, ASCII-armored: safe to keep, useless without an identity.
+   */
+  encrypted?: string;
+  /**
+   * Path relative to the config root of a file holding the value encrypted with age.
+   */
+  fromEncryptedFile?: string;
   inline?: true;
 }
 /**

@@ -360,6 +360,10 @@ export const planSchema = {
         "sensitive": {
           "description": "The value is secret: only that it is set or changed is reported.",
           "const": true
+        },
+        "refresh": {
+          "description": "A secret value sent again because it cannot be compared (--refresh-secrets, or a rollback restoring kept values).",
+          "const": true
         }
       }
     }

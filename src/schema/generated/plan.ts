@@ -139,6 +139,10 @@ export interface PlanFieldChange {
    * The value is secret: only that it is set or changed is reported.
    */
   sensitive?: true;
+  /**
+   * A secret value sent again because it cannot be compared (--refresh-secrets, or a rollback restoring kept values).
+   */
+  refresh?: true;
 }
 /**
  * What `plan --format json` prints when it plans several targets: one plan per target, in the order the config declares them.
