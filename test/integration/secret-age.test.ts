@@ -156,4 +156,15 @@ ${inlineCiphertext.trim().split('\n').map((l) => `            ${l}`).join('\n')}
     expect(applied.code, applied.stderr).toBe(0);
     await expectValue('token', 'token-from-a-mount');
   });
+
+  it('without recipients, releases keep no values, and rollback names the secrets it cannot restore and changes nothing', async () => {
+    await writeConfig(await encrypt('api-key-four'), 'allowPlaintextSecrets: false');
+    expect((await cli(['apply', dir, '--auto-approve'])).code).toBe(0);
+    await writeConfig(await encrypt('api-key-five'), 'allowPlaintextSecrets: false');
+    expect((await cli(['apply', dir, '--auto-approve'])).code).toBe(0);
+    const rolled = await cli(['rollback', '--auto-approve']);
+    expect(rolled.code).toBe(1);
+    expect(rolled.stderr).toMatch(/^error DG3009: returning to release \d+ would have to write 1 secret \(vault\/api-key\), and the release kept no value for it/m);
+    await expectValue('api-key', 'api-key-five');
+  });
 });
