@@ -32,7 +32,8 @@ export function putRequest(kind: KindKey, r: AnyResource): AdminRequest {
   if (kind === 'documents') {
     return { method: 'PUT', path: `/api/v1/document/${encodeURIComponent(String(rec.id))}`, query: { namespace: String(rec.namespace), collection: String(rec.collection) }, body: rec.data };
   }
-  return { method: 'PUT', path: `/api/v1/${kinds[kind].singular}`, body: rec };
+  const local = kinds[kind].local ?? [];
+  return { method: 'PUT', path: `/api/v1/${kinds[kind].singular}`, body: local.length ? Object.fromEntries(Object.entries(rec).filter(([k]) => !local.includes(k))) : rec };
 }
 
 /** The write that removes `r`. Collections and documents are addressed by path, the rest by body. */

@@ -7,6 +7,8 @@ import { resolveSecretRef } from '../io/secret-source.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import type { DesiredState, SecretRef } from '../schema/generated/desired-state.js';
 import { decryptWithIdentities, encryptToRecipients } from '../io/age-keys.js';
+import { DgateError } from '../errors/dgate-error.js';
+import { withSecretVersions } from '../plan/secret-versions.js';
 import { secretValueHmac } from '../secrets/keyed-hash.js';
 import { contentVersion, sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
@@ -41,7 +43,9 @@ export function recordedValueKey(kind: 'secrets' | 'domains', namespace: string,
  * else from where the reference says.
  */
 export function resolveSensitiveValue(sources: SensitiveSources, kind: 'secrets' | 'domains', namespace: string, name: string, ref: SecretRef, owner: string): Promise<string> {
-  const recorded = sources.recorded?.[recordedValueKey(kind, namespace, name)];
+  // A version copy (NAME.v<k>) holds the value of its secret.
+  const base = kind === 'secrets' ? /^(.+)\.v[1-9][0-9]*$/.exec(name)?.[1] : undefined;
+  const recorded = sources.recorded?.[recordedValueKey(kind, namespace, name)] ?? (base ? sources.recorded?.[recordedValueKey(kind, namespace, base)] : undefined);
   if (recorded !== undefined) return decryptWithIdentities(recorded, sources.identities, `${owner} (as kept in the release)`);
   return resolveSecretRef(ref, { owner, root: sources.root, env: process.env, inline: () => sources.inline(kind, namespace, name), identities: sources.identities });
 }
@@ -94,7 +98,7 @@ export function startLiveRead(client: AdminClient, config: LoadedConfig): Promis
  * Reads the cluster, resolves what must be compared by digest, and diffs: the one path from a
  * compiled config to a plan, shared by `plan` and `apply` so that the two never disagree.
  */
-export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: LiveResources; read: LiveRead; desiredDigests: Map<string, string> }> {
+export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: LiveResources; read: LiveRead; desiredDigests: Map<string, string>; desired: DesiredState }> {
   const { desired, client, sources } = inputs;
   const scope: Scope = { namespaces: inputs.namespaces ?? desired.resources.namespaces.map((n) => n.name), selectTags: inputs.selectTags };
   const read = await (inputs.liveRead ?? readLiveState(client, scope.namespaces));
@@ -115,16 +119,26 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
       if (value !== undefined) digests.set(digestKey('secrets', `${sec.namespace}/${sec.name}`, 'data'), `hmac:${secretValueHmac(hashKey, value)}`);
     }
   }
+  // Secrets that keep versions: their NAME.v<k> copies join the desired state here, as they depend on the cluster.
+  const versions = withSecretVersions(desired.resources, live, digests);
+  if (versions.unknown.length > 0) {
+    throw new DgateError({
+      code: 'DG2006',
+      message: `secret${versions.unknown.length === 1 ? '' : 's'} ${versions.unknown.join(', ')} keep${versions.unknown.length === 1 ? 's' : ''} versions, and whether the value changed cannot be known`,
+      hint: hashKey ? 'its value could not be resolved here: set its source (variable, file, age identity)' : 'set DGATE_CLI_HASH_KEY (keepVersions compares values by keyed hash)',
+    });
+  }
+  const expanded: DesiredState = versions.resources === desired.resources ? desired : { ...desired, resources: versions.resources };
   const diff = diffResources({
-    desired: desired.resources,
+    desired: expanded.resources,
     live,
     scope,
-    desiredDigests: digests,
+    desiredDigests: versions.digests,
     unreadableDocumentCollections: read.unreadableDocumentCollections,
     liveNamespaceNames: read.allNamespaces.map((n) => n.name),
     raft: read.raft,
     refreshSecrets: inputs.refreshSecrets,
   });
   const plan = buildPlan(desired, diff, { adminUrl: client.baseUrl, liveVersion: contentVersion(live) }, scope);
-  return { plan, live, read, desiredDigests: digests };
+  return { plan, live, read, desiredDigests: versions.digests, desired: expanded };
 }

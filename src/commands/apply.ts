@@ -152,7 +152,7 @@ export class ApplyCommand extends ClusterCommand {
       onEvent: this.printApplyEvent,
     });
     ctx.ownWritesElsewhere = lock.renewals;
-    const result = await executeApply({ desired, scope: plan.scope, changes: plan.changes, pre: { read: made.read, live: made.live } }, ctx);
+    const result = await executeApply({ desired: made.desired, scope: plan.scope, changes: plan.changes, pre: { read: made.read, live: made.live } }, ctx);
     if (result.outcome === 'applied') {
       await journal.archive();
       const s = plan.summary;

@@ -65,7 +65,7 @@ export class RecoverCommand extends ClusterCommand {
       const made = await makePlan({ sources: sourcesOfConfig(checked, await this.ageIdentities()), desired, client, selectTags: begin.scope.selectTags });
       const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: sourcesOfConfig(checked, await this.ageIdentities()), desiredDigests: made.desiredDigests, onEvent });
       await journal.append({ type: 'end', outcome: 'resumed', note: 'continued by a new apply' });
-      const result = await executeApply({ desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
+      const result = await executeApply({ desired: made.desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
       await journal.archive();
       if (result.outcome === 'applied') {
         this.context.stdout.write(`${this.style.green('Resumed:')} the cluster matches ${desired.version}.\n`);

@@ -78,7 +78,7 @@ export class RollbackCommand extends ClusterCommand {
       desiredDigests: made.desiredDigests,
       onEvent: this.printApplyEvent,
     });
-    const result = await executeApply({ desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
+    const result = await executeApply({ desired: made.desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
     await journal.archive();
     if (result.outcome !== 'applied') {
       throw new DgateError({

@@ -54,6 +54,7 @@ export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[
     for (const module of valid(ns.resources.modules)) checkModule(ns, module, files, report);
     for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, secrets, report);
     for (const collection of valid(ns.resources.collections)) checkCollection(ns, collection, documentValidators, report);
+    checkSecretVersionNames(ns, report);
     for (const secret of valid(ns.resources.secrets)) checkSecretSource(secret.origin, ['value'], secret.spec.value, `secret '${ns.name}/${secret.spec.name}'`, secrets, report);
   }
   return diagnostics;
@@ -328,6 +329,17 @@ function checkDomain(ns: LoadedNamespace, domain: Declared<DomainSpec>, files: F
   });
   if (spec.cert && typeof spec.cert === 'object') checkFileRef(domain.origin, ['cert', 'file'], spec.cert.file, files, id, report);
   if (spec.key) checkSecretSource(domain.origin, ['key'], spec.key, `${id} key`, secrets, report);
+}
+
+/** A secret that keeps versions owns the names NAME.v<k>: no other secret may use one. */
+function checkSecretVersionNames(ns: LoadedNamespace, report: Report): void {
+  const keeping = ns.resources.secrets.filter((s) => s.valid && s.spec.keepVersions !== undefined).map((s) => s.spec.name);
+  for (const secret of ns.resources.secrets) {
+    const base = /^(.+)\.v[1-9][0-9]*$/.exec(secret.spec.name)?.[1];
+    if (base !== undefined && keeping.includes(base)) {
+      report('DG1121', secret.origin, ['name'], `secret '${ns.name}/${secret.spec.name}' has the name of a version of secret '${base}', which keeps versions`, `rename it: ${base}.v1, ${base}.v2, ... are written by dgate-cli for keepVersions`);
+    }
+  }
 }
 
 /** What the secret checks need to know about the whole config. */

@@ -47,7 +47,7 @@ export function compileResources(config: LoadedConfig, files: FileTable): Resour
     out.namespaces.push(withTags({ name: ns.name }, tags));
     const namespace = ns.name;
     for (const { spec, origin } of ns.resources.secrets) {
-      out.secrets.push(withTags({ name: spec.name, namespace, data: secretRef(origin, spec.value) }, spec.tags));
+      out.secrets.push(withTags({ name: spec.name, namespace, data: secretRef(origin, spec.value), ...(spec.keepVersions ? { keepVersions: spec.keepVersions } : {}) }, spec.tags));
     }
     for (const { spec, origin } of ns.resources.modules) {
       const bytes = typeof spec.file === 'string' ? fileBytes(files, resolveFileRef(origin, spec.file).rel) : new TextEncoder().encode(spec.source ?? '');

@@ -179,7 +179,7 @@ function splitId(kind: KindKey, id: string): [string, string] {
 function fieldsOf(kind: KindKey, r: AnyResource, side: 'before' | 'after'): FieldChange[] {
   const info = kinds[kind];
   return Object.keys(r)
-    .filter((f) => !info.identityFields.includes(f))
+    .filter((f) => !info.identityFields.includes(f) && !info.local?.includes(f))
     .sort()
     .map((field) => (info.sensitive.includes(field) ? { field, sensitive: true as const } : { field, [side]: (r as unknown as Record<string, unknown>)[field] }));
 }
@@ -187,7 +187,7 @@ function fieldsOf(kind: KindKey, r: AnyResource, side: 'before' | 'after'): Fiel
 function comparable(kind: KindKey, r: Record<string, unknown>): string {
   const info = kinds[kind];
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) if (!info.unreadable.includes(k) && !info.sensitive.includes(k)) out[k] = v;
+  for (const [k, v] of Object.entries(r)) if (!info.unreadable.includes(k) && !info.sensitive.includes(k) && !info.local?.includes(k)) out[k] = v;
   return canonicalJson(out);
 }
 
@@ -198,7 +198,7 @@ function compare(kind: KindKey, id: string, want: AnyResource, have: AnyResource
   // Fast path, taken by almost every resource of a large config: nothing comparable differs.
   if (info.sensitive.length === 0 && comparable(kind, w) === comparable(kind, h)) return [];
   const fields = [...new Set([...Object.keys(w), ...Object.keys(h)])]
-    .filter((f) => !info.identityFields.includes(f) && !info.unreadable.includes(f))
+    .filter((f) => !info.identityFields.includes(f) && !info.unreadable.includes(f) && !info.local?.includes(f))
     .sort();
   const out: FieldChange[] = [];
   for (const field of fields) {

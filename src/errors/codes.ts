@@ -64,6 +64,7 @@ export const codes = {
   DG1118: 'reserved namespace',
   DG1119: 'plaintext secret value not allowed',
   DG1120: 'encrypted value is not age-armored',
+  DG1121: 'secret name taken by a version',
   // 17xx: targets and tag selectors
   DG1701: 'invalid tag selector',
   DG1702: 'duplicate target',

@@ -19,6 +19,8 @@ export interface KindInfo {
   unreadable: string[];
   /** Fields whose values are secret: compared by digest, always masked. */
   sensitive: string[];
+  /** Fields that are dgate-cli's own settings, not DGate's: never sent, never compared. */
+  local?: string[];
   /**
    * DGate cannot delete this kind without breaking: v0.11.1's collection delete fails inside the
    * node and wedges it (test/integration/dgate-quirks.test.ts). Such deletes are never sent, and
@@ -35,7 +37,7 @@ const named = { identity: byNamespaceName, identityFields: ['name', 'namespace']
 export const kinds: Record<KindKey, KindInfo> = {
   namespaces: { ...named, key: 'namespaces', singular: 'namespace' },
   // DGate never returns a secret's value; it is compared by the keyed hash dgate-cli tags it with.
-  secrets: { ...named, key: 'secrets', singular: 'secret', sensitive: ['data'] },
+  secrets: { ...named, key: 'secrets', singular: 'secret', sensitive: ['data'], local: ['keepVersions'] },
   modules: { ...named, key: 'modules', singular: 'module', unreadable: ['moduleType'] },
   services: { ...named, key: 'services', singular: 'service', unreadable: ['hideDGateHeaders', 'disableQueryParams'] },
   collections: { ...named, key: 'collections', singular: 'collection', unreadable: ['type'], undeletable: true },

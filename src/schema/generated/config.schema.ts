@@ -624,6 +624,12 @@ export const configSchema = {
         },
         "tags": {
           "$ref": "#/$defs/Tags"
+        },
+        "keepVersions": {
+          "description": "Keep versioned copies of this secret: each value applied is also written as NAME.v<k> (k counting up), and the previous N values stay, so a module can stay pinned to an older version while a new one rolls out. Needs DGATE_CLI_HASH_KEY (to know when the value changed).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100
         }
       }
     }

@@ -378,6 +378,10 @@ export interface SecretSpec {
   name: Name;
   value: SecretSource1;
   tags?: Tags;
+  /**
+   * Keep versioned copies of this secret: each value applied is also written as NAME.v<k> (k counting up), and the previous N values stay, so a module can stay pinned to an older version while a new one rolls out. Needs DGATE_CLI_HASH_KEY (to know when the value changed).
+   */
+  keepVersions?: number;
 }
 export interface SecretSource3 {
   /**

@@ -556,6 +556,11 @@ export const desiredStateSchema = {
         },
         "tags": {
           "$ref": "#/$defs/Tags"
+        },
+        "keepVersions": {
+          "description": "dgate-cli's, not DGate's: how many previous values to keep as NAME.v<k> secrets. Never sent.",
+          "type": "integer",
+          "minimum": 1
         }
       }
     }

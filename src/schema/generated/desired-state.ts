@@ -91,6 +91,10 @@ export interface Secret {
   namespace: string;
   data: SecretRef;
   tags?: Tags;
+  /**
+   * dgate-cli's, not DGate's: how many previous values to keep as NAME.v<k> secrets. Never sent.
+   */
+  keepVersions?: number;
 }
 export interface SecretRef2 {
   fromEnv?: string;
