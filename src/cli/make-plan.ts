@@ -15,6 +15,8 @@ import type { LiveResources } from '../state/live-state.js';
 import type { LiveRead } from '../cluster/api-types.js';
 import type { LoadedConfig } from '../load/assemble.js';
 import type { CheckedConfig } from './config-input.js';
+import { locationOf } from '../load/assemble.js';
+import type { Location } from '../errors/dgate-error.js';
 
 /** Where sensitive values are resolved from: files under `root`, `value:`s written in the config, age identities. */
 export interface SensitiveSources {
@@ -27,10 +29,21 @@ export interface SensitiveSources {
    * `domains:ns/name:key`: what rollback resolves from, instead of the config.
    */
   recorded?: Readonly<Record<string, string>>;
+  /** Where the config writes a sensitive value's reference, for errors that must point at it. */
+  locate?: (kind: 'secrets' | 'domains', namespace: string, name: string) => Location | undefined;
 }
 
 export function sourcesOfConfig(checked: CheckedConfig, identities: readonly string[]): SensitiveSources {
-  return { root: checked.input.root, inline: (kind, ns, name) => inlineSensitiveValue(checked.config, kind, ns, name), identities };
+  return {
+    root: checked.input.root,
+    inline: (kind, ns, name) => inlineSensitiveValue(checked.config, kind, ns, name),
+    identities,
+    locate: (kind, ns, name) => {
+      const namespace = checked.config.namespaces.find((n) => n.name === ns);
+      const declared = kind === 'secrets' ? namespace?.resources.secrets.find((d) => d.spec.name === name) : namespace?.resources.domains.find((d) => d.spec.name === name);
+      return declared ? locationOf(declared.origin, [kind === 'secrets' ? 'value' : 'key']) : undefined;
+    },
+  };
 }
 
 /** The key a sensitive value is kept under in a release record. */
@@ -46,8 +59,15 @@ export function resolveSensitiveValue(sources: SensitiveSources, kind: 'secrets'
   // A version copy (NAME.v<k>) holds the value of its secret.
   const base = kind === 'secrets' ? /^(.+)\.v[1-9][0-9]*$/.exec(name)?.[1] : undefined;
   const recorded = sources.recorded?.[recordedValueKey(kind, namespace, name)] ?? (base ? sources.recorded?.[recordedValueKey(kind, namespace, base)] : undefined);
-  if (recorded !== undefined) return decryptWithIdentities(recorded, sources.identities, `${owner} (as kept in the release)`);
-  return resolveSecretRef(ref, { owner, root: sources.root, env: process.env, inline: () => sources.inline(kind, namespace, name), identities: sources.identities });
+  const resolving =
+    recorded !== undefined
+      ? decryptWithIdentities(recorded, sources.identities, `${owner} (as kept in the release)`)
+      : resolveSecretRef(ref, { owner, root: sources.root, env: process.env, inline: () => sources.inline(kind, namespace, name), identities: sources.identities });
+  // A reference that cannot be resolved is reported where the config writes it.
+  return resolving.catch((err: unknown) => {
+    const location = err instanceof DgateError && !err.location ? sources.locate?.(kind, namespace, base ?? name) : undefined;
+    throw location && err instanceof DgateError ? new DgateError({ code: err.code, message: err.message, hint: err.hint, location, cause: err }) : err;
+  });
 }
 
 export interface PlanInputs {

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { secretValueHmac } from '../../src/secrets/keyed-hash.js';
@@ -73,14 +73,27 @@ ${inlineCiphertext.trim().split('\n').map((l) => `            ${l}`).join('\n')}
   it('refuses to apply without an identity, naming the secret, before any write', async () => {
     const result = await cli(['apply', dir, '--auto-approve'], { DGATE_CLI_AGE_IDENTITY: undefined });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error DG2006: secret 'vault\/api-key' is encrypted with age, and no identity was given\n  hint: set DGATE_CLI_AGE_IDENTITY/);
+    expect(result.stderr).toMatch(/^\S*vault\.yaml:8:11: error DG2006: secret 'vault\/api-key' is encrypted with age, and no identity was given\n  hint: set DGATE_CLI_AGE_IDENTITY/);
     expect(((await adminCall(node().adminUrl, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name)).not.toContain('vault');
   });
 
   it('refuses an identity the values were not encrypted to, before any write', async () => {
     const result = await cli(['apply', dir, '--auto-approve'], { DGATE_CLI_AGE_IDENTITY: otherIdentity });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error DG2006: secret 'vault\/api-key' cannot be decrypted: no identity matched any of the file's recipients/);
+    expect(result.stderr).toMatch(/^\S*vault\.yaml:8:11: error DG2006: secret 'vault\/api-key' cannot be decrypted: no identity matched any of the file's recipients/);
+    expect(((await adminCall(node().adminUrl, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name)).not.toContain('vault');
+  });
+
+  it.each([
+    ['an unset variable', '{ fromEnv: UNSET_IN_THIS_TEST }', /secret 'vault\/other' comes from environment variable UNSET_IN_THIS_TEST, which is not set/],
+    ['a missing file', '{ fromFile: nowhere.txt }', /secret 'vault\/other' comes from file nowhere.txt, which cannot be read \(ENOENT\)/],
+  ])('reports %s where the config names it, before any write', async (_, source, message) => {
+    const other = await temps.make(dir);
+    const valueLine = (await readFile(path.join(other, 'vault.yaml'), 'utf8')).split('\n').length + 1;
+    await appendFile(path.join(other, 'vault.yaml'), `      - name: other\n        value: ${source}\n`);
+    const result = await cli(['apply', other, '--auto-approve']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^\\S*vault\\.yaml:${valueLine}:16: error DG2006: ${message.source}`));
     expect(((await adminCall(node().adminUrl, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name)).not.toContain('vault');
   });
 
