@@ -5,12 +5,17 @@ import { errorsIn, sortDiagnostics } from '../errors/dgate-error.js';
 import { readConfigSources, readReferencedFiles, type ConfigInput } from '../io/files.js';
 import { loadConfig, type LoadedConfig } from '../load/assemble.js';
 import { checkTargets } from '../select/targets.js';
+import { expandBundles, type BundleProvenance } from '../bundles/expand.js';
+import { readLockedBundles } from './bundle-input.js';
 
 export interface CheckedConfig {
   input: ConfigInput;
+  /** The config with every bundle instance's resources added. */
   config: LoadedConfig;
   files: FileTable;
   diagnostics: Diagnostic[];
+  /** Which bundle instance produced which resources. */
+  bundles: BundleProvenance[];
 }
 
 /**
@@ -20,10 +25,17 @@ export interface CheckedConfig {
  */
 export async function readCheckedConfig(path: string, onLoaded?: (config: LoadedConfig, root: string) => void): Promise<CheckedConfig> {
   const input = await readConfigSources(path);
-  const { config, diagnostics } = loadConfig(input.sources);
-  onLoaded?.(config, input.root);
+  const loaded = loadConfig(input.sources);
+  const diagnostics = loaded.diagnostics;
+  onLoaded?.(loaded.config, input.root);
+  // Bundles, exactly as dgate-cli.lock pins them, expanded into the config's namespaces.
+  const locked = await readLockedBundles(loaded.config, input.root);
+  diagnostics.push(...locked.diagnostics);
+  const expanded = expandBundles(loaded.config, locked.instances);
+  diagnostics.push(...expanded.diagnostics);
+  const config = expanded.config;
   const files = await readReferencedFiles(input.root, collectFileRefs(config));
   diagnostics.push(...checkConfig(config, files));
   diagnostics.push(...checkTargets(config, errorsIn(diagnostics).length === 0 ? Date.now() : null));
-  return { input, config, files, diagnostics: sortDiagnostics(diagnostics) };
+  return { input, config, files, diagnostics: sortDiagnostics(diagnostics), bundles: expanded.provenance };
 }

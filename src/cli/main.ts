@@ -12,6 +12,7 @@ import { TargetsCommand } from '../commands/targets.js';
 import { ExplainCommand } from '../commands/explain.js';
 import { SecretEncryptCommand } from '../commands/secret/encrypt.js';
 import { SecretKeygenCommand } from '../commands/secret/keygen.js';
+import { BundleUpdateCommand } from '../commands/bundle/update.js';
 import { ExitCode } from './exit-codes.js';
 import { toolVersion } from './tool-version.js';
 
@@ -37,6 +38,7 @@ export function createCli(): Cli<BaseContext> {
   cli.register(ExplainCommand);
   cli.register(SecretEncryptCommand);
   cli.register(SecretKeygenCommand);
+  cli.register(BundleUpdateCommand);
   return cli;
 }
 

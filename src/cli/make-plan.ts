@@ -109,7 +109,8 @@ export async function keepSensitiveValues(desired: DesiredState, sources: Sensit
  * compiling it. A failure is held until the read is awaited, so config errors are reported first.
  */
 export function startLiveRead(client: AdminClient, config: LoadedConfig): Promise<LiveRead> {
-  const read = readLiveState(client, config.namespaces.map((n) => n.name));
+  // Bundle instances may add namespaces the config does not declare itself.
+  const read = readLiveState(client, [...new Set([...config.namespaces.map((n) => n.name), ...config.bundles.map((b) => b.spec.namespace)])]);
   read.catch(() => undefined);
   return read;
 }

@@ -116,7 +116,7 @@ export class ApplyCommand extends ClusterCommand {
   private async applyTarget(client: AdminClient, lock: HeldLock, job: { checked: CheckedConfig; configSource: string; saved?: LoadedSavedPlan; target: Target; at: number }): Promise<number> {
     const { checked, configSource, saved, target } = job;
     const journal = new JournalStore(stateDirectory(), client.baseUrl);
-    const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) }, target, job.at);
+    const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) }, target, job.at, checked.bundles);
     if (this.reportDiagnostics(compiled.diagnostics, configSource, 'applied') || !compiled.state) return ExitCode.ERROR;
     const desired = compiled.state;
     const sources = sourcesOfConfig(checked, await this.ageIdentities());

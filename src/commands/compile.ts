@@ -59,7 +59,7 @@ export class CompileCommand extends BaseCommand {
     const git = await readGitInfo(checked.input.root);
     const states: DesiredState[] = [];
     for (const t of targets) {
-      const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git }, t, at);
+      const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git }, t, at, checked.bundles);
       if (this.reportDiagnostics(compiled.diagnostics, target, 'compiled') || !compiled.state) return ExitCode.ERROR;
       states.push(compiled.state);
     }

@@ -80,7 +80,7 @@ export class PlanCommand extends ClusterCommand {
     const plans: Plan[] = [];
     let failed = 0;
     for (const target of targets) {
-      const compiled = compileTarget(checked.config, checked.files, metadata, target, at);
+      const compiled = compileTarget(checked.config, checked.files, metadata, target, at, checked.bundles);
       if (this.reportDiagnostics(compiled.diagnostics, source, 'planned') || !compiled.state) return ExitCode.ERROR;
       const desired = compiled.state;
       let plan: Plan;

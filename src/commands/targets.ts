@@ -35,7 +35,7 @@ export class TargetsCommand extends BaseCommand {
     const at = evaluationInstant(this.at);
     const rows = [];
     for (const target of targetsOf(checked.config)) {
-      const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: '' }, git: null }, target, at);
+      const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: '' }, git: null }, target, at, checked.bundles);
       if (this.reportDiagnostics(compiled.diagnostics, source, 'listed') || !compiled.state) return ExitCode.ERROR;
       const resources = compiled.state.resources;
       const auth = target.spec?.auth;

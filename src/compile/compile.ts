@@ -4,6 +4,7 @@ import type { SecretSource } from '../schema/generated/config.js';
 import type { DesiredState, Resources, SecretRef, StateMetadata } from '../schema/generated/desired-state.js';
 import { contentVersion } from '../state/canonical-json.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
+import type { BundleProvenance } from '../bundles/expand.js';
 import { canariesOf, isTimeDependent, selectForTarget, type Target } from '../select/targets.js';
 import { moduleTypeOf } from './check.js';
 import { parseDuration } from './duration.js';
@@ -25,7 +26,14 @@ export function compileConfig(config: LoadedConfig, files: FileTable, metadata: 
  * stripped (they are ours, not DGate's), and, for a declared target, its name, tags and canaries.
  * Diagnostics (a route whose service the target does not get) mean there is no state.
  */
-export function compileTarget(config: LoadedConfig, files: FileTable, metadata: StateMetadata, target: Target, at: number): { state?: DesiredState; diagnostics: Diagnostic[] } {
+export function compileTarget(
+  config: LoadedConfig,
+  files: FileTable,
+  metadata: StateMetadata,
+  target: Target,
+  at: number,
+  bundles: readonly BundleProvenance[] = [],
+): { state?: DesiredState; diagnostics: Diagnostic[] } {
   const selection = selectForTarget(config, target, at);
   if (selection.diagnostics.length > 0) return { diagnostics: selection.diagnostics };
   const state = compileConfig(selection.config, files, metadata);
@@ -37,6 +45,10 @@ export function compileTarget(config: LoadedConfig, files: FileTable, metadata: 
       ...(isTimeDependent(config, target) ? { evaluatedAt: new Date(at).toISOString() } : {}),
     };
   }
+  // Which bundle instance produced which of the resources this target gets.
+  const present = new Set(kindOrder.flatMap((k) => (state.resources[k] as AnyResource[]).map((r) => `${k}:${kinds[k].identity(r).join('/')}`)));
+  const produced = bundles.map((b) => ({ ...b, resources: b.resources.filter((r) => present.has(r)) })).filter((b) => b.resources.length > 0);
+  if (produced.length > 0) state.bundles = produced;
   return { state, diagnostics: [] };
 }
 

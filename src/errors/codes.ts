@@ -65,6 +65,16 @@ export const codes = {
   DG1119: 'plaintext secret value not allowed',
   DG1120: 'encrypted value is not age-armored',
   DG1121: 'secret name taken by a version',
+  // 18xx: bundles
+  DG1801: 'bundle lock missing',
+  DG1802: 'bundle lock stale',
+  DG1803: 'bundle content does not match the lock',
+  DG1804: 'invalid bundle parameter',
+  DG1805: 'unknown bundle parameter',
+  DG1806: 'sensitive bundle parameter misused',
+  DG1807: 'bundle file missing',
+  DG1808: 'bundle not found',
+  DG1809: 'invalid bundle',
   // 17xx: targets and tag selectors
   DG1701: 'invalid tag selector',
   DG1702: 'duplicate target',

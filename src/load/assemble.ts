@@ -8,6 +8,7 @@ import type {
   SecretSpec,
   ServiceSpec,
   TargetSpec,
+  BundleUse,
 } from '../schema/generated/config.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import { checkConfigSchema } from './check-schema.js';
@@ -52,6 +53,8 @@ export interface LoadedConfig {
   namespaces: LoadedNamespace[];
   /** The targets every file declares, in file order (names are checked unique later). */
   targets: Declared<TargetSpec>[];
+  /** The bundle instances every file uses, in file order. */
+  bundles: Declared<BundleUse>[];
 }
 
 export function locationOf(origin: Origin, sub: YamlPath = [], opts: { key?: boolean } = {}): Location {
@@ -67,6 +70,7 @@ export function loadConfig(sources: readonly ConfigSource[]): { config: LoadedCo
   const documents: ParsedDocument[] = [];
   const byName = new Map<string, LoadedNamespace>();
   const targets: Declared<TargetSpec>[] = [];
+  const bundles: Declared<BundleUse>[] = [];
   const ordered = [...sources].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   for (const source of ordered) {
     const parsed = parseYamlSource(source);
@@ -77,10 +81,11 @@ export function loadConfig(sources: readonly ConfigSource[]): { config: LoadedCo
       diagnostics.push(...schema.diagnostics);
       mergeDocument(doc, schema.errorPaths, byName);
       collectTargets(doc, schema.errorPaths, targets);
+      collectList(doc, 'bundles', schema.errorPaths, bundles);
     }
   }
   const namespaces = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { config: { documents, namespaces, targets }, diagnostics };
+  return { config: { documents, namespaces, targets, bundles }, diagnostics };
 }
 
 function startsWith(path: YamlPath, prefix: YamlPath): boolean {
@@ -94,6 +99,16 @@ function collectTargets(doc: ParsedDocument, errorPaths: YamlPath[], into: Decla
     if (!item || typeof item !== 'object') return;
     const path: YamlPath = ['targets', i];
     into.push({ spec: item, origin: { doc, path }, valid: !errorPaths.some((e) => startsWith(e, path)) });
+  });
+}
+
+function collectList<T>(doc: ParsedDocument, key: 'bundles', errorPaths: YamlPath[], into: Declared<T>[]): void {
+  const list = (doc.value as Record<string, unknown> | null)?.[key];
+  if (!Array.isArray(list)) return;
+  list.forEach((item, i) => {
+    if (!item || typeof item !== 'object') return;
+    const path: YamlPath = [key, i];
+    into.push({ spec: item as T, origin: { doc, path }, valid: !errorPaths.some((e) => startsWith(e, path)) });
   });
 }
 

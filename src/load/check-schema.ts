@@ -4,21 +4,29 @@ import type { Code } from '../errors/codes.js';
 import { configSchema } from '../schema/generated/config.schema.js';
 import { locate, type ParsedDocument, type YamlPath } from './parse-yaml.js';
 
-let validator: ValidateFunction | undefined;
+const validators = new Map<string, ValidateFunction>();
+let ajv: Ajv2020 | undefined;
 
-function configValidator(): ValidateFunction {
-  validator ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false }).compile(
-    configSchema as unknown as object,
-  );
-  return validator;
+/** A validator for the whole config file, or for one definition of the same schema (bundle files). */
+function validatorFor(definition?: string): ValidateFunction {
+  const key = definition ?? '';
+  let validate = validators.get(key);
+  if (!validate) {
+    ajv ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false });
+    if (!ajv.getSchema(configSchema.$id)) ajv.addSchema(configSchema as unknown as object);
+    validate = definition ? ajv.compile({ $ref: `${configSchema.$id}#/$defs/${definition}` }) : ajv.getSchema(configSchema.$id)!;
+    validators.set(key, validate);
+  }
+  return validate;
 }
 
 /**
- * Checks one parsed document against schema/config.schema.json; every problem is reported.
- * `errorPaths` lists where the document broke the schema, so later checks can leave those parts out.
+ * Checks one parsed document against schema/config.schema.json (or one of its definitions, such
+ * as BundleManifest); every problem is reported. `errorPaths` lists where the document broke the
+ * schema, so later checks can leave those parts out.
  */
-export function checkConfigSchema(parsed: ParsedDocument): { diagnostics: Diagnostic[]; errorPaths: YamlPath[] } {
-  const validate = configValidator();
+export function checkConfigSchema(parsed: ParsedDocument, definition?: string): { diagnostics: Diagnostic[]; errorPaths: YamlPath[] } {
+  const validate = validatorFor(definition);
   if (validate(parsed.value)) return { diagnostics: [], errorPaths: [] };
   const errors = validate.errors ?? [];
   return { diagnostics: explainSchemaErrors(errors, parsed), errorPaths: errors.map((e) => pointerToPath(e.instancePath)) };

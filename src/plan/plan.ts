@@ -13,6 +13,8 @@ export interface Plan {
   format: typeof planFormat;
   /** The target, when the config declares targets. */
   target?: PlanDocument['target'];
+  /** Bundle instances and the resources they produced. */
+  bundles?: PlanDocument['bundles'];
   desired: { version: string; git: DesiredState['metadata']['git'] };
   cluster: { adminUrl: string; liveVersion: string };
   scope: Scope;
@@ -34,6 +36,7 @@ export function buildPlan(desired: DesiredState, diff: DiffResult, cluster: Plan
   const count = (action: Change['action']) => diff.changes.filter((c) => c.action === action).length;
   return {
     format: planFormat,
+    ...(desired.bundles ? { bundles: desired.bundles } : {}),
     desired: { version: desired.version, git: desired.metadata.git },
     cluster,
     scope,

@@ -73,13 +73,25 @@ export function renderPlanHuman(plan: Plan, style: Style, source: string): strin
     list.push(c);
     byNamespace.set(c.namespace, list);
   }
+  // Resources a bundle instance produced are grouped under it, after the namespace's own.
+  const instanceOf = new Map<string, string>();
+  for (const b of plan.bundles ?? []) for (const r of b.resources) instanceOf.set(r, `bundle ${b.instance} (${b.bundle}@${b.version})`);
   for (const [namespace, changes] of [...byNamespace].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     lines.push('', style.bold(`namespace ${namespace}`));
+    const groups = new Map<string, Change[]>();
     for (const c of changes) {
-      const colour = c.action === 'create' ? style.green : c.action === 'delete' ? style.red : style.yellow;
-      lines.push(colour(`  ${symbols[c.action]} ${kinds[c.kind].singular} ${c.name}`));
-      const fields = c.action === 'delete' ? [] : c.fields;
-      for (const f of fields) lines.push(...renderField(c, f, style, '      '));
+      const group = instanceOf.get(`${c.kind}:${c.id}`) ?? '';
+      groups.set(group, [...(groups.get(group) ?? []), c]);
+    }
+    for (const [group, grouped] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const indent = group ? '    ' : '  ';
+      if (group) lines.push(style.bold(`  ${group}`));
+      for (const c of grouped) {
+        const colour = c.action === 'create' ? style.green : c.action === 'delete' ? style.red : style.yellow;
+        lines.push(colour(`${indent}${symbols[c.action]} ${kinds[c.kind].singular} ${c.name}`));
+        const fields = c.action === 'delete' ? [] : c.fields;
+        for (const f of fields) lines.push(...renderField(c, f, style, `${indent}    `));
+      }
     }
   }
   lines.push('');

@@ -1,5 +1,5 @@
 // Staging only: echo the upstream's timing in a response header.
-function responseModifier(ctx, res) {
-  res.headers.set('X-Debug', 'staging');
+function responseModifier(ctx) {
+  ctx.upstream().headers.set('X-Debug', 'staging');
 }
 module.exports = { responseModifier };

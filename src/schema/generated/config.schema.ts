@@ -59,6 +59,13 @@ export const configSchema = {
       "items": {
         "$ref": "#/$defs/NamespaceSpec"
       }
+    },
+    "bundles": {
+      "description": "Bundles this config uses: each instance adds the bundle's resources, named <as>-<name>, to a namespace. Versions are pinned by dgate-cli.lock (`dgate-cli bundle update`).",
+      "type": "array",
+      "items": {
+        "$ref": "#/$defs/BundleUse"
+      }
     }
   },
   "$defs": {
@@ -630,6 +637,128 @@ export const configSchema = {
           "type": "integer",
           "minimum": 1,
           "maximum": 100
+        }
+      }
+    },
+    "BundleUse": {
+      "title": "BundleUse",
+      "description": "One instance of a bundle.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "use",
+        "as",
+        "namespace"
+      ],
+      "properties": {
+        "use": {
+          "description": "NAME@RANGE: the bundle and the semver range of versions allowed, e.g. oauth2@^1.2 (npm range syntax).",
+          "type": "string",
+          "pattern": "^[a-z0-9][a-z0-9-]*@\\S+$"
+        },
+        "as": {
+          "description": "The instance name: every resource of the bundle is named <as>-<name>, so two instances never collide.",
+          "$ref": "#/$defs/Name"
+        },
+        "namespace": {
+          "description": "The namespace the instance's resources go to (declared by the config or not).",
+          "$ref": "#/$defs/Name"
+        },
+        "source": {
+          "description": "Where the bundle comes from: absent for the bundles shipped with dgate-cli, a directory (relative to this file's directory, or absolute), or a git repository whose semver tags are the versions: git+file:///path/repo or git+https://host/repo.",
+          "type": "string",
+          "minLength": 1
+        },
+        "with": {
+          "description": "The parameter values, checked against the bundle's parameter schema. A sensitive parameter takes a secret source ({ fromEnv: NAME }, { encrypted: ... }, ...).",
+          "type": "object"
+        }
+      }
+    },
+    "BundleManifest": {
+      "title": "BundleManifest",
+      "description": "bundle.yaml: what a bundle is and what it takes.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "name",
+        "version",
+        "description"
+      ],
+      "properties": {
+        "name": {
+          "description": "The bundle's name, as `use:` spells it.",
+          "type": "string",
+          "pattern": "^[a-z0-9][a-z0-9-]*$"
+        },
+        "version": {
+          "description": "The bundle's semver version (for a git source, the tag must say the same).",
+          "type": "string",
+          "pattern": "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"
+        },
+        "description": {
+          "description": "One line on what the bundle does.",
+          "type": "string",
+          "minLength": 1
+        },
+        "dgateCli": {
+          "description": "The dgate-cli versions the bundle works with, as a semver range (default: any).",
+          "type": "string",
+          "minLength": 1
+        },
+        "parameters": {
+          "description": "A JSON Schema (an object schema) for the `with` values: types, defaults, enums, required. A property with `sensitive: true` is a secret slot: it takes a secret source and may only fill a secret's value or a domain's key.",
+          "type": "object"
+        }
+      }
+    },
+    "BundleResources": {
+      "title": "BundleResources",
+      "description": "A bundle's resource file (any *.yaml beside bundle.yaml): the resources of one namespace, without its name. Field values may be { param: NAME }, replaced by the parameter's value.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "version"
+      ],
+      "properties": {
+        "version": {
+          "const": "v1"
+        },
+        "secrets": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/SecretSpec"
+          }
+        },
+        "modules": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/ModuleSpec"
+          }
+        },
+        "services": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/ServiceSpec"
+          }
+        },
+        "collections": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/CollectionSpec"
+          }
+        },
+        "domains": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/DomainSpec"
+          }
+        },
+        "routes": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/RouteSpec"
+          }
         }
       }
     }

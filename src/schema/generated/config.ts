@@ -106,6 +106,14 @@ export type SecretSource2 = {
   [k: string]: unknown;
 };
 /**
+ * A resource name: letters, digits, '.', '_' and '-' only (what DGate handles safely: '/' would collide in its storage keys).
+ */
+export type Name3 = string;
+/**
+ * A resource name: letters, digits, '.', '_' and '-' only (what DGate handles safely: '/' would collide in its storage keys).
+ */
+export type Name4 = string;
+/**
  * The name of an environment variable.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
@@ -153,6 +161,10 @@ export interface ConfigFile {
    * The namespaces this file declares, each with the resources it holds.
    */
   namespaces?: NamespaceSpec[];
+  /**
+   * Bundles this config uses: each instance adds the bundle's resources, named <as>-<name>, to a namespace. Versions are pinned by dgate-cli.lock (`dgate-cli bundle update`).
+   */
+  bundles?: BundleUse[];
 }
 /**
  * A DGate cluster this config deploys to.
@@ -408,4 +420,69 @@ export interface SecretSource3 {
    * The value itself, in plain text. Only for local demos: validate warns about it.
    */
   value?: string;
+}
+/**
+ * One instance of a bundle.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "BundleUse".
+ */
+export interface BundleUse {
+  /**
+   * NAME@RANGE: the bundle and the semver range of versions allowed, e.g. oauth2@^1.2 (npm range syntax).
+   */
+  use: string;
+  as: Name3;
+  namespace: Name4;
+  /**
+   * Where the bundle comes from: absent for the bundles shipped with dgate-cli, a directory (relative to this file's directory, or absolute), or a git repository whose semver tags are the versions: git+file:///path/repo or git+https://host/repo.
+   */
+  source?: string;
+  /**
+   * The parameter values, checked against the bundle's parameter schema. A sensitive parameter takes a secret source ({ fromEnv: NAME }, { encrypted: ... }, ...).
+   */
+  with?: {};
+}
+/**
+ * bundle.yaml: what a bundle is and what it takes.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "BundleManifest".
+ */
+export interface BundleManifest {
+  /**
+   * The bundle's name, as `use:` spells it.
+   */
+  name: string;
+  /**
+   * The bundle's semver version (for a git source, the tag must say the same).
+   */
+  version: string;
+  /**
+   * One line on what the bundle does.
+   */
+  description: string;
+  /**
+   * The dgate-cli versions the bundle works with, as a semver range (default: any).
+   */
+  dgateCli?: string;
+  /**
+   * A JSON Schema (an object schema) for the `with` values: types, defaults, enums, required. A property with `sensitive: true` is a secret slot: it takes a secret source and may only fill a secret's value or a domain's key.
+   */
+  parameters?: {};
+}
+/**
+ * A bundle's resource file (any *.yaml beside bundle.yaml): the resources of one namespace, without its name. Field values may be { param: NAME }, replaced by the parameter's value.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "BundleResources".
+ */
+export interface BundleResources {
+  version: 'v1';
+  secrets?: SecretSpec[];
+  modules?: ModuleSpec[];
+  services?: ServiceSpec[];
+  collections?: CollectionSpec[];
+  domains?: DomainSpec[];
+  routes?: RouteSpec[];
 }

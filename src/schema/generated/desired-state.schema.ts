@@ -32,6 +32,41 @@ export const desiredStateSchema = {
     },
     "target": {
       "$ref": "#/$defs/TargetInfo"
+    },
+    "bundles": {
+      "description": "The bundle instances that produced resources, each with the resources it produced (kind:namespace/name). Not covered by `version`.",
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "instance",
+          "bundle",
+          "version",
+          "namespace",
+          "resources"
+        ],
+        "properties": {
+          "instance": {
+            "type": "string"
+          },
+          "bundle": {
+            "type": "string"
+          },
+          "version": {
+            "type": "string"
+          },
+          "namespace": {
+            "type": "string"
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        }
+      }
     }
   },
   "$defs": {

@@ -34,6 +34,16 @@ export interface DesiredState {
   metadata: StateMetadata;
   resources: Resources;
   target?: TargetInfo;
+  /**
+   * The bundle instances that produced resources, each with the resources it produced (kind:namespace/name). Not covered by `version`.
+   */
+  bundles?: {
+    instance: string;
+    bundle: string;
+    version: string;
+    namespace: string;
+    resources: string[];
+  }[];
 }
 /**
  * This interface was referenced by `DesiredState`'s JSON-Schema

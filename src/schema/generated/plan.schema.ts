@@ -23,6 +23,41 @@ export const planSchema = {
     "format": {
       "const": "dgate-cli/plan@1"
     },
+    "bundles": {
+      "description": "The bundle instances of the desired state and the resources (kind:namespace/name) each produced, so that changes can be grouped by instance.",
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "instance",
+          "bundle",
+          "version",
+          "namespace",
+          "resources"
+        ],
+        "properties": {
+          "instance": {
+            "type": "string"
+          },
+          "bundle": {
+            "type": "string"
+          },
+          "version": {
+            "type": "string"
+          },
+          "namespace": {
+            "type": "string"
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        }
+      }
+    },
     "target": {
       "description": "The target this plan is for, when the config declares targets.",
       "type": "object",

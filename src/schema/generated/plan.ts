@@ -7,6 +7,16 @@
 export interface PlanDocument {
   format: 'dgate-cli/plan@1';
   /**
+   * The bundle instances of the desired state and the resources (kind:namespace/name) each produced, so that changes can be grouped by instance.
+   */
+  bundles?: {
+    instance: string;
+    bundle: string;
+    version: string;
+    namespace: string;
+    resources: string[];
+  }[];
+  /**
    * The target this plan is for, when the config declares targets.
    */
   target?: {

@@ -1,0 +1,222 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCall } from '../harness/admin.js';
+import { dgateCli } from '../harness/cli.js';
+import { editFile, useTempDirs } from '../harness/fixtures.js';
+import { useOwnDgateNode } from '../harness/node.js';
+import { startUpstream, type Upstream } from '../harness/upstream.js';
+
+const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env: gitEnv, stdio: 'pipe' }).toString().trim();
+
+/** A bundle `greet` whose module answers with its `message` parameter, and a secret slot `token`. */
+async function writeGreetBundle(dir: string, version: string, reply = 'PARAMS.message'): Promise<void> {
+  await mkdir(path.join(dir, 'modules'), { recursive: true });
+  await writeFile(
+    path.join(dir, 'bundle.yaml'),
+    `name: greet
+version: ${version}
+description: Answers a fixed greeting on a path.
+parameters:
+  type: object
+  additionalProperties: false
+  required: [path, message]
+  properties:
+    path: { type: string, pattern: "^/" }
+    message: { type: string }
+    token: { sensitive: true, description: A token kept as a DGate secret. }
+`,
+  );
+  await writeFile(
+    path.join(dir, 'resources.yaml'),
+    `version: v1
+secrets:
+  - name: token
+    value: { param: token }
+modules:
+  - name: hello
+    file: modules/hello.ts
+routes:
+  - name: hello
+    paths: [{ param: path }]
+    methods: [GET]
+    modules: [hello]
+`,
+  );
+  await writeFile(path.join(dir, 'modules/hello.ts'), `export const requestHandler = (ctx: any) => {\n  ctx.response().status(200).json({ message: ${reply}, version: '${version}' });\n};\n`);
+}
+
+describe('bundles, against a real server', () => {
+  const node = useOwnDgateNode();
+  const temps = useTempDirs();
+  let upstream: Upstream;
+  let repo: string;
+  let config: string;
+  const token = `LEAKtoken${randomBytes(6).toString('hex')}`;
+  const cli = (args: string[]) => dgateCli(args, { env: { DGATE_ADMIN_URL: node().adminUrl, GREET_TOKEN: token } });
+  const outputs: string[] = [];
+  const run = async (args: string[]) => {
+    const result = await cli(args);
+    outputs.push(result.stdout + result.stderr);
+    return result;
+  };
+  const get = async (p: string, headers: Record<string, string> = {}, method = 'GET') => {
+    const res = await request(`${node().proxyUrl}${p}`, { method: method as 'GET', headers, reset: true });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text };
+  };
+
+  beforeAll(async () => {
+    upstream = await startUpstream('api');
+    repo = await temps.make();
+    git(repo, 'init', '-q', '-b', 'main');
+    for (const version of ['1.0.0', '1.1.0', '2.0.0']) {
+      await writeGreetBundle(repo, version);
+      git(repo, 'add', '-A');
+      git(repo, 'commit', '-q', '-m', version);
+      git(repo, 'tag', `v${version}`);
+    }
+    config = await temps.make();
+    await writeFile(
+      path.join(config, 'config.yaml'),
+      `version: v1
+namespaces:
+  - name: shop
+    domains:
+      - { name: all, patterns: ["*"] }
+    services:
+      - { name: api, urls: ["${upstream.url}/"] }
+bundles:
+  - use: cors@^1.0
+    as: web
+    namespace: shop
+    with: { service: api, paths: ["/api/*"], origins: [https://app.example.com] }
+  - use: greet@^1.0
+    as: hi
+    namespace: shop
+    source: git+file://${repo}
+    with: { path: /hi, message: hello, token: { fromEnv: GREET_TOKEN } }
+  - use: greet@^1.0
+    as: yo
+    namespace: shop
+    source: git+file://${repo}
+    with: { path: /yo, message: yo there, token: { fromEnv: GREET_TOKEN } }
+`,
+    );
+  });
+  afterAll(async () => {
+    await upstream?.close();
+  });
+
+  it('refuses to validate before the lock exists, naming the instance', async () => {
+    const result = await run(['validate', config]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/config\.yaml:\d+:5: error DG1801: bundle instance 'web' \(cors@\^1\.0\) is not in a dgate-cli\.lock \(there is none\)/);
+  });
+
+  it('bundle update resolves each range to the newest matching version and writes the lock', async () => {
+    const result = await run(['bundle', 'update', '--config', config]);
+    expect(result.code, result.stderr).toBe(0);
+    const lock = JSON.parse(await readFile(path.join(config, 'dgate-cli.lock'), 'utf8'));
+    expect(lock.bundles.web).toMatchObject({ use: 'cors@^1.0', source: 'builtin', version: '1.0.0', commit: null });
+    expect(lock.bundles.hi).toMatchObject({ use: 'greet@^1.0', version: '1.1.0', commit: git(repo, 'rev-list', '-n', '1', 'v1.1.0'), vendored: '.bundles/greet@1.1.0' });
+    expect(lock.bundles.hi.integrity).toMatch(/^sha256-/);
+  });
+
+  it('applies every instance, two of one bundle side by side, and records where each resource came from', async () => {
+    const compiled = await run(['compile', config]);
+    expect(compiled.code, compiled.stderr).toBe(0);
+    const state = JSON.parse(compiled.stdout);
+    expect(state.bundles.map((b: { instance: string; bundle: string; version: string }) => `${b.instance}=${b.bundle}@${b.version}`)).toEqual(['web=cors@1.0.0', 'hi=greet@1.1.0', 'yo=greet@1.1.0']);
+    const plan = await run(['plan', config]);
+    expect(plan.stdout).toMatch(/\n  \+ domain all\n(      .*\n)+  bundle hi \(greet@1\.1\.0\)\n    \+ secret hi-token\n/);
+    expect(plan.stdout).toMatch(/\n  bundle web \(cors@1\.0\.0\)\n    \+ module web-headers\n/);
+    const applied = await run(['apply', config, '--auto-approve']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await get('/hi')).toMatchObject({ status: 200, text: JSON.stringify({ message: 'hello', version: '1.1.0' }) });
+    expect(await get('/yo')).toMatchObject({ status: 200, text: JSON.stringify({ message: 'yo there', version: '1.1.0' }) });
+    const secrets = ((await adminCall(node().adminUrl, 'GET', '/secret?namespace=shop')).json.data as { name: string }[]).map((s) => s.name);
+    expect(secrets).toEqual(['hi-token', 'yo-token']);
+  });
+
+  it('cors: answers the preflight itself and adds the header to the service\'s answers, for allowed origins only', async () => {
+    const preflight = await get('/api/items', { origin: 'https://app.example.com', 'access-control-request-method': 'POST' }, 'OPTIONS');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET, HEAD, POST');
+    expect(preflight.headers['access-control-max-age']).toBe('600');
+    const before = upstream.requests.length;
+    const allowed = await get('/api/items', { origin: 'https://app.example.com' });
+    expect(allowed.status).toBe(200);
+    expect(JSON.parse(allowed.text)).toMatchObject({ upstream: 'api', url: '/api/items' });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    const other = await get('/api/items', { origin: 'https://evil.example.com' });
+    expect(other.status).toBe(200);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    expect(upstream.requests.length - before).toBe(2); // the preflight never reached it
+  });
+
+  it('plans no changes afterwards, and groups bundle resources under their instance', async () => {
+    const plan = await run(['plan', config, '--detailed-exitcode']);
+    expect(plan.code, plan.stdout).toBe(0);
+  });
+
+  it('keeps the locked version when a newer tag appears, until bundle update', async () => {
+    await writeGreetBundle(repo, '1.2.0');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', '1.2.0');
+    git(repo, 'tag', 'v1.2.0');
+    const compiled = JSON.parse((await run(['compile', config])).stdout);
+    expect(compiled.bundles.find((b: { instance: string }) => b.instance === 'hi').version).toBe('1.1.0');
+    const updated = await run(['bundle', 'update', 'hi', '--config', config]);
+    expect(updated.stdout).toContain('hi: greet@^1.0 → 1.2.0 from git+file://');
+    expect(updated.stdout).toContain('yo: greet@^1.0 → 1.1.0');
+    const lock = JSON.parse(await readFile(path.join(config, 'dgate-cli.lock'), 'utf8'));
+    expect([lock.bundles.hi.version, lock.bundles.yo.version]).toEqual(['1.2.0', '1.1.0']);
+  });
+
+  it('refuses a tampered bundle: its content no longer matches the lock', async () => {
+    const vendored = path.join(config, '.bundles/greet@1.2.0/modules/hello.ts');
+    await writeFile(vendored, (await readFile(vendored, 'utf8')).replace('PARAMS.message', "'pwned'"));
+    const result = await run(['validate', config]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error DG1803: the content of bundle greet@1\.2\.0 in .* does not match dgate-cli\.lock/);
+    await run(['bundle', 'update', 'hi', '--config', config]);
+    expect((await run(['validate', config])).code).toBe(0);
+  });
+
+  it('refuses a lock made for another range', async () => {
+    const other = await temps.make(config);
+    await editFile(path.join(other, 'config.yaml'), 'use: cors@^1.0', 'use: cors@~1.0.0');
+    const result = await run(['validate', other]);
+    expect(result.stderr).toMatch(/error DG1802: dgate-cli\.lock resolved 'web' for cors@\^1\.0 from builtin, and the config now asks for cors@~1\.0\.0 from builtin/);
+  });
+
+  it('checks parameters against the bundle\'s schema, located at the config\'s `with`', async () => {
+    const other = await temps.make(config);
+    await editFile(path.join(other, 'config.yaml'), 'with: { path: /yo, message: yo there, token: { fromEnv: GREET_TOKEN } }', 'with: { path: yo, mesage: hi }');
+    const result = await run(['validate', other]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/config\.yaml:\d+:11: error DG1804: bundle greet@1\.1\.0 \(instance 'yo'\): the parameters: 'message' is required/);
+    expect(result.stderr).toMatch(/error DG1804: bundle greet@1\.1\.0 \(instance 'yo'\): the parameters: 'mesage' is not a parameter of this bundle/);
+    expect(result.stderr).toMatch(/error DG1804: bundle greet@1\.1\.0 \(instance 'yo'\): parameter 'path' must match pattern/);
+  });
+
+  it('never shows the value of a secret slot', async () => {
+    await run(['plan', config, '--format', 'json']);
+    await run(['compile', config]);
+    for (const out of outputs) for (const form of [token, Buffer.from(token).toString('base64').replace(/=+$/, '')]) expect(out).not.toContain(form);
+    const everything = JSON.stringify([
+      (await adminCall(node().adminUrl, 'GET', '/module?namespace=shop')).json,
+      (await adminCall(node().adminUrl, 'GET', '/route?namespace=shop')).json,
+      (await adminCall(node().adminUrl, 'GET', '/collection?namespace=dgate-cli')).json,
+      (await adminCall(node().adminUrl, 'GET', '/document?namespace=dgate-cli&collection=releases&limit=0&offset=2147483647')).json,
+    ]);
+    expect(everything).not.toContain(token);
+    expect(everything).not.toContain(Buffer.from(token).toString('base64').replace(/=+$/, ''));
+  });
+});
