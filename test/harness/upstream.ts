@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface Upstream {
   url: string;
-  requests: { method: string; url: string; headers: Record<string, unknown> }[];
+  requests: { method: string; url: string; headers: Record<string, unknown>; body: string }[];
   close: () => Promise<void>;
 }
 
@@ -11,9 +11,13 @@ export interface Upstream {
 export async function startUpstream(name: string): Promise<Upstream> {
   const requests: Upstream['requests'] = [];
   const server: Server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ upstream: name, method: req.method, url: req.url }));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ upstream: name, method: req.method, url: req.url }));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

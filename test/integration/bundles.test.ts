@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall } from '../harness/admin.js';
@@ -218,5 +218,60 @@ bundles:
     ]);
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(Buffer.from(token).toString('base64').replace(/=+$/, ''));
+  });
+});
+
+describe('the api-key bundle, against a real server', () => {
+  const node = useOwnDgateNode();
+  const temps = useTempDirs();
+  let upstream: Upstream;
+  const key = `key-${randomBytes(8).toString('hex')}`;
+  const sha = createHash('sha256').update(key).digest('hex');
+  const call = async (p: string, headers: Record<string, string> = {}, method = 'GET', body?: string) => {
+    const res = await request(`${node().proxyUrl}${p}`, { method: method as 'GET', headers, body, reset: true });
+    const text = await res.body.text();
+    try {
+      return { status: res.statusCode, json: JSON.parse(text) };
+    } catch {
+      return { status: res.statusCode, json: text };
+    }
+  };
+
+  beforeAll(async () => {
+    upstream = await startUpstream('orders');
+    const dir = await temps.make();
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `version: v1
+namespaces:
+  - name: shop
+    domains:
+      - { name: all, patterns: ["*"] }
+bundles:
+  - use: api-key@^1.0
+    as: partners
+    namespace: shop
+    with: { upstream: "${upstream.url}", paths: ["/orders/*"], keySha256: [${sha}] }
+`,
+    );
+    const env = { DGATE_ADMIN_URL: node().adminUrl };
+    expect((await dgateCli(['bundle', 'update', '--config', dir], { env })).code).toBe(0);
+    const applied = await dgateCli(['apply', dir, '--auto-approve'], { env });
+    expect(applied.code, applied.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await upstream?.close();
+  });
+
+  it('answers 401 without a key, and with a wrong one, without reaching the upstream', async () => {
+    expect(await call('/orders/1')).toEqual({ status: 401, json: { error: 'missing X-API-Key header' } });
+    expect(await call('/orders/1', { 'x-api-key': 'guessed' })).toEqual({ status: 401, json: { error: 'invalid API key' } });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('forwards a request with a valid key, path, query and body included, and relays the answer', async () => {
+    expect(await call('/orders/7?expand=lines', { 'x-api-key': key })).toEqual({ status: 200, json: { upstream: 'orders', method: 'GET', url: '/orders/7?expand=lines' } });
+    expect(await call('/orders/new', { 'x-api-key': key, 'content-type': 'application/json' }, 'POST', '{"sku":"a"}')).toEqual({ status: 200, json: { upstream: 'orders', method: 'POST', url: '/orders/new' } });
+    expect(upstream.requests.map((r) => `${r.method} ${r.url} ${r.headers['content-type'] ?? ''} ${r.body}`)).toEqual(['GET /orders/7?expand=lines  ', 'POST /orders/new application/json {"sku":"a"}']);
   });
 });
