@@ -10,7 +10,8 @@ import { request, Agent } from 'undici';
 import { generateConfig } from './generate.mjs';
 import { resolveDgateServer, startDgateNode, stopDgateNode } from '../dist/io/local-server.js';
 import { readCheckedConfig } from '../dist/cli/config-input.js';
-import { compileConfig } from '../dist/compile/compile.js';
+import { compileTarget } from '../dist/compile/compile.js';
+import { targetsOf } from '../dist/select/targets.js';
 import { makePlan, sourcesOfConfig, startLiveRead } from '../dist/cli/make-plan.js';
 import { AdminClient } from '../dist/cluster/client.js';
 import { kindOrder } from '../dist/model/registry.js';
@@ -36,11 +37,12 @@ async function medianOf(fn) {
 function compileInChild(dir) {
   const script = `
     const { readCheckedConfig } = await import(${JSON.stringify(path.join(root, 'dist/cli/config-input.js'))});
-    const { compileConfig } = await import(${JSON.stringify(path.join(root, 'dist/compile/compile.js'))});
+    const { compileTarget } = await import(${JSON.stringify(path.join(root, 'dist/compile/compile.js'))});
+    const { targetsOf } = await import(${JSON.stringify(path.join(root, 'dist/select/targets.js'))});
     const t = process.hrtime.bigint();
     const checked = await readCheckedConfig(${JSON.stringify(dir)});
     if (checked.diagnostics.some((d) => d.severity === 'error')) throw new Error('invalid bench config');
-    compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
+    compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null }, targetsOf(checked.config)[0], Date.now(), checked.bundles).state;
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));`;
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
@@ -76,8 +78,8 @@ async function planInProcess(dir, adminUrl) {
   try {
     let liveRead;
     const checked = await readCheckedConfig(dir, (config) => (liveRead = startLiveRead(client, config)));
-    const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
-    return (await makePlan({ sources: sourcesOfConfig(checked), desired, client, selectTags: [], liveRead })).plan;
+    const desired = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null }, targetsOf(checked.config)[0], Date.now(), checked.bundles).state;
+    return (await makePlan({ sources: sourcesOfConfig(checked, []), desired, client, selectTags: [], liveRead })).plan;
   } finally {
     await client.close();
   }
@@ -96,7 +98,7 @@ for (const size of sizes) {
     const compileMs = median(compiles.map((c) => c.ms));
     const compileRss = Math.max(...compiles.map((c) => c.maxRssMb));
     const checked = await readCheckedConfig(dir);
-    const state = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
+    const state = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null }, targetsOf(checked.config)[0], Date.now(), checked.bundles).state;
     const count = kindOrder.reduce((n, k) => n + state.resources[k].length, 0);
     const load = await time(() => writeFloor(node.adminUrl, state, env.BENCH_SECRET, concurrency));
     const floor = await medianOf(() => readFloor(node.adminUrl, nsNames));
@@ -140,8 +142,8 @@ async function applyInProcess(dir, adminUrl, stateDir, journal) {
   const client = new AdminClient({ baseUrl: adminUrl, connections: concurrency });
   try {
     const checked = await readCheckedConfig(dir);
-    const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null });
-    const sources = sourcesOfConfig(checked);
+    const desired = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null }, targetsOf(checked.config)[0], Date.now(), checked.bundles).state;
+    const sources = sourcesOfConfig(checked, []);
     const made = await makePlan({ sources, desired, client, selectTags: [] });
     const store = new JournalStore(stateDir, adminUrl);
     const ctx = createApplyContext({ client, journal: store, namespaces: made.plan.scope.namespaces, sources, desiredDigests: made.desiredDigests, onEvent: () => {} });

@@ -96,6 +96,17 @@ export interface Selection {
  * resource's membership depends only on its own selectors and its namespace's.
  */
 export function selectForTarget(config: LoadedConfig, target: Target, at: number): Selection {
+  // Most configs have no selectors: every target gets everything, as written.
+  if (!hasSelectors(config)) {
+    let all: Set<string> | undefined;
+    return {
+      config,
+      get selected() {
+        return (all ??= everyResourceKey(config));
+      },
+      diagnostics: [],
+    };
+  }
   const selected = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   const namespaces: LoadedNamespace[] = [];
@@ -152,6 +163,26 @@ export function selectForTarget(config: LoadedConfig, target: Target, at: number
     }
   }
   return { config: { ...config, namespaces }, selected, diagnostics };
+}
+
+/** Whether any namespace or resource of the config carries a selector tag. */
+export function hasSelectors(config: LoadedConfig): boolean {
+  for (const ns of config.namespaces) {
+    for (const d of ns.declarations) if (d.spec.tags?.some(isSelectorTag)) return true;
+    for (const kind of namespacedSpecKinds) {
+      for (const d of ns.resources[kind] as Declared<unknown>[]) if (tagsOf(d)?.some(isSelectorTag)) return true;
+    }
+  }
+  return false;
+}
+
+function everyResourceKey(config: LoadedConfig): Set<string> {
+  const out = new Set<string>();
+  for (const ns of config.namespaces) {
+    out.add(resourceKey('namespaces', ns.name, ns.name));
+    for (const kind of namespacedSpecKinds) for (const d of ns.resources[kind] as Declared<unknown>[]) out.add(resourceKey(kind, ns.name, nameOf(d)));
+  }
+  return out;
 }
 
 function where(origin: Origin, path: YamlPath): string {
@@ -288,7 +319,7 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
       }
     });
   }
-  if (now !== null && !diagnostics.some((d) => d.severity === 'error')) {
+  if (now !== null && selectorCount > 0 && !diagnostics.some((d) => d.severity === 'error')) {
     const seen = new Set<string>();
     for (const target of targetsOf(config)) {
       for (const instant of [now, ...scheduledInstants(config, target, now)]) {
