@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Generates src/schema/generated/*.ts from schema/*.schema.json: the JSON Schema files are the
-// source of truth, the TypeScript types follow them. `--check` exits 1 when a file is stale.
+// source of truth, the TypeScript types follow them, and so does the Pkl schema
+// (schema/dgate/Config.pkl, bin/gen-pkl.mjs). `--check` exits 1 when a file is stale.
 import { readFile, writeFile, readdir, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { compile } from 'json-schema-to-typescript';
+import { generatePkl } from './gen-pkl.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const schemaDir = path.join(root, 'schema');
@@ -36,6 +38,7 @@ export async function generateTypes() {
       `${banner}\n\nexport const ${constName} = ${JSON.stringify(schema, null, 2)} as const;\n`,
     );
   }
+  for (const [file, content] of await generatePkl()) out.set(file, content);
   return out;
 }
 
@@ -51,6 +54,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       stale++;
       console.error(`stale: ${path.relative(root, file)} (run npm run gen:types)`);
     } else {
+      await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, content);
       console.log(`wrote ${path.relative(root, file)}`);
     }

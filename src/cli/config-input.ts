@@ -7,6 +7,7 @@ import { loadConfig, type LoadedConfig } from '../load/assemble.js';
 import { checkTargets } from '../select/targets.js';
 import { expandBundles, type BundleProvenance } from '../bundles/expand.js';
 import { readLockedBundles } from './bundle-input.js';
+import { readPklDocuments, type PklOptions } from './pkl-input.js';
 
 export interface CheckedConfig {
   input: ConfigInput;
@@ -20,13 +21,14 @@ export interface CheckedConfig {
 
 /**
  * Reads a config and runs every check that needs no cluster: the shared front of validate,
- * compile and plan. `onLoaded` is called as soon as the files are parsed, before the slower
+ * compile and plan. Pkl modules are evaluated first, in one sandboxed pkl process (`pkl`). `onLoaded` is called as soon as the files are parsed, before the slower
  * checks, so that plan can start reading the cluster meanwhile.
  */
-export async function readCheckedConfig(path: string, onLoaded?: (config: LoadedConfig, root: string) => void): Promise<CheckedConfig> {
+export async function readCheckedConfig(path: string, onLoaded?: (config: LoadedConfig, root: string) => void, pkl: PklOptions = {}): Promise<CheckedConfig> {
   const input = await readConfigSources(path);
-  const loaded = loadConfig(input.sources);
-  const diagnostics = loaded.diagnostics;
+  const evaluated = await readPklDocuments(input, pkl);
+  const loaded = loadConfig(input.sources, evaluated.parsed);
+  const diagnostics = [...evaluated.diagnostics, ...loaded.diagnostics];
   onLoaded?.(loaded.config, input.root);
   // Bundles, exactly as dgate-cli.lock pins them, expanded into the config's namespaces.
   const locked = await readLockedBundles(loaded.config, input.root);

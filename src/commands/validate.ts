@@ -3,6 +3,7 @@ import * as t from 'typanion';
 import { BaseCommand } from '../cli/base-command.js';
 import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { pklEnvOption, pklOptionsFrom, pklTimeoutOption } from '../cli/pkl-flags.js';
 import { compileResources } from '../compile/compile.js';
 import { errorsIn } from '../errors/dgate-error.js';
 import { countSummary, diagnosticsToJson, plural, renderDiagnostics } from '../errors/render.js';
@@ -13,7 +14,7 @@ export class ValidateCommand extends BaseCommand {
   static override usage = Command.Usage({
     description: 'Check a config against the schema and for meaning, without a cluster',
     details: `
-      Checks every file of the config: YAML syntax, the schema (unknown fields, wrong types, names
+      Checks every file of the config (YAML files, and Pkl modules evaluated in a sandbox): the syntax, the schema (unknown fields, wrong types, names
       DGate would reject), references (a route naming a missing service or module), duplicates,
       module files, collection schemas and their documents. Every problem is reported as
       \`file:line:col\` with a hint, and the exit code is 1 when there is any error.
@@ -30,10 +31,12 @@ export class ValidateCommand extends BaseCommand {
     description: 'Output format: human (default) or json (an array of problems)',
     validator: t.isEnum(['human', 'json']),
   });
+  pklEnv = pklEnvOption();
+  pklTimeout = pklTimeoutOption();
 
   protected async run(): Promise<number> {
     const target = this.configPath ?? '.';
-    const checked = await readCheckedConfig(target);
+    const checked = await readCheckedConfig(target, undefined, pklOptionsFrom(this.pklEnv, this.pklTimeout));
     const errors = errorsIn(checked.diagnostics);
     if (this.format === 'json') {
       this.context.stdout.write(JSON.stringify(diagnosticsToJson(checked.diagnostics), null, 2) + '\n');

@@ -75,6 +75,18 @@ export const codes = {
   DG1807: 'bundle file missing',
   DG1808: 'bundle not found',
   DG1809: 'invalid bundle',
+  // 16xx: Pkl authoring
+  DG1601: 'Pkl syntax error',
+  DG1602: 'Pkl type or constraint violated',
+  DG1603: 'Pkl import not allowed',
+  DG1604: 'Pkl read not allowed',
+  DG1605: 'Pkl evaluation timed out',
+  DG1606: 'pkl binary failed',
+  DG1607: 'Pkl evaluation failed',
+  DG1608: 'Pkl output unusable',
+  DG1609: 'invalid Pkl setting',
+  DG1610: 'unknown Pkl property',
+  DG1611: 'required Pkl property not set',
   // 17xx: targets and tag selectors
   DG1701: 'invalid tag selector',
   DG1702: 'duplicate target',

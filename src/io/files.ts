@@ -10,12 +10,12 @@ export interface ConfigInput {
   sources: ConfigSource[];
 }
 
-const configExtensions = new Set(['.yaml', '.yml']);
+const configExtensions = new Set(['.yaml', '.yml', '.pkl']);
 const skippedDirectories = new Set(['node_modules']);
 
 /**
- * Reads a config: one file, or every *.yaml / *.yml below a directory (hidden directories and
- * node_modules excepted). `path` in each source is relative to `cwd`, for messages.
+ * Reads a config: one file, or every *.yaml / *.yml / *.pkl below a directory (hidden
+ * directories and node_modules excepted). `path` in each source is relative to `cwd`, for messages.
  */
 export async function readConfigSources(input: string, cwd: string = process.cwd()): Promise<ConfigInput> {
   const absolute = path.resolve(cwd, input);
@@ -26,7 +26,7 @@ export async function readConfigSources(input: string, cwd: string = process.cwd
   const root = info.isDirectory() ? absolute : path.dirname(absolute);
   const files = info.isDirectory() ? await listConfigFiles(root) : [absolute];
   if (files.length === 0) {
-    throw new DgateError({ code: 'DG0003', message: `no *.yaml or *.yml files in '${input}'`, hint: 'a config directory holds one or more YAML files that start with "version: v1"' });
+    throw new DgateError({ code: 'DG0003', message: `no *.yaml, *.yml or *.pkl files in '${input}'`, hint: 'a config directory holds YAML files that start with "version: v1", or Pkl modules that amend "modulepath:/dgate/Config.pkl"' });
   }
   const sources = await Promise.all(
     files.map(async (file) => ({

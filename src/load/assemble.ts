@@ -12,6 +12,7 @@ import type {
 } from '../schema/generated/config.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import { checkConfigSchema } from './check-schema.js';
+import { isPklSource } from './parse-pkl.js';
 import { locate, parseYamlSource, type ConfigSource, type ParsedDocument, type YamlPath } from './parse-yaml.js';
 
 /** Where a piece of config was written: a document and the path to the node inside it. */
@@ -63,9 +64,14 @@ export function locationOf(origin: Origin, sub: YamlPath = [], opts: { key?: boo
 
 /**
  * Parses, schema-checks and merges config sources. Sources are taken in path order, so the
- * result does not depend on the order the file system lists them in.
+ * result does not depend on the order the file system lists them in. `evaluated` holds what was
+ * parsed already, by `rel`: the documents Pkl modules evaluated to, and YAML files parsed early
+ * for their Pkl settings.
  */
-export function loadConfig(sources: readonly ConfigSource[]): { config: LoadedConfig; diagnostics: Diagnostic[] } {
+export function loadConfig(
+  sources: readonly ConfigSource[],
+  evaluated: ReadonlyMap<string, { documents: ParsedDocument[]; diagnostics: Diagnostic[] }> = new Map(),
+): { config: LoadedConfig; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
   const byName = new Map<string, LoadedNamespace>();
@@ -73,7 +79,9 @@ export function loadConfig(sources: readonly ConfigSource[]): { config: LoadedCo
   const bundles: Declared<BundleUse>[] = [];
   const ordered = [...sources].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   for (const source of ordered) {
-    const parsed = parseYamlSource(source);
+    // Pkl modules arrive evaluated (by rel); a *.pkl file not among them is a library that
+    // modules import, not a config file of its own.
+    const parsed = evaluated.get(source.rel) ?? (isPklSource(source) ? { documents: [], diagnostics: [] } : parseYamlSource(source));
     diagnostics.push(...parsed.diagnostics);
     for (const doc of parsed.documents) {
       documents.push(doc);

