@@ -47,7 +47,9 @@ function isParamRef(v: unknown): v is { param: string } {
  * schema (defaults filled in), `{ param: NAME }` values replaced by the parameter's value (typed:
  * the whole value, never text inside a string), names prefixed with the instance name and the
  * bundle's own references rewritten to match, and module sources given their parameters through
- * one generated line, `const PARAMS = Object.freeze({...});`, holding the non-sensitive ones.
+ * one generated line, `const PARAMS = Object.freeze({...}), NAMES = Object.freeze({...});`:
+ * the non-sensitive parameters, and each resource's name in this instance (for a module that
+ * reads its bundle's collection, say).
  * A sensitive parameter can only fill a secret's value or a domain's key. Pure.
  */
 export function expandBundles(config: LoadedConfig, instances: readonly BundleInstance[]): { config: LoadedConfig; diagnostics: Diagnostic[]; provenance: BundleProvenance[] } {
@@ -86,6 +88,14 @@ export function expandBundles(config: LoadedConfig, instances: readonly BundleIn
     const prefix = `${use.spec.as}-`;
     const record: BundleProvenance = { instance: use.spec.as, bundle: content.manifest.name, version: content.manifest.version, namespace: ns.name, resources: [] };
     const plainParams = Object.fromEntries(Object.entries(params).filter(([k]) => !sensitive.has(k)));
+    // Every name the bundle gives a resource, and the name it has in this instance.
+    const names: Record<string, string> = {};
+    for (const doc of content.resourceDocs) {
+      for (const kind of namespacedSpecKinds) {
+        const list = (doc.value as Record<string, unknown>)[kind];
+        if (Array.isArray(list)) for (const item of list) if (typeof (item as { name?: unknown })?.name === 'string') names[(item as { name: string }).name] = `${prefix}${(item as { name: string }).name}`;
+      }
+    }
     for (const doc of content.resourceDocs) {
       const resolve = (ref: { param: string }, path: YamlPath): unknown => {
         if (!(ref.param in params)) {
@@ -112,7 +122,7 @@ export function expandBundles(config: LoadedConfig, instances: readonly BundleIn
           const origin: Origin = { doc, path: [kind, i] };
           const valid = !schema.errorPaths.some((e) => e.length >= 2 && e[0] === kind && e[1] === i) && !schema.errorPaths.some((e) => e.length === 0);
           const spec = renamed(kind, item as Record<string, unknown>, ((written[kind] as unknown[])[i] ?? {}) as Record<string, unknown>, prefix);
-          if (kind === 'modules' && valid) withPrelude(spec, content, doc, plainParams, (path, message) => report('DG1807', locationOf(origin, path), message, 'name a file inside the bundle directory'));
+          if (kind === 'modules' && valid) withPrelude(spec, content, doc, plainParams, names, (path, message) => report('DG1807', locationOf(origin, path), message, 'name a file inside the bundle directory'));
           (ns!.resources[kind] as Declared<unknown>[]).push({ spec, origin, valid });
           record.resources.push(`${kind}:${ns!.name}/${String(spec.name)}`);
         });
@@ -172,8 +182,15 @@ function renamed(kind: NamespacedSpecKind, spec: Record<string, unknown>, writte
   return out;
 }
 
-/** A bundle module's source: the generated PARAMS line, then the file's text. */
-function withPrelude(spec: Record<string, unknown>, content: BundleContent, doc: ParsedDocument, params: Record<string, unknown>, fail: (path: YamlPath, message: string) => void): void {
+/** A bundle module's source: the generated PARAMS and NAMES line, then the file's text. */
+function withPrelude(
+  spec: Record<string, unknown>,
+  content: BundleContent,
+  doc: ParsedDocument,
+  params: Record<string, unknown>,
+  names: Record<string, string>,
+  fail: (path: YamlPath, message: string) => void,
+): void {
   let text: string;
   if (typeof spec.file === 'string') {
     const dir = doc.source.rel.includes('/') ? doc.source.rel.slice(0, doc.source.rel.lastIndexOf('/') + 1) : '';
@@ -188,5 +205,6 @@ function withPrelude(spec: Record<string, unknown>, content: BundleContent, doc:
   } else {
     text = String(spec.source ?? '');
   }
-  spec.source = `const PARAMS = Object.freeze(${JSON.stringify(params)});\n${text}`;
+  // One line, so that line numbers in DGate's errors are the file's plus one.
+  spec.source = `const PARAMS = Object.freeze(${JSON.stringify(params)}), NAMES = Object.freeze(${JSON.stringify(names)});\n${text}`;
 }

@@ -275,3 +275,52 @@ bundles:
     expect(upstream.requests.map((r) => `${r.method} ${r.url} ${r.headers['content-type'] ?? ''} ${r.body}`)).toEqual(['GET /orders/7?expand=lines  ', 'POST /orders/new application/json {"sku":"a"}']);
   });
 });
+
+describe('the url-shortener bundle, against a real server', () => {
+  const node = useOwnDgateNode();
+  const temps = useTempDirs();
+  const call = async (p: string, method = 'GET') => {
+    const res = await request(`${node().proxyUrl}${p}`, { method: method as 'GET', reset: true });
+    const text = await res.body.text();
+    return { status: res.statusCode, location: res.headers.location, json: text.startsWith('{') ? JSON.parse(text) : text };
+  };
+
+  beforeAll(async () => {
+    const dir = await temps.make();
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `version: v1
+namespaces:
+  - name: links
+    domains:
+      - { name: all, patterns: ["*"] }
+bundles:
+  - use: url-shortener@^1.0
+    as: go
+    namespace: links
+    with: { allowedHosts: [example.com] }
+`,
+    );
+    const env = { DGATE_ADMIN_URL: node().adminUrl };
+    expect((await dgateCli(['bundle', 'update', '--config', dir], { env })).code).toBe(0);
+    const applied = await dgateCli(['apply', dir, '--auto-approve'], { env });
+    expect(applied.code, applied.stderr).toBe(0);
+  });
+
+  it('stores a link in its collection and redirects to it', async () => {
+    const created = await call(`/s?url=${encodeURIComponent('https://example.com/a/long/path')}`, 'POST');
+    expect(created.status).toBe(201);
+    expect(created.json.id).toMatch(/^[0-9a-f]{10}$/);
+    const followed = await call(`/s/${created.json.id}`);
+    expect([followed.status, followed.location]).toEqual([307, 'https://example.com/a/long/path']);
+    // The link lives in the instance's own collection (private: the admin API does not list its documents).
+    const collection = await adminCall(node().adminUrl, 'GET', '/collection/go-links?namespace=links');
+    expect(collection.json.data).toMatchObject({ name: 'go-links', visibility: 'private' });
+    expect(await call(`/s?url=${encodeURIComponent('https://example.com/a/long/path')}`, 'POST')).toEqual({ status: 201, location: undefined, json: created.json });
+  });
+
+  it('answers 404 for an unknown id, and 400 for a host that is not allowed', async () => {
+    expect((await call('/s/0000000000')).status).toBe(404);
+    expect(await call(`/s?url=${encodeURIComponent('https://evil.example.net/')}`, 'POST')).toMatchObject({ status: 400 });
+  });
+});

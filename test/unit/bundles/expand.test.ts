@@ -35,7 +35,7 @@ describe('bundle expansion', () => {
     const ns = out.config.namespaces[0]!;
     expect(ns.resources.routes[0]!.spec).toEqual({ name: 'one-r', paths: ['/b'], methods: ['GET'], modules: ['one-m'] });
     expect(ns.resources.secrets[0]!.spec).toEqual({ name: 'one-s', value: { fromEnv: 'K' } });
-    expect(ns.resources.modules[0]!.spec).toEqual({ name: 'one-m', type: 'javascript', source: 'const PARAMS = Object.freeze({"path":"/b"});\nmodule.exports = {};\n' });
+    expect(ns.resources.modules[0]!.spec).toEqual({ name: 'one-m', type: 'javascript', source: 'const PARAMS = Object.freeze({"path":"/b"}), NAMES = Object.freeze({"s":"one-s","m":"one-m","r":"one-r"});\nmodule.exports = {};\n' });
     expect(out.provenance).toEqual([{ instance: 'one', bundle: 'b', version: '1.0.0', namespace: 'ns', resources: ['secrets:ns/one-s', 'modules:ns/one-m', 'routes:ns/one-r'] }]);
   });
 
