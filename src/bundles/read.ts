@@ -26,7 +26,8 @@ export function parseBundle(files: ReadonlyMap<string, Uint8Array>, dir: string)
   diagnostics.push(...manifestCheck.diagnostics);
   const resourceDocs: ParsedDocument[] = [];
   for (const rel of [...files.keys()].sort()) {
-    if (rel === 'bundle.yaml' || !/\.ya?ml$/.test(rel)) continue;
+    // tests/ holds `bundle test` cases, not resources.
+    if (rel === 'bundle.yaml' || !/\.ya?ml$/.test(rel) || rel.startsWith('tests/')) continue;
     const doc = docOf(rel);
     if (doc) resourceDocs.push(doc);
   }

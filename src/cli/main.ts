@@ -13,6 +13,10 @@ import { ExplainCommand } from '../commands/explain.js';
 import { SecretEncryptCommand } from '../commands/secret/encrypt.js';
 import { SecretKeygenCommand } from '../commands/secret/keygen.js';
 import { BundleUpdateCommand } from '../commands/bundle/update.js';
+import { BundleInitCommand } from '../commands/bundle/init.js';
+import { BundleLintCommand } from '../commands/bundle/lint.js';
+import { BundleDocsCommand } from '../commands/bundle/docs.js';
+import { BundleTestCommand } from '../commands/bundle/test.js';
 import { ExitCode } from './exit-codes.js';
 import { toolVersion } from './tool-version.js';
 
@@ -39,6 +43,10 @@ export function createCli(): Cli<BaseContext> {
   cli.register(SecretEncryptCommand);
   cli.register(SecretKeygenCommand);
   cli.register(BundleUpdateCommand);
+  cli.register(BundleInitCommand);
+  cli.register(BundleLintCommand);
+  cli.register(BundleDocsCommand);
+  cli.register(BundleTestCommand);
   return cli;
 }
 

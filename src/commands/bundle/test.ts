@@ -1,0 +1,89 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'clipanion';
+import { createTwoFilesPatch } from 'diff';
+import { load } from 'js-yaml';
+import { BaseCommand } from '../../cli/base-command.js';
+import { ExitCode } from '../../cli/exit-codes.js';
+import { expandBundles } from '../../bundles/expand.js';
+import { parseBundle } from '../../bundles/read.js';
+import { checkConfig } from '../../compile/check.js';
+import { compileResources } from '../../compile/compile.js';
+import { DgateError, errorsIn } from '../../errors/dgate-error.js';
+import { renderDiagnostics } from '../../errors/render.js';
+import { readBundleFiles } from '../../io/bundle-store.js';
+import { loadConfig } from '../../load/assemble.js';
+import { canonicalJson } from '../../state/canonical-json.js';
+
+export class BundleTestCommand extends BaseCommand {
+  static override paths = [['bundle', 'test']];
+  static override usage = Command.Usage({
+    category: 'Bundles',
+    description: "Compile a bundle's test cases and compare them with their golden output",
+    details: `
+      Each tests/CASE.yaml (\`with:\`, and optionally \`as:\` and \`namespace:\`, default test, and
+      \`namespaces:\` for resources around the instance, as in a config) is
+      expanded and compiled as an instance would be, and the resources are compared with
+      tests/CASE.expected.json. \`--update\` writes the expected files from what compiles now
+      (review the change before committing it).
+    `,
+    examples: [
+      ['Run the cases', '$0 bundle test bundles/cors'],
+      ['Write the expected output after a change', '$0 bundle test bundles/cors --update'],
+    ],
+  });
+
+  dir = Option.String({ name: 'dir' });
+  update = Option.Boolean('--update', false, { description: 'Write tests/CASE.expected.json from what compiles now' });
+
+  protected async run(): Promise<number> {
+    const files = await readBundleFiles(this.dir);
+    const parsed = parseBundle(files, path.relative(process.cwd(), path.resolve(this.dir)) || '.');
+    if (!parsed.content) {
+      this.context.stderr.write(renderDiagnostics(parsed.diagnostics, this.errStyle) + '\n');
+      throw new DgateError({ code: 'DG1809', message: `${this.dir} is not a valid bundle`, hint: 'dgate-cli bundle lint shows what is wrong' });
+    }
+    const content = parsed.content;
+    const cases = [...files.keys()].filter((rel) => /^tests\/[^/]+\.ya?ml$/.test(rel)).sort();
+    if (cases.length === 0) throw new DgateError({ code: 'DG0003', message: `${this.dir} has no test cases (tests/*.yaml)`, hint: 'add tests/basic.yaml with `with: { ... }`' });
+    let failed = 0;
+    for (const rel of cases) {
+      const name = rel.replace(/^tests\//, '').replace(/\.ya?ml$/, '');
+      const spec = (load(new TextDecoder().decode(files.get(rel)!)) ?? {}) as { with?: unknown; as?: string; namespace?: string; namespaces?: unknown };
+      const use = { use: `${content.manifest.name}@${content.manifest.version}`, as: spec.as ?? 'test', namespace: spec.namespace ?? 'test', with: spec.with ?? {} };
+      // A case may declare the resources around the instance (the service a route is given, say).
+      const text = `version: v1\nbundles:\n  - ${JSON.stringify(use)}\n${spec.namespaces ? `namespaces: ${JSON.stringify(spec.namespaces)}\n` : ''}`;
+      const loaded = loadConfig([{ path: path.join(this.dir, rel), rel, text }]);
+      const expanded = expandBundles(loaded.config, [{ use: loaded.config.bundles[0]!, content }]);
+      const diagnostics = [...loaded.diagnostics, ...expanded.diagnostics, ...checkConfig(expanded.config, new Map())];
+      if (errorsIn(diagnostics).length > 0) {
+        failed++;
+        this.context.stdout.write(`${this.style.red('✗')} ${name}: does not compile\n${renderDiagnostics(diagnostics, this.style)}\n`);
+        continue;
+      }
+      const resources = compileResources(expanded.config, new Map());
+      // Module sources as text, so that a change reads as a diff of code, not of base64.
+      const readable = { ...resources, modules: resources.modules.map(({ payload, ...m }) => ({ ...m, source: Buffer.from(payload, 'base64').toString('utf8') })) };
+      const actual = canonicalJson(readable, 2) + '\n';
+      const expectedFile = path.join(this.dir, 'tests', `${name}.expected.json`);
+      if (this.update) {
+        await writeFile(expectedFile, actual);
+        this.context.stdout.write(`${this.style.green('✓')} ${name}: wrote tests/${name}.expected.json\n`);
+        continue;
+      }
+      const expected = await readFile(expectedFile, 'utf8').catch(() => undefined);
+      if (expected === actual) {
+        this.context.stdout.write(`${this.style.green('✓')} ${name}\n`);
+        continue;
+      }
+      failed++;
+      const why = expected === undefined ? `tests/${name}.expected.json is missing (write it with --update)` : createTwoFilesPatch('expected', 'compiled', expected, actual, '', '', { context: 2 }).split('\n').slice(2).join('\n');
+      this.context.stdout.write(`${this.style.red('✗')} ${name}: ${why}\n`);
+    }
+    if (failed > 0) {
+      this.context.stderr.write(`${this.errStyle.red('✗')} ${failed} of ${cases.length} cases failed\n`);
+      return ExitCode.ERROR;
+    }
+    return ExitCode.OK;
+  }
+}
