@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall } from '../harness/admin.js';
@@ -322,5 +323,83 @@ bundles:
   it('answers 404 for an unknown id, and 400 for a host that is not allowed', async () => {
     expect((await call('/s/0000000000')).status).toBe(404);
     expect(await call(`/s?url=${encodeURIComponent('https://evil.example.net/')}`, 'POST')).toMatchObject({ status: 400 });
+  });
+});
+
+describe('the oauth2 bundle, against a real server', () => {
+  const node = useOwnDgateNode();
+  const temps = useTempDirs();
+  let upstream: Upstream;
+  let issuer: { url: string; close: () => Promise<void> };
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const b64url = (v: object | Buffer) => (Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v))).toString('base64url');
+  const sign = (claims: object, privateKey = key.privateKey) => {
+    const head = `${b64url({ alg: 'RS256', typ: 'JWT' })}.${b64url(claims)}`;
+    return `${head}.${b64url(createSign('RSA-SHA256').update(head).sign(privateKey))}`;
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+  const good = () => ({ iss: 'https://id.example.test', aud: 'shop', sub: 'alice', exp: now() + 300 });
+  const call = async (p: string, token?: string) => {
+    const res = await request(`${node().proxyUrl}${p}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, reset: true });
+    return { status: res.statusCode, auth: res.headers['www-authenticate'], json: JSON.parse(await res.body.text()) };
+  };
+
+  beforeAll(async () => {
+    upstream = await startUpstream('orders');
+    // The issuer: its userinfo endpoint checks the signature with its key, as a real one does.
+    const server = createServer((req, res) => {
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      const [head, body, signature] = token.split('.');
+      const valid = !!signature && createVerify('RSA-SHA256').update(`${head}.${body}`).verify(key.publicKey, Buffer.from(signature, 'base64url'));
+      res.statusCode = valid ? 200 : 401;
+      res.end(valid ? JSON.stringify(JSON.parse(Buffer.from(body!, 'base64url').toString())) : '{"error":"invalid_token"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    issuer = { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => new Promise((r) => server.close(() => r())) };
+    const dir = await temps.make();
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `version: v1
+namespaces:
+  - name: shop
+    domains:
+      - { name: all, patterns: ["*"] }
+bundles:
+  - use: oauth2@^1.0
+    as: api
+    namespace: shop
+    with:
+      upstream: "${upstream.url}"
+      paths: ["/orders/*"]
+      issuer: https://id.example.test
+      audience: shop
+      userinfoUrl: "${issuer.url}/userinfo"
+      clientSecret: { fromEnv: OAUTH_CLIENT_SECRET }
+`,
+    );
+    const env = { DGATE_ADMIN_URL: node().adminUrl, OAUTH_CLIENT_SECRET: 'client-secret-for-the-test' };
+    expect((await dgateCli(['bundle', 'update', '--config', dir], { env })).code).toBe(0);
+    const applied = await dgateCli(['apply', dir, '--auto-approve'], { env });
+    expect(applied.code, applied.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await upstream?.close();
+    await issuer?.close();
+  });
+
+  it('rejects a missing, forged, expired or foreign token, and forwards nothing', async () => {
+    expect(await call('/orders/1')).toMatchObject({ status: 401, json: { error: 'invalid_request' }, auth: expect.stringMatching(/^Bearer error="invalid_request"/) });
+    expect(await call('/orders/1', sign(good(), otherKey.privateKey))).toMatchObject({ status: 401, json: { error_description: 'the issuer did not accept the token' } });
+    expect(await call('/orders/1', sign({ ...good(), exp: now() - 1 }))).toMatchObject({ status: 401, json: { error_description: 'the token has expired' } });
+    expect(await call('/orders/1', sign({ ...good(), iss: 'https://evil.test' }))).toMatchObject({ status: 401, json: { error_description: 'the token is from another issuer' } });
+    expect(await call('/orders/1', sign({ ...good(), aud: 'billing' }))).toMatchObject({ status: 401, json: { error_description: 'the token is for another audience' } });
+    expect(await call('/orders/1', 'not-a-jwt')).toMatchObject({ status: 401, json: { error_description: 'the token is not a JWT' } });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('accepts a valid token signed by the issuer\'s key, and tells the upstream who it is', async () => {
+    expect(await call('/orders/9?x=1', sign(good()))).toEqual({ status: 200, auth: undefined, json: { upstream: 'orders', method: 'GET', url: '/orders/9?x=1' } });
+    expect(upstream.requests.map((r) => [r.url, r.headers['x-auth-subject']])).toEqual([['/orders/9?x=1', 'alice']]);
   });
 });
