@@ -80,4 +80,20 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
       await upstream.close();
     }
   });
+
+  it("never finds what a module stored with dgate/storage's setCache (why there is no rate-limit bundle)", async () => {
+    const node = await freshNode();
+    const source = `import { getCache, setCache } from 'dgate/storage';
+export const requestHandler = (ctx: any) => {
+  setCache('k', 'v', { ttl: 60 });
+  ctx.response().status(200).json({ found: getCache('k') ?? null });
+};`;
+    await adminPut(node.adminUrl, 'domain', { name: 'd', namespace: 'q', patterns: ['*'] });
+    await adminPut(node.adminUrl, 'module', { name: 'm', namespace: 'q', payload: Buffer.from(source).toString('base64'), moduleType: 'typescript' });
+    await adminPut(node.adminUrl, 'route', { name: 'r', namespace: 'q', paths: ['/c'], methods: ['GET'], modules: ['m'] });
+    for (let i = 0; i < 2; i++) {
+      const res = await request(`${node.proxyUrl}/c`, { reset: true });
+      expect(await res.body.json()).toEqual({ found: null });
+    }
+  });
 });
