@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { BundleInstance } from '../bundles/expand.js';
-import { integrityOf, parseUse, sourceOf, type LockEntry, type LockFile } from '../bundles/lockfile.js';
+import { integrityOf, parseUse, satisfies, sourceOf, type LockEntry, type LockFile } from '../bundles/lockfile.js';
+import { toolVersion } from './tool-version.js';
 import { parseBundle } from '../bundles/read.js';
 import { DgateError, type Diagnostic } from '../errors/dgate-error.js';
 import { builtinBundlesDir, isGitSource, readBundleFiles, readLock } from '../io/bundle-store.js';
@@ -68,6 +69,11 @@ export async function readLockedBundles(config: LoadedConfig, root: string): Pro
     if (!parsed.content) continue;
     if (parsed.content.manifest.version !== entry.version || parsed.content.manifest.name !== parseUse(use.spec.use).name) {
       fail('DG1802', `dgate-cli.lock pins ${parseUse(use.spec.use).name}@${entry.version}, and ${dir} holds ${parsed.content.manifest.name}@${parsed.content.manifest.version}`, `run \`dgate-cli bundle update ${use.spec.as}\``);
+      continue;
+    }
+    const supported = parsed.content.manifest.dgateCli;
+    if (supported !== undefined && !satisfies(toolVersion(), supported)) {
+      fail('DG1809', `bundle ${parsed.content.manifest.name}@${entry.version} supports dgate-cli ${supported}, and this is dgate-cli ${toolVersion()}`, 'use a dgate-cli version the bundle supports, or a bundle version that supports this one');
       continue;
     }
     instances.push({ use, content: parsed.content });

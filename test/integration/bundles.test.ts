@@ -190,6 +190,22 @@ bundles:
     expect((await run(['validate', config])).code).toBe(0);
   });
 
+  it('refuses a bundle that does not support this dgate-cli, from a local directory', async () => {
+    const local = await temps.make();
+    await writeGreetBundle(local, '1.0.0');
+    await editFile(path.join(local, 'bundle.yaml'), 'description:', 'dgateCli: ">=99"\ndescription:');
+    const other = await temps.make();
+    await writeFile(
+      path.join(other, 'config.yaml'),
+      `version: v1\nbundles:\n  - use: greet@^1.0\n    as: hi\n    namespace: shop\n    source: ${local}\n    with: { path: /hi, message: hello, token: { fromEnv: GREET_TOKEN } }\n`,
+    );
+    const updated = await run(['bundle', 'update', '--config', other]);
+    expect(updated.stdout).toContain(`hi: greet@^1.0 → 1.0.0 from ${local}`);
+    const refused = await run(['validate', other]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/error DG1809: bundle greet@1\.0\.0 supports dgate-cli >=99, and this is dgate-cli \d+\.\d+\.\d+/);
+  });
+
   it('refuses a lock made for another range', async () => {
     const other = await temps.make(config);
     await editFile(path.join(other, 'config.yaml'), 'use: cors@^1.0', 'use: cors@~1.0.0');
@@ -401,5 +417,55 @@ bundles:
   it('accepts a valid token signed by the issuer\'s key, and tells the upstream who it is', async () => {
     expect(await call('/orders/9?x=1', sign(good()))).toEqual({ status: 200, auth: undefined, json: { upstream: 'orders', method: 'GET', url: '/orders/9?x=1' } });
     expect(upstream.requests.map((r) => [r.url, r.headers['x-auth-subject']])).toEqual([['/orders/9?x=1', 'alice']]);
+  });
+});
+
+describe('the rate-limit bundle, against a real server', () => {
+  const node = useOwnDgateNode();
+  const temps = useTempDirs();
+  let upstream: Upstream;
+  const call = async (client: string) => {
+    const res = await request(`${node().proxyUrl}/search/q`, { headers: { 'x-client': client }, reset: true });
+    await res.body.text();
+    return { status: res.statusCode, remaining: res.headers['ratelimit-remaining'], retryAfter: res.headers['retry-after'] };
+  };
+
+  beforeAll(async () => {
+    upstream = await startUpstream('search');
+    const dir = await temps.make();
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `version: v1
+namespaces:
+  - name: shop
+    domains:
+      - { name: all, patterns: ["*"] }
+bundles:
+  - use: rate-limit@^1.0
+    as: search
+    namespace: shop
+    with: { upstream: "${upstream.url}", paths: ["/search/*"], limit: 3, windowSeconds: 3600, clientHeader: X-Client }
+`,
+    );
+    const env = { DGATE_ADMIN_URL: node().adminUrl };
+    expect((await dgateCli(['bundle', 'update', '--config', dir], { env })).code).toBe(0);
+    const applied = await dgateCli(['apply', dir, '--auto-approve'], { env });
+    expect(applied.code, applied.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await upstream?.close();
+  });
+
+  it('forwards a client\'s first requests in the window, then answers 429, counting each client apart', async () => {
+    const alice = [await call('alice'), await call('alice'), await call('alice'), await call('alice')];
+    expect(alice.map((r) => [r.status, r.remaining])).toEqual([
+      [200, '2'],
+      [200, '1'],
+      [200, '0'],
+      [429, '0'],
+    ]);
+    expect(Number(alice[3]!.retryAfter)).toBeGreaterThan(0);
+    expect((await call('bob')).status).toBe(200);
+    expect(upstream.requests).toHaveLength(4);
   });
 });

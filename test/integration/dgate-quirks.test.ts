@@ -81,7 +81,7 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
     }
   });
 
-  it("never finds what a module stored with dgate/storage's setCache (why there is no rate-limit bundle)", async () => {
+  it("never finds what a module stored with dgate/storage's setCache (why the rate-limit bundle counts per node)", async () => {
     const node = await freshNode();
     const source = `import { getCache, setCache } from 'dgate/storage';
 export const requestHandler = (ctx: any) => {

@@ -99,6 +99,7 @@ export class BundleUpdateCommand extends BaseCommand {
     }
     const manifest = parsed.content!.manifest;
     if (manifest.name !== name) fail('DG1809', `${dir} holds bundle '${manifest.name}', and the config uses '${name}'`, 'fix the name in `use:` or the source');
+    // A range that excludes this dgate-cli: resolving it is fine (another runner may use it), using it is refused.
     if (isGitSource(source) && manifest.version !== version) fail('DG1809', `tag ${version} of ${source} holds bundle.yaml version ${manifest.version}`, 'tags and bundle.yaml versions must agree: fix bundle.yaml and tag again');
     if (!isGitSource(source)) {
       version = manifest.version;
