@@ -30,6 +30,14 @@ const known = {
 
 class UnsupportedSchema extends Error {}
 
+// Classes and typealiases of pkl:base, which every module sees unqualified.
+const pklBaseTypes = new Set(
+  ('Any Boolean Bytes Class Collection DataSize DataSizeUnit Duration DurationUnit Dynamic Float Function Function0 Function1 ' +
+    'Function2 Function3 Function4 Function5 Int Int16 Int32 Int8 IntSeq List Listing Map Mapping Module Null Number Object Pair ' +
+    'Regex RegexMatch Resource Set String Typed UInt UInt16 UInt32 UInt8 Uri Comparable Char Mixin')
+    .split(' '),
+);
+
 /** Fails loudly: a construct with no faithful Pkl equivalent must not vanish from the Pkl schema. */
 function unsupported(where, what) {
   throw new UnsupportedSchema(`gen-pkl: ${where}: ${what} has no Pkl mapping in bin/gen-pkl.mjs; extend the generator`);
@@ -119,7 +127,10 @@ class Generator {
   defType(name, where) {
     if (this.defNames.has(name)) return this.defNames.get(name);
     const def = this.defs[name];
-    const pklName = def.title ?? name;
+    let pklName = def.title ?? name;
+    // A module that amends this one sees pkl:base before our typealiases: a def named like a
+    // base type (Duration) would silently mean the base type there.
+    if (pklBaseTypes.has(pklName)) pklName += 'String';
     this.defNames.set(name, pklName);
     if (def.type === 'object' && def.properties) {
       this.emitClass(pklName, def, `$defs/${name}`);

@@ -13,6 +13,8 @@ import { ExplainCommand } from '../commands/explain.js';
 import { SecretEncryptCommand } from '../commands/secret/encrypt.js';
 import { SecretKeygenCommand } from '../commands/secret/keygen.js';
 import { BundleUpdateCommand } from '../commands/bundle/update.js';
+import { InitCommand } from '../commands/init.js';
+import { ConvertCommand } from '../commands/convert.js';
 import { BundleInitCommand } from '../commands/bundle/init.js';
 import { BundleLintCommand } from '../commands/bundle/lint.js';
 import { BundleDocsCommand } from '../commands/bundle/docs.js';
@@ -43,6 +45,8 @@ export function createCli(): Cli<BaseContext> {
   cli.register(SecretEncryptCommand);
   cli.register(SecretKeygenCommand);
   cli.register(BundleUpdateCommand);
+  cli.register(InitCommand);
+  cli.register(ConvertCommand);
   cli.register(BundleInitCommand);
   cli.register(BundleLintCommand);
   cli.register(BundleDocsCommand);

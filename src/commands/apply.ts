@@ -7,6 +7,7 @@ import { readCheckedConfig, type CheckedConfig } from '../cli/config-input.js';
 import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../cli/target-choice.js';
 import { nextScheduledChange, type Target } from '../select/targets.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { pklEnvOption, pklOptionsFrom, pklTimeoutOption } from '../cli/pkl-flags.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
 import { keepSensitiveValues, makePlan, sourcesOfConfig } from '../cli/make-plan.js';
@@ -62,12 +63,14 @@ export class ApplyCommand extends ClusterCommand {
   allTargets = Option.Boolean('--all-targets', false, { description: 'Apply to every declared target, one after another' });
   at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
   refreshSecrets = Option.Boolean('--refresh-secrets', false, { description: 'Send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again' });
+  pklEnv = pklEnvOption();
+  pklTimeout = pklTimeoutOption();
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
     const saved = source.endsWith('.json') ? await readSavedPlan(source) : undefined;
     const configSource = saved ? saved.configPath : source;
-    const checked = await readCheckedConfig(configSource);
+    const checked = await readCheckedConfig(configSource, undefined, pklOptionsFrom(this.pklEnv, this.pklTimeout));
     if (this.reportDiagnostics(checked.diagnostics, configSource, 'applied')) return ExitCode.ERROR;
     const flags = { target: this.target, allTargets: this.allTargets };
     if (saved?.target) {

@@ -4,6 +4,7 @@ import { Command, Option } from 'clipanion';
 import { BaseCommand } from '../cli/base-command.js';
 import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { pklEnvOption, pklOptionsFrom, pklTimeoutOption } from '../cli/pkl-flags.js';
 import { toolVersion } from '../cli/tool-version.js';
 import { compileTarget } from '../compile/compile.js';
 import { chooseTargets, evaluationInstant } from '../cli/target-choice.js';
@@ -45,10 +46,12 @@ export class CompileCommand extends BaseCommand {
   target = Option.Array('--target', [], { description: 'Compile for this target (repeatable; default: every declared target)' });
   allTargets = Option.Boolean('--all-targets', false, { description: 'Compile for every declared target (the default)' });
   at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
+  pklEnv = pklEnvOption();
+  pklTimeout = pklTimeoutOption();
 
   protected async run(): Promise<number> {
     const target = this.configPath ?? '.';
-    const checked = await readCheckedConfig(target);
+    const checked = await readCheckedConfig(target, undefined, pklOptionsFrom(this.pklEnv, this.pklTimeout));
     if (this.reportDiagnostics(checked.diagnostics, target, 'compiled')) return ExitCode.ERROR;
     const at = evaluationInstant(this.at);
     const targets = chooseTargets(checked.config, { target: this.target, allTargets: this.allTargets }, 'read');

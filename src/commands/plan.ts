@@ -4,6 +4,7 @@ import * as t from 'typanion';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { readCheckedConfig } from '../cli/config-input.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { pklEnvOption, pklOptionsFrom, pklTimeoutOption } from '../cli/pkl-flags.js';
 import { journalRefusingInterrupted } from '../cli/interrupted.js';
 import { makePlan, sourcesOfConfig } from '../cli/make-plan.js';
 import { chooseTargets, evaluationInstant } from '../cli/target-choice.js';
@@ -56,6 +57,8 @@ export class PlanCommand extends ClusterCommand {
   allTargets = Option.Boolean('--all-targets', false, { description: 'Plan every declared target (the default)' });
   at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
   refreshSecrets = Option.Boolean('--refresh-secrets', false, { description: 'Plan to send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again' });
+  pklEnv = pklEnvOption();
+  pklTimeout = pklTimeoutOption();
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
@@ -68,7 +71,7 @@ export class PlanCommand extends ClusterCommand {
   }
 
   private async planWith(sessions: TargetSessions, source: string): Promise<number> {
-    const checked = await readCheckedConfig(source, (config, root) => sessions.start(config, root));
+    const checked = await readCheckedConfig(source, (config, root) => sessions.start(config, root), pklOptionsFrom(this.pklEnv, this.pklTimeout));
     if (this.reportDiagnostics(checked.diagnostics, source, 'planned')) return ExitCode.ERROR;
     const at = evaluationInstant(this.at);
     const targets = chooseTargets(checked.config, { target: this.target, allTargets: this.allTargets }, 'read');

@@ -254,7 +254,8 @@ export function locateInPkl(text: string, value: unknown, path: readonly (string
     }
     if (open < 0) {
       const blocks = elementBlocks(tokens, region);
-      if (items && blocks.length === items.length) open = blocks[segment] ?? -1;
+      // Counting blocks is right only when every element is written as one (or nothing is known).
+      if (!items || blocks.length === items.length) open = blocks[segment] ?? -1;
     }
     if (open < 0) break;
     best = tokens[elementStart(tokens, open, region)];

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import { parseDuration } from '../compile/duration.js';
@@ -85,6 +86,7 @@ interface Frame {
 }
 
 /** The frames of a pkl error: a source line, its carets, and `at member (uri, line N)`. */
+/** `col` counts from the snippet pkl shows, which has the line's indentation removed. */
 function framesOf(lines: readonly string[]): Frame[] {
   const frames: Frame[] = [];
   for (let i = 0; i + 2 < lines.length; i++) {
@@ -96,6 +98,13 @@ function framesOf(lines: readonly string[]): Frame[] {
     i += 2;
   }
   return frames;
+}
+
+/** The column in the file: pkl's snippet column plus the indentation pkl left out. */
+function fileColumn(source: ConfigSource | undefined, line: number, snippetCol: number): number {
+  const text = source?.text.split('\n')[line - 1];
+  const indent = text === undefined ? 0 : /^\s*/.exec(text)![0].length;
+  return Math.max(1, indent + snippetCol);
 }
 
 function fileUriToPath(uri: string): string | undefined {
@@ -126,13 +135,21 @@ function sourceOf(context: PklContext, uri: string): ConfigSource | undefined {
   return context.sources.find((s) => prefix + s.rel === absolute);
 }
 
-/** The first place in the user's own files that pkl's error names. */
-function userLocation(context: PklContext, lines: readonly string[]): Location | undefined {
-  for (const frame of framesOf(lines)) {
+/**
+ * The first place in the user's own files that pkl's error names. For a type error pkl names the
+ * type first and the value second: with `valueFirst`, a leading frame is skipped when a later
+ * one is in the user's files too, so the location is the value, not the type that refused it.
+ */
+function userLocation(context: PklContext, lines: readonly string[], valueFirst: boolean): Location | undefined {
+  const frames = framesOf(lines).flatMap((frame) => {
     const absolute = fileUriToPath(frame.uri);
     const file = absolute && displayPath(context, absolute);
-    if (file) return { file, line: frame.line, col: Math.max(1, frame.col) };
-  }
+    return file ? [{ file, line: frame.line, col: fileColumn(sourceOf(context, frame.uri), frame.line, frame.col) }] : [];
+  });
+  const all = framesOf(lines);
+  const typeFrameIsUsers = all.length > 0 && fileUriToPath(all[0]!.uri) !== undefined && frames.length > 1;
+  const chosen = valueFirst && typeFrameIsUsers ? frames[1] : frames[0];
+  if (chosen) return chosen;
   // No frame in a user file (a required property left unset fails in the schema): the path
   // being rendered, found in the module's text.
   for (const line of lines) {
@@ -150,7 +167,8 @@ function classify(message: string, context: PklContext): { code: Code; message: 
   const first = message.split('\n')[0]!.replace(/\.$/, '');
   const refusedModule = /^Refusing to load module `(.+)` because/.exec(first) ?? /^I\/O error loading module `((?:https?|package):.+)`/.exec(first);
   if (refusedModule && !context.allowedImports.some((p) => refusedModule[1]!.startsWith(p))) {
-    const uri = refusedModule[1]!;
+    const absolute = fileUriToPath(refusedModule[1]!);
+    const uri = absolute ? path.relative(context.root, absolute) : refusedModule[1]!;
     const remote = /^(https?|package):/.test(uri);
     return {
       code: 'DG1603',
@@ -180,10 +198,13 @@ function classify(message: string, context: PklContext): { code: Code; message: 
     .filter(Boolean)
     .join('; ')
     .replace(/\.;/g, ';')
+    .replace(/; Value: /, '; value: ')
     .replace(/\.$/, '');
   const lowered = oneLine.charAt(0).toLowerCase() + oneLine.slice(1);
-  if (/^Type constraint `.*` violated/.test(first)) {
-    return { code: 'DG1602', message: lowered, hint: 'the value must satisfy the constraint the schema (modulepath:/dgate/Config.pkl) or your own type puts on it' };
+  const constraint = /^Type constraint `(.*)` violated/.exec(first);
+  if (constraint) {
+    const value = /^Value: (.*)$/m.exec(message)?.[1];
+    return { code: 'DG1602', message: explainConstraint(constraint[1]!, value) ?? lowered, hint: 'the value must satisfy the constraint the schema (modulepath:/dgate/Config.pkl) or your own type puts on it' };
   }
   if (/^Expected value of type/.test(first)) {
     return { code: 'DG1602', message: lowered, hint: 'give the property a value of the type the schema declares (see its doc comment in modulepath:/dgate/Config.pkl)' };
@@ -203,6 +224,20 @@ function classify(message: string, context: PklContext): { code: Code; message: 
     return { code: 'DG1607', message: lowered, hint: 'import modules by a path relative to the importing file, under the config root' };
   }
   return { code: 'DG1607', message: lowered, hint: 'the Pkl module failed to evaluate; `pkl eval` on the file shows the full trace' };
+}
+
+/** Says in words what the generated schema's constraints mean; undefined for any other constraint. */
+function explainConstraint(expression: string, value: string | undefined): string | undefined {
+  const oneOf = /^List\((this\.\S+(?:, this\.\S+)*)\)\.count\(\(it\) -> it != null\) == 1$/.exec(expression);
+  if (oneOf) {
+    const fields = oneOf[1]!.split(', ').map((f) => f.replace(/^this\./, ''));
+    return `exactly one of ${fields.join(', ')} must be set`;
+  }
+  const requires = /^this\.(\S+) == null \|\| this\.(\S+) != null$/.exec(expression);
+  if (requires) return `${requires[2]} is required when ${requires[1]} is set`;
+  const pattern = /^contains\(Regex\(#+"(.*)"#+\)\)$/.exec(expression);
+  if (pattern) return `${value ?? 'the value'} does not match the pattern ${pattern[1]}`;
+  return undefined;
 }
 
 /** Turns a failed evaluation into one located diagnostic, never pkl's raw output. */
@@ -235,7 +270,7 @@ export function pklFailureDiagnostic(result: Exclude<PklEvaluation, { status: 'o
       const classified = classify(message, context);
       const suggestion = body.findIndex((l) => l === 'Did you mean any of the following?');
       const hint = suggestion >= 0 && body[suggestion + 1] ? `did you mean '${body[suggestion + 1]!.trim()}'?` : classified.hint;
-      return { code: classified.code, severity: 'error', message: classified.message, location: userLocation(context, body), hint };
+      return { code: classified.code, severity: 'error', message: classified.message, location: userLocation(context, body, classified.code === 'DG1602'), hint };
     }
   }
 }

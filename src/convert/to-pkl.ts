@@ -1,0 +1,120 @@
+import { configSchema as configFileSchema } from '../schema/generated/config.schema.js';
+
+/**
+ * Renders config file values (what a YAML file holds, or what a Pkl module evaluated to) as Pkl
+ * modules that amend the dgate schema, and evaluate back to the same values. The JSON Schema
+ * says, at each place, whether a value is one of the schema's classes (amended in place:
+ * `services { new { ... } }`) or free-form JSON (a collection's schema, a document's data),
+ * which is written as `Dynamic` objects and `List(...)`.
+ */
+
+export type Schema = Record<string, unknown>;
+const defs = (configFileSchema as unknown as { $defs: Record<string, Schema> }).$defs;
+
+const keywords = new Set(
+  ('abstract amends as class const else extends external false fixed for function hidden if import in is let local module new ' +
+    'nothing null open out outer read this throw trace true typealias unknown when case delete override protected record switch vararg')
+    .split(' '),
+);
+
+/** The config file schema, for walking a value alongside it. */
+export const configFileRoot = configFileSchema as unknown as Schema;
+
+/** A schema with its $refs followed. */
+export function resolve(schema: Schema | undefined): Schema | undefined {
+  let s = schema;
+  for (let i = 0; s && typeof s.$ref === 'string' && i < 10; i++) s = defs[(s.$ref as string).replace('#/$defs/', '')];
+  return s;
+}
+
+/** A Pkl string literal. */
+export function pklString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (code < 0x20 || code === 0x7f) out += `\\u{${code.toString(16)}}`;
+    else out += ch;
+  }
+  return out + '"';
+}
+
+function propertyName(name: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !keywords.has(name) ? name : '`' + name + '`';
+}
+
+const isIdentifier = (name: string) => /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !keywords.has(name);
+const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function scalar(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return pklString(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** Free-form JSON as a Pkl expression: objects are Dynamic, arrays List. */
+function freeForm(value: unknown, indent: string): string {
+  const s = scalar(value);
+  if (s !== undefined) return s;
+  if (Array.isArray(value)) return `List(${value.map((v) => freeForm(v, indent)).join(', ')})`;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return 'new Dynamic {}';
+  const inner = indent + '  ';
+  const members = entries.map(([k, v]) => `${inner}${isIdentifier(k) ? k : `[${pklString(k)}]`} = ${freeForm(v, inner)}`);
+  return `new Dynamic {\n${members.join('\n')}\n${indent}}`;
+}
+
+/** The lines of one property of a schema class. */
+function member(key: string, value: unknown, schema: Schema | undefined, indent: string): string[] {
+  const s = resolve(schema);
+  const name = propertyName(key);
+  const simple = scalar(value);
+  if (simple !== undefined) return [`${indent}${name} = ${simple}`];
+  if (!s || (s.type !== 'object' && s.type !== 'array' && !s.oneOf) || (s.type === 'object' && !s.properties)) {
+    // Free-form: a Dynamic object or a list.
+    return [`${indent}${name} = ${freeForm(value, indent)}`];
+  }
+  if (Array.isArray(value)) {
+    const items = resolve(s.items as Schema | undefined);
+    const scalars = value.map(scalar);
+    if (scalars.every((v) => v !== undefined) && scalars.join('; ').length + indent.length + name.length < 90) {
+      return [`${indent}${name} {${scalars.length > 0 ? ` ${scalars.join('; ')} ` : ''}}`];
+    }
+    return [`${indent}${name} {`, ...value.flatMap((v) => element(v, items, indent + '  ')), `${indent}}`];
+  }
+  if (s.oneOf && !s.properties) {
+    // A union (a domain's cert: a string or { file }): the object branch is a class of its own.
+    const branch = (s.oneOf as Schema[]).map(resolve).find((b) => b?.type === 'object' && b.properties);
+    if (!branch) return [`${indent}${name} = ${freeForm(value, indent)}`];
+    const className = (branch.title as string | undefined) ?? pascal(key);
+    return [`${indent}${name} = new ${className} {`, ...body(value as Record<string, unknown>, branch, indent + '  '), `${indent}}`];
+  }
+  return [`${indent}${name} {`, ...body(value as Record<string, unknown>, s, indent + '  '), `${indent}}`];
+}
+
+function element(value: unknown, schema: Schema | undefined, indent: string): string[] {
+  const simple = scalar(value);
+  if (simple !== undefined) return [`${indent}${simple}`];
+  if (schema?.type === 'object' && schema.properties && value && typeof value === 'object' && !Array.isArray(value)) {
+    return [`${indent}new {`, ...body(value as Record<string, unknown>, schema, indent + '  '), `${indent}}`];
+  }
+  return [`${indent}${freeForm(value, indent)}`];
+}
+
+function body(value: Record<string, unknown>, schema: Schema, indent: string): string[] {
+  const properties = (schema.properties ?? {}) as Record<string, Schema>;
+  return Object.entries(value).flatMap(([k, v]) => member(k, v, properties[k], indent));
+}
+
+/** A whole config file's value as a Pkl module amending the dgate schema. */
+export function renderConfigAsPkl(value: Record<string, unknown>, header: string): string {
+  const rest = Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'version'));
+  const lines = body(rest, configFileRoot, '');
+  const comment = header ? header.split('\n').map((l) => `// ${l}`.trimEnd()).join('\n') + '\n' : '';
+  return `${comment}amends "modulepath:/dgate/Config.pkl"\n${lines.length > 0 ? '\n' + lines.join('\n') + '\n' : ''}`;
+}
