@@ -1,0 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs script without type declarations
+import { generateValidators, validatorsFile } from '../../bin/gen-validators.mjs';
+
+describe('precompiled schema validators', () => {
+  it('match schema/config.schema.json (run `npm run gen:types` after changing it)', async () => {
+    const current = await readFile(validatorsFile as string, 'utf8').catch(() => '(missing)');
+    expect(current === (await generateValidators()), `${validatorsFile as string} is stale`).toBe(true);
+  });
+});
