@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs script without type declarations
+import { generatePklFromSchema } from '../../bin/gen-pkl.mjs';
+import { configSchema } from '../../src/schema/generated/config.schema.js';
+
+const generate = generatePklFromSchema as (schema: unknown) => string;
+const withProperty = (property: unknown) => ({ type: 'object', additionalProperties: false, properties: { x: property } });
+
+describe('gen-pkl (the Pkl schema from the JSON Schema)', () => {
+  const pkl = generate(configSchema);
+
+  it('maps types, constraints, defaults, optionality and descriptions', () => {
+    expect(pkl).toContain('module dgate.Config');
+    expect(pkl).toContain('  retries: Int(isBetween(0, 1000)) = 3');
+    expect(pkl).toContain('  urls: Listing<String(contains(Regex(#"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]+$"#)))>(!isEmpty)');
+    expect(pkl).toContain('  type: "document"|"fetcher" = "document"');
+    expect(pkl).toContain('  keepVersions: (Int(isBetween(1, 100)))?');
+    expect(pkl).toContain('typealias Name = String(length.isBetween(1, 253), contains(Regex(#"^[A-Za-z0-9._-]+$"#)))');
+    expect(pkl).toContain('  /// Retries after a failed upstream request.');
+    expect(pkl).toContain('  @Deprecated\n  hideDGateHeaders: Boolean?');
+    expect(pkl).toContain('  `as`: Name');
+  });
+
+  it('turns oneOf groups and dependentRequired into constraints on the object', () => {
+    expect(pkl).toContain('SecretSource(List(this.fromEnv, this.fromFile, this.encrypted, this.fromEncryptedFile, this.value).count((it) -> it != null) == 1)');
+    expect(pkl).toContain('this.key == null || this.cert != null');
+  });
+
+  it('renames a def that pkl:base would shadow in an amending module', () => {
+    expect(pkl).toContain('typealias DurationString = ');
+    expect(pkl).not.toMatch(/typealias Duration =/);
+  });
+
+  it('covers every property of every object the config can hold', () => {
+    for (const name of Object.keys(configSchema.properties)) expect(pkl).toMatch(new RegExp(`^${name}: `, 'm'));
+    for (const def of ['ServiceSpec', 'RouteSpec', 'ModuleSpec', 'DomainSpec', 'CollectionSpec', 'SecretSpec', 'TargetSpec', 'BundleUse']) {
+      const properties = Object.keys((configSchema.$defs as Record<string, { properties: object }>)[def]!.properties);
+      const body = pkl.slice(pkl.indexOf(`class ${def} {`), pkl.indexOf('\n}', pkl.indexOf(`class ${def} {`)));
+      for (const p of properties) expect(body, `${def}.${p}`).toMatch(new RegExp(`^  \`?${p}\`?: `, 'm'));
+    }
+  });
+
+  it.each([
+    ['a format', { type: 'string', format: 'email' }],
+    ['a list of types', { type: ['string', 'null'] }],
+    ['a non-string enum', { enum: [1, 2] }],
+    ['an open object with properties', { type: 'object', properties: { a: { type: 'string' } } }],
+    ['patternProperties', { type: 'object', patternProperties: { '^a': {} } }],
+    ['allOf', { allOf: [{ type: 'string' }] }],
+    ['a oneOf that is not required-groups', { type: 'object', additionalProperties: false, properties: { a: { type: 'string' } }, oneOf: [{ properties: { a: { const: 'x' } } }] }],
+    ['an unknown $ref', { $ref: '#/$defs/Nope' }],
+    ['multipleOf', { type: 'integer', multipleOf: 2 }],
+  ])('fails loudly on %s instead of dropping it', (_what, property) => {
+    expect(() => generate(withProperty(property))).toThrow(/gen-pkl: .*has no Pkl mapping/);
+  });
+});
