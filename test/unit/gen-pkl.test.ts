@@ -34,7 +34,7 @@ describe('gen-pkl (the Pkl schema from the JSON Schema)', () => {
   it('covers every property of every object the config can hold', () => {
     for (const name of Object.keys(configSchema.properties)) expect(pkl).toMatch(new RegExp(`^${name}: `, 'm'));
     for (const def of ['ServiceSpec', 'RouteSpec', 'ModuleSpec', 'DomainSpec', 'CollectionSpec', 'SecretSpec', 'TargetSpec', 'BundleUse']) {
-      const properties = Object.keys((configSchema.$defs as Record<string, { properties: object }>)[def]!.properties);
+      const properties = Object.keys((configSchema.$defs as unknown as Record<string, { properties: object }>)[def]!.properties);
       const body = pkl.slice(pkl.indexOf(`class ${def} {`), pkl.indexOf('\n}', pkl.indexOf(`class ${def} {`)));
       for (const p of properties) expect(body, `${def}.${p}`).toMatch(new RegExp(`^  \`?${p}\`?: `, 'm'));
     }
