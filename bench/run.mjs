@@ -241,3 +241,6 @@ if (process.env.BENCH_APPLY !== '0') {
     for (const d of [dirA, dirB, stateDir]) rmSync(d, { recursive: true, force: true });
   }
 }
+
+// ---- Pkl authoring: the same config loaded as YAML and as Pkl (bench/pkl.mjs) ----------------
+if (process.env.BENCH_PKL !== '0') await (await import('./pkl.mjs')).benchPkl();
