@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { editFile, useTempDirs } from '../harness/fixtures.js';
 
@@ -53,5 +53,22 @@ describe('bundle authoring tools', () => {
     expect(lint.stderr).toMatch(/resources\.yaml:9:\d+: error DG1805: '\{ param: typo \}' names no parameter of the bundle/);
     expect(lint.stderr).toMatch(/modules\/hello\.ts:4:1: error DG1806: modules\/hello\.ts reads sensitive parameter 'token' from PARAMS/);
     expect(lint.stderr).toMatch(/bundle\.yaml:\d+:\d+: warning DG1805: parameter 'unused' is declared but never used/);
+  });
+
+  it('sends a case\'s requests through a real dgate-server, and says which answer differs', async () => {
+    const work = await temps.make();
+    await dgateCli(['bundle', 'init', 'live'], { cwd: work });
+    const dir = path.join(work, 'live');
+    const env = { DGATE_SERVER_BIN: inject('dgateServerBin') };
+    const write = (greeting: string) =>
+      writeFile(path.join(dir, 'tests/live.yaml'), `with: { path: /hello }\nrequests:\n  - { path: /hello, expect: { status: 200, json: { greeting: ${greeting} } } }\n  - { path: /nowhere, expect: { status: 404 } }\n`);
+    await write('bye');
+    const wrong = await dgateCli(['bundle', 'test', dir, '--update'], { env });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/✗ live: against a real dgate-server\n {4}GET \/hello: body \{"greeting":"hello"\} does not contain \{"greeting":"bye"\}/);
+    await write('hello');
+    const right = await dgateCli(['bundle', 'test', dir, '--update'], { env });
+    expect(right.code, right.stdout + right.stderr).toBe(0);
+    expect(right.stdout).toContain('✓ live: wrote tests/live.expected.json (2 requests answered as expected)');
   });
 });

@@ -5,7 +5,8 @@ import { createTwoFilesPatch } from 'diff';
 import { load } from 'js-yaml';
 import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
-import { expandBundles } from '../../bundles/expand.js';
+import { expandBundles, type BundleContent } from '../../bundles/expand.js';
+import { BundleTrial, type TrialRequest } from '../../io/bundle-trial.js';
 import { parseBundle } from '../../bundles/read.js';
 import { checkConfig } from '../../compile/check.js';
 import { compileResources } from '../../compile/compile.js';
@@ -26,6 +27,11 @@ export class BundleTestCommand extends BaseCommand {
       expanded and compiled as an instance would be, and the resources are compared with
       tests/CASE.expected.json. \`--update\` writes the expected files from what compiles now
       (review the change before committing it).
+
+      A case may also list \`requests:\` (method, path, headers, body, and \`expect:\` status,
+      headers, json or body). Then the case is applied to a fresh local dgate-server and each
+      request is sent through it. The string {{echo}} in \`with:\` and \`namespaces:\` stands for an upstream that
+      answers every request with JSON describing it (method, url, headers, body).
     `,
     examples: [
       ['Run the cases', '$0 bundle test bundles/cors'],
@@ -49,10 +55,10 @@ export class BundleTestCommand extends BaseCommand {
     let failed = 0;
     for (const rel of cases) {
       const name = rel.replace(/^tests\//, '').replace(/\.ya?ml$/, '');
-      const spec = (load(new TextDecoder().decode(files.get(rel)!)) ?? {}) as { with?: unknown; as?: string; namespace?: string; namespaces?: unknown };
-      const use = { use: `${content.manifest.name}@${content.manifest.version}`, as: spec.as ?? 'test', namespace: spec.namespace ?? 'test', with: spec.with ?? {} };
+      const spec = (load(new TextDecoder().decode(files.get(rel)!)) ?? {}) as { with?: unknown; as?: string; namespace?: string; namespaces?: unknown; requests?: TrialRequest[] };
+      const use = { use: `${content.manifest.name}@${content.manifest.version}`, as: spec.as ?? 'test', namespace: spec.namespace ?? 'test', with: withEcho(spec.with ?? {}, goldenEcho) };
       // A case may declare the resources around the instance (the service a route is given, say).
-      const text = `version: v1\nbundles:\n  - ${JSON.stringify(use)}\n${spec.namespaces ? `namespaces: ${JSON.stringify(spec.namespaces)}\n` : ''}`;
+      const text = `version: v1\nbundles:\n  - ${JSON.stringify(use)}\n${spec.namespaces ? `namespaces: ${JSON.stringify(withEcho(spec.namespaces, goldenEcho))}\n` : ''}`;
       const loaded = loadConfig([{ path: path.join(this.dir, rel), rel, text }]);
       const expanded = expandBundles(loaded.config, [{ use: loaded.config.bundles[0]!, content }]);
       const diagnostics = [...loaded.diagnostics, ...expanded.diagnostics, ...checkConfig(expanded.config, new Map())];
@@ -66,14 +72,21 @@ export class BundleTestCommand extends BaseCommand {
       const readable = { ...resources, modules: resources.modules.map(({ payload, ...m }) => ({ ...m, source: Buffer.from(payload, 'base64').toString('utf8') })) };
       const actual = canonicalJson(readable, 2) + '\n';
       const expectedFile = path.join(this.dir, 'tests', `${name}.expected.json`);
+      const trial = spec.requests?.length ? await this.runRequests(spec.requests, use, content, text, rel) : [];
+      if (trial.length > 0) {
+        failed++;
+        this.context.stdout.write(`${this.style.red('✗')} ${name}: against a real dgate-server\n${trial.map((p) => `    ${p}`).join('\n')}\n`);
+        continue;
+      }
+      const checked = spec.requests?.length ? ` (${spec.requests.length} requests answered as expected)` : '';
       if (this.update) {
         await writeFile(expectedFile, actual);
-        this.context.stdout.write(`${this.style.green('✓')} ${name}: wrote tests/${name}.expected.json\n`);
+        this.context.stdout.write(`${this.style.green('✓')} ${name}: wrote tests/${name}.expected.json${checked}\n`);
         continue;
       }
       const expected = await readFile(expectedFile, 'utf8').catch(() => undefined);
       if (expected === actual) {
-        this.context.stdout.write(`${this.style.green('✓')} ${name}\n`);
+        this.context.stdout.write(`${this.style.green('✓')} ${name}${checked}\n`);
         continue;
       }
       failed++;
@@ -86,4 +99,39 @@ export class BundleTestCommand extends BaseCommand {
     }
     return ExitCode.OK;
   }
+
+  /**
+   * Applies the case to a fresh dgate-server (with an echo upstream standing in for {{echo}}) and
+   * sends its requests; returns what went wrong, one line each.
+   */
+  private async runRequests(requests: TrialRequest[], use: { as: string; namespace: string; with: unknown }, content: BundleContent, goldenText: string, rel: string): Promise<string[]> {
+    const trial = await BundleTrial.start((line) => this.context.stderr.write(`${line}\n`));
+    try {
+      const text = goldenText.split(JSON.stringify(goldenEcho).slice(1, -1)).join(trial.echoUrl);
+      const loaded = loadConfig([{ path: path.join(this.dir, rel), rel, text }]);
+      const expanded = expandBundles(loaded.config, [{ use: loaded.config.bundles[0]!, content }]);
+      const resources = compileResources(expanded.config, new Map());
+      // The gateway answers only for a domain of the namespace: give the case one if it has none.
+      if (!resources.domains.some((d) => d.namespace === use.namespace)) resources.domains.push({ name: 'bundle-test', namespace: use.namespace, patterns: ['*'], priority: 0 });
+      await trial.put(resources);
+      const problems: string[] = [];
+      for (const r of requests) for (const p of await trial.check(r)) problems.push(`${r.method ?? 'GET'} ${r.path}: ${p}`);
+      return problems;
+    } catch (err) {
+      return [`could not run the case: ${(err as Error).message}`];
+    } finally {
+      await trial.stop();
+    }
+  }
+}
+
+/** What {{echo}} stands for in golden output: a fixed URL, so that the expected files are stable. */
+const goldenEcho = 'http://echo.bundle-test';
+
+/** Replaces {{echo}} in every string of a case's parameters and resources. */
+function withEcho(value: unknown, url: string): unknown {
+  if (typeof value === 'string') return value.split('{{echo}}').join(url);
+  if (Array.isArray(value)) return value.map((v) => withEcho(v, url));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withEcho(v, url)]));
+  return value;
 }

@@ -1,0 +1,102 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { putRequest } from '../apply/steps.js';
+import { AdminClient } from '../cluster/client.js';
+import { kindOrder, kinds, type AnyResource } from '../model/registry.js';
+import type { Resources, SecretRef } from '../schema/generated/desired-state.js';
+import { resolveSecretRef } from './secret-source.js';
+import { resolveDgateServer, startDgateNode, stopDgateNode, type DgateNode } from './local-server.js';
+
+/** One request of a `bundle test` case, and what its answer must be. */
+export interface TrialRequest {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  expect: { status?: number; headers?: Record<string, string>; json?: unknown; body?: string };
+}
+
+/**
+ * A throwaway dgate-server, and an echo upstream that answers every request with JSON describing
+ * it ({ method, url, headers, body }), for `bundle test` cases that send requests.
+ */
+export class BundleTrial {
+  private constructor(
+    private readonly node: DgateNode,
+    private readonly echo: Server,
+    readonly echoUrl: string,
+  ) {}
+
+  static async start(log: (line: string) => void): Promise<BundleTrial> {
+    const binary = await resolveDgateServer({ install: true, log });
+    const echo = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      });
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const node = await startDgateNode({ binary });
+    return new BundleTrial(node, echo, `http://127.0.0.1:${(echo.address() as AddressInfo).port}`);
+  }
+
+  /** Puts the resources in dependency order (the node is fresh: nothing to diff or undo). */
+  async put(resources: Resources): Promise<void> {
+    const client = new AdminClient({ baseUrl: this.node.adminUrl });
+    try {
+      for (const kind of kindOrder) {
+        for (const r of resources[kind] as AnyResource[]) {
+          const rec = { ...(r as unknown as Record<string, unknown>) };
+          for (const field of kinds[kind].sensitive) {
+            if (rec[field] !== undefined) rec[field] = await resolveSecretRef(rec[field] as SecretRef, { owner: `${kinds[kind].singular} ${String(rec.name)}`, root: process.cwd(), env: process.env });
+          }
+          const req = putRequest(kind, rec as unknown as AnyResource);
+          const res = await client.send('PUT', req.path, req.query, req.body);
+          if (res.status >= 300) throw new Error(`PUT ${req.path} answered ${res.status}: ${res.text.slice(0, 200)}`);
+        }
+      }
+    } finally {
+      await client.close();
+    }
+  }
+
+  /** Sends one request through the gateway and lists how its answer differs from what is expected. */
+  async check(r: TrialRequest): Promise<string[]> {
+    const res = await request(`${this.node.proxyUrl}${r.path}`, { method: (r.method ?? 'GET') as 'GET', headers: r.headers, body: r.body, reset: true });
+    const text = await res.body.text();
+    const problems: string[] = [];
+    if (r.expect.status !== undefined && res.statusCode !== r.expect.status) problems.push(`status ${res.statusCode}, expected ${r.expect.status}`);
+    for (const [name, value] of Object.entries(r.expect.headers ?? {})) {
+      const got = res.headers[name.toLowerCase()];
+      if (got !== value) problems.push(`header ${name}: ${JSON.stringify(got)}, expected ${JSON.stringify(value)}`);
+    }
+    if (r.expect.body !== undefined && text !== r.expect.body) problems.push(`body ${JSON.stringify(text.slice(0, 200))}, expected ${JSON.stringify(r.expect.body)}`);
+    if (r.expect.json !== undefined) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      if (!contains(json, r.expect.json)) problems.push(`body ${text.slice(0, 200)} does not contain ${JSON.stringify(r.expect.json)}`);
+    }
+    return problems;
+  }
+
+  async stop(): Promise<void> {
+    await stopDgateNode(this.node);
+    await new Promise<void>((resolve) => this.echo.close(() => resolve()));
+  }
+}
+
+/** Whether `actual` has every field of `expected` (recursively; arrays compared whole). */
+function contains(actual: unknown, expected: unknown): boolean {
+  if (expected && typeof expected === 'object' && !Array.isArray(expected)) {
+    if (!actual || typeof actual !== 'object') return false;
+    return Object.entries(expected).every(([k, v]) => contains((actual as Record<string, unknown>)[k], v));
+  }
+  return JSON.stringify(actual) === JSON.stringify(expected);
+}
