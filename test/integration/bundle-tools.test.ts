@@ -14,7 +14,7 @@ describe('bundle authoring tools', () => {
       const lint = await dgateCli(['bundle', 'lint', dir]);
       expect(lint.code, `${dir}: ${lint.stderr}`).toBe(0);
       expect(lint.stderr, dir).toBe('');
-      const test = await dgateCli(['bundle', 'test', dir]);
+      const test = await dgateCli(['bundle', 'test', dir], { env: { DGATE_SERVER_BIN: inject('dgateServerBin') } });
       expect(test.code, `${dir}: ${test.stdout}`).toBe(0);
     }
   });
