@@ -45,8 +45,10 @@ try {
   for (const example of examples) {
     step(`Validating and compiling ${example}`);
     dgateCli(['validate', example]);
-    mkdirSync(path.join(work, 'compiled'), { recursive: true });
-    dgateCli(['compile', example, '--out', path.join(work, 'compiled', `${path.basename(example)}.json`)]);
+    // One desired state per target (examples/regions has four; the others, one: default.json).
+    const out = path.join(work, 'compiled', path.basename(example));
+    mkdirSync(out, { recursive: true });
+    dgateCli(['compile', example, '--out-dir', out]);
   }
 
   step('Planning and applying examples/blog');
