@@ -268,6 +268,22 @@ describe('convert', () => {
     expect(await versions(out)).toEqual(await versions(path.join(repoRoot, 'examples/regions')));
   });
 
+  it('a bundle used from Pkl is resolved by bundle update and compiles to the YAML version', async () => {
+    const yaml = await tempDir();
+    await writeFile(
+      path.join(yaml, 'config.yaml'),
+      'version: v1\nnamespaces:\n  - name: shop\n    services:\n      - { name: api, urls: [http://127.0.0.1:8081/] }\nbundles:\n  - use: cors@^1.0\n    as: web\n    namespace: shop\n    with: { service: api, paths: ["/api/*"], origins: [https://app.example.com] }\n',
+    );
+    expect((await dgateCli(['bundle', 'update', '-c', yaml])).code).toBe(0);
+    const pkl = path.join(await tempDir(), 'pkl');
+    expect((await dgateCli(['convert', '--to', 'pkl', yaml, '--out', pkl])).code).toBe(0);
+    expect(await readFile(path.join(pkl, 'config.pkl'), 'utf8')).toContain('`as` = "web"');
+    await rm(path.join(pkl, 'dgate-cli.lock'));
+    const update = await dgateCli(['bundle', 'update', '-c', pkl]);
+    expect(update.stdout).toContain('web: cors@^1.0 → 1.0.0 from builtin');
+    expect(await versions(pkl)).toEqual(await versions(yaml));
+  });
+
   it('refuses to convert an invalid config, and writes nothing', async () => {
     const out = path.join(await tempDir(), 'out');
     const result = await dgateCli(['convert', '--to', 'yaml', '.', '--out', out], { cwd: path.join(invalidDir, '02-own-constraint-retries') });

@@ -10,6 +10,7 @@ import { DgateError } from '../../errors/dgate-error.js';
 import { renderDiagnostics } from '../../errors/render.js';
 import { gitVersions, isGitSource, readBundleFiles, readLock, vendorGitTag, writeLock } from '../../io/bundle-store.js';
 import { readConfigSources } from '../../io/files.js';
+import { readPklDocuments } from '../../cli/pkl-input.js';
 import { loadConfig, locationOf, type Declared } from '../../load/assemble.js';
 import type { BundleUse } from '../../schema/generated/config.js';
 
@@ -40,7 +41,11 @@ export class BundleUpdateCommand extends BaseCommand {
 
   protected async run(): Promise<number> {
     const input = await readConfigSources(this.configPath);
-    const { config, diagnostics } = loadConfig(input.sources);
+    // Bundle uses written in Pkl modules count too.
+    const evaluated = await readPklDocuments(input);
+    const loaded = loadConfig(input.sources, evaluated.parsed);
+    const { config } = loaded;
+    const diagnostics = [...evaluated.diagnostics, ...loaded.diagnostics];
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       this.context.stderr.write(renderDiagnostics(errors, this.errStyle) + '\n');
