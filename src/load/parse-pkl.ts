@@ -56,7 +56,7 @@ export function parsePklOutputs(modules: readonly ConfigSource[], outputs: reado
         code: 'DG1608',
         severity: 'error',
         message: `the Pkl module did not render JSON`,
-        location: { file: source.path, line: 1, col: 1 },
+        location: { file: source.path, ...locateInPkl(source.text, undefined, ['output'], { key: true }) },
         hint: 'a config module must not set `output`: dgate-cli renders it as JSON itself',
       });
       return;
@@ -219,6 +219,9 @@ function classify(message: string, context: PklContext): { code: Code; message: 
   }
   if (/^(Missing|Mismatched|Unexpected|Unterminated|Invalid (character|token|identifier|.*literal|.*escape))\b/.test(first)) {
     return { code: 'DG1601', message: lowered, hint: 'fix the Pkl syntax here; `pkl eval` on the file shows the same error' };
+  }
+  if (/^A stack overflow occurred/.test(first)) {
+    return { code: 'DG1607', message: lowered, hint: 'a function or property refers to itself without end: check the recursion here for a base case' };
   }
   if (/^Cannot find module `(.+)`/.test(first) || /^I\/O error loading module/.test(first)) {
     return { code: 'DG1607', message: lowered, hint: 'import modules by a path relative to the importing file, under the config root' };
