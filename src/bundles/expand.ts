@@ -99,7 +99,7 @@ export function expandBundles(config: LoadedConfig, instances: readonly BundleIn
     for (const doc of content.resourceDocs) {
       const resolve = (ref: { param: string }, path: YamlPath): unknown => {
         if (!(ref.param in params)) {
-          if (!declaredParam(content.manifest, ref.param)) report('DG1805', locationOf({ doc, path: [] }, path), `'{ param: ${ref.param} }' names no parameter of the bundle`, `declare '${ref.param}' under parameters in bundle.yaml, or fix the name`);
+          if (!declaredParam(content.manifest, ref.param)) report('DG1805', locationOf({ doc, path: [] }, path), `'${spelledParam(doc, ref.param)}' names no parameter of the bundle`, `declare '${ref.param}' under parameters in ${content.manifestDoc.source.rel}, or fix the name`);
           return undefined;
         }
         const secretSlot = path.length === 3 && ((path[0] === 'secrets' && path[2] === 'value') || (path[0] === 'domains' && path[2] === 'key'));
@@ -137,6 +137,11 @@ export function expandBundles(config: LoadedConfig, instances: readonly BundleIn
 
 function cloneResources(ns: LoadedNamespace): LoadedNamespace['resources'] {
   return Object.fromEntries(namespacedSpecKinds.map((k) => [k, [...ns.resources[k]]])) as unknown as LoadedNamespace['resources'];
+}
+
+/** A parameter reference as the bundle's author wrote it: YAML or Pkl. */
+export function spelledParam(doc: ParsedDocument, name: string): string {
+  return doc.source.rel.endsWith('.pkl') ? `module.param("${name}")` : `{ param: ${name} }`;
 }
 
 function declaredParam(manifest: BundleManifest, name: string): boolean {

@@ -3,7 +3,7 @@ import semver from 'semver';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import { locate, type ParsedDocument, type YamlPath } from '../load/parse-yaml.js';
 import type { BundleContent } from './expand.js';
-import { sensitiveParameters } from './expand.js';
+import { sensitiveParameters, spelledParam } from './expand.js';
 
 /**
  * What `bundle lint` checks beyond the schema: the parameter schema compiles, every parameter
@@ -36,7 +36,7 @@ export function lintBundle(content: BundleContent): Diagnostic[] {
   for (const doc of content.resourceDocs) {
     walk(doc.value, [], (ref, path) => {
       used.add(ref);
-      if (!declared.includes(ref)) out.push({ code: 'DG1805', severity: 'error', message: `'{ param: ${ref} }' names no parameter of the bundle`, location: at(doc, path), hint: `declare '${ref}' under parameters` });
+      if (!declared.includes(ref)) out.push({ code: 'DG1805', severity: 'error', message: `'${spelledParam(doc, ref)}' names no parameter of the bundle`, location: at(doc, path), hint: `declare '${ref}' under parameters in ${content.manifestDoc.source.rel}` });
       const slot = path.length === 3 && ((path[0] === 'secrets' && path[2] === 'value') || (path[0] === 'domains' && path[2] === 'key'));
       if (sensitive.has(ref) && !slot) out.push({ code: 'DG1806', severity: 'error', message: `sensitive parameter '${ref}' fills ${path.join('.')}, which is not a secret's value or a domain's key`, location: at(doc, path), hint: 'a secret slot may only fill a secret value or a domain key' });
     });
@@ -50,7 +50,7 @@ export function lintBundle(content: BundleContent): Diagnostic[] {
     }
   }
   for (const name of declared) {
-    if (!used.has(name)) out.push({ code: 'DG1805', severity: 'warning', message: `parameter '${name}' is declared but never used`, location: at(manifestDoc, ['parameters', 'properties', name]), hint: 'use it with { param: NAME } or PARAMS.NAME, or remove it' });
+    if (!used.has(name)) out.push({ code: 'DG1805', severity: 'warning', message: `parameter '${name}' is declared but never used`, location: at(manifestDoc, ['parameters', 'properties', name]), hint: 'use it in a resource file ({ param: NAME } in YAML, module.param("NAME") in Pkl) or a module (PARAMS.NAME), or remove it' });
   }
   return out;
 }

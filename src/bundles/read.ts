@@ -1,36 +1,104 @@
 import type { Diagnostic } from '../errors/dgate-error.js';
 import { checkConfigSchema } from '../load/check-schema.js';
+import type { ConfigSource } from '../load/parse-yaml.js';
 import { parseYamlSource, type ParsedDocument } from '../load/parse-yaml.js';
 import type { BundleManifest } from '../schema/generated/config.js';
 import type { BundleContent } from './expand.js';
 
+const manifestNames = ['bundle.yaml', 'bundle.pkl'];
+
+/** tests/ holds `bundle test` cases, not resources. */
+const isBundleFile = (rel: string) => !rel.startsWith('tests/');
+
 /**
- * Parses a bundle from its files (relative path → bytes): bundle.yaml checked against the
- * manifest schema, every other *.yaml as a resource file. `dir` is how messages name the
- * bundle's directory. Pure: the caller reads the files.
+ * The Pkl modules of a bundle that pkl evaluates: bundle.pkl and every *.pkl resource file that
+ * amends a module (the dgate schema). A *.pkl file that amends nothing is a library the others
+ * import. `dir` is how messages name the bundle's directory.
  */
-export function parseBundle(files: ReadonlyMap<string, Uint8Array>, dir: string): { content?: BundleContent; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
+export function bundlePklSources(files: ReadonlyMap<string, Uint8Array>, dir: string): { modules: ConfigSource[]; all: ConfigSource[] } {
+  const all = [...files.keys()]
+    .filter((rel) => isBundleFile(rel) && rel.toLowerCase().endsWith('.pkl'))
+    .sort()
+    .map((rel) => ({ path: `${dir}/${rel}`, rel, text: new TextDecoder().decode(files.get(rel)!) }));
+  const modules = all.filter((s) => s.rel === 'bundle.pkl' || /^\s*amends\b/m.test(withoutCommentsAndStrings(s.text)));
+  return { modules, all };
+}
+
+/** What evaluating a bundle's Pkl modules gave: a document per module, or the problem pkl found. */
+export interface EvaluatedPkl {
+  documents: ParsedDocument[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses a bundle from its files (relative path → bytes): the manifest (bundle.yaml, or
+ * bundle.pkl as evaluated) checked against the manifest schema, every other *.yaml and evaluated
+ * *.pkl module as a resource file. `dir` is how messages name the bundle's directory. Pure: the
+ * caller reads the files and runs pkl (`pkl` holds what it gave, when the bundle has Pkl modules).
+ */
+export function parseBundle(files: ReadonlyMap<string, Uint8Array>, dir: string, pkl?: EvaluatedPkl): { content?: BundleContent; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [...(pkl?.diagnostics ?? [])];
   const text = (rel: string) => new TextDecoder().decode(files.get(rel)!);
   const docOf = (rel: string): ParsedDocument | undefined => {
+    if (rel.endsWith('.pkl')) return pkl?.documents.find((d) => d.source.rel === rel);
     const parsed = parseYamlSource({ path: `${dir}/${rel}`, rel, text: text(rel) });
     diagnostics.push(...parsed.diagnostics);
     return parsed.documents[0];
   };
-  if (!files.has('bundle.yaml')) {
-    return { diagnostics: [{ code: 'DG1809', severity: 'error', message: `${dir} has no bundle.yaml`, location: { file: dir, line: 1, col: 1 }, hint: 'a bundle is a directory with bundle.yaml (name, version, description, parameters) and its resource files' }] };
+  const manifests = manifestNames.filter((name) => files.has(name));
+  if (manifests.length === 0) {
+    return { diagnostics: [{ code: 'DG1809', severity: 'error', message: `${dir} has no bundle.yaml or bundle.pkl`, location: { file: dir, line: 1, col: 1 }, hint: 'a bundle is a directory with bundle.yaml or bundle.pkl (name, version, description, parameters) and its resource files' }] };
   }
-  const manifestDoc = docOf('bundle.yaml');
+  if (manifests.length > 1) {
+    return { diagnostics: [{ code: 'DG1809', severity: 'error', message: `${dir} has both bundle.yaml and bundle.pkl`, location: { file: `${dir}/bundle.pkl`, line: 1, col: 1 }, hint: 'keep one manifest: delete the other' }] };
+  }
+  const manifestRel = manifests[0]!;
+  if (manifestRel === 'bundle.pkl') diagnostics.push(...pklDefaultMembers(`${dir}/bundle.pkl`, text('bundle.pkl')));
+  const manifestDoc = docOf(manifestRel);
   if (!manifestDoc) return { diagnostics };
   const manifestCheck = checkConfigSchema(manifestDoc, 'BundleManifest');
   diagnostics.push(...manifestCheck.diagnostics);
   const resourceDocs: ParsedDocument[] = [];
   for (const rel of [...files.keys()].sort()) {
-    // tests/ holds `bundle test` cases, not resources.
-    if (rel === 'bundle.yaml' || !/\.ya?ml$/.test(rel) || rel.startsWith('tests/')) continue;
-    const doc = docOf(rel);
-    if (doc) resourceDocs.push(doc);
+    if (rel === manifestRel || !isBundleFile(rel)) continue;
+    if (/\.ya?ml$/.test(rel) || (rel.endsWith('.pkl') && pkl?.documents.some((d) => d.source.rel === rel))) {
+      const doc = docOf(rel);
+      if (doc) resourceDocs.push(doc);
+    }
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   return { content: { manifest: manifestDoc.value as BundleManifest, manifestDoc, resourceDocs, files }, diagnostics };
+}
+
+/**
+ * `default` written as a member of bundle.pkl's `parameters`: in a Pkl object that is Pkl's own
+ * member (the template for new elements), which is never rendered, so the JSON Schema default
+ * would vanish without a word. `["default"] = ...` is the property.
+ */
+function pklDefaultMembers(file: string, source: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const text = withoutCommentsAndStrings(source);
+  const member = /(^|[\s{;])(`?default`?)\s*(=|\{)/g;
+  for (let m = member.exec(text); m; m = member.exec(text)) {
+    const at = m.index + m[1]!.length;
+    const before = text.slice(0, at);
+    const line = before.split('\n').length;
+    const col = at - before.lastIndexOf('\n');
+    out.push({
+      code: 'DG1810',
+      severity: 'error',
+      message: `'${m[2]}' in bundle.pkl is Pkl's own default member, not the JSON Schema keyword: the parameter's default would be dropped`,
+      location: { file, line, col },
+      hint: `write the keyword as an entry: ["default"] ${m[3] === '=' ? '= value' : '{ ... }'}`,
+    });
+  }
+  return out;
+}
+
+/** Pkl text with comments and string literals blanked out (same length, same line breaks). */
+export function withoutCommentsAndStrings(text: string): string {
+  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
+  // Block and line comments; multi-line strings (raw: #"""..."""#); raw strings, which end at a
+  // quote followed by as many # as they began with; plain strings with their escapes.
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|(#*)"""[\s\S]*?"""\1|(#+)"[^\n]*?"\2|"(?:\\.|[^"\\\n])*"/g, blank);
 }

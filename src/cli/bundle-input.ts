@@ -2,11 +2,43 @@ import path from 'node:path';
 import type { BundleInstance } from '../bundles/expand.js';
 import { integrityOf, parseUse, satisfies, sourceOf, type LockEntry, type LockFile } from '../bundles/lockfile.js';
 import { toolVersion } from './tool-version.js';
-import { parseBundle } from '../bundles/read.js';
+import { bundlePklSources, parseBundle, type EvaluatedPkl } from '../bundles/read.js';
+import type { BundleContent } from '../bundles/expand.js';
+import { evaluatePkl } from '../io/pkl-eval.js';
+import { parsePklOutputs, pklFailureDiagnostic } from '../load/parse-pkl.js';
+import { defaultPklTimeoutMs } from './pkl-input.js';
 import { DgateError, type Diagnostic } from '../errors/dgate-error.js';
 import { builtinBundlesDir, isGitSource, readBundleFiles, readLock } from '../io/bundle-store.js';
 import { locationOf, type Declared, type LoadedConfig } from '../load/assemble.js';
 import type { BundleUse } from '../schema/generated/config.js';
+
+/**
+ * Reads and parses the bundle in `dir`: its files, and its Pkl modules (bundle.pkl, *.pkl
+ * resource files) evaluated in one sandboxed pkl process that may reach only the bundle's own
+ * directory and the dgate schema, with no environment: a bundle gets its values from parameters.
+ * `files` skips reading when the caller has them (to hash them, say).
+ */
+export async function readBundle(
+  dir: string,
+  files?: Map<string, Uint8Array>,
+): Promise<{ content?: BundleContent; diagnostics: Diagnostic[]; files: Map<string, Uint8Array> }> {
+  const bundleFiles = files ?? (await readBundleFiles(dir));
+  const display = path.relative(process.cwd(), path.resolve(dir)) || '.';
+  const sources = bundlePklSources(bundleFiles, display);
+  let pkl: EvaluatedPkl | undefined;
+  if (sources.modules.length > 0) {
+    const root = path.resolve(dir);
+    const result = await evaluatePkl({ root, modules: sources.modules.map((m) => path.join(root, m.rel)), allowedImports: [], env: {}, timeoutMs: defaultPklTimeoutMs });
+    if (result.status === 'ok') {
+      pkl = parsePklOutputs(sources.modules, result.outputs);
+    } else {
+      const diagnostic = pklFailureDiagnostic(result, { root, sources: sources.all, allowedImports: [], scope: 'bundle' });
+      if (!diagnostic.location) throw new DgateError({ code: diagnostic.code, message: diagnostic.message, hint: diagnostic.hint });
+      pkl = { documents: [], diagnostics: [diagnostic] };
+    }
+  }
+  return { ...parseBundle(bundleFiles, display, pkl), files: bundleFiles };
+}
 
 /** Where a bundle's files are for a lock entry: the shipped directory, a local one, or the vendored copy. */
 export function bundleDirOf(use: Declared<BundleUse>, entry: Pick<LockEntry, 'vendored'>, root: string): string {
@@ -64,7 +96,7 @@ export async function readLockedBundles(config: LoadedConfig, root: string): Pro
       fail('DG1803', `the content of bundle ${parseUse(use.spec.use).name}@${entry.version} in ${path.relative(process.cwd(), dir) || '.'} does not match dgate-cli.lock (${integrity}, locked ${entry.integrity})`, 'someone changed the bundle after it was locked: restore it, or review the change and run `dgate-cli bundle update`');
       continue;
     }
-    const parsed = parseBundle(files, path.relative(process.cwd(), dir) || '.');
+    const parsed = await readBundle(dir, files);
     diagnostics.push(...parsed.diagnostics);
     if (!parsed.content) continue;
     if (parsed.content.manifest.version !== entry.version || parsed.content.manifest.name !== parseUse(use.spec.use).name) {

@@ -75,6 +75,7 @@ export const codes = {
   DG1807: 'bundle file missing',
   DG1808: 'bundle not found',
   DG1809: 'invalid bundle',
+  DG1810: 'Pkl default member in bundle parameters',
   // 16xx: Pkl authoring
   DG1601: 'Pkl syntax error',
   DG1602: 'Pkl type or constraint violated',

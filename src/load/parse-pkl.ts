@@ -22,6 +22,8 @@ export interface PklContext {
   sources: readonly ConfigSource[];
   /** URI prefixes settings.pkl.allowedImports opens. */
   allowedImports: readonly string[];
+  /** What is evaluated: a config (the default), or a bundle, whose Pkl sees no environment and imports only its own files. */
+  scope?: 'config' | 'bundle';
 }
 
 export const isPklSource = (source: ConfigSource): boolean => source.rel.toLowerCase().endsWith('.pkl');
@@ -163,7 +165,7 @@ function userLocation(context: PklContext, lines: readonly string[], valueFirst:
   return undefined;
 }
 
-function classify(message: string, context: PklContext): { code: Code; message: string; hint: string } {
+function classify(message: string, context: PklContext, schema: string): { code: Code; message: string; hint: string } {
   const first = message.split('\n')[0]!.replace(/\.$/, '');
   const refusedModule = /^Refusing to load module `(.+)` because/.exec(first) ?? /^I\/O error loading module `((?:https?|package):.+)`/.exec(first);
   if (refusedModule && !context.allowedImports.some((p) => refusedModule[1]!.startsWith(p))) {
@@ -175,7 +177,9 @@ function classify(message: string, context: PklContext): { code: Code; message: 
       message: `import of '${uri}' is not allowed by the Pkl sandbox`,
       hint: remote
         ? 'list the URI prefix in settings.pkl.allowedImports (in a YAML file of the config) to allow it'
-        : 'only pkl:, modulepath:/dgate/ and files under the config root may be imported',
+        : context.scope === 'bundle'
+          ? "a bundle's Pkl may import only pkl:, modulepath:/dgate/ and files inside the bundle directory"
+          : 'only pkl:, modulepath:/dgate/ and files under the config root may be imported',
     };
   }
   const refusedRead = /^Refusing to read resource `(.+)` because/.exec(first);
@@ -185,8 +189,10 @@ function classify(message: string, context: PklContext): { code: Code; message: 
     return {
       code: 'DG1604',
       message: env ? `reading environment variable '${env[1]}' is not allowed by the Pkl sandbox` : `reading '${uri}' is not allowed by the Pkl sandbox`,
-      hint: env
-        ? `name it with --pkl-env ${env[1]} or in settings.pkl.env (a YAML file of the config); pkl sees no other variables`
+      hint: env && context.scope === 'bundle'
+        ? "a bundle's Pkl sees no environment variables: take the value as a parameter of the bundle"
+        : env
+          ? `name it with --pkl-env ${env[1]} or in settings.pkl.env (a YAML file of the config); pkl sees no other variables`
         : uri.startsWith('file:')
           ? 'Pkl modules may read files under the config root only'
           : 'list the URI prefix in settings.pkl.allowedImports (in a YAML file of the config) to allow it',
@@ -204,14 +210,14 @@ function classify(message: string, context: PklContext): { code: Code; message: 
   const constraint = /^Type constraint `(.*)` violated/.exec(first);
   if (constraint) {
     const value = /^Value: (.*)$/m.exec(message)?.[1];
-    return { code: 'DG1602', message: explainConstraint(constraint[1]!, value) ?? lowered, hint: 'the value must satisfy the constraint the schema (modulepath:/dgate/Config.pkl) or your own type puts on it' };
+    return { code: 'DG1602', message: explainConstraint(constraint[1]!, value) ?? lowered, hint: `the value must satisfy the constraint the schema (modulepath:/dgate/${schema}) or your own type puts on it` };
   }
   if (/^Expected value of type/.test(first)) {
-    return { code: 'DG1602', message: lowered, hint: 'give the property a value of the type the schema declares (see its doc comment in modulepath:/dgate/Config.pkl)' };
+    return { code: 'DG1602', message: lowered, hint: `give the property a value of the type the schema declares (see its doc comment in modulepath:/dgate/${schema})` };
   }
   const unknown = /^Cannot find property `(.+)` in object of type `(.+)`/.exec(first);
   if (unknown) {
-    return { code: 'DG1610', message: `unknown property '${unknown[1]}' in ${unknown[2]!.replace(/^dgate\.Config#/, '')}`, hint: 'see the schema modulepath:/dgate/Config.pkl for the properties this object has' };
+    return { code: 'DG1610', message: `unknown property '${unknown[1]}' in ${unknown[2]!.replace(/^dgate\.\w+#/, '')}`, hint: `see the schema modulepath:/dgate/${schema} for the properties this object has` };
   }
   const undefinedProperty = /^Tried to read property `(.+)` but its value is undefined/.exec(first);
   if (undefinedProperty) {
@@ -270,7 +276,9 @@ export function pklFailureDiagnostic(result: Exclude<PklEvaluation, { status: 'o
       const body = lines.slice(header + 1);
       const blank = body.findIndex((l) => l.trim() === '');
       const message = body.slice(0, blank < 0 ? body.length : blank).join('\n');
-      const classified = classify(message, context);
+      // The dgate schema the failing module amends (a config, a bundle manifest, bundle resources).
+      const schema = /modulepath:\/dgate\/([A-Za-z]+\.pkl)/.exec(result.stderr)?.[1] ?? 'Config.pkl';
+      const classified = classify(message, context, schema);
       const suggestion = body.findIndex((l) => l === 'Did you mean any of the following?');
       const hint = suggestion >= 0 && body[suggestion + 1] ? `did you mean '${body[suggestion + 1]!.trim()}'?` : classified.hint;
       return { code: classified.code, severity: 'error', message: classified.message, location: userLocation(context, body, classified.code === 'DG1602'), hint };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generatePklFromSchema } from '../../bin/gen-pkl.mjs';
 import { configSchema } from '../../src/schema/generated/config.schema.js';
 
-const generate = generatePklFromSchema as (schema: unknown) => string;
+const generate = generatePklFromSchema as (schema: unknown, options?: { rootDef?: string; moduleName?: string; paramRefs?: boolean }) => string;
 const withProperty = (property: unknown) => ({ type: 'object', additionalProperties: false, properties: { x: property } });
 
 describe('gen-pkl (the Pkl schema from the JSON Schema)', () => {
@@ -52,5 +52,35 @@ describe('gen-pkl (the Pkl schema from the JSON Schema)', () => {
     ['multipleOf', { type: 'integer', multipleOf: 2 }],
   ])('fails loudly on %s instead of dropping it', (_what, property) => {
     expect(() => generate(withProperty(property))).toThrow(/gen-pkl: .*has no Pkl mapping/);
+  });
+
+  describe('the bundle schemas', () => {
+    const manifest = generate(configSchema, { rootDef: 'BundleManifest', moduleName: 'dgate.Bundle' });
+    const resources = generate(configSchema, { rootDef: 'BundleResources', moduleName: 'dgate.BundleResources', paramRefs: true });
+
+    it('makes a module of the manifest definition, with free-form parameters', () => {
+      expect(manifest).toContain('module dgate.Bundle\n');
+      expect(manifest).toMatch(/^name: String\(contains\(Regex/m);
+      expect(manifest).toContain('\nparameters: Dynamic?\n');
+      expect(manifest).not.toContain('class Param');
+    });
+
+    it('lets every property and list element of a resource file be a Param, with the real type as the default', () => {
+      expect(resources).toContain('module dgate.BundleResources\n');
+      expect(resources).toContain('routes: (*(Listing<*RouteSpec|Param>)|Param)?');
+      expect(resources).toContain('  retries: *(Int(isBetween(0, 1000)))|Param = 3\n');
+      expect(resources).toContain('  service: (*Name|Param)?');
+      // a const stays itself: `version = param("v")` would make no sense
+      expect(resources).toContain('version: "v1" = "v1"');
+      expect(resources).toContain('class Param {\n');
+      expect(resources).toContain('function param(name: String): Param = new Param { param = name }');
+      expect(resources).not.toContain('class NamespaceSpec');
+      expect(resources).not.toContain('class TargetSpec');
+    });
+
+    it('fails loudly on a root definition that is not a closed object', () => {
+      expect(() => generate(configSchema, { rootDef: 'Name' })).toThrow(/gen-pkl: \$defs\/Name: a root that is not a closed object/);
+      expect(() => generate(configSchema, { rootDef: 'Nope' })).toThrow(/gen-pkl: \$defs\/Nope: a missing definition/);
+    });
   });
 });

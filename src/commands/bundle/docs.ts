@@ -1,12 +1,10 @@
-import path from 'node:path';
 import { Command, Option } from 'clipanion';
 import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { bundleDocs } from '../../bundles/lint.js';
-import { parseBundle } from '../../bundles/read.js';
+import { readBundle } from '../../cli/bundle-input.js';
 import { DgateError } from '../../errors/dgate-error.js';
 import { renderDiagnostics } from '../../errors/render.js';
-import { readBundleFiles } from '../../io/bundle-store.js';
 
 export class BundleDocsCommand extends BaseCommand {
   static override paths = [['bundle', 'docs']];
@@ -20,7 +18,7 @@ export class BundleDocsCommand extends BaseCommand {
   dir = Option.String({ name: 'dir' });
 
   protected async run(): Promise<number> {
-    const parsed = parseBundle(await readBundleFiles(this.dir), path.relative(process.cwd(), path.resolve(this.dir)) || '.');
+    const parsed = await readBundle(this.dir);
     if (!parsed.content) {
       this.context.stderr.write(renderDiagnostics(parsed.diagnostics, this.errStyle) + '\n');
       throw new DgateError({ code: 'DG1809', message: `${this.dir} is not a valid bundle`, hint: 'dgate-cli bundle lint shows what is wrong' });

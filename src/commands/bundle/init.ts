@@ -13,17 +13,25 @@ export class BundleInitCommand extends BaseCommand {
     details: `
       Creates DIR (default: NAME) with bundle.yaml (version 0.1.0, one parameter), resources.yaml
       (a route and a module), modules/hello.ts, tests/basic.yaml (a case for \`bundle test\`) and a
-      README. It lints clean straight away. Refuses to write into a directory that exists.
+      README. With \`--format pkl\`, the manifest and resources are bundle.pkl and resources.pkl.
+      It lints clean straight away. Refuses to write into a directory that exists.
     `,
-    examples: [['A new bundle', '$0 bundle init greeting']],
+    examples: [
+      ['A new bundle', '$0 bundle init greeting'],
+      ['A new bundle written in Pkl', '$0 bundle init greeting --format pkl'],
+    ],
   });
 
   name = Option.String({ name: 'name' });
   dir = Option.String({ required: false, name: 'dir' });
+  format = Option.String('--format', 'yaml', { description: 'yaml (default) or pkl: the language of the manifest and resource files' });
 
   protected async run(): Promise<number> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(this.name)) {
       throw new DgateError({ code: 'DG0001', message: `'${this.name}' is not a bundle name`, hint: 'use lower-case letters, digits and -, e.g. rate-limit' });
+    }
+    if (this.format !== 'yaml' && this.format !== 'pkl') {
+      throw new DgateError({ code: 'DG0001', message: `--format '${this.format}' is not a bundle format`, hint: 'use --format yaml or --format pkl' });
     }
     const dir = this.dir ?? this.name;
     try {
@@ -38,6 +46,12 @@ export class BundleInitCommand extends BaseCommand {
       'tests/basic.yaml': `# A case for \`dgate-cli bundle test\`: these parameters compile to tests/basic.expected.json\n# (write it with --update, then review it).\nwith: { path: /hello }\n`,
       'README.md': `# ${this.name}\n\nWhat the bundle does. \`dgate-cli bundle docs .\` prints the parameter table.\n`,
     };
+    if (this.format === 'pkl') {
+      delete files['bundle.yaml'];
+      delete files['resources.yaml'];
+      files['bundle.pkl'] = `amends "modulepath:/dgate/Bundle.pkl"\n\nname = "${this.name}"\nversion = "0.1.0"\ndescription = "What ${this.name} adds to a gateway, in one line."\ndgateCli = ">=0.1.0"\n// A JSON Schema for the instance's \`with:\`. Write the keyword default as ["default"]: in Pkl,\n// a bare \`default\` is the object's own template member and would be dropped.\nparameters {\n  type = "object"\n  additionalProperties = false\n  required { "path" }\n  properties {\n    path {\n      description = "The path the route answers on."\n      type = "string"\n      pattern = "^/"\n    }\n    greeting {\n      description = "What the module answers."\n      type = "string"\n      ["default"] = "hello"\n    }\n  }\n}\n`;
+      files['resources.pkl'] = `// The resources of one instance, without a namespace name: the instance decides it, and every\n// name here becomes <as>-<name>. module.param("NAME") stands for a parameter's value.\namends "modulepath:/dgate/BundleResources.pkl"\n\nmodules {\n  new { name = "hello"; file = "modules/hello.ts" }\n}\nroutes {\n  new {\n    name = "hello"\n    paths { module.param("path") }\n    methods { "GET" }\n    modules { "hello" }\n  }\n}\n`;
+    }
     for (const [rel, text] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
       await writeFile(path.join(dir, rel), text);

@@ -3,10 +3,9 @@ import { Command, Option } from 'clipanion';
 import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { lintBundle } from '../../bundles/lint.js';
-import { parseBundle } from '../../bundles/read.js';
+import { readBundle } from '../../cli/bundle-input.js';
 import { errorsIn, sortDiagnostics } from '../../errors/dgate-error.js';
 import { countSummary, renderDiagnostics } from '../../errors/render.js';
-import { readBundleFiles } from '../../io/bundle-store.js';
 
 export class BundleLintCommand extends BaseCommand {
   static override paths = [['bundle', 'lint']];
@@ -26,7 +25,7 @@ export class BundleLintCommand extends BaseCommand {
 
   protected async run(): Promise<number> {
     const display = path.relative(process.cwd(), path.resolve(this.dir)) || '.';
-    const parsed = parseBundle(await readBundleFiles(this.dir), display);
+    const parsed = await readBundle(this.dir);
     const diagnostics = sortDiagnostics([...parsed.diagnostics, ...(parsed.content ? lintBundle(parsed.content) : [])]);
     if (diagnostics.length > 0) this.context.stderr.write(renderDiagnostics(diagnostics, this.errStyle) + '\n');
     if (errorsIn(diagnostics).length > 0) {

@@ -7,12 +7,11 @@ import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { expandBundles, type BundleContent } from '../../bundles/expand.js';
 import { BundleTrial, type TrialRequest } from '../../io/bundle-trial.js';
-import { parseBundle } from '../../bundles/read.js';
+import { readBundle } from '../../cli/bundle-input.js';
 import { checkConfig } from '../../compile/check.js';
 import { compileResources } from '../../compile/compile.js';
 import { DgateError, errorsIn } from '../../errors/dgate-error.js';
 import { renderDiagnostics } from '../../errors/render.js';
-import { readBundleFiles } from '../../io/bundle-store.js';
 import { loadConfig } from '../../load/assemble.js';
 import { canonicalJson } from '../../state/canonical-json.js';
 
@@ -43,8 +42,8 @@ export class BundleTestCommand extends BaseCommand {
   update = Option.Boolean('--update', false, { description: 'Write tests/CASE.expected.json from what compiles now' });
 
   protected async run(): Promise<number> {
-    const files = await readBundleFiles(this.dir);
-    const parsed = parseBundle(files, path.relative(process.cwd(), path.resolve(this.dir)) || '.');
+    const parsed = await readBundle(this.dir);
+    const files = parsed.files;
     if (!parsed.content) {
       this.context.stderr.write(renderDiagnostics(parsed.diagnostics, this.errStyle) + '\n');
       throw new DgateError({ code: 'DG1809', message: `${this.dir} is not a valid bundle`, hint: 'dgate-cli bundle lint shows what is wrong' });

@@ -5,10 +5,10 @@ import { BaseCommand } from '../../cli/base-command.js';
 import { bundleDirOf } from '../../cli/bundle-input.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { integrityOf, lockFormat, newestSatisfying, parseUse, satisfies, sourceOf, validRange, type LockEntry, type LockFile } from '../../bundles/lockfile.js';
-import { parseBundle } from '../../bundles/read.js';
+import { readBundle } from '../../cli/bundle-input.js';
 import { DgateError } from '../../errors/dgate-error.js';
 import { renderDiagnostics } from '../../errors/render.js';
-import { gitVersions, isGitSource, readBundleFiles, readLock, vendorGitTag, writeLock } from '../../io/bundle-store.js';
+import { gitVersions, isGitSource, readLock, vendorGitTag, writeLock } from '../../io/bundle-store.js';
 import { readConfigSources } from '../../io/files.js';
 import { readPklDocuments } from '../../cli/pkl-input.js';
 import { loadConfig, locationOf, type Declared } from '../../load/assemble.js';
@@ -96,8 +96,8 @@ export class BundleUpdateCommand extends BaseCommand {
       dir = bundleDirOf(use, {}, root);
       version = '';
     }
-    const files = await readBundleFiles(dir);
-    const parsed = parseBundle(files, path.relative(process.cwd(), dir) || '.');
+    const parsed = await readBundle(dir);
+    const files = parsed.files;
     if (!parsed.content) {
       this.context.stderr.write(renderDiagnostics(parsed.diagnostics, this.errStyle) + '\n');
       fail('DG1809', `${dir} is not a valid bundle`, 'fix the problems above');
@@ -105,7 +105,7 @@ export class BundleUpdateCommand extends BaseCommand {
     const manifest = parsed.content!.manifest;
     if (manifest.name !== name) fail('DG1809', `${dir} holds bundle '${manifest.name}', and the config uses '${name}'`, 'fix the name in `use:` or the source');
     // A range that excludes this dgate-cli: resolving it is fine (another runner may use it), using it is refused.
-    if (isGitSource(source) && manifest.version !== version) fail('DG1809', `tag ${version} of ${source} holds bundle.yaml version ${manifest.version}`, 'tags and bundle.yaml versions must agree: fix bundle.yaml and tag again');
+    if (isGitSource(source) && manifest.version !== version) fail('DG1809', `tag ${version} of ${source} holds a manifest of version ${manifest.version}`, 'tags and manifest versions must agree: fix bundle.yaml (or bundle.pkl) and tag again');
     if (!isGitSource(source)) {
       version = manifest.version;
       if (!satisfies(version, range)) fail('DG1808', `${source === 'builtin' ? 'dgate-cli ships' : `${source} holds`} ${name}@${version}, outside ${range}`, source === 'builtin' ? 'widen the range, or use a source that has the version you need' : 'widen the range, or update the directory');

@@ -706,7 +706,7 @@ export const configSchema = {
     },
     "BundleManifest": {
       "title": "BundleManifest",
-      "description": "bundle.yaml: what a bundle is and what it takes.",
+      "description": "bundle.yaml (or bundle.pkl): what a bundle is and what it takes.",
       "type": "object",
       "additionalProperties": false,
       "required": [
@@ -743,7 +743,7 @@ export const configSchema = {
     },
     "BundleResources": {
       "title": "BundleResources",
-      "description": "A bundle's resource file (any *.yaml beside bundle.yaml): the resources of one namespace, without its name. Field values may be { param: NAME }, replaced by the parameter's value.",
+      "description": "A bundle's resource file (any *.yaml, or *.pkl that amends modulepath:/dgate/BundleResources.pkl, beside the manifest): the resources of one namespace, without its name. Field values may be { param: NAME } (param(\"NAME\") in Pkl), replaced by the parameter's value.",
       "type": "object",
       "additionalProperties": false,
       "required": [

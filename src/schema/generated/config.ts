@@ -463,7 +463,7 @@ export interface BundleUse {
   with?: {};
 }
 /**
- * bundle.yaml: what a bundle is and what it takes.
+ * bundle.yaml (or bundle.pkl): what a bundle is and what it takes.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "BundleManifest".
@@ -491,7 +491,7 @@ export interface BundleManifest {
   parameters?: {};
 }
 /**
- * A bundle's resource file (any *.yaml beside bundle.yaml): the resources of one namespace, without its name. Field values may be { param: NAME }, replaced by the parameter's value.
+ * A bundle's resource file (any *.yaml, or *.pkl that amends modulepath:/dgate/BundleResources.pkl, beside the manifest): the resources of one namespace, without its name. Field values may be { param: NAME } (param("NAME") in Pkl), replaced by the parameter's value.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "BundleResources".
