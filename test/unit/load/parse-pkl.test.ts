@@ -57,6 +57,19 @@ The above error occurred when rendering path \`namespaces[0].services[0].name\` 
     expect(pklFailureDiagnostic({ status: 'error', stderr }, { ...context, allowedImports: ['https://example.com/'] }).code).toBe('DG1607');
   });
 
+  it('names the dgate schema the failing module amends, and gives a bundle\'s sandbox its own hints', () => {
+    const typeError = "–– Pkl Error ––\nExpected value of type `String`, but got type `Int`.\nValue: 42\n\n21 | x: *String|Param\n     ^^^^^^^^^^^^^\nat dgate.BundleResources#RouteSpec.x (modulepath:/dgate/BundleResources.pkl)\n\n5 | x = 42\n        ^^\nat main#x (file:///work/cfg/main.pkl, line 5)\n";
+    expect(pklFailureDiagnostic({ status: 'error', stderr: typeError }, context).hint).toContain('modulepath:/dgate/BundleResources.pkl');
+    expect(pklFailureDiagnostic({ status: 'error', stderr: constraintError }, context).hint).toContain('modulepath:/dgate/Config.pkl');
+    const unknown = "–– Pkl Error ––\nCannot find property `bogus` in object of type `dgate.BundleResources#RouteSpec`.\n\n5 | bogus = 1\n    ^^^^^\nat main#routes[#1] (file:///work/cfg/main.pkl, line 5)\n";
+    expect(pklFailureDiagnostic({ status: 'error', stderr: unknown }, context).message).toBe("unknown property 'bogus' in RouteSpec");
+    const env = "–– Pkl Error ––\nRefusing to read resource `env:HOME` because it does not match any entry in the resource allowlist (`--allowed-resources`).\n\n5 | x = read(\"env:HOME\")\n        ^^^^^^^^^^^^^^^^\nat main#x (file:///work/cfg/main.pkl, line 5)\n";
+    expect(pklFailureDiagnostic({ status: 'error', stderr: env }, context).hint).toMatch(/^name it with --pkl-env HOME/);
+    expect(pklFailureDiagnostic({ status: 'error', stderr: env }, { ...context, scope: 'bundle' }).hint).toBe("a bundle's Pkl sees no environment variables: take the value as a parameter of the bundle");
+    const file = "–– Pkl Error ––\nRefusing to load module `file:///work/other.pkl` because it does not match any entry in the module allowlist (`--allowed-modules`).\n\n2 | import \"../other.pkl\"\n    ^^^^^^^^^^^^^^^^^^^^\nat main (file:///work/cfg/main.pkl, line 2)\n";
+    expect(pklFailureDiagnostic({ status: 'error', stderr: file }, { ...context, scope: 'bundle' })).toMatchObject({ code: 'DG1603', message: "import of '../other.pkl' is not allowed by the Pkl sandbox", hint: expect.stringContaining('inside the bundle directory') });
+  });
+
   it('reports timeouts, a missing binary and a killed process without a location', () => {
     expect(pklFailureDiagnostic({ status: 'timeout', timeoutMs: 1500 }, context)).toMatchObject({ code: 'DG1605', message: 'Pkl evaluation of cfg/main.pkl did not finish within 1500ms' });
     expect(pklFailureDiagnostic({ status: 'missing', detail: 'x' }, context)).toMatchObject({ code: 'DG1606' });
