@@ -1,6 +1,6 @@
 import { kindOrder, kinds, systemNamespace, type AnyResource, type KindKey } from '../model/registry.js';
 import type { Resources } from '../schema/generated/desired-state.js';
-import { canonicalJson } from '../state/canonical-json.js';
+import { sameJson } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
 
 export type ChangeAction = 'create' | 'update' | 'delete';
@@ -184,11 +184,20 @@ function fieldsOf(kind: KindKey, r: AnyResource, side: 'before' | 'after'): Fiel
     .map((field) => (info.sensitive.includes(field) ? { field, sensitive: true as const } : { field, [side]: (r as unknown as Record<string, unknown>)[field] }));
 }
 
-function comparable(kind: KindKey, r: Record<string, unknown>): string {
+/** Whether two resources agree on every field the diff compares (not sensitive, unreadable or local ones). */
+function sameComparable(kind: KindKey, want: Record<string, unknown>, have: Record<string, unknown>): boolean {
   const info = kinds[kind];
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) if (!info.unreadable.includes(k) && !info.sensitive.includes(k) && !info.local?.includes(k)) out[k] = v;
-  return canonicalJson(out);
+  const skipped = (k: string) => info.unreadable.includes(k) || info.sensitive.includes(k) || (info.local?.includes(k) ?? false);
+  for (const k of Object.keys(want)) if (!skipped(k) && !sameField(want[k], have[k])) return false;
+  for (const k of Object.keys(have)) if (!(k in want) && !skipped(k) && !sameField(undefined, have[k])) return false;
+  return true;
+}
+
+/** Two values of one field, where undefined means the field is absent (as canonical JSON leaves it out). */
+function sameField(a: unknown, b: unknown): boolean {
+  const aAbsent = a === undefined || typeof a === 'function';
+  const bAbsent = b === undefined || typeof b === 'function';
+  return aAbsent || bAbsent ? aAbsent === bAbsent : sameJson(a, b);
 }
 
 function compare(kind: KindKey, id: string, want: AnyResource, have: AnyResource, digests: ReadonlyMap<string, string>): FieldChange[] {
@@ -196,7 +205,7 @@ function compare(kind: KindKey, id: string, want: AnyResource, have: AnyResource
   const w = want as unknown as Record<string, unknown>;
   const h = have as unknown as Record<string, unknown>;
   // Fast path, taken by almost every resource of a large config: nothing comparable differs.
-  if (info.sensitive.length === 0 && comparable(kind, w) === comparable(kind, h)) return [];
+  if (info.sensitive.length === 0 && sameComparable(kind, w, h)) return [];
   const fields = [...new Set([...Object.keys(w), ...Object.keys(h)])]
     .filter((f) => !info.identityFields.includes(f) && !info.unreadable.includes(f) && !info.local?.includes(f))
     .sort();
@@ -210,7 +219,7 @@ function compare(kind: KindKey, id: string, want: AnyResource, have: AnyResource
       if (wantDigest !== haveDigest) out.push({ field, sensitive: true });
       continue;
     }
-    if (canonicalJson(w[field]) !== canonicalJson(h[field])) out.push({ field, before: h[field], after: w[field] });
+    if (!sameJson(w[field], h[field])) out.push({ field, before: h[field], after: w[field] });
   }
   return out;
 }
