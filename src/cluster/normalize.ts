@@ -1,5 +1,5 @@
 import { normalizeUrl } from '../compile/compile.js';
-import { emptyResources, kindOrder, kinds, type AnyResource } from '../model/registry.js';
+import { emptyResources, kindOrder, sortByIdentity, type AnyResource } from '../model/registry.js';
 import { sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
 import type { LiveRead } from './api-types.js';
@@ -88,9 +88,6 @@ export function normalizeLive(read: LiveRead): LiveResources {
     });
   }
   for (const d of read.documents) out.documents.push({ id: d.id, namespace: d.namespace, collection: d.collection, data: d.data });
-  for (const kind of kindOrder) {
-    const key = (r: AnyResource) => kinds[kind].identity(r).join('\u0000');
-    (out[kind] as AnyResource[]).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  }
+  for (const kind of kindOrder) sortByIdentity(kind, out[kind] as AnyResource[]);
   return out;
 }

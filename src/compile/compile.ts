@@ -1,5 +1,5 @@
 import type { LoadedConfig, Origin } from '../load/assemble.js';
-import { emptyResources, kindOrder, kinds, type AnyResource } from '../model/registry.js';
+import { emptyResources, kindOrder, kinds, sortByIdentity, type AnyResource } from '../model/registry.js';
 import type { SecretSource } from '../schema/generated/config.js';
 import type { DesiredState, Resources, SecretRef, StateMetadata } from '../schema/generated/desired-state.js';
 import { contentVersion } from '../state/canonical-json.js';
@@ -125,13 +125,8 @@ export function compileResources(config: LoadedConfig, files: FileTable): Resour
       );
     }
   }
-  for (const kind of kindOrder) sortByIdentity(out[kind], kinds[kind].identity);
+  for (const kind of kindOrder) sortByIdentity(kind, out[kind] as AnyResource[]);
   return out;
-}
-
-function sortByIdentity(list: AnyResource[], identity: (r: AnyResource) => string[]): void {
-  const key = (r: AnyResource) => identity(r).join('\u0000');
-  list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /** Empty tag lists are omitted: DGate drops them too, and equal must mean equal. */

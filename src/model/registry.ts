@@ -78,3 +78,13 @@ export function kindFromAlias(alias: string): KindKey | undefined {
   if (short[a]) return short[a];
   return kindOrder.find((k) => k === a || kinds[k].singular === a);
 }
+
+/**
+ * Sorts resources of one kind by identity, in place: the order every state and diff uses. Each
+ * key is made once (a comparator that made them would make 2 n log n of them).
+ */
+export function sortByIdentity(kind: KindKey, list: AnyResource[]): void {
+  const keyed = list.map((r) => ({ key: kinds[kind].identity(r).join('\u0000'), r }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (let i = 0; i < keyed.length; i++) list[i] = keyed[i]!.r;
+}
