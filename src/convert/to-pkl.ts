@@ -65,7 +65,9 @@ function freeForm(value: unknown, indent: string): string {
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return 'new Dynamic {}';
   const inner = indent + '  ';
-  const members = entries.map(([k, v]) => `${inner}${isIdentifier(k) ? k : `[${pklString(k)}]`} = ${freeForm(v, inner)}`);
+  // `default` as a member of a Dynamic is Pkl's template for new elements, never rendered: a
+  // JSON Schema default written so would vanish. As an entry (["default"]) it renders as the key.
+  const members = entries.map(([k, v]) => `${inner}${isIdentifier(k) && k !== 'default' ? k : `[${pklString(k)}]`} = ${freeForm(v, inner)}`);
   return `new Dynamic {\n${members.join('\n')}\n${indent}}`;
 }
 

@@ -94,7 +94,7 @@ describe('plan', () => {
         ['domain patterns', '"*.every.example.com"]', '"*.every.example.net"]', 'domains', 'every/tls', ['patterns']],
         ['domain priority', 'priority: 42', 'priority: 43', 'domains', 'every/tls', ['priority']],
         ['domain tags', 'tags: [dom:tls]', 'tags: [dom:other]', 'domains', 'every/tls', ['tags']],
-        ['collection schema', 'n: { type: integer }', 'n: { type: number }', 'collections', 'every/public-docs', ['schema']],
+        ['collection schema', 'n: { type: integer, default: 0 }', 'n: { type: number, default: 0 }', 'collections', 'every/public-docs', ['schema']],
         ['collection visibility', 'visibility: public', 'visibility: private', 'collections', 'every/public-docs', ['visibility']],
         ['collection tags', 'tags: [col:public]', 'tags: [col:other]', 'collections', 'every/public-docs', ['tags']],
         ['document data', 'data: { title: One, n: 1,', 'data: { title: Uno, n: 1,', 'documents', 'every/public-docs/one', ['data']],
