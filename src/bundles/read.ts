@@ -3,6 +3,7 @@ import { checkConfigSchema } from '../load/check-schema.js';
 import type { ConfigSource } from '../load/parse-yaml.js';
 import { parseYamlSource, type ParsedDocument } from '../load/parse-yaml.js';
 import type { BundleManifest } from '../schema/generated/config.js';
+import { freeFormDefaultMembers, withoutCommentsAndStrings } from '../load/pkl-text.js';
 import type { BundleContent } from './expand.js';
 
 const manifestNames = ['bundle.yaml', 'bundle.pkl'];
@@ -53,7 +54,7 @@ export function parseBundle(files: ReadonlyMap<string, Uint8Array>, dir: string,
     return { diagnostics: [{ code: 'DG1809', severity: 'error', message: `${dir} has both bundle.yaml and bundle.pkl`, location: { file: `${dir}/bundle.pkl`, line: 1, col: 1 }, hint: 'keep one manifest: delete the other' }] };
   }
   const manifestRel = manifests[0]!;
-  if (manifestRel === 'bundle.pkl') diagnostics.push(...pklDefaultMembers(`${dir}/bundle.pkl`, text('bundle.pkl')));
+  for (const rel of [...files.keys()].sort()) if (isBundleFile(rel) && rel.endsWith('.pkl')) diagnostics.push(...freeFormDefaultMembers(`${dir}/${rel}`, text(rel)));
   const manifestDoc = docOf(manifestRel);
   if (!manifestDoc) return { diagnostics };
   const manifestCheck = checkConfigSchema(manifestDoc, 'BundleManifest');
@@ -68,37 +69,4 @@ export function parseBundle(files: ReadonlyMap<string, Uint8Array>, dir: string,
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   return { content: { manifest: manifestDoc.value as BundleManifest, manifestDoc, resourceDocs, files }, diagnostics };
-}
-
-/**
- * `default` written as a member of bundle.pkl's `parameters`: in a Pkl object that is Pkl's own
- * member (the template for new elements), which is never rendered, so the JSON Schema default
- * would vanish without a word. `["default"] = ...` is the property.
- */
-function pklDefaultMembers(file: string, source: string): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const text = withoutCommentsAndStrings(source);
-  const member = /(^|[\s{;])(`?default`?)\s*(=|\{)/g;
-  for (let m = member.exec(text); m; m = member.exec(text)) {
-    const at = m.index + m[1]!.length;
-    const before = text.slice(0, at);
-    const line = before.split('\n').length;
-    const col = at - before.lastIndexOf('\n');
-    out.push({
-      code: 'DG1810',
-      severity: 'error',
-      message: `'${m[2]}' in bundle.pkl is Pkl's own default member, not the JSON Schema keyword: the parameter's default would be dropped`,
-      location: { file, line, col },
-      hint: `write the keyword as an entry: ["default"] ${m[3] === '=' ? '= value' : '{ ... }'}`,
-    });
-  }
-  return out;
-}
-
-/** Pkl text with comments and string literals blanked out (same length, same line breaks). */
-export function withoutCommentsAndStrings(text: string): string {
-  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
-  // Block and line comments; multi-line strings (raw: #"""..."""#); raw strings, which end at a
-  // quote followed by as many # as they began with; plain strings with their escapes.
-  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|(#*)"""[\s\S]*?"""\1|(#+)"[^\n]*?"\2|"(?:\\.|[^"\\\n])*"/g, blank);
 }

@@ -5,6 +5,7 @@ import type { ConfigInput } from '../io/files.js';
 import { evaluatePkl } from '../io/pkl-eval.js';
 import { isPklSource, parsePklOutputs, pklFailureDiagnostic, pklSettingsOf, selectPklModules } from '../load/parse-pkl.js';
 import { parseYamlSource, type ParsedDocument } from '../load/parse-yaml.js';
+import { freeFormDefaultMembers } from '../load/pkl-text.js';
 
 /** Pkl evaluation options from the command line; they add to settings.pkl. */
 export interface PklOptions {
@@ -38,6 +39,8 @@ export async function readPklDocuments(input: ConfigInput, options: PklOptions =
   // Only the named variables, and only those that are set, reach pkl.
   const env = Object.fromEntries(names.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]!]));
   const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? defaultPklTimeoutMs;
+  // A JSON Schema `default` written as Pkl's own member would vanish from the output: found in the text.
+  const droppedDefaults = input.sources.filter(isPklSource).flatMap((s) => freeFormDefaultMembers(s.path, s.text));
   const result = await evaluatePkl({
     root: input.root,
     modules: modules.map((m) => path.join(input.root, m.rel)),
@@ -50,9 +53,9 @@ export async function readPklDocuments(input: ConfigInput, options: PklOptions =
     // A located problem is reported with the others of the config; a failure of pkl itself ends the command.
     if (!diagnostic.location) throw new DgateError({ code: diagnostic.code, message: diagnostic.message, hint: diagnostic.hint });
     for (const m of modules) parsed.set(m.rel, { documents: [], diagnostics: [] });
-    return { parsed, diagnostics: [diagnostic] };
+    return { parsed, diagnostics: [diagnostic, ...droppedDefaults] };
   }
   const outputs = parsePklOutputs(modules, result.outputs);
   for (const m of modules) parsed.set(m.rel, { documents: outputs.documents.filter((d) => d.source === m), diagnostics: [] });
-  return { parsed, diagnostics: outputs.diagnostics };
+  return { parsed, diagnostics: [...outputs.diagnostics, ...droppedDefaults] };
 }

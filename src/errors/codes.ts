@@ -75,7 +75,6 @@ export const codes = {
   DG1807: 'bundle file missing',
   DG1808: 'bundle not found',
   DG1809: 'invalid bundle',
-  DG1810: 'Pkl default member in bundle parameters',
   // 16xx: Pkl authoring
   DG1601: 'Pkl syntax error',
   DG1602: 'Pkl type or constraint violated',
@@ -88,6 +87,7 @@ export const codes = {
   DG1609: 'invalid Pkl setting',
   DG1610: 'unknown Pkl property',
   DG1611: 'required Pkl property not set',
+  DG1612: 'Pkl default member in free-form JSON',
   // 17xx: targets and tag selectors
   DG1701: 'invalid tag selector',
   DG1702: 'duplicate target',

@@ -103,7 +103,7 @@ describe('bundles written in Pkl', () => {
     await editFile(path.join(dir, 'bundle.pkl'), '["default"] = 600', 'default = 600');
     const lint = await dgateCli(['bundle', 'lint', dir]);
     expect(lint.code).toBe(1);
-    expect(lint.stderr).toMatch(/bundle\.pkl:\d+:7: error DG1810: 'default' in bundle\.pkl is Pkl's own default member.*\n  hint: write the keyword as an entry: \["default"\] = value/);
+    expect(lint.stderr).toMatch(/bundle\.pkl:\d+:7: error DG1612: 'default' inside parameters\.properties\.maxAgeSeconds is Pkl's own default member, not a JSON key: its value would be dropped\n  hint: write the key as an entry: \["default"\] = value/);
   });
 
   it('names an undeclared parameter as the Pkl file spells it, at its line', async () => {
