@@ -1,5 +1,5 @@
-import { stringify } from 'yaml';
-import { configFileRoot, resolve, type Schema } from './to-pkl.js';
+import { Document, isMap, isScalar, visit } from 'yaml';
+import { resolve, schemaOfKind, type Schema } from './to-pkl.js';
 
 /**
  * Drops the fields whose value is the schema's default (what Pkl's output spells out, such as
@@ -19,10 +19,21 @@ function withoutDefaults(value: unknown, schema: Schema | undefined): unknown {
   return out;
 }
 
-/** A whole config file's value as YAML, `version` first, with a comment on where it came from. */
-export function renderConfigAsYaml(value: Record<string, unknown>, header: string): string {
-  const { version, ...rest } = withoutDefaults(value, configFileRoot) as Record<string, unknown>;
-  const ordered = { version: version ?? 'v1', ...rest };
+/**
+ * A whole file's value as YAML, with a comment on where it came from: a config file or a bundle's
+ * resource file (`version` first), or a bundle's manifest (as it is).
+ */
+export function renderConfigAsYaml(value: Record<string, unknown>, header: string, kind: 'config' | 'bundle' | 'bundleResources' = 'config'): string {
+  const { version, ...rest } = withoutDefaults(value, schemaOfKind(kind)) as Record<string, unknown>;
+  const ordered = kind === 'bundle' ? value : { version: version ?? 'v1', ...rest };
   const comment = header ? header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' : '';
-  return comment + stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false });
+  const doc = new Document(ordered, { aliasDuplicateObjects: false });
+  // A parameter reference reads as one value: `paths: { param: paths }`.
+  visit(doc, {
+    Map(_, node) {
+      const only = node.items.length === 1 ? node.items[0] : undefined;
+      if (only && isScalar(only.key) && only.key.value === 'param' && isScalar(only.value) && !isMap(only.value)) node.flow = true;
+    },
+  });
+  return comment + doc.toString({ lineWidth: 0 });
 }

@@ -154,6 +154,54 @@ describe('bundles written in Pkl', () => {
   });
 });
 
+describe('convert, for bundles', () => {
+  const temps = useTempDirs();
+  const shipped = ['api-key', 'cors', 'oauth2', 'rate-limit', 'url-shortener'];
+
+  it.each(shipped)('bundles/%s: YAML → Pkl → YAML passes its golden cases at each step', async (name) => {
+    const work = await temps.make();
+    // Golden cases only: the request cases of the YAML bundle run in bundle-tools.test.ts.
+    const source = path.join(work, 'yaml');
+    await cp(path.join(repoRoot, 'bundles', name), source, { recursive: true });
+    await rm(path.join(source, 'tests/requests.yaml'), { force: true });
+    const toPkl = await dgateCli(['convert', '--to', 'pkl', source, '--out', path.join(work, 'pkl')]);
+    expect(toPkl.code, toPkl.stderr).toBe(0);
+    expect(toPkl.stdout).toMatch(/^✓ converted bundle .* \(pkl\): 2 files, \d+ other files copied\n$/);
+    const files = await readdir(path.join(work, 'pkl'));
+    expect(files).toContain('bundle.pkl');
+    expect(files.filter((f) => f.endsWith('.yaml'))).toEqual([]);
+    const resources = await readFile(path.join(work, 'pkl/resources.pkl'), 'utf8');
+    expect(resources).toMatch(/^amends "modulepath:\/dgate\/BundleResources\.pkl"$/m);
+    expect(resources).toMatch(/module\.param\("\w+"\)/);
+    expect(resources).not.toMatch(/param = /);
+    const pklLint = await dgateCli(['bundle', 'lint', path.join(work, 'pkl')]);
+    expect(pklLint.stderr).toBe('');
+    const pklTest = await dgateCli(['bundle', 'test', path.join(work, 'pkl')]);
+    expect(pklTest.code, pklTest.stdout).toBe(0);
+    const toYaml = await dgateCli(['convert', '--to', 'yaml', path.join(work, 'pkl'), '--out', path.join(work, 'back')]);
+    expect(toYaml.code, toYaml.stderr).toBe(0);
+    expect(await readFile(path.join(work, 'back/resources.yaml'), 'utf8')).toMatch(/: \{ param: \w+ \}\n/);
+    const backTest = await dgateCli(['bundle', 'test', path.join(work, 'back')]);
+    expect(backTest.code, backTest.stdout).toBe(0);
+  });
+
+  it('writes a parameter default as ["default"], and refuses an invalid bundle without writing anything', async () => {
+    const work = await temps.make();
+    await dgateCli(['convert', '--to', 'pkl', path.join(repoRoot, 'bundles/cors'), '--out', path.join(work, 'pkl')]);
+    const manifest = await readFile(path.join(work, 'pkl/bundle.pkl'), 'utf8');
+    expect(manifest).toContain('["default"] = 600');
+    expect(manifest).not.toMatch(/^\s*default\s*=/m);
+
+    const broken = await temps.make(path.join(repoRoot, 'bundles/cors'));
+    await editFile(path.join(broken, 'bundle.yaml'), 'version: 1.0.0', 'version: one');
+    const result = await dgateCli(['convert', '--to', 'pkl', broken, '--out', path.join(work, 'never')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/bundle\.yaml:2:10: error DG1012: field .version. does not have the expected form/);
+    expect(result.stderr).toMatch(/✗ .*: 1 error, 0 warnings; nothing converted\n$/);
+    await expect(readdir(path.join(work, 'never'))).rejects.toThrow();
+  });
+});
+
 describe('a Pkl bundle from a git repository, against a real server', () => {
   const node = useOwnDgateNode();
   const temps = useTempDirs();
