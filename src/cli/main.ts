@@ -1,5 +1,6 @@
 import { Builtins, Cli, type BaseContext } from 'clipanion';
 import { ApplyCommand } from '../commands/apply.js';
+import { ReconcileCommand } from '../commands/reconcile.js';
 import { HistoryCommand } from '../commands/history.js';
 import { RollbackCommand } from '../commands/rollback.js';
 import { CompileCommand } from '../commands/compile.js';
@@ -35,6 +36,7 @@ export function createCli(): Cli<BaseContext> {
   cli.register(CompileCommand);
   cli.register(PlanCommand);
   cli.register(ApplyCommand);
+  cli.register(ReconcileCommand);
   cli.register(RecoverCommand);
   cli.register(HistoryCommand);
   cli.register(RollbackCommand);

@@ -20,7 +20,7 @@ import { currentActor, defaultReleasesKept, recordRelease } from '../cluster/rel
 import { compileTarget } from '../compile/compile.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
-import { readGitInfo } from '../io/git.js';
+import { readGitInfo, type GitInfo } from '../io/git.js';
 import { kinds } from '../model/registry.js';
 import { planFormat, type Plan, type SavedPlan } from '../plan/plan.js';
 import { renderPlanHuman } from '../report/plan-render.js';
@@ -116,10 +116,12 @@ export class ApplyCommand extends ClusterCommand {
     this.context.stderr.write(`${this.errStyle.yellow('targets:')} ${parts.join('; ')}\n`);
   }
 
-  private async applyTarget(client: AdminClient, lock: HeldLock, job: { checked: CheckedConfig; configSource: string; saved?: LoadedSavedPlan; target: Target; at: number }): Promise<number> {
+  /** Plans and applies one target under its lock (shared with `reconcile`, which follows a branch). */
+  protected async applyTarget(client: AdminClient, lock: HeldLock, job: ApplyJob): Promise<number> {
     const { checked, configSource, saved, target } = job;
     const journal = new JournalStore(stateDirectory(), client.baseUrl);
-    const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) }, target, job.at, checked.bundles);
+    const git = job.git !== undefined ? job.git : await readGitInfo(checked.input.root);
+    const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git }, target, job.at, checked.bundles);
     if (this.reportDiagnostics(compiled.diagnostics, configSource, 'applied') || !compiled.state) return ExitCode.ERROR;
     const desired = compiled.state;
     const sources = sourcesOfConfig(checked, await this.ageIdentities());
@@ -134,7 +136,8 @@ export class ApplyCommand extends ClusterCommand {
     if (saved) refuseStale(saved, made.plan, desired, configSource);
     const plan = made.plan;
     if (target.spec) plan.target = { name: target.name, ...(desired.target?.evaluatedAt ? { evaluatedAt: desired.target.evaluatedAt } : {}), nextChange: nextScheduledChange(checked.config, target, job.at) };
-    this.context.stdout.write(renderPlanHuman(plan, this.style, configSource));
+    if (plan.changes.length > 0) job.onChanges?.(plan);
+    if (plan.changes.length > 0 || !job.quietWhenInSync) this.context.stdout.write(renderPlanHuman(plan, this.style, configSource));
     if (plan.changes.length === 0) return ExitCode.OK;
     // Resolved and encrypted before the first write: a value that cannot be kept stops the apply here.
     const recipients = ageRecipientsFrom(configSettings(checked.config).ageRecipients ?? [], process.env);
@@ -205,6 +208,21 @@ export class ApplyCommand extends ClusterCommand {
 
 interface LoadedSavedPlan extends SavedPlan {
   configPath: string;
+}
+
+/** One target to plan and apply. */
+export interface ApplyJob {
+  checked: CheckedConfig;
+  configSource: string;
+  saved?: LoadedSavedPlan;
+  target: Target;
+  at: number;
+  /** The commit to record (reconcile knows it); absent: read from the config's directory. */
+  git?: GitInfo | null;
+  /** Print nothing when there is nothing to change (reconcile checks every interval). */
+  quietWhenInSync?: boolean;
+  /** Called with the plan before it is shown, when it has changes. */
+  onChanges?: (plan: Plan) => void;
 }
 
 async function readSavedPlan(file: string): Promise<LoadedSavedPlan> {

@@ -21,6 +21,8 @@ export const codes = {
   DG3008: 'nothing to recover',
   DG3009: 'rollback would need secret values it does not have',
   DG3010: 'change impossible on this cluster',
+  DG3101: 'cannot fetch the followed branch',
+  DG3102: 'followed commit not applied',
   // 20xx: the cluster
   DG2001: 'cluster unreachable',
   DG2002: 'cluster refused the credentials',

@@ -1,4 +1,8 @@
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { simpleGit } from 'simple-git';
+import { DgateError } from '../errors/dgate-error.js';
 
 export interface GitInfo {
   commit: string | null;
@@ -20,4 +24,37 @@ export async function readGitInfo(dir: string): Promise<GitInfo | null> {
   // Only changes under the config directory make this config dirty.
   const status = await git.raw(['status', '--porcelain', '--untracked-files=normal', '--', '.']);
   return { commit, dirty: status.trim().length > 0 };
+}
+
+/** What `reconcile --repo` takes: a path, or a git URL (file://, https://, ssh://), with or without `git+`. */
+export function followedRepoUrl(repo: string): string {
+  const url = repo.replace(/^git\+/, '');
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : pathToFileURL(path.resolve(url)).href;
+}
+
+/**
+ * Makes `dir` a checkout of the newest commit of `branch` in `url`: fetched shallowly, checked
+ * out detached, anything else in the directory removed. Returns the commit.
+ */
+export async function checkoutBranchHead(url: string, branch: string, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const git = simpleGit({ baseDir: dir });
+  try {
+    if (!(await stat(path.join(dir, '.git')).then(() => true, () => false))) {
+      await git.init(['--quiet']);
+      await git.addRemote('origin', url);
+    } else {
+      await git.remote(['set-url', 'origin', url]);
+    }
+    await git.fetch(['--quiet', '--depth', '1', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+    await git.raw(['checkout', '--quiet', '--force', '--detach', `refs/remotes/origin/${branch}`]);
+    await git.raw(['clean', '-ffdxq']);
+    return (await git.revparse(['HEAD'])).trim();
+  } catch (err) {
+    throw new DgateError({
+      code: 'DG3101',
+      message: `cannot fetch branch '${branch}' of ${url}: ${(err as Error).message.trim().split('\n')[0]}`,
+      hint: 'check the repository URL, the branch name, and that the repository is reachable (and readable) from here',
+    });
+  }
 }

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Command, Option } from 'clipanion';
+import { readCheckedConfig, type CheckedConfig } from '../cli/config-input.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { parseFlagDuration } from '../cli/flag-duration.js';
+import { pklOptionsFrom } from '../cli/pkl-flags.js';
+import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../cli/target-choice.js';
+import { DgateError, errorsIn } from '../errors/dgate-error.js';
+import { plural } from '../errors/render.js';
+import { checkoutBranchHead, followedRepoUrl } from '../io/git.js';
+import { stateDirectory } from '../io/journal-store.js';
+import { ApplyCommand } from './apply.js';
+
+/** What the loop remembers between cycles. */
+interface FollowState {
+  /** The newest commit seen on the branch. */
+  seen?: string;
+  /** The newest commit that checked clean, and its config (held in memory, files included). */
+  good?: { commit: string; checked: CheckedConfig };
+  /** The commit last reported in sync, so that an idle loop stays quiet. */
+  reportedInSync?: string;
+}
+
+export class ReconcileCommand extends ApplyCommand {
+  static override paths = [['reconcile']];
+  static override usage = Command.Usage({
+    description: 'Follow a git branch: apply each new commit, and heal drift in between',
+    details: `
+      The GitOps loop. Every interval, fetches the newest commit of --branch from --repo into a
+      work directory, checks and compiles the config there (PATH inside the repository, default
+      its root), plans against the cluster and, when anything differs, applies, exactly as
+      \`apply --auto-approve\` does: transactionally, under the cluster's apply lock, recorded
+      as a release stamped with the commit. A new commit is rolled out; a change made to the
+      cluster by hand (drift) is put back.
+
+      A commit whose config does not check is not applied: its problems are shown once, and the
+      loop goes on holding the cluster at the last good commit (healing drift towards it) until
+      a new commit fixes it. A failed apply is rolled back and tried again at the next interval.
+      SIGINT or SIGTERM stop the loop after the cycle under way (an apply is never cut short).
+
+      With --once, runs one cycle and exits: 0 when the cluster matches the branch's newest
+      commit, 1 when that commit could not be applied. Targets, tags, locks and secrets work as
+      for apply (--target, --all-targets, --select-tag, --lock-timeout, --identity-file).
+    `,
+    examples: [
+      ['Follow main, checking every 30 seconds', '$0 reconcile --repo https://git.example.com/gateway.git'],
+      ['One cycle, from a CI job or a cron', '$0 reconcile --repo git+file:///srv/gateway.git --branch prod --once'],
+      ['A config in a subdirectory, every target', '$0 reconcile --repo ../gateway --interval 1m --all-targets config/'],
+    ],
+  });
+
+  repo = Option.String('--repo', { required: true, description: 'The git repository to follow: a path, or a file://, https:// or ssh:// URL (git+ prefix allowed)' });
+  branch = Option.String('--branch', 'main', { description: 'The branch to follow (default main)' });
+  interval = Option.String('--interval', '30s', { description: 'Time between cycles, e.g. 30s (default), 500ms or 5m' });
+  once = Option.Boolean('--once', false, { description: 'Run one cycle and exit (0: in sync with the branch, 1: not)' });
+  workdir = Option.String('--workdir', { description: 'Where to keep the checkout (default: under .dgate-cli/reconcile/)' });
+  // reconcile never asks: following the branch is the approval.
+  override autoApprove = Option.Boolean('--auto-approve', true, { hidden: true });
+
+  private stopping = false;
+  private wake?: AbortController;
+
+  protected override async run(): Promise<number> {
+    const url = followedRepoUrl(this.repo);
+    const intervalMs = parseFlagDuration(this.interval, '--interval');
+    const workdir = path.resolve(this.workdir ?? path.join(stateDirectory(), 'reconcile', createHash('sha256').update(`${url}#${this.branch}`).digest('hex').slice(0, 16)));
+    const state: FollowState = {};
+    if (this.once) return this.cycle(url, workdir, state);
+    const stop = () => {
+      this.stopping = true;
+      this.wake?.abort();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    this.log(`following ${this.branch} of ${this.repo} every ${this.interval}`);
+    try {
+      while (!this.stopping) {
+        try {
+          await this.cycle(url, workdir, state);
+        } catch (err) {
+          // One cycle's failure (the repository or the cluster unreachable) is reported; the loop goes on.
+          this.fail(err);
+        }
+        if (this.stopping) break;
+        this.wake = new AbortController();
+        await sleep(intervalMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
+      }
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    this.log('stopped');
+    return ExitCode.OK;
+  }
+
+  /** One fetch, check, plan and (when needed) apply. Returns 0 when the cluster matches the newest commit. */
+  private async cycle(url: string, workdir: string, state: FollowState): Promise<number> {
+    const commit = await checkoutBranchHead(url, this.branch, workdir);
+    const short = commit.slice(0, 7);
+    const configDir = path.join(workdir, this.configPath ?? '.');
+    const display = `${this.branch}@${short}${this.configPath ? `:${this.configPath}` : ''}`;
+    if (commit !== state.seen) {
+      state.seen = commit;
+      const checked = await readCheckedConfig(configDir, undefined, pklOptionsFrom(this.pklEnv, this.pklTimeout));
+      if (errorsIn(checked.diagnostics).length > 0) {
+        this.reportDiagnostics(checked.diagnostics, display, 'applied');
+        const holding = state.good ? `; holding the cluster at ${state.good.commit.slice(0, 7)}` : '';
+        this.reportError(
+          new DgateError({ code: 'DG3102', message: `commit ${short} of ${this.branch} does not check, so it is not applied${holding}`, hint: 'fix the config on the branch; the next commit is picked up at the next cycle' }),
+          'reconcile',
+        );
+      } else {
+        if (checked.diagnostics.length > 0) this.reportDiagnostics(checked.diagnostics, display, 'applied');
+        state.good = { commit, checked };
+      }
+    }
+    const good = state.good;
+    if (!good) return ExitCode.ERROR;
+    const code = await this.applyGood(good, display, state);
+    return code === ExitCode.OK && good.commit === commit ? ExitCode.OK : ExitCode.ERROR;
+  }
+
+  /** Plans every chosen target against the last good commit, and applies where anything differs. */
+  private async applyGood(good: NonNullable<FollowState['good']>, display: string, state: FollowState): Promise<number> {
+    const { checked, commit } = good;
+    const short = commit.slice(0, 7);
+    const targets = chooseTargets(checked.config, { target: this.target, allTargets: this.allTargets }, 'write');
+    const at = evaluationInstant(this.at);
+    const lockTimeoutMs = parseFlagDuration(this.lockTimeout, '--lock-timeout');
+    let changed = false;
+    for (const target of targets) {
+      const client = await connectTarget(target, connectionOf(target, this.connectionFlags(), checked.input.root, process.env, targets.length));
+      const code = await this.underApplyLock(
+        `reconcile ${this.repo}#${this.branch}`,
+        lockTimeoutMs,
+        (c, lock) =>
+          this.applyTarget(c, lock, {
+            checked,
+            configSource: display,
+            target,
+            at,
+            git: { commit, dirty: false },
+            quietWhenInSync: true,
+            onChanges: (plan) => {
+              changed = true;
+              const why = state.reportedInSync === commit ? 'drift' : `commit ${short}`;
+              this.log(`${why}: ${plural(plan.changes.length, 'change')} to ${plan.cluster.adminUrl}${target.spec ? ` (target ${target.name})` : ''}`);
+            },
+          }),
+        { client },
+      );
+      if (code !== ExitCode.OK) return code;
+    }
+    if (changed || state.reportedInSync !== commit) this.log(`in sync with ${display}`);
+    state.reportedInSync = commit;
+    return ExitCode.OK;
+  }
+
+  private log(line: string): void {
+    this.context.stdout.write(`${this.style.dim(new Date().toISOString())} ${line}\n`);
+  }
+}

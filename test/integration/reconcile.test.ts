@@ -1,0 +1,133 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { adminCall, adminPut } from '../harness/admin.js';
+import { dgateCli, repoRoot } from '../harness/cli.js';
+import { useTempDirs } from '../harness/fixtures.js';
+import { useOwnDgateNode } from '../harness/node.js';
+
+const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env: gitEnv, stdio: 'pipe' }).toString().trim();
+
+/** A config of one namespace with a service whose retries say which commit it is, and routes. */
+const config = (retries: number, routes: string[]) => `version: v1
+namespaces:
+  - name: gitops
+    services:
+      - { name: api, urls: ["http://127.0.0.1:9/"], retries: ${retries} }
+    routes:
+${routes.map((r) => `      - { name: ${r}, paths: ["/${r}"], methods: [GET], service: api }`).join('\n')}
+`;
+
+async function commit(repo: string, text: string, message: string): Promise<string> {
+  await writeFile(path.join(repo, 'gateway', 'config.yaml'), text);
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', message);
+  return git(repo, 'rev-parse', 'HEAD');
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('reconcile: following a git branch, against a real server', () => {
+  const node = useOwnDgateNode();
+  const temps = useTempDirs();
+  const service = async () => (await adminCall(node().adminUrl, 'GET', '/service/api?namespace=gitops')).json.data as { retries: number } | undefined;
+  const routes = async () => ((await adminCall(node().adminUrl, 'GET', '/route?namespace=gitops')).json.data as { name: string }[]).map((r) => r.name).sort();
+
+  it('--once applies the newest commit, heals drift, refuses a commit that does not check, and records the commit', async () => {
+    const repo = await temps.make();
+    const state = await temps.make();
+    git(repo, 'init', '-q', '-b', 'prod');
+    await import('node:fs/promises').then((fs) => fs.mkdir(path.join(repo, 'gateway')));
+    const first = await commit(repo, config(1, ['a']), 'first');
+    const env = { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state };
+    const once = (extra: string[] = []) => dgateCli(['reconcile', '--repo', repo, '--branch', 'prod', '--once', ...extra, 'gateway'], { env });
+
+    const applied = await once();
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(new RegExp(`Z commit ${first.slice(0, 7)}: 3 changes to ${node().adminUrl}\\n`));
+    expect(applied.stdout).toMatch(new RegExp(`Z in sync with prod@${first.slice(0, 7)}:gateway\\n$`));
+    expect((await service())?.retries).toBe(1);
+    expect(await routes()).toEqual(['a']);
+
+    // In sync: one line, and nothing written.
+    const idle = await once();
+    expect(idle.code).toBe(0);
+    expect(idle.stdout.trim().split('\n')).toHaveLength(1);
+
+    // Drift by hand is put back.
+    await adminPut(node().adminUrl, 'service', { name: 'api', namespace: 'gitops', urls: ['http://127.0.0.1:9/'], retries: 7 });
+    const healed = await once();
+    expect(healed.code, healed.stderr).toBe(0);
+    expect(healed.stdout).toMatch(/ commit [0-9a-f]{7}: 1 change to /);
+    expect((await service())?.retries).toBe(1);
+
+    // A commit that does not check is not applied, and says so.
+    await commit(repo, config(1, ['a']).replace('methods: [GET]', 'methods: [FETCH]'), 'broken');
+    const refused = await once();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/gateway\/config\.yaml:\d+:\d+: error DG1\d{3}: .*FETCH/);
+    expect(refused.stderr).toMatch(/error DG3102: reconcile: commit [0-9a-f]{7} of prod does not check, so it is not applied/);
+    expect(await routes()).toEqual(['a']);
+
+    // The release history says which commit each apply came from.
+    const history = await dgateCli(['history', '--format', 'json'], { env });
+    const releases = JSON.parse(history.stdout) as { git?: { commit: string | null } | null }[];
+    expect(releases.map((r) => r.git?.commit)).toContain(first);
+  });
+
+  it('as a loop: rolls out each new commit, heals drift, holds a broken commit off, and stops on SIGTERM', async () => {
+    const repo = await temps.make();
+    const state = await temps.make();
+    git(repo, 'init', '-q', '-b', 'main');
+    await import('node:fs/promises').then((fs) => fs.mkdir(path.join(repo, 'gateway')));
+    await commit(repo, config(2, ['b']), 'one');
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/dgate-cli'), 'reconcile', '--repo', `git+file://${repo}`, '--interval', '300ms', 'gateway'], {
+      env: { ...process.env, NO_COLOR: '1', DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until('the first commit', async () => ((await routes()).includes('b') ? true : undefined));
+      // A new commit is rolled out.
+      await commit(repo, config(3, ['b', 'c']), 'two');
+      await until('the second commit', async () => ((await service())?.retries === 3 && (await routes()).includes('c') ? true : undefined));
+      // Drift is healed without a commit.
+      await adminPut(node().adminUrl, 'service', { name: 'api', namespace: 'gitops', urls: ['http://127.0.0.1:9/'], retries: 9 });
+      await until('drift healed', async () => ((await service())?.retries === 3 ? true : undefined));
+      await until('the drift line', async () => (/ drift: 1 change to /.test(stdout) ? true : undefined));
+      // A broken commit is reported once and held off; drift is still healed towards the last good one.
+      await commit(repo, config(4, ['b', 'c']).replace('retries: 4', 'retries: -4'), 'broken');
+      await until('the refusal', async () => (/DG3102/.test(stderr) ? true : undefined));
+      await adminPut(node().adminUrl, 'service', { name: 'api', namespace: 'gitops', urls: ['http://127.0.0.1:9/'], retries: 8 });
+      await until('drift healed towards the last good commit', async () => ((await service())?.retries === 3 ? true : undefined));
+      expect(stderr.match(/DG3102/g)).toHaveLength(1);
+      expect(stderr).toMatch(/holding the cluster at [0-9a-f]{7}/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/ stopped\n$/);
+    expect(stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  it('says clearly when the branch cannot be fetched, and changes nothing', async () => {
+    const missing = path.join(await temps.make(), 'nope');
+    const result = await dgateCli(['reconcile', '--repo', missing, '--once'], { env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: await temps.make() } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error DG3101: cannot fetch branch 'main' of file:\/\/.*nope: .*\n  hint: check the repository URL/);
+  });
+});
