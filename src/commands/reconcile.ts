@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'clipanion';
@@ -21,6 +22,24 @@ interface FollowState {
   good?: { commit: string; checked: CheckedConfig };
   /** The commit last reported in sync, so that an idle loop stays quiet. */
   reportedInSync?: string;
+  /** When the cluster was last changed (a commit rolled out or drift healed). */
+  lastChangeAt?: string;
+  /** Why the newest commit is not applied, while it does not check. */
+  refused?: DgateError;
+}
+
+/** What --status-file holds after each cycle. */
+export interface ReconcileStatus {
+  format: 'dgate-cli/reconcile-status@1';
+  repo: string;
+  branch: string;
+  /** synced: the cluster matches the newest commit; held: it matches the last good one, the newest does not check; error: the cycle failed. */
+  state: 'synced' | 'held' | 'error';
+  newestCommit: string | null;
+  appliedCommit: string | null;
+  cycleAt: string;
+  lastChangeAt: string | null;
+  error?: { code: string; message: string };
 }
 
 export class ReconcileCommand extends ApplyCommand {
@@ -56,6 +75,7 @@ export class ReconcileCommand extends ApplyCommand {
   interval = Option.String('--interval', '30s', { description: 'Time between cycles, e.g. 30s (default), 500ms or 5m' });
   once = Option.Boolean('--once', false, { description: 'Run one cycle and exit (0: in sync with the branch, 1: not)' });
   workdir = Option.String('--workdir', { description: 'Where to keep the checkout (default: under .dgate-cli/reconcile/)' });
+  statusFile = Option.String('--status-file', { description: 'Write the loop\'s status here as JSON after every cycle (for monitoring)' });
   // reconcile never asks: following the branch is the approval.
   override autoApprove = Option.Boolean('--auto-approve', true, { hidden: true });
 
@@ -67,7 +87,7 @@ export class ReconcileCommand extends ApplyCommand {
     const intervalMs = parseFlagDuration(this.interval, '--interval');
     const workdir = path.resolve(this.workdir ?? path.join(stateDirectory(), 'reconcile', createHash('sha256').update(`${url}#${this.branch}`).digest('hex').slice(0, 16)));
     const state: FollowState = {};
-    if (this.once) return this.cycle(url, workdir, state);
+    if (this.once) return this.cycleWithStatus(url, workdir, state);
     const stop = () => {
       this.stopping = true;
       this.wake?.abort();
@@ -77,12 +97,8 @@ export class ReconcileCommand extends ApplyCommand {
     this.log(`following ${this.branch} of ${this.repo} every ${this.interval}`);
     try {
       while (!this.stopping) {
-        try {
-          await this.cycle(url, workdir, state);
-        } catch (err) {
-          // One cycle's failure (the repository or the cluster unreachable) is reported; the loop goes on.
-          this.fail(err);
-        }
+        // One cycle's failure (the repository or the cluster unreachable) is reported; the loop goes on.
+        await this.cycleWithStatus(url, workdir, state).catch((err) => this.fail(err));
         if (this.stopping) break;
         this.wake = new AbortController();
         await sleep(intervalMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
@@ -93,6 +109,36 @@ export class ReconcileCommand extends ApplyCommand {
     }
     this.log('stopped');
     return ExitCode.OK;
+  }
+
+  /** A cycle, then its outcome in --status-file (written whole, then renamed into place). */
+  private async cycleWithStatus(url: string, workdir: string, state: FollowState): Promise<number> {
+    let code: number;
+    let failure: unknown;
+    try {
+      code = await this.cycle(url, workdir, state);
+    } catch (err) {
+      failure = err;
+      code = ExitCode.ERROR;
+    }
+    if (this.statusFile) {
+      const status: ReconcileStatus = {
+        format: 'dgate-cli/reconcile-status@1',
+        repo: this.repo,
+        branch: this.branch,
+        state: failure ? 'error' : code === ExitCode.OK ? 'synced' : state.good ? 'held' : 'error',
+        newestCommit: state.seen ?? null,
+        appliedCommit: state.reportedInSync ?? null,
+        cycleAt: new Date().toISOString(),
+        lastChangeAt: state.lastChangeAt ?? null,
+        ...errorOf(failure ?? state.refused),
+      };
+      const tmp = `${this.statusFile}.tmp`;
+      await writeFile(tmp, JSON.stringify(status, null, 2) + '\n');
+      await rename(tmp, this.statusFile);
+    }
+    if (failure) throw failure;
+    return code;
   }
 
   /** One fetch, check, plan and (when needed) apply. Returns 0 when the cluster matches the newest commit. */
@@ -107,11 +153,10 @@ export class ReconcileCommand extends ApplyCommand {
       if (errorsIn(checked.diagnostics).length > 0) {
         this.reportDiagnostics(checked.diagnostics, display, 'applied');
         const holding = state.good ? `; holding the cluster at ${state.good.commit.slice(0, 7)}` : '';
-        this.reportError(
-          new DgateError({ code: 'DG3102', message: `commit ${short} of ${this.branch} does not check, so it is not applied${holding}`, hint: 'fix the config on the branch; the next commit is picked up at the next cycle' }),
-          'reconcile',
-        );
+        state.refused = new DgateError({ code: 'DG3102', message: `commit ${short} of ${this.branch} does not check, so it is not applied${holding}`, hint: 'fix the config on the branch; the next commit is picked up at the next cycle' });
+        this.reportError(state.refused, 'reconcile');
       } else {
+        state.refused = undefined;
         if (checked.diagnostics.length > 0) this.reportDiagnostics(checked.diagnostics, display, 'applied');
         state.good = { commit, checked };
       }
@@ -153,6 +198,7 @@ export class ReconcileCommand extends ApplyCommand {
       );
       if (code !== ExitCode.OK) return code;
     }
+    if (changed) state.lastChangeAt = new Date().toISOString();
     if (changed || state.reportedInSync !== commit) this.log(`in sync with ${display}`);
     state.reportedInSync = commit;
     return ExitCode.OK;
@@ -161,4 +207,10 @@ export class ReconcileCommand extends ApplyCommand {
   private log(line: string): void {
     this.context.stdout.write(`${this.style.dim(new Date().toISOString())} ${line}\n`);
   }
+}
+
+function errorOf(err: unknown): Pick<ReconcileStatus, 'error'> {
+  if (!err) return {};
+  if (err instanceof DgateError) return { error: { code: err.code, message: err.message } };
+  return { error: { code: 'DG9001', message: err instanceof Error ? err.message : String(err) } };
 }

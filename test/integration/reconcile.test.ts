@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminCall, adminPut } from '../harness/admin.js';
@@ -91,7 +91,9 @@ describe('reconcile: following a git branch, against a real server', () => {
     git(repo, 'init', '-q', '-b', 'main');
     await import('node:fs/promises').then((fs) => fs.mkdir(path.join(repo, 'gateway')));
     await commit(repo, config(2, ['b']), 'one');
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/dgate-cli'), 'reconcile', '--repo', `git+file://${repo}`, '--interval', '300ms', 'gateway'], {
+    const statusFile = path.join(state, 'status.json');
+    const status = async () => JSON.parse(await readFile(statusFile, 'utf8').catch(() => '{}')) as { state?: string; newestCommit?: string; appliedCommit?: string; error?: { code: string } };
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/dgate-cli'), 'reconcile', '--repo', `git+file://${repo}`, '--interval', '300ms', '--status-file', statusFile, 'gateway'], {
       env: { ...process.env, NO_COLOR: '1', DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -103,15 +105,19 @@ describe('reconcile: following a git branch, against a real server', () => {
     try {
       await until('the first commit', async () => ((await routes()).includes('b') ? true : undefined));
       // A new commit is rolled out.
-      await commit(repo, config(3, ['b', 'c']), 'two');
+      const second = await commit(repo, config(3, ['b', 'c']), 'two');
       await until('the second commit', async () => ((await service())?.retries === 3 && (await routes()).includes('c') ? true : undefined));
+      await until('the status to say synced', async () => ((await status()).appliedCommit === second ? true : undefined));
+      expect(await status()).toMatchObject({ state: 'synced', newestCommit: second, appliedCommit: second });
       // Drift is healed without a commit.
       await adminPut(node().adminUrl, 'service', { name: 'api', namespace: 'gitops', urls: ['http://127.0.0.1:9/'], retries: 9 });
       await until('drift healed', async () => ((await service())?.retries === 3 ? true : undefined));
       await until('the drift line', async () => (/ drift: 1 change to /.test(stdout) ? true : undefined));
       // A broken commit is reported once and held off; drift is still healed towards the last good one.
-      await commit(repo, config(4, ['b', 'c']).replace('retries: 4', 'retries: -4'), 'broken');
+      const broken = await commit(repo, config(4, ['b', 'c']).replace('retries: 4', 'retries: -4'), 'broken');
       await until('the refusal', async () => (/DG3102/.test(stderr) ? true : undefined));
+      await until('the status to say held', async () => ((await status()).newestCommit === broken ? true : undefined));
+      expect(await status()).toMatchObject({ state: 'held', newestCommit: broken, appliedCommit: second, error: { code: 'DG3102' } });
       await adminPut(node().adminUrl, 'service', { name: 'api', namespace: 'gitops', urls: ['http://127.0.0.1:9/'], retries: 8 });
       await until('drift healed towards the last good commit', async () => ((await service())?.retries === 3 ? true : undefined));
       expect(stderr.match(/DG3102/g)).toHaveLength(1);
@@ -126,8 +132,10 @@ describe('reconcile: following a git branch, against a real server', () => {
 
   it('says clearly when the branch cannot be fetched, and changes nothing', async () => {
     const missing = path.join(await temps.make(), 'nope');
-    const result = await dgateCli(['reconcile', '--repo', missing, '--once'], { env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: await temps.make() } });
+    const statusFile = path.join(await temps.make(), 'status.json');
+    const result = await dgateCli(['reconcile', '--repo', missing, '--once', '--status-file', statusFile], { env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: await temps.make() } });
     expect(result.code).toBe(1);
+    expect(JSON.parse(await readFile(statusFile, 'utf8'))).toMatchObject({ format: 'dgate-cli/reconcile-status@1', state: 'error', newestCommit: null, appliedCommit: null, error: { code: 'DG3101' } });
     expect(result.stderr).toMatch(/^error DG3101: cannot fetch branch 'main' of file:\/\/.*nope: .*\n  hint: check the repository URL/);
   });
 });
