@@ -143,7 +143,14 @@ export class ReconcileCommand extends ApplyCommand {
 
   /** One fetch, check, plan and (when needed) apply. Returns 0 when the cluster matches the newest commit. */
   private async cycle(url: string, workdir: string, state: FollowState): Promise<number> {
-    const commit = await checkoutBranchHead(url, this.branch, workdir);
+    let commit: string;
+    try {
+      commit = await checkoutBranchHead(url, this.branch, workdir);
+    } catch (err) {
+      // The repository is out of reach: the cluster is still held at the last good commit.
+      if (state.good) await this.applyGood(state.good, `${this.branch}@${state.good.commit.slice(0, 7)}`, state).catch((e) => this.fail(e));
+      throw err;
+    }
     const short = commit.slice(0, 7);
     const configDir = path.join(workdir, this.configPath ?? '.');
     const display = `${this.branch}@${short}${this.configPath ? `:${this.configPath}` : ''}`;

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminCall, adminPut } from '../harness/admin.js';
@@ -122,6 +122,13 @@ describe('reconcile: following a git branch, against a real server', () => {
       await until('drift healed towards the last good commit', async () => ((await service())?.retries === 3 ? true : undefined));
       expect(stderr.match(/DG3102/g)).toHaveLength(1);
       expect(stderr).toMatch(/holding the cluster at [0-9a-f]{7}/);
+      // With the repository out of reach, drift is still healed towards the last good commit.
+      await rename(repo, `${repo}-away`);
+      await until('the fetch failure', async () => ((await status()).error?.code === 'DG3101' ? true : undefined));
+      await adminPut(node().adminUrl, 'service', { name: 'api', namespace: 'gitops', urls: ['http://127.0.0.1:9/'], retries: 6 });
+      await until('drift healed without the repository', async () => ((await service())?.retries === 3 ? true : undefined));
+      expect(await status()).toMatchObject({ state: 'error', appliedCommit: second });
+      await rename(`${repo}-away`, repo);
     } finally {
       child.kill('SIGTERM');
     }
