@@ -1,4 +1,4 @@
-import { checkConfig } from '../compile/check.js';
+import { checkConfig, usesEncryptedValues, type ArmorDecoder } from '../compile/check.js';
 import { collectFileRefs, type FileTable } from '../compile/file-refs.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import { errorsIn, sortDiagnostics } from '../errors/dgate-error.js';
@@ -37,7 +37,14 @@ export async function readCheckedConfig(path: string, onLoaded?: (config: Loaded
   diagnostics.push(...expanded.diagnostics);
   const config = expanded.config;
   const files = await readReferencedFiles(input.root, collectFileRefs(config));
-  diagnostics.push(...checkConfig(config, files));
+  diagnostics.push(...checkConfig(config, files, await armorDecoderFor(config)));
   diagnostics.push(...checkTargets(config, errorsIn(diagnostics).length === 0 ? Date.now() : null));
   return { input, config, files, diagnostics: sortDiagnostics(diagnostics), bundles: expanded.provenance };
+}
+
+/** age's armor decoder, loaded only for a config that has encrypted values (the import is slow). */
+export async function armorDecoderFor(config: LoadedConfig): Promise<ArmorDecoder | undefined> {
+  if (!usesEncryptedValues(config)) return undefined;
+  const { armor } = await import('age-encryption');
+  return (text) => armor.decode(text);
 }

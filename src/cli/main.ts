@@ -1,29 +1,47 @@
-import { Builtins, Cli, type BaseContext } from 'clipanion';
-import { ApplyCommand } from '../commands/apply.js';
-import { ReconcileCommand } from '../commands/reconcile.js';
-import { HistoryCommand } from '../commands/history.js';
-import { RollbackCommand } from '../commands/rollback.js';
-import { CompileCommand } from '../commands/compile.js';
-import { DumpCommand } from '../commands/dump.js';
-import { GetCommand } from '../commands/get.js';
-import { PlanCommand } from '../commands/plan.js';
-import { RecoverCommand } from '../commands/recover.js';
-import { ValidateCommand } from '../commands/validate.js';
-import { TargetsCommand } from '../commands/targets.js';
-import { ExplainCommand } from '../commands/explain.js';
-import { SecretEncryptCommand } from '../commands/secret/encrypt.js';
-import { SecretKeygenCommand } from '../commands/secret/keygen.js';
-import { BundleUpdateCommand } from '../commands/bundle/update.js';
-import { InitCommand } from '../commands/init.js';
-import { ConvertCommand } from '../commands/convert.js';
-import { BundleInitCommand } from '../commands/bundle/init.js';
-import { BundleLintCommand } from '../commands/bundle/lint.js';
-import { BundleDocsCommand } from '../commands/bundle/docs.js';
-import { BundleTestCommand } from '../commands/bundle/test.js';
+import { Builtins, Cli, type BaseContext, type CommandClass } from 'clipanion';
 import { ExitCode } from './exit-codes.js';
 import { toolVersion } from './tool-version.js';
 
-export function createCli(): Cli<BaseContext> {
+/**
+ * Every command, by the words that name it, loaded only when asked for: importing all of them
+ * (undici, age, simple-git, ajv, yaml, ...) took about 440 ms before any work, on every run. A
+ * unit test checks that each entry's path is the one its class declares.
+ */
+export const commandTable: readonly { path: readonly string[]; load: () => Promise<CommandClass<BaseContext>> }[] = [
+  { path: ['validate'], load: async () => (await import('../commands/validate.js')).ValidateCommand },
+  { path: ['compile'], load: async () => (await import('../commands/compile.js')).CompileCommand },
+  { path: ['plan'], load: async () => (await import('../commands/plan.js')).PlanCommand },
+  { path: ['apply'], load: async () => (await import('../commands/apply.js')).ApplyCommand },
+  { path: ['reconcile'], load: async () => (await import('../commands/reconcile.js')).ReconcileCommand },
+  { path: ['recover'], load: async () => (await import('../commands/recover.js')).RecoverCommand },
+  { path: ['history'], load: async () => (await import('../commands/history.js')).HistoryCommand },
+  { path: ['rollback'], load: async () => (await import('../commands/rollback.js')).RollbackCommand },
+  { path: ['dump'], load: async () => (await import('../commands/dump.js')).DumpCommand },
+  { path: ['get'], load: async () => (await import('../commands/get.js')).GetCommand },
+  { path: ['targets'], load: async () => (await import('../commands/targets.js')).TargetsCommand },
+  { path: ['explain'], load: async () => (await import('../commands/explain.js')).ExplainCommand },
+  { path: ['secret', 'encrypt'], load: async () => (await import('../commands/secret/encrypt.js')).SecretEncryptCommand },
+  { path: ['secret', 'keygen'], load: async () => (await import('../commands/secret/keygen.js')).SecretKeygenCommand },
+  { path: ['bundle', 'update'], load: async () => (await import('../commands/bundle/update.js')).BundleUpdateCommand },
+  { path: ['init'], load: async () => (await import('../commands/init.js')).InitCommand },
+  { path: ['convert'], load: async () => (await import('../commands/convert.js')).ConvertCommand },
+  { path: ['bundle', 'init'], load: async () => (await import('../commands/bundle/init.js')).BundleInitCommand },
+  { path: ['bundle', 'lint'], load: async () => (await import('../commands/bundle/lint.js')).BundleLintCommand },
+  { path: ['bundle', 'docs'], load: async () => (await import('../commands/bundle/docs.js')).BundleDocsCommand },
+  { path: ['bundle', 'test'], load: async () => (await import('../commands/bundle/test.js')).BundleTestCommand },
+];
+
+/**
+ * The commands `args` can run: the one its leading words name, or, when they name none (no
+ * arguments, --help, a typo), all of them, so that help lists them and a mistake gets suggestions.
+ */
+async function commandsFor(args: readonly string[]): Promise<CommandClass<BaseContext>[]> {
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) return [];
+  const named = commandTable.filter((c) => c.path.every((word, i) => args[i] === word)).sort((a, b) => b.path.length - a.path.length)[0];
+  return Promise.all((named ? [named] : commandTable).map((c) => c.load()));
+}
+
+export async function createCli(args: readonly string[] = []): Promise<Cli<BaseContext>> {
   const cli = new Cli({
     enableColors: useColourForHelp(),
     binaryLabel: 'dgate-cli: declarative config for the DGate API gateway',
@@ -32,27 +50,7 @@ export function createCli(): Cli<BaseContext> {
   });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
-  cli.register(ValidateCommand);
-  cli.register(CompileCommand);
-  cli.register(PlanCommand);
-  cli.register(ApplyCommand);
-  cli.register(ReconcileCommand);
-  cli.register(RecoverCommand);
-  cli.register(HistoryCommand);
-  cli.register(RollbackCommand);
-  cli.register(DumpCommand);
-  cli.register(GetCommand);
-  cli.register(TargetsCommand);
-  cli.register(ExplainCommand);
-  cli.register(SecretEncryptCommand);
-  cli.register(SecretKeygenCommand);
-  cli.register(BundleUpdateCommand);
-  cli.register(InitCommand);
-  cli.register(ConvertCommand);
-  cli.register(BundleInitCommand);
-  cli.register(BundleLintCommand);
-  cli.register(BundleDocsCommand);
-  cli.register(BundleTestCommand);
+  for (const command of await commandsFor(args)) cli.register(command);
   return cli;
 }
 
@@ -67,7 +65,7 @@ function useColourForHelp(): boolean {
  * not on stdout as clipanion would, so that piped output stays clean.
  */
 export async function main(args: string[], context: BaseContext = Cli.defaultContext): Promise<number> {
-  const cli = createCli();
+  const cli = await createCli(args);
   let command;
   try {
     command = cli.process(args, context);

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Script } from 'node:vm';
-import { armor } from 'age-encryption';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { canonicalJson } from '../state/canonical-json.js';
 import type { Code } from '../errors/codes.js';
@@ -28,7 +27,20 @@ type Report = (code: Code, origin: Origin, sub: YamlPath, message: string, hint:
  * duplicates, module files, collection schemas and documents, and the rules DGate only enforces
  * when a write is applied (where a failure wedges the node, so we must catch them first).
  */
-export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[] {
+/** age's armor decoder (`armor.decode` of age-encryption), given by the caller: see usesEncryptedValues. */
+export type ArmorDecoder = (text: string) => Uint8Array;
+
+/**
+ * Whether any secret source of the config is an `encrypted:` value, whose armor checkConfig
+ * decodes. Loading age-encryption costs about 140 ms, so callers load it only then.
+ */
+export function usesEncryptedValues(config: LoadedConfig): boolean {
+  return config.namespaces.some(
+    (ns) => ns.resources.secrets.some((s) => typeof s.spec.value?.encrypted === 'string') || ns.resources.domains.some((d) => typeof d.spec.key?.encrypted === 'string'),
+  );
+}
+
+export function checkConfig(config: LoadedConfig, files: FileTable, decodeArmor?: ArmorDecoder): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const report: Report = (code, origin, sub, message, hint, opts = {}) => {
     diagnostics.push({
@@ -41,7 +53,7 @@ export function checkConfig(config: LoadedConfig, files: FileTable): Diagnostic[
   };
   const documentValidators = new DocumentValidators();
   const settings = configSettings(config);
-  const secrets: SecretRules = { plaintextAllowed: settings.allowPlaintextSecrets === true, fileRoots: settings.secretFileRoots ?? [], files };
+  const secrets: SecretRules = { plaintextAllowed: settings.allowPlaintextSecrets === true, fileRoots: settings.secretFileRoots ?? [], files, decodeArmor };
   for (const ns of config.namespaces) {
     if (ns.name === systemNamespace) {
       for (const d of ns.declarations) report('DG1118', d.origin, ['name'], `namespace '${systemNamespace}' is reserved for dgate-cli's apply lock and release history`, 'give the namespace another name');
@@ -348,6 +360,7 @@ interface SecretRules {
   /** settings.secretFileRoots: absolute directories fromFile may read from. */
   fileRoots: string[];
   files: FileTable;
+  decodeArmor?: ArmorDecoder;
 }
 
 /** Whether an absolute secret file lies inside one of the allowed roots (after normalizing away ..). */
@@ -383,7 +396,8 @@ function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, 
     }
   }
   if (typeof source.encrypted === 'string') {
-    const problem = armorProblem(source.encrypted);
+    if (!rules.decodeArmor) throw new Error('checkConfig: the config has encrypted values, and no armor decoder was given (see usesEncryptedValues)');
+    const problem = armorProblem(source.encrypted, rules.decodeArmor);
     if (problem) report('DG1120', origin, [...sub, 'encrypted'], `${what} is not an age-encrypted value: ${problem}`, 'paste the whole output of `dgate-cli secret encrypt`, from -----BEGIN AGE ENCRYPTED FILE----- to -----END AGE ENCRYPTED FILE-----, as a block scalar (encrypted: |)');
   }
   if (typeof source.fromEncryptedFile === 'string') {
@@ -392,9 +406,9 @@ function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, 
 }
 
 /** Why a string is not an ASCII-armored age file, or undefined when it is one. */
-function armorProblem(text: string): string | undefined {
+function armorProblem(text: string, decode: ArmorDecoder): string | undefined {
   try {
-    const bytes = armor.decode(text.trim());
+    const bytes = decode(text.trim());
     return new TextDecoder().decode(bytes.slice(0, 21)) === 'age-encryption.org/v1' ? undefined : 'the armor does not hold an age file';
   } catch (err) {
     return (err as Error).message;

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { armor, Decrypter, Encrypter } from 'age-encryption';
 import { DgateError } from '../errors/dgate-error.js';
 
 /**
@@ -31,7 +30,11 @@ export function ageRecipientsFrom(settings: readonly string[], env: NodeJS.Proce
   return [...new Set([...settings, ...fromEnv])];
 }
 
+/** age-encryption, loaded on first use: importing it costs about 140 ms, which most runs never need. */
+const age = () => import('age-encryption');
+
 export async function encryptToRecipients(value: string, recipients: readonly string[]): Promise<string> {
+  const { armor, Encrypter } = await age();
   const e = new Encrypter();
   for (const r of recipients) {
     try {
@@ -45,6 +48,7 @@ export async function encryptToRecipients(value: string, recipients: readonly st
 
 /** Decrypts an armored or binary age file; failures name the owner, never a value. */
 export async function decryptWithIdentities(data: Uint8Array | string, identities: readonly string[], owner: string): Promise<string> {
+  const { armor, Decrypter } = await age();
   if (identities.length === 0) {
     throw new DgateError({ code: 'DG2006', message: `${owner} is encrypted with age, and no identity was given`, hint: 'set DGATE_CLI_AGE_IDENTITY to the identity (AGE-SECRET-KEY-1...), or pass --identity-file' });
   }

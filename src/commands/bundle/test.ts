@@ -9,6 +9,7 @@ import { expandBundles, type BundleContent } from '../../bundles/expand.js';
 import { BundleTrial, type TrialRequest } from '../../io/bundle-trial.js';
 import { readBundle } from '../../cli/bundle-input.js';
 import { checkConfig } from '../../compile/check.js';
+import { armorDecoderFor } from '../../cli/config-input.js';
 import { compileResources } from '../../compile/compile.js';
 import { DgateError, errorsIn } from '../../errors/dgate-error.js';
 import { renderDiagnostics } from '../../errors/render.js';
@@ -60,7 +61,7 @@ export class BundleTestCommand extends BaseCommand {
       const text = `version: v1\nbundles:\n  - ${JSON.stringify(use)}\n${spec.namespaces ? `namespaces: ${JSON.stringify(withEcho(spec.namespaces, goldenEcho))}\n` : ''}`;
       const loaded = loadConfig([{ path: path.join(this.dir, rel), rel, text }]);
       const expanded = expandBundles(loaded.config, [{ use: loaded.config.bundles[0]!, content }]);
-      const diagnostics = [...loaded.diagnostics, ...expanded.diagnostics, ...checkConfig(expanded.config, new Map())];
+      const diagnostics = [...loaded.diagnostics, ...expanded.diagnostics, ...checkConfig(expanded.config, new Map(), await armorDecoderFor(expanded.config))];
       if (errorsIn(diagnostics).length > 0) {
         failed++;
         this.context.stdout.write(`${this.style.red('✗')} ${name}: does not compile\n${renderDiagnostics(diagnostics, this.style)}\n`);

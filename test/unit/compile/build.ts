@@ -1,3 +1,4 @@
+import { armor } from 'age-encryption';
 import { checkConfig } from '../../../src/compile/check.js';
 import { compileConfig } from '../../../src/compile/compile.js';
 import type { FileEntry, FileTable } from '../../../src/compile/file-refs.js';
@@ -20,13 +21,13 @@ export function fileTable(files: Record<string, string | null> = {}): FileTable 
 
 export function checkMemory(files: MemoryConfig, refs: Record<string, string | null> = {}): Diagnostic[] {
   const { config, diagnostics } = loadConfig(sourcesOf(files));
-  return [...diagnostics, ...checkConfig(config, fileTable(refs))];
+  return [...diagnostics, ...checkConfig(config, fileTable(refs), (t) => armor.decode(t))];
 }
 
 /** Loads, checks and compiles in memory; fails the test on any error diagnostic. */
 export function compileMemory(files: MemoryConfig, refs: Record<string, string | null> = {}): DesiredState {
   const { config, diagnostics } = loadConfig(sourcesOf(files));
-  const all = [...diagnostics, ...checkConfig(config, fileTable(refs))].filter((d) => d.severity === 'error');
+  const all = [...diagnostics, ...checkConfig(config, fileTable(refs), (t) => armor.decode(t))].filter((d) => d.severity === 'error');
   if (all.length > 0) throw new Error(`unexpected errors: ${all.map((d) => `${d.location?.file}:${d.location?.line} ${d.message}`).join('; ')}`);
   return compileConfig(config, fileTable(refs), { tool: { name: 'dgate-cli', version: 'test' }, git: null });
 }
