@@ -244,3 +244,29 @@ if (process.env.BENCH_APPLY !== '0') {
 
 // ---- Pkl authoring: the same config loaded as YAML and as Pkl (bench/pkl.mjs) ----------------
 if (process.env.BENCH_PKL !== '0') await (await import('./pkl.mjs')).benchPkl();
+
+// ---- start-up: a whole dgate-cli process, against a bare `node` in this same run -------------
+{
+  const cli = path.join(root, 'bin', 'dgate-cli');
+  const runs = Math.max(5, repeats);
+  const wall = (args) => {
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const start = process.hrtime.bigint();
+      execFileSync(process.execPath, args, { cwd: root, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return median(times);
+  };
+  const bare = wall(['-e', '0']);
+  const rowsStart = [
+    ['node -e 0 (baseline)', bare],
+    ['dgate-cli --version', wall([cli, '--version'])],
+    ['dgate-cli validate examples/shop', wall([cli, 'validate', 'examples/shop'])],
+    ['dgate-cli compile examples/shop', wall([cli, 'compile', 'examples/shop'])],
+  ];
+  console.log(`\nstart-up (whole processes, median of ${runs})\n`);
+  console.log('| command | time | of the baseline |');
+  console.log('|---|---|---|');
+  for (const [name, ms] of rowsStart) console.log(`| ${name} | ${fmt(ms)} | ${(ms / bare).toFixed(2)}× |`);
+}
