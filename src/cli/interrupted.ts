@@ -1,4 +1,7 @@
+import { restorePreState, type ApplyEvent } from '../apply/execute.js';
 import { summarizeJournal } from '../apply/journal.js';
+import type { AdminClient } from '../cluster/client.js';
+import { createApplyContext } from './apply-context.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
 
@@ -17,4 +20,25 @@ export async function journalRefusingInterrupted(adminUrl: string): Promise<Jour
     });
   }
   return journal;
+}
+
+/**
+ * Returns every resource an interrupted apply touched to its state before it (from the journal),
+ * and closes the journal. Null when no apply is interrupted. The caller holds the apply lock.
+ */
+export async function rollBackInterrupted(
+  client: AdminClient,
+  journal: JournalStore,
+  onEvent: (e: ApplyEvent) => void,
+): Promise<{ applyId: string; startedAt: string; equal: boolean; differences: string[] } | null> {
+  const summary = summarizeJournal(await journal.read());
+  if (!summary || summary.finished) return null;
+  const begin = summary.begin;
+  const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: { root: process.cwd(), inline: () => undefined, identities: [] }, desiredDigests: new Map(), onEvent });
+  await journal.append({ type: 'phase', phase: 'rolling-back' });
+  // The journal keeps no plaintext: a touched domain key cannot be put back after a crash.
+  const restore = await restorePreState({ live: begin.preState }, begin.touched, ctx, () => undefined);
+  await journal.append({ type: 'end', outcome: 'recovered' });
+  await journal.archive();
+  return { applyId: begin.applyId, startedAt: begin.startedAt, equal: restore.equal, differences: restore.differences };
 }

@@ -11,7 +11,8 @@ import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '.
 import { DgateError, errorsIn } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import { checkoutBranchHead, followedRepoUrl } from '../io/git.js';
-import { stateDirectory } from '../io/journal-store.js';
+import { JournalStore, stateDirectory } from '../io/journal-store.js';
+import { rollBackInterrupted } from '../cli/interrupted.js';
 import { ApplyCommand } from './apply.js';
 
 /** What the loop remembers between cycles. */
@@ -187,8 +188,17 @@ export class ReconcileCommand extends ApplyCommand {
       const code = await this.underApplyLock(
         `reconcile ${this.repo}#${this.branch}`,
         lockTimeoutMs,
-        (c, lock) =>
-          this.applyTarget(c, lock, {
+        async (c, lock) => {
+          // An apply this loop (or anyone) left interrupted is rolled back first, as `recover` does:
+          // a daemon restarted after a crash heals that too.
+          const recovered = await rollBackInterrupted(c, new JournalStore(stateDirectory(), c.baseUrl), this.printApplyEvent);
+          if (recovered) {
+            this.log(`rolled back apply ${recovered.applyId}, interrupted since ${recovered.startedAt}`);
+            if (!recovered.equal) {
+              throw new DgateError({ code: 'DG3004', message: `rolled back an interrupted apply, but the cluster still differs from its state before it:\n${recovered.differences.map((d) => `    ${d}`).join('\n')}`, hint: '`dgate-cli plan` shows them; the next cycle applies the branch over them' });
+            }
+          }
+          return this.applyTarget(c, lock, {
             checked,
             configSource: display,
             target,
@@ -200,8 +210,9 @@ export class ReconcileCommand extends ApplyCommand {
               const why = state.reportedInSync === commit ? 'drift' : `commit ${short}`;
               this.log(`${why}: ${plural(plan.changes.length, 'change')} to ${plan.cluster.adminUrl}${target.spec ? ` (target ${target.name})` : ''}`);
             },
-          }),
-        { client },
+          });
+        },
+        { client, recovering: true },
       );
       if (code !== ExitCode.OK) return code;
     }

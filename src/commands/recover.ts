@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
-import { executeApply, restorePreState } from '../apply/execute.js';
+import { executeApply } from '../apply/execute.js';
+import { rollBackInterrupted } from '../cli/interrupted.js';
 import { summarizeJournal } from '../apply/journal.js';
 import { createApplyContext } from '../cli/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
@@ -73,12 +74,7 @@ export class RecoverCommand extends ClusterCommand {
       }
       throw new DgateError({ code: result.restore.equal ? 'DG3003' : 'DG3004', message: `resuming failed: ${result.failure}`, hint: 'run `dgate-cli plan` to see where the cluster stands' });
     }
-    const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: { root: process.cwd(), inline: () => undefined, identities: [] }, desiredDigests: new Map(), onEvent });
-    await journal.append({ type: 'phase', phase: 'rolling-back' });
-    // The journal keeps no plaintext: a touched domain key cannot be put back after a crash.
-    const restore = await restorePreState({ live: begin.preState }, begin.touched, ctx, () => undefined);
-    await journal.append({ type: 'end', outcome: 'recovered' });
-    await journal.archive();
+    const restore = (await rollBackInterrupted(client, journal, onEvent))!;
     if (restore.equal) {
       this.context.stdout.write(`${this.style.green('Recovered:')} the cluster equals its state before the interrupted apply.\n`);
       return ExitCode.OK;

@@ -1,11 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminCall, adminPut } from '../harness/admin.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 
 const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
 const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env: gitEnv, stdio: 'pipe' }).toString().trim();
@@ -135,6 +136,42 @@ describe('reconcile: following a git branch, against a real server', () => {
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/ stopped\n$/);
     expect(stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  it('killed in the middle of an apply, the next cycle rolls that apply back and then applies the branch', async () => {
+    const repo = await temps.make();
+    const state = await temps.make();
+    git(repo, 'init', '-q', '-b', 'main');
+    await mkdir(path.join(repo, 'gateway'));
+    const routeNames = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'];
+    await commit(repo, config(5, routeNames).replace(/name: gitops/, 'name: killed'), 'many');
+    const proxy = await startFaultProxy(node().adminUrl);
+    try {
+      let writes = 0;
+      proxy.setRule(({ method, path: p }) => {
+        if (method === 'PUT' && !p.includes('namespace=dgate-cli')) writes++;
+        return { kind: 'delay', ms: 80 };
+      });
+      const env = { ...process.env, NO_COLOR: '1', DGATE_ADMIN_URL: proxy.url, DGATE_CLI_STATE_DIR: state };
+      const child = spawn(process.execPath, [path.join(repoRoot, 'bin/dgate-cli'), 'reconcile', '--repo', repo, '--once', 'gateway'], { env, stdio: 'ignore' });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await until('three writes', async () => (writes >= 3 ? true : child.exitCode !== null ? Promise.reject(new Error('finished too early')) : undefined), 30_000);
+      child.kill('SIGKILL');
+      await exited;
+      proxy.setRule(() => ({ kind: 'pass' }));
+      const killedRoutes = async () => ((await adminCall(node().adminUrl, 'GET', '/route?namespace=killed')).json.data as { name: string }[] | undefined)?.map((r) => r.name).sort() ?? [];
+      expect((await killedRoutes()).length).toBeLessThan(routeNames.length);
+
+      const next = await dgateCli(['reconcile', '--repo', repo, '--once', 'gateway'], { env: { DGATE_ADMIN_URL: proxy.url, DGATE_CLI_STATE_DIR: state } });
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stdout).toMatch(/Z rolled back apply \S+, interrupted since \S+\n/);
+      expect(next.stdout).toMatch(/Z in sync with main@[0-9a-f]{7}:gateway\n$/);
+      expect(await killedRoutes()).toEqual(routeNames);
+      // Nothing is left for recover.
+      expect((await dgateCli(['recover'], { env: { DGATE_ADMIN_URL: proxy.url, DGATE_CLI_STATE_DIR: state } })).stderr).toContain('error DG3008');
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('says clearly when the branch cannot be fetched, and changes nothing', async () => {
