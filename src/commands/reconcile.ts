@@ -58,7 +58,8 @@ export class ReconcileCommand extends ApplyCommand {
       A commit whose config does not check is not applied: its problems are shown once, and the
       loop goes on holding the cluster at the last good commit (healing drift towards it) until
       a new commit fixes it. A failed apply is rolled back and tried again at the next interval.
-      SIGINT or SIGTERM stop the loop after the cycle under way (an apply is never cut short).
+      SIGINT or SIGTERM stop the loop after the cycle under way (an apply is never cut short);
+      SIGHUP starts the next cycle at once (from a push hook, say).
 
       With --once, runs one cycle and exits: 0 when the cluster matches the branch's newest
       commit, 1 when that commit could not be applied. Targets, tags, locks and secrets work as
@@ -86,6 +87,7 @@ export class ReconcileCommand extends ApplyCommand {
   protected override async run(): Promise<number> {
     const url = followedRepoUrl(this.repo);
     const intervalMs = parseFlagDuration(this.interval, '--interval');
+    if (intervalMs < 100) throw new DgateError({ code: 'DG0001', message: `--interval ${this.interval} is shorter than 100ms`, hint: 'every cycle fetches the branch and reads the cluster: give it some room, e.g. --interval 30s' });
     const workdir = path.resolve(this.workdir ?? path.join(stateDirectory(), 'reconcile', createHash('sha256').update(`${url}#${this.branch}`).digest('hex').slice(0, 16)));
     const state: FollowState = {};
     if (this.once) return this.cycleWithStatus(url, workdir, state);
@@ -93,8 +95,11 @@ export class ReconcileCommand extends ApplyCommand {
       this.stopping = true;
       this.wake?.abort();
     };
+    // SIGHUP starts a cycle now (a push hook can send it) instead of at the end of the interval.
+    const now = () => this.wake?.abort();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    process.on('SIGHUP', now);
     this.log(`following ${this.branch} of ${this.repo} every ${this.interval}`);
     try {
       while (!this.stopping) {
@@ -107,6 +112,7 @@ export class ReconcileCommand extends ApplyCommand {
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      process.off('SIGHUP', now);
     }
     this.log('stopped');
     return ExitCode.OK;

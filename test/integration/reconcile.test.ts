@@ -174,6 +174,33 @@ describe('reconcile: following a git branch, against a real server', () => {
     }
   });
 
+  it('starts a cycle at once on SIGHUP, without waiting out the interval; refuses an interval too short', async () => {
+    const repo = await temps.make();
+    const state = await temps.make();
+    git(repo, 'init', '-q', '-b', 'main');
+    await mkdir(path.join(repo, 'gateway'));
+    await commit(repo, config(1, ['h1']).replace(/name: gitops/, 'name: hup'), 'one');
+    const hupRoutes = async () => ((await adminCall(node().adminUrl, 'GET', '/route?namespace=hup')).json.data as { name: string }[] | undefined)?.map((r) => r.name).sort() ?? [];
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/dgate-cli'), 'reconcile', '--repo', repo, '--interval', '10m', 'gateway'], {
+      env: { ...process.env, NO_COLOR: '1', DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until('the first cycle', async () => ((await hupRoutes()).includes('h1') ? true : undefined));
+      await commit(repo, config(1, ['h1', 'h2']).replace(/name: gitops/, 'name: hup'), 'two');
+      child.kill('SIGHUP');
+      // Ten minutes would pass before the next cycle; SIGHUP makes it now.
+      await until('the cycle SIGHUP started', async () => ((await hupRoutes()).includes('h2') ? true : undefined), 20_000);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    const tooShort = await dgateCli(['reconcile', '--repo', repo, '--interval', '10ms'], { env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state } });
+    expect(tooShort.code).toBe(1);
+    expect(tooShort.stderr).toMatch(/^error DG0001: --interval 10ms is shorter than 100ms/);
+  });
+
   it('says clearly when the branch cannot be fetched, and changes nothing', async () => {
     const missing = path.join(await temps.make(), 'nope');
     const statusFile = path.join(await temps.make(), 'status.json');
