@@ -145,10 +145,15 @@ export function renderPlanMarkdown(plan: Plan, source: string): string {
     lines.push(`**No changes.** The cluster matches \`${plan.desired.version}\`.`);
   } else {
     lines.push(`**${s.create} to create, ${s.update} to update, ${s.delete} to delete** · desired \`${short(plan.desired.version)}\` · cluster \`${plan.cluster.adminUrl}\``);
-    lines.push('', '| | kind | resource | changed fields |', '|---|---|---|---|');
+    // With bundles, a column says which instance produced a resource, as the human output groups them.
+    const instanceOf = new Map<string, string>();
+    for (const b of plan.bundles ?? []) for (const r of b.resources) instanceOf.set(r, `${b.instance} (${b.bundle}@${b.version})`);
+    const withBundles = instanceOf.size > 0;
+    lines.push('', `| | kind | resource | changed fields |${withBundles ? ' bundle |' : ''}`, `|---|---|---|---|${withBundles ? '---|' : ''}`);
     for (const c of plan.changes) {
       const fields = c.action === 'update' ? c.fields.map((f) => (f.sensitive ? `${f.field} (sensitive)` : f.field)).join(', ') : '';
-      lines.push(`| ${symbols[c.action]} ${c.action} | ${kinds[c.kind].singular} | \`${mdEscape(c.id)}\` | ${mdEscape(fields)} |`);
+      const bundle = withBundles ? ` ${mdEscape(instanceOf.get(`${c.kind}:${c.id}`) ?? '')} |` : '';
+      lines.push(`| ${symbols[c.action]} ${c.action} | ${kinds[c.kind].singular} | \`${mdEscape(c.id)}\` | ${mdEscape(fields)} |${bundle}`);
     }
     const updates = plan.changes.filter((c) => c.action === 'update');
     if (updates.length > 0) {

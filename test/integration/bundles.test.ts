@@ -136,6 +136,10 @@ bundles:
     const plan = await run(['plan', config]);
     expect(plan.stdout).toMatch(/\n  \+ domain all\n(      .*\n)+  bundle hi \(greet@1\.1\.0\)\n    \+ secret hi-token\n/);
     expect(plan.stdout).toMatch(/\n  bundle web \(cors@1\.0\.0\)\n    \+ module web-headers\n/);
+    const markdown = await run(['plan', config, '--format', 'markdown']);
+    expect(markdown.stdout).toContain('| | kind | resource | changed fields | bundle |');
+    expect(markdown.stdout).toContain('| + create | secret | `shop/hi-token` |  | hi (greet@1.1.0) |');
+    expect(markdown.stdout).toContain('| + create | domain | `shop/all` |  |  |');
     const applied = await run(['apply', config, '--auto-approve']);
     expect(applied.code, applied.stderr).toBe(0);
     expect(await get('/hi')).toMatchObject({ status: 200, text: JSON.stringify({ message: 'hello', version: '1.1.0' }) });
