@@ -70,9 +70,23 @@ export async function main(args: string[], context: BaseContext = Cli.defaultCon
   try {
     command = cli.process(args, context);
   } catch (err) {
-    const message = err instanceof Error ? err.message.replace(/\n+\$ .*/s, '').trim() : String(err);
-    context.stderr.write(`error DG0001: ${message}\n  hint: run 'dgate-cli --help' for the commands, or 'dgate-cli <command> --help' for one\n`);
+    const raw = err instanceof Error ? err.message : String(err);
+    context.stderr.write(`error DG0001: ${usageMistake(raw, args)}\n  hint: run 'dgate-cli --help' for the commands, or 'dgate-cli <command> --help' for one\n`);
     return ExitCode.ERROR;
   }
   return cli.run(command, context);
+}
+
+/**
+ * Clipanion's complaint in one line. When the command was named but a required option is missing,
+ * clipanion says "Command not found" with the command's usage: say which option instead.
+ */
+function usageMistake(raw: string, args: readonly string[]): string {
+  const usage = /\n\$ (dgate-cli [^\n]*)/.exec(raw)?.[1];
+  if (usage && /^Command not found; did you mean:/.test(raw)) {
+    const missing = [...usage.matchAll(/<(--[\w-]+)[^>]*>/g)].map((m) => m[1]!).filter((o) => !args.some((a) => a === o || a.startsWith(`${o}=`)));
+    const command = usage.split(' [')[0]!.split(' <')[0]!;
+    if (missing.length > 0) return `${command} needs ${missing.join(', ')}`;
+  }
+  return raw.replace(/\n+\$ .*/s, '').trim();
 }

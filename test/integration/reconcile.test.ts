@@ -199,6 +199,9 @@ describe('reconcile: following a git branch, against a real server', () => {
     const tooShort = await dgateCli(['reconcile', '--repo', repo, '--interval', '10ms'], { env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state } });
     expect(tooShort.code).toBe(1);
     expect(tooShort.stderr).toMatch(/^error DG0001: --interval 10ms is shorter than 100ms/);
+    const noRepo = await dgateCli(['reconcile', '--once']);
+    expect(noRepo.code).toBe(1);
+    expect(noRepo.stderr).toMatch(/^error DG0001: dgate-cli reconcile needs --repo\n  hint: /);
   });
 
   it('says clearly when the branch cannot be fetched, and changes nothing', async () => {
