@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -190,5 +191,22 @@ targets:
     expect(result.stderr).toMatch(/^error DG2001: target gone: /m);
     expect(result.stdout).toContain(`→ target eu-prod (${eu().adminUrl})`);
     expect(result.stdout).toContain(`→ target us-staging (${us().adminUrl})`);
+  });
+
+  it('reconcile --all-targets brings every target to the branch, each to what its tags select', async () => {
+    // The config as it stands, committed to a repository the reconciler follows.
+    const repo = await temps.make(dir);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' }, stdio: 'pipe' });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'regions');
+    const state = await temps.make();
+    const result = await cli(['reconcile', '--repo', repo, '--once', '--all-targets', ...launch], { DGATE_CLI_STATE_DIR: state });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Z in sync with main@[0-9a-f]{7}\n$/);
+    // Both clusters now plan clean against the same config.
+    const after = await cli(['plan', dir, '--detailed-exitcode', ...launch]);
+    expect(after.code, after.stdout).toBe(0);
+    expect(await names(us().adminUrl, 'service')).toContain('catalog-us');
   });
 });
