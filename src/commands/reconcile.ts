@@ -82,6 +82,8 @@ export class ReconcileCommand extends ApplyCommand {
   override autoApprove = Option.Boolean('--auto-approve', true, { hidden: true });
 
   private stopping = false;
+  /** Set by SIGHUP: the next cycle starts without waiting (also when the signal came mid-cycle). */
+  private cycleNow = false;
   private wake?: AbortController;
 
   protected override async run(): Promise<number> {
@@ -96,7 +98,10 @@ export class ReconcileCommand extends ApplyCommand {
       this.wake?.abort();
     };
     // SIGHUP starts a cycle now (a push hook can send it) instead of at the end of the interval.
-    const now = () => this.wake?.abort();
+    const now = () => {
+      this.cycleNow = true;
+      this.wake?.abort();
+    };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     process.on('SIGHUP', now);
@@ -106,8 +111,11 @@ export class ReconcileCommand extends ApplyCommand {
         // One cycle's failure (the repository or the cluster unreachable) is reported; the loop goes on.
         await this.cycleWithStatus(url, workdir, state).catch((err) => this.fail(err));
         if (this.stopping) break;
-        this.wake = new AbortController();
-        await sleep(intervalMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
+        if (!this.cycleNow) {
+          this.wake = new AbortController();
+          await sleep(intervalMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
+        }
+        this.cycleNow = false;
       }
     } finally {
       process.off('SIGINT', stop);
