@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -78,6 +80,7 @@ export class ReconcileCommand extends ApplyCommand {
   once = Option.Boolean('--once', false, { description: 'Run one cycle and exit (0: in sync with the branch, 1: not)' });
   workdir = Option.String('--workdir', { description: 'Where to keep the checkout (default: under .dgate-cli/reconcile/)' });
   statusFile = Option.String('--status-file', { description: 'Write the loop\'s status here as JSON after every cycle (for monitoring)' });
+  listen = Option.String('--listen', { description: 'Serve GET /status, GET /healthz and POST /hook (a cycle now) on HOST:PORT, e.g. 127.0.0.1:9090' });
   // reconcile never asks: following the branch is the approval.
   override autoApprove = Option.Boolean('--auto-approve', true, { hidden: true });
 
@@ -85,6 +88,7 @@ export class ReconcileCommand extends ApplyCommand {
   /** Set by SIGHUP: the next cycle starts without waiting (also when the signal came mid-cycle). */
   private cycleNow = false;
   private wake?: AbortController;
+  private lastStatus?: ReconcileStatus;
 
   protected override async run(): Promise<number> {
     const url = followedRepoUrl(this.repo);
@@ -106,6 +110,7 @@ export class ReconcileCommand extends ApplyCommand {
     process.on('SIGTERM', stop);
     process.on('SIGHUP', now);
     this.log(`following ${this.branch} of ${this.repo} every ${this.interval}`);
+    const server = this.listen ? await this.serve(this.listen, now) : undefined;
     try {
       while (!this.stopping) {
         // One cycle's failure (the repository or the cluster unreachable) is reported; the loop goes on.
@@ -121,9 +126,52 @@ export class ReconcileCommand extends ApplyCommand {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       process.off('SIGHUP', now);
+      server?.close();
+      server?.closeAllConnections();
     }
     this.log('stopped');
     return ExitCode.OK;
+  }
+
+  /**
+   * The loop's HTTP face: GET /status (the --status-file document), GET /healthz (200 while the
+   * cluster is held at a commit that checked: synced or held; 503 before the first cycle and after
+   * a failed one) and POST /hook, which starts a cycle now, as a git host's push webhook would.
+   * With $DGATE_CLI_HOOK_TOKEN set, /hook needs `Authorization: Bearer <token>`.
+   */
+  private async serve(listen: string, cycleNow: () => void): Promise<Server> {
+    const m = /^(.*):(\d+)$/.exec(listen);
+    if (!m) throw new DgateError({ code: 'DG0001', message: `--listen '${listen}' is not HOST:PORT`, hint: 'e.g. --listen 127.0.0.1:9090 (0.0.0.0 to listen on every interface)' });
+    const token = process.env.DGATE_CLI_HOOK_TOKEN;
+    const server = createServer((req, res) => {
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body) + '\n');
+      };
+      const route = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+      if (route === 'GET /status') return send(this.lastStatus ? 200 : 503, this.lastStatus ?? { state: 'starting' });
+      if (route === 'GET /healthz') {
+        const healthy = this.lastStatus?.state === 'synced' || this.lastStatus?.state === 'held';
+        return send(healthy ? 200 : 503, { state: this.lastStatus?.state ?? 'starting' });
+      }
+      if (route === 'POST /hook') {
+        req.resume();
+        const given = req.headers.authorization ?? '';
+        if (token && !timingSafeEqualText(given, `Bearer ${token}`)) return send(401, { error: 'a valid Authorization: Bearer token is required' });
+        cycleNow();
+        return send(202, { cycle: 'started' });
+      }
+      return send(404, { error: 'GET /status, GET /healthz or POST /hook' });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new DgateError({ code: 'DG0001', message: `cannot listen on ${listen}: ${err.code ?? err.message}`, hint: 'choose a free port, or another address' })),
+      );
+      server.listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), resolve);
+    });
+    const address = server.address() as AddressInfo;
+    this.log(`listening on http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
+    return server;
   }
 
   /** A cycle, then its outcome in --status-file (written whole, then renamed into place). */
@@ -136,18 +184,19 @@ export class ReconcileCommand extends ApplyCommand {
       failure = err;
       code = ExitCode.ERROR;
     }
+    const status: ReconcileStatus = {
+      format: 'dgate-cli/reconcile-status@1',
+      repo: this.repo,
+      branch: this.branch,
+      state: failure ? 'error' : code === ExitCode.OK ? 'synced' : state.good ? 'held' : 'error',
+      newestCommit: state.seen ?? null,
+      appliedCommit: state.reportedInSync ?? null,
+      cycleAt: new Date().toISOString(),
+      lastChangeAt: state.lastChangeAt ?? null,
+      ...errorOf(failure ?? state.refused),
+    };
+    this.lastStatus = status;
     if (this.statusFile) {
-      const status: ReconcileStatus = {
-        format: 'dgate-cli/reconcile-status@1',
-        repo: this.repo,
-        branch: this.branch,
-        state: failure ? 'error' : code === ExitCode.OK ? 'synced' : state.good ? 'held' : 'error',
-        newestCommit: state.seen ?? null,
-        appliedCommit: state.reportedInSync ?? null,
-        cycleAt: new Date().toISOString(),
-        lastChangeAt: state.lastChangeAt ?? null,
-        ...errorOf(failure ?? state.refused),
-      };
       const tmp = `${this.statusFile}.tmp`;
       await writeFile(tmp, JSON.stringify(status, null, 2) + '\n');
       await rename(tmp, this.statusFile);
@@ -245,4 +294,11 @@ function errorOf(err: unknown): Pick<ReconcileStatus, 'error'> {
   if (!err) return {};
   if (err instanceof DgateError) return { error: { code: err.code, message: err.message } };
   return { error: { code: 'DG9001', message: err instanceof Error ? err.message : String(err) } };
+}
+
+/** Compares a secret without telling, by timing, how much of it matched. */
+function timingSafeEqualText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { adminCall, adminPut } from '../harness/admin.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
@@ -208,6 +209,43 @@ describe('reconcile: following a git branch, against a real server', () => {
     const noRepo = await dgateCli(['reconcile', '--once']);
     expect(noRepo.code).toBe(1);
     expect(noRepo.stderr).toMatch(/^error DG0001: dgate-cli reconcile needs --repo\n  hint: /);
+  });
+
+  it('--listen serves /healthz and /status, and POST /hook starts a cycle, with the token when one is set', async () => {
+    const repo = await temps.make();
+    const state = await temps.make();
+    git(repo, 'init', '-q', '-b', 'main');
+    await mkdir(path.join(repo, 'gateway'));
+    const first = await commit(repo, config(1, ['w1']).replace(/name: gitops/, 'name: hook'), 'one');
+    const hookRoutes = async () => ((await adminCall(node().adminUrl, 'GET', '/route?namespace=hook')).json.data as { name: string }[] | undefined)?.map((r) => r.name).sort() ?? [];
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/dgate-cli'), 'reconcile', '--repo', repo, '--interval', '10m', '--listen', '127.0.0.1:0', 'gateway'], {
+      env: { ...process.env, NO_COLOR: '1', DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state, DGATE_CLI_HOOK_TOKEN: 'hook-secret' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const base = await until('the listening line', async () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1]);
+      const get = async (p: string) => {
+        const res = await request(`${base}${p}`);
+        return { status: res.statusCode, json: (await res.body.json()) as Record<string, unknown> };
+      };
+      await until('healthy', async () => ((await get('/healthz')).status === 200 ? true : undefined));
+      expect((await get('/status')).json).toMatchObject({ state: 'synced', appliedCommit: first });
+      await commit(repo, config(1, ['w1', 'w2']).replace(/name: gitops/, 'name: hook'), 'two');
+      const refused = await request(`${base}/hook`, { method: 'POST', headers: { authorization: 'Bearer wrong' } });
+      expect(refused.statusCode).toBe(401);
+      await refused.body.dump();
+      const hooked = await request(`${base}/hook`, { method: 'POST', headers: { authorization: 'Bearer hook-secret' } });
+      expect(hooked.statusCode).toBe(202);
+      await hooked.body.dump();
+      await until('the cycle the hook started', async () => ((await hookRoutes()).includes('w2') ? true : undefined), 20_000);
+      expect((await get('/nope')).status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('says clearly when the branch cannot be fetched, and changes nothing', async () => {
