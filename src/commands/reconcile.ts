@@ -12,7 +12,7 @@ import { pklOptionsFrom } from '../cli/pkl-flags.js';
 import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../cli/target-choice.js';
 import { DgateError, errorsIn } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
-import { checkoutBranchHead, followedRepoUrl } from '../io/git.js';
+import { checkoutBranchHead, followedRepoUrl, shownRepoUrl } from '../io/git.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
 import { rollBackInterrupted } from '../cli/interrupted.js';
 import { ApplyCommand } from './apply.js';
@@ -109,7 +109,7 @@ export class ReconcileCommand extends ApplyCommand {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     process.on('SIGHUP', now);
-    this.log(`following ${this.branch} of ${this.repo} every ${this.interval}`);
+    this.log(`following ${this.branch} of ${shownRepoUrl(this.repo)} every ${this.interval}`);
     const server = this.listen ? await this.serve(this.listen, now) : undefined;
     try {
       while (!this.stopping) {
@@ -186,7 +186,7 @@ export class ReconcileCommand extends ApplyCommand {
     }
     const status: ReconcileStatus = {
       format: 'dgate-cli/reconcile-status@1',
-      repo: this.repo,
+      repo: shownRepoUrl(this.repo),
       branch: this.branch,
       state: failure ? 'error' : code === ExitCode.OK ? 'synced' : state.good ? 'held' : 'error',
       newestCommit: state.seen ?? null,
@@ -249,7 +249,7 @@ export class ReconcileCommand extends ApplyCommand {
     for (const target of targets) {
       const client = await connectTarget(target, connectionOf(target, this.connectionFlags(), checked.input.root, process.env, targets.length));
       const code = await this.underApplyLock(
-        `reconcile ${this.repo}#${this.branch}`,
+        `reconcile ${shownRepoUrl(this.repo)}#${this.branch}`,
         lockTimeoutMs,
         async (c, lock) => {
           // An apply this loop (or anyone) left interrupted is rolled back first, as `recover` does:

@@ -33,6 +33,14 @@ export function followedRepoUrl(repo: string): string {
 }
 
 /**
+ * A repository URL fit to print: credentials written into it (https://user:token@host/...) are
+ * replaced by `***`, so they never reach a log, an error, the status file or the cluster's lock.
+ */
+export function shownRepoUrl(repo: string): string {
+  return repo.replace(/^((?:git\+)?[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+}
+
+/**
  * Makes `dir` a checkout of the newest commit of `branch` in `url`: fetched shallowly, checked
  * out detached, anything else in the directory removed. Returns the commit.
  */
@@ -51,9 +59,11 @@ export async function checkoutBranchHead(url: string, branch: string, dir: strin
     await git.raw(['clean', '-ffdxq']);
     return (await git.revparse(['HEAD'])).trim();
   } catch (err) {
+    // git may quote the URL it was given, credentials included: redact every spelling of it.
+    const detail = (err as Error).message.trim().split('\n')[0]!.split(url).join(shownRepoUrl(url));
     throw new DgateError({
       code: 'DG3101',
-      message: `cannot fetch branch '${branch}' of ${url}: ${(err as Error).message.trim().split('\n')[0]}`,
+      message: `cannot fetch branch '${branch}' of ${shownRepoUrl(url)}: ${shownRepoUrl(detail)}`,
       hint: 'check the repository URL, the branch name, and that the repository is reachable (and readable) from here',
     });
   }

@@ -254,6 +254,15 @@ describe('reconcile: following a git branch, against a real server', () => {
     const result = await dgateCli(['reconcile', '--repo', missing, '--once', '--status-file', statusFile], { env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: await temps.make() } });
     expect(result.code).toBe(1);
     expect(JSON.parse(await readFile(statusFile, 'utf8'))).toMatchObject({ format: 'dgate-cli/reconcile-status@1', state: 'error', newestCommit: null, appliedCommit: null, error: { code: 'DG3101' } });
+
+    // Credentials written into the URL reach no output, no status file, and not the cluster's lock.
+    const token = 'LEAKrepotoken42';
+    const withCredentials = await dgateCli(['reconcile', '--repo', `https://ci:${token}@127.0.0.1:9/gateway.git`, '--once', '--status-file', statusFile], { env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: await temps.make() } });
+    expect(withCredentials.code).toBe(1);
+    expect(withCredentials.stderr).toMatch(/^error DG3101: cannot fetch branch 'main' of https:\/\/\*\*\*@127\.0\.0\.1:9\/gateway\.git: /);
+    const status = await readFile(statusFile, 'utf8');
+    expect(status).toContain('https://***@127.0.0.1:9/gateway.git');
+    for (const text of [withCredentials.stdout, withCredentials.stderr, status]) expect(text).not.toContain(token);
     expect(result.stderr).toMatch(/^error DG3101: cannot fetch branch 'main' of file:\/\/.*nope: .*\n  hint: check the repository URL/);
   });
 });
