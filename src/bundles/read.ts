@@ -3,10 +3,12 @@ import { checkConfigSchema } from '../load/check-schema.js';
 import type { ConfigSource } from '../load/parse-yaml.js';
 import { parseYamlSource, type ParsedDocument } from '../load/parse-yaml.js';
 import type { BundleManifest } from '../schema/generated/config.js';
-import { freeFormDefaultMembers, withoutCommentsAndStrings } from '../load/pkl-text.js';
+import { amendsAModule } from '../load/parse-pkl.js';
+import { freeFormDefaultMembers } from '../load/pkl-text.js';
 import type { BundleContent } from './expand.js';
 
-const manifestNames = ['bundle.yaml', 'bundle.pkl'];
+/** The file that makes a directory a bundle: one of these, never both. */
+export const bundleManifestNames = ['bundle.yaml', 'bundle.pkl'] as const;
 
 /** tests/ holds `bundle test` cases, not resources. */
 const isBundleFile = (rel: string) => !rel.startsWith('tests/');
@@ -21,7 +23,7 @@ export function bundlePklSources(files: ReadonlyMap<string, Uint8Array>, dir: st
     .filter((rel) => isBundleFile(rel) && rel.toLowerCase().endsWith('.pkl'))
     .sort()
     .map((rel) => ({ path: `${dir}/${rel}`, rel, text: new TextDecoder().decode(files.get(rel)!) }));
-  const modules = all.filter((s) => s.rel === 'bundle.pkl' || /^\s*amends\b/m.test(withoutCommentsAndStrings(s.text)));
+  const modules = all.filter((s) => s.rel === 'bundle.pkl' || amendsAModule(s.text));
   return { modules, all };
 }
 
@@ -46,7 +48,7 @@ export function parseBundle(files: ReadonlyMap<string, Uint8Array>, dir: string,
     diagnostics.push(...parsed.diagnostics);
     return parsed.documents[0];
   };
-  const manifests = manifestNames.filter((name) => files.has(name));
+  const manifests = bundleManifestNames.filter((name) => files.has(name));
   if (manifests.length === 0) {
     return { diagnostics: [{ code: 'DG1809', severity: 'error', message: `${dir} has no bundle.yaml or bundle.pkl`, location: { file: dir, line: 1, col: 1 }, hint: 'a bundle is a directory with bundle.yaml or bundle.pkl (name, version, description, parameters) and its resource files' }] };
   }

@@ -4,9 +4,7 @@ import { integrityOf, parseUse, satisfies, sourceOf, type LockEntry, type LockFi
 import { toolVersion } from './tool-version.js';
 import { bundlePklSources, parseBundle, type EvaluatedPkl } from '../bundles/read.js';
 import type { BundleContent } from '../bundles/expand.js';
-import { evaluatePkl } from '../io/pkl-eval.js';
-import { parsePklOutputs, pklFailureDiagnostic } from '../load/parse-pkl.js';
-import { defaultPklTimeoutMs } from './pkl-input.js';
+import { defaultPklTimeoutMs, evaluatePklModules } from './pkl-input.js';
 import { DgateError, type Diagnostic } from '../errors/dgate-error.js';
 import { builtinBundlesDir, isGitSource, readBundleFiles, readLock } from '../io/bundle-store.js';
 import { locationOf, type Declared, type LoadedConfig } from '../load/assemble.js';
@@ -25,18 +23,10 @@ export async function readBundle(
   const bundleFiles = files ?? (await readBundleFiles(dir));
   const display = path.relative(process.cwd(), path.resolve(dir)) || '.';
   const sources = bundlePklSources(bundleFiles, display);
-  let pkl: EvaluatedPkl | undefined;
-  if (sources.modules.length > 0) {
-    const root = path.resolve(dir);
-    const result = await evaluatePkl({ root, modules: sources.modules.map((m) => path.join(root, m.rel)), allowedImports: [], env: {}, timeoutMs: defaultPklTimeoutMs });
-    if (result.status === 'ok') {
-      pkl = parsePklOutputs(sources.modules, result.outputs);
-    } else {
-      const diagnostic = pklFailureDiagnostic(result, { root, sources: sources.all, allowedImports: [], scope: 'bundle' });
-      if (!diagnostic.location) throw new DgateError({ code: diagnostic.code, message: diagnostic.message, hint: diagnostic.hint });
-      pkl = { documents: [], diagnostics: [diagnostic] };
-    }
-  }
+  const pkl: EvaluatedPkl | undefined =
+    sources.modules.length > 0
+      ? await evaluatePklModules({ root: path.resolve(dir), modules: sources.modules, sources: sources.all, allowedImports: [], env: {}, timeoutMs: defaultPklTimeoutMs, scope: 'bundle' })
+      : undefined;
   return { ...parseBundle(bundleFiles, display, pkl), files: bundleFiles };
 }
 

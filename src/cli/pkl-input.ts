@@ -3,8 +3,8 @@ import type { Diagnostic } from '../errors/dgate-error.js';
 import { DgateError } from '../errors/dgate-error.js';
 import type { ConfigInput } from '../io/files.js';
 import { evaluatePkl } from '../io/pkl-eval.js';
-import { isPklSource, parsePklOutputs, pklFailureDiagnostic, pklSettingsOf, selectPklModules } from '../load/parse-pkl.js';
-import { parseYamlSource, type ParsedDocument } from '../load/parse-yaml.js';
+import { isPklSource, parsePklOutputs, pklFailureDiagnostic, pklSettingsOf, selectPklModules, type PklContext } from '../load/parse-pkl.js';
+import { parseYamlSource, type ConfigSource, type ParsedDocument } from '../load/parse-yaml.js';
 import { freeFormDefaultMembers } from '../load/pkl-text.js';
 
 /** Pkl evaluation options from the command line; they add to settings.pkl. */
@@ -41,21 +41,31 @@ export async function readPklDocuments(input: ConfigInput, options: PklOptions =
   const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? defaultPklTimeoutMs;
   // A JSON Schema `default` written as Pkl's own member would vanish from the output: found in the text.
   const droppedDefaults = input.sources.filter(isPklSource).flatMap((s) => freeFormDefaultMembers(s.path, s.text));
-  const result = await evaluatePkl({
-    root: input.root,
-    modules: modules.map((m) => path.join(input.root, m.rel)),
-    allowedImports: settings.allowedImports,
-    env,
-    timeoutMs,
-  });
-  if (result.status !== 'ok') {
-    const diagnostic = pklFailureDiagnostic(result, { root: input.root, sources: input.sources.filter(isPklSource), allowedImports: settings.allowedImports });
-    // A located problem is reported with the others of the config; a failure of pkl itself ends the command.
-    if (!diagnostic.location) throw new DgateError({ code: diagnostic.code, message: diagnostic.message, hint: diagnostic.hint });
-    for (const m of modules) parsed.set(m.rel, { documents: [], diagnostics: [] });
-    return { parsed, diagnostics: [diagnostic, ...droppedDefaults] };
-  }
-  const outputs = parsePklOutputs(modules, result.outputs);
-  for (const m of modules) parsed.set(m.rel, { documents: outputs.documents.filter((d) => d.source === m), diagnostics: [] });
-  return { parsed, diagnostics: [...outputs.diagnostics, ...droppedDefaults] };
+  const evaluated = await evaluatePklModules({ root: input.root, modules, sources: input.sources.filter(isPklSource), allowedImports: settings.allowedImports, env, timeoutMs });
+  for (const m of modules) parsed.set(m.rel, { documents: evaluated.documents.filter((d) => d.source === m), diagnostics: [] });
+  return { parsed, diagnostics: [...evaluated.diagnostics, ...droppedDefaults] };
 }
+
+/**
+ * Runs pkl on `modules` (every one in one sandboxed process) and parses what they rendered.
+ * A failure located in the user's files is returned as a diagnostic, with no documents; a failure
+ * of pkl itself (missing, timed out, killed) ends the command. Configs and bundles both read Pkl
+ * through here.
+ */
+export async function evaluatePklModules(req: {
+  root: string;
+  modules: readonly ConfigSource[];
+  /** Every *.pkl file the modules may import, to locate errors in. */
+  sources: readonly ConfigSource[];
+  allowedImports: readonly string[];
+  env: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  scope?: PklContext['scope'];
+}): Promise<{ documents: ParsedDocument[]; diagnostics: Diagnostic[] }> {
+  const result = await evaluatePkl({ root: req.root, modules: req.modules.map((m) => path.join(req.root, m.rel)), allowedImports: req.allowedImports, env: req.env, timeoutMs: req.timeoutMs });
+  if (result.status === 'ok') return parsePklOutputs(req.modules, result.outputs);
+  const diagnostic = pklFailureDiagnostic(result, { root: req.root, sources: req.sources, allowedImports: req.allowedImports, scope: req.scope });
+  if (!diagnostic.location) throw new DgateError({ code: diagnostic.code, message: diagnostic.message, hint: diagnostic.hint });
+  return { documents: [], diagnostics: [diagnostic] };
+}
+

@@ -3,6 +3,7 @@ import * as t from 'typanion';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readBundle } from '../cli/bundle-input.js';
+import { bundleManifestNames } from '../bundles/read.js';
 import { errorsIn } from '../errors/dgate-error.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { readCheckedConfig } from '../cli/config-input.js';
@@ -109,6 +110,6 @@ export class ConvertCommand extends BaseCommand {
 }
 
 async function isBundleDir(dir: string): Promise<boolean> {
-  const found = await Promise.all(['bundle.yaml', 'bundle.pkl'].map((f) => stat(path.join(dir, f)).then((s) => s.isFile(), () => false)));
+  const found = await Promise.all(bundleManifestNames.map((f) => stat(path.join(dir, f)).then((s) => s.isFile(), () => false)));
   return found.some(Boolean);
 }

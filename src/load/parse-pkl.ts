@@ -3,6 +3,7 @@ import type { Code } from '../errors/codes.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import { parseDuration } from '../compile/duration.js';
 import { locateInPkl } from './locate-pkl.js';
+import { withoutCommentsAndStrings } from './pkl-text.js';
 import type { ConfigSource, ParsedDocument } from './parse-yaml.js';
 
 /** What running pkl gave: each module's output, pkl's own error text, or why it did not finish. */
@@ -37,11 +38,12 @@ export function selectPklModules(sources: readonly ConfigSource[]): ConfigSource
   const pkl = sources.filter(isPklSource);
   const main = pkl.find((s) => s.rel === 'main.pkl');
   if (main) return [main];
-  return pkl.filter((s) => /^\s*amends\s+"/m.test(stripComments(s.text)));
+  return pkl.filter((s) => amendsAModule(s.text));
 }
 
-function stripComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+/** Whether a Pkl file amends a module (a config or bundle file), rather than being a library. */
+export function amendsAModule(text: string): boolean {
+  return /^\s*amends\b/m.test(withoutCommentsAndStrings(text));
 }
 
 /** One ParsedDocument per evaluated module, located through the module's text. */

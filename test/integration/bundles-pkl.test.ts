@@ -1,17 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminCall } from '../harness/admin.js';
+import { git } from '../harness/git.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { editFile, useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
 import { startUpstream, type Upstream } from '../harness/upstream.js';
 
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
-const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env: gitEnv, stdio: 'pipe' }).toString().trim();
 const pklCors = path.join(repoRoot, 'test/fixtures/bundles-pkl/cors');
 
 /** bundles/cors with bundle.yaml and resources.yaml replaced by the Pkl versions of the fixture. */

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -6,13 +5,12 @@ import { createServer } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall } from '../harness/admin.js';
+import { git } from '../harness/git.js';
 import { dgateCli } from '../harness/cli.js';
 import { editFile, useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
 import { startUpstream, type Upstream } from '../harness/upstream.js';
 
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
-const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env: gitEnv, stdio: 'pipe' }).toString().trim();
 
 /** A bundle `greet` whose module answers with its `message` parameter, and a secret slot `token`. */
 async function writeGreetBundle(dir: string, version: string, reply = 'PARAMS.message'): Promise<void> {

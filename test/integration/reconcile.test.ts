@@ -1,16 +1,15 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { adminCall, adminPut } from '../harness/admin.js';
+import { git } from '../harness/git.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
 import { startFaultProxy } from '../harness/fault-proxy.js';
 
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
-const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env: gitEnv, stdio: 'pipe' }).toString().trim();
 
 /** A config of one namespace with a service whose retries say which commit it is, and routes. */
 const config = (retries: number, routes: string[]) => `version: v1
@@ -49,7 +48,7 @@ describe('reconcile: following a git branch, against a real server', () => {
     const repo = await temps.make();
     const state = await temps.make();
     git(repo, 'init', '-q', '-b', 'prod');
-    await import('node:fs/promises').then((fs) => fs.mkdir(path.join(repo, 'gateway')));
+    await mkdir(path.join(repo, 'gateway'));
     const first = await commit(repo, config(1, ['a']), 'first');
     const env = { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state };
     const once = (extra: string[] = []) => dgateCli(['reconcile', '--repo', repo, '--branch', 'prod', '--once', ...extra, 'gateway'], { env });
@@ -91,7 +90,7 @@ describe('reconcile: following a git branch, against a real server', () => {
     const repo = await temps.make();
     const state = await temps.make();
     git(repo, 'init', '-q', '-b', 'main');
-    await import('node:fs/promises').then((fs) => fs.mkdir(path.join(repo, 'gateway')));
+    await mkdir(path.join(repo, 'gateway'));
     await commit(repo, config(2, ['b']), 'one');
     const statusFile = path.join(state, 'status.json');
     const status = async () => JSON.parse(await readFile(statusFile, 'utf8').catch(() => '{}')) as { state?: string; newestCommit?: string; appliedCommit?: string; error?: { code: string } };

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredState } from '../../src/schema/generated/desired-state.js';
 import { adminCall } from '../harness/admin.js';
+import { git } from '../harness/git.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { editFile, useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
@@ -196,10 +196,9 @@ targets:
   it('reconcile --all-targets brings every target to the branch, each to what its tags select', async () => {
     // The config as it stands, committed to a repository the reconciler follows.
     const repo = await temps.make(dir);
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' }, stdio: 'pipe' });
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'regions');
+    git(repo, 'init', '-q', '-b', 'main');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'regions');
     const state = await temps.make();
     const result = await cli(['reconcile', '--repo', repo, '--once', '--all-targets', ...launch], { DGATE_CLI_STATE_DIR: state });
     expect(result.code, result.stderr).toBe(0);
