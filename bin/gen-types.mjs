@@ -5,6 +5,7 @@
 import { readFile, writeFile, readdir, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { renderThrown } from './render-error.mjs';
 import { compile } from 'json-schema-to-typescript';
 import { generatePkl } from './gen-pkl.mjs';
 
@@ -42,7 +43,8 @@ export async function generateTypes() {
   return out;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** Writes (or with --check, checks) the generated file; returns the exit code. */
+async function main() {
   const check = process.argv.includes('--check');
   const generated = await generateTypes();
   await mkdir(outDir, { recursive: true });
@@ -59,5 +61,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       console.log(`wrote ${path.relative(root, file)}`);
     }
   }
-  process.exit(stale ? 1 : 0);
+  return stale ? 1 : 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    process.exitCode = await main();
+  } catch (err) {
+    process.exitCode = await renderThrown(err, 'gen-types');
+  }
 }

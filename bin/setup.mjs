@@ -14,14 +14,22 @@ function mtime(file) {
   return existsSync(file) ? statSync(file).mtimeMs : 0;
 }
 
+/** Runs a step; on failure, one line that says which step and how it ended, never a stack trace. */
+function stepOrExit(what, file, args) {
+  try {
+    execFileSync(file, args, { cwd: root, stdio: 'inherit' });
+  } catch (err) {
+    const how = err.status !== null && err.status !== undefined ? `exit code ${err.status}` : err.signal ? `signal ${err.signal}` : err.message;
+    console.error(`setup: ${what} failed (${how}); its output is above`);
+    process.exit(1);
+  }
+}
+
 const installed = path.join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(installed) || mtime(path.join(root, 'package-lock.json')) > mtime(installed)) {
   console.error('setup: installing npm dependencies (npm ci) ...');
-  execFileSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+  stepOrExit('npm ci', npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
 }
 
 console.error('setup: building dist/ ...');
-execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+stepOrExit('building dist/ (tsc)', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);

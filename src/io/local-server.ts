@@ -71,15 +71,26 @@ export async function resolveDgateServer(opts: { install: boolean; log?: (line: 
   try {
     await run('go', ['install', `${dgateServerModule}@${pinnedDgateVersion}`], { timeout: 15 * 60_000 });
   } catch (err) {
-    const detail = ((err as { stderr?: string }).stderr ?? String(err)).trim();
     throw new DgateError({
       code: 'DG0004',
-      message: `could not install dgate-server ${pinnedDgateVersion}: ${detail}`,
+      message: installFailure(err),
       hint: 'install it by another route and set DGATE_SERVER_BIN to the binary',
     });
   }
   const installed = binDir ? path.join(binDir, 'dgate-server') : 'dgate-server';
   return { path: installed, version: await versionOf(installed) };
+}
+
+/** Why `go install` did not give a binary, in one line: go missing, or go's own last error line. */
+function installFailure(err: unknown): string {
+  if ((err as { code?: unknown }).code === 'ENOENT') return 'no dgate-server in DGATE_SERVER_BIN, the Go bin directory or PATH, and go is not installed to install it';
+  const lines = ((err as { stderr?: string }).stderr ?? String(err))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  // go prints the failing lookup, and a proxy's refusal on the line after it ("server response: ...").
+  const detail = lines.filter((l) => !l.startsWith('go: downloading')).join('; ').replace(/\.$/, '') || 'no output';
+  return `go install ${dgateServerModule}@${pinnedDgateVersion} was refused: ${detail}`;
 }
 
 /** A free TCP port on loopback (the OS picks; the socket is closed before the server binds it). */

@@ -23,7 +23,7 @@ export interface KindInfo {
   local?: string[];
   /**
    * DGate cannot delete this kind without breaking: v0.11.1's collection delete fails inside the
-   * node and wedges it (test/integration/dgate-quirks.test.ts). Such deletes are never sent, and
+   * node and wedges it (test/server/dgate-quirks.test.ts). Such deletes are never sent, and
    * creating one cannot be undone.
    */
   undeletable?: boolean;
