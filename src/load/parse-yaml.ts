@@ -1,6 +1,7 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
+import { aliasProblemInDocument, aliasProblemInValue, MAX_ALIAS_EXPANSION, mayHaveAliases, type AliasProblem } from './yaml-aliases.js';
 
 /** A config file as read from disk: `path` for messages, `rel` relative to the config root. */
 export interface ConfigSource {
@@ -50,8 +51,15 @@ export function parseYamlSource(source: ConfigSource): { documents: ParsedDocume
   const positions = () => (positioned ??= positionedParse(source.text));
   if (values) {
     const documents: ParsedDocument[] = [];
+    const diagnostics: Diagnostic[] = [];
+    const checkAliases = mayHaveAliases(source.text);
     values.forEach((value, index) => {
       if (value === null || value === undefined) return;
+      if (checkAliases && aliasProblemInValue(value)) {
+        const { docs, lineCounter } = positions();
+        diagnostics.push(aliasDiagnostic(source, docs[index]!, lineCounter));
+        return;
+      }
       documents.push({
         source,
         value,
@@ -62,7 +70,7 @@ export function parseYamlSource(source: ConfigSource): { documents: ParsedDocume
         },
       });
     });
-    return { documents, diagnostics: [] };
+    return { documents, diagnostics };
   }
   // The fast parser refused the file: the positioned parse says where, in its own words.
   return parseWithPositions(source, positions());
@@ -87,13 +95,42 @@ function parseWithPositions(source: ConfigSource, parsed: ReturnType<typeof posi
       return;
     }
     if (doc.contents === null) return;
-    documents.push({ source, value: doc.toJS({ maxAliasCount: 1000 }), index, locate: (path, opts) => locateInYaml(source, doc, lineCounter, path, opts) });
+    if (aliasProblemInDocument(doc)) {
+      diagnostics.push(aliasDiagnostic(source, doc, lineCounter));
+      return;
+    }
+    // Aliases were bounded just above, by the same measure as on the fast path.
+    documents.push({ source, value: doc.toJS({ maxAliasCount: -1 }), index, locate: (path, opts) => locateInYaml(source, doc, lineCounter, path, opts) });
   });
   if (diagnostics.length === 0) {
     // js-yaml refused what the positioned parser accepts: report js-yaml's reason at its mark.
     diagnostics.push(fastParserDiagnostic(source));
   }
   return { documents, diagnostics };
+}
+
+/** A document whose aliases would expand without bound, located at the alias that does it. */
+function aliasDiagnostic(source: ConfigSource, doc: Document.Parsed, lineCounter: LineCounter): Diagnostic {
+  const found = aliasProblemInDocument(doc);
+  const problem: AliasProblem = found?.problem ?? { kind: 'too-many' };
+  const pos = lineCounter.linePos(found?.offset ?? doc.range[0]);
+  const location = { file: source.path, line: pos.line, col: pos.col };
+  if (problem.kind === 'cycle') {
+    return {
+      code: 'DG1001',
+      severity: 'error',
+      message: `alias *${problem.anchor} refers to a value that contains it`,
+      location,
+      hint: 'a config is a tree: an alias may repeat a value defined before it, not one it sits inside',
+    };
+  }
+  return {
+    code: 'DG1001',
+    severity: 'error',
+    message: `aliases expand this document past ${MAX_ALIAS_EXPANSION} values; this one goes over`,
+    location,
+    hint: 'each alias repeats its whole anchored value, so anchors that alias other anchors multiply: write the values out, or alias fewer nested anchors',
+  };
 }
 
 function fastParserDiagnostic(source: ConfigSource): Diagnostic {
