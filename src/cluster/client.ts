@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import { DgateError } from '../errors/dgate-error.js';
+import { credentialsHint, hasCredentials, redactCredentials } from './admin-url.js';
 
 /** How to reach and authenticate against one DGate admin API. */
 export interface ClientOptions {
@@ -25,14 +26,19 @@ export const defaultAdminUrl = 'http://127.0.0.1:9080';
 /** Client options from flags and the environment: credentials come only from the environment, never argv. */
 export function clientOptionsFrom(flags: { admin?: string; caFile?: string; timeoutMs?: number }, env: NodeJS.ProcessEnv): ClientOptions {
   const baseUrl = (flags.admin ?? env.DGATE_ADMIN_URL ?? defaultAdminUrl).replace(/\/+$/, '');
+  const from = flags.admin !== undefined ? '--admin' : '$DGATE_ADMIN_URL';
+  const shown = redactCredentials(baseUrl);
+  if (hasCredentials(baseUrl)) {
+    throw new DgateError({ code: 'DG2007', message: `the admin URL '${shown}' (${from}) has credentials written into it, which dgate-cli does not send`, hint: credentialsHint });
+  }
   let parsed: URL;
   try {
     parsed = new URL(baseUrl);
   } catch {
-    throw new DgateError({ code: 'DG2007', message: `the admin URL '${baseUrl}' is not a URL`, hint: 'write it as http://host:9080 (from --admin or DGATE_ADMIN_URL)' });
+    throw new DgateError({ code: 'DG2007', message: `the admin URL '${shown}' is not a URL`, hint: `write it as http://host:9080 (from ${from})` });
   }
   if (!['http:', 'https:'].includes(parsed.protocol)) {
-    throw new DgateError({ code: 'DG2007', message: `the admin URL '${baseUrl}' must start with http:// or https://`, hint: 'e.g. --admin http://127.0.0.1:9080' });
+    throw new DgateError({ code: 'DG2007', message: `the admin URL '${shown}' must start with http:// or https://`, hint: 'e.g. --admin http://127.0.0.1:9080' });
   }
   return {
     baseUrl,

@@ -101,6 +101,7 @@ export const codes = {
   DG1708: 'which targets is ambiguous',
   DG1709: 'target credentials missing',
   DG1710: 'invalid evaluation instant',
+  DG1711: 'credentials in a target admin URL',
   // 19xx: warnings
   DG1901: 'plaintext secret value',
   DG1902: 'field has no effect on DGate v0.11',

@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import * as validators from '../schema/generated/config.validators.js';
+import { redactCredentials } from '../cluster/admin-url.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import type { Code } from '../errors/codes.js';
 import { locate, type ParsedDocument, type YamlPath } from './parse-yaml.js';
@@ -96,7 +97,11 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `string "${v.length > 40 ? v.slice(0, 37) + '...' : v}"`;
+  if (typeof v === 'string') {
+    // A malformed admin URL may still carry a password: it is never echoed.
+    const shown = redactCredentials(v);
+    return `string "${shown.length > 40 ? shown.slice(0, 37) + '...' : shown}"`;
+  }
   return `${typeof v} ${String(v)}`;
 }
 

@@ -1,3 +1,4 @@
+import { hasCredentials } from '../cluster/admin-url.js';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import { locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type NamespacedSpecKind, type Origin } from '../load/assemble.js';
@@ -303,6 +304,10 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
     } else {
       names.set(t.spec.name, t.origin);
     }
+    t.spec.admin.forEach((url, i) => {
+      // The URL itself is not shown: the point is that its password appears nowhere.
+      if (hasCredentials(url)) report('DG1711', t.origin, ['admin', i], `admin URL ${i + 1} of target '${t.spec.name}' has credentials written into it, which dgate-cli does not send`, 'write the URL without them, and name the environment variables that hold them in the target\'s auth: { userEnv, passwordEnv } or { keyEnv }');
+    });
     (t.spec.tags ?? []).forEach((text, i) => {
       const parsed = parseServerTag(text);
       if (!parsed.ok) {
