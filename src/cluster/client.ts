@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import { DgateError } from '../errors/dgate-error.js';
 import { credentialsHint, hasCredentials, redactCredentials } from './admin-url.js';
+import { listProblem, shapeProblem, type Shape } from './api-shapes.js';
 
 /** How to reach and authenticate against one DGate admin API. */
 export interface ClientOptions {
@@ -102,6 +103,22 @@ export class AdminClient {
   async getData<T>(path: string, query: Record<string, string> = {}): Promise<T> {
     const res = await this.send('GET', `/api/v1${path}`, query);
     return this.expectData<T>(res, 'GET', `/api/v1${path}`);
+  }
+
+  /** GET a list whose items must have `item`'s shape (a null list is empty). */
+  async getList<T>(path: string, query: Record<string, string>, item: Shape): Promise<T[]> {
+    const data = await this.getData<unknown>(path, query);
+    const problem = listProblem(data, item);
+    if (problem) throw this.malformed('GET', `/api/v1${path}`, query, problem);
+    return (data ?? []) as T[];
+  }
+
+  /** GET one object that must have `shape`. */
+  async getObject<T>(path: string, query: Record<string, string>, shape: Shape): Promise<T> {
+    const data = await this.getData<unknown>(path, query);
+    const problem = shapeProblem(data, shape);
+    if (problem) throw this.malformed('GET', `/api/v1${path}`, query, problem);
+    return data as T;
   }
 
   /** A raw call, for endpoints without the standard envelope. Non-2xx statuses are returned, not thrown. */
@@ -208,6 +225,16 @@ export class AdminClient {
           : apiError
             ? 'the admin API rejected the request; check the resource named above'
             : 'check that the URL is a DGate admin API (port 9080 by default), not the proxy port',
+    });
+  }
+
+  /** An answer whose status is right and whose body has the wrong shape, naming what is wrong. */
+  malformed(method: string, path: string, query: Record<string, string>, problem: string): DgateError {
+    const qs = new URLSearchParams(query).toString();
+    return new DgateError({
+      code: 'DG2003',
+      message: `unexpected answer from ${this.baseUrl} to ${method} ${path}${qs ? `?${qs}` : ''}: ${problem}`,
+      hint: 'a DGate v0.11 admin API does not answer so: check that --admin names one, and not another server or a proxy that rewrites answers',
     });
   }
 

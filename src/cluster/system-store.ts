@@ -1,4 +1,5 @@
 import { systemNamespace } from '../model/registry.js';
+import { listProblem } from './api-shapes.js';
 import type { AdminClient } from './client.js';
 
 /**
@@ -22,7 +23,7 @@ export async function ensureSystemStore(client: AdminClient): Promise<void> {
   const ns = await client.send('GET', `/api/v1/namespace/${systemNamespace}`);
   if (ns.status === 404) await ok(client, 'PUT', '/api/v1/namespace', {}, { name: systemNamespace, tags: ['dgate-cli:system'] }, 'reserved namespace');
   else if (ns.status !== 200) throw client.unexpected(ns, 'GET', `/api/v1/namespace/${systemNamespace}`);
-  const collections = await client.getData<{ name: string }[]>('/collection', { namespace: systemNamespace });
+  const collections = await client.getList<{ name: string }>('/collection', { namespace: systemNamespace }, { name: 'string' });
   for (const name of [locksCollection, releasesCollection]) {
     if (!collections.some((c) => c.name === name)) {
       await ok(client, 'PUT', '/api/v1/collection', {}, { name, namespace: systemNamespace, schema: null, visibility: 'public', type: 'document' }, `${name} collection`);
@@ -37,10 +38,14 @@ export interface SystemDocument<T> {
 
 /** Every document of a system collection, or none when the store does not exist yet. */
 export async function readSystemDocuments<T>(client: AdminClient, collection: string): Promise<SystemDocument<T>[]> {
-  const res = await client.send('GET', '/api/v1/document', { namespace: systemNamespace, collection, ...allDocuments });
+  const query = { namespace: systemNamespace, collection, ...allDocuments };
+  const res = await client.send('GET', '/api/v1/document', query);
   if (res.status === 404) return [];
   if (res.status !== 200 || !res.body || typeof res.body !== 'object') throw client.unexpected(res, 'GET', '/api/v1/document');
-  return (((res.body as { documents: SystemDocument<T>[] | null }).documents ?? []) as SystemDocument<T>[]).map((d) => ({ id: d.id, data: d.data }));
+  const documents = (res.body as { documents?: unknown }).documents ?? null;
+  const problem = listProblem(documents, { id: 'string', data: 'any' });
+  if (problem) throw client.malformed('GET', '/api/v1/document', query, problem.replace('the list', "'documents'"));
+  return ((documents ?? []) as SystemDocument<T>[]).map((d) => ({ id: d.id, data: d.data }));
 }
 
 export async function writeSystemDocument(client: AdminClient, collection: string, id: string, data: unknown): Promise<void> {

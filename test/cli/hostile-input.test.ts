@@ -1,4 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,5 +26,52 @@ describe('a YAML alias bomb', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/bomb\.yaml:14:24: error DG1001: aliases expand this document past 100000 values/);
     expect(result.stderr).toMatch(/^ {2}hint: /m);
+  });
+});
+
+/**
+ * A stand-in for an admin API that answers with bodies of the wrong shape. It tests how dgate-cli
+ * handles a malformed answer, not what DGate does (that is test/server/): GET /readyz is fine,
+ * every list is empty, except the answers a test sets by path.
+ */
+async function wrongShapeAdminApi(answers: Record<string, unknown>): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    res.setHeader('content-type', 'application/json');
+    if (path === '/readyz') return res.end('ok');
+    res.end(JSON.stringify(path in answers ? answers[path] : path === '/api/v1/document' ? { documents: null } : { data: [] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('an admin API answering JSON of the wrong shape', () => {
+  const shop = { name: 'shop' };
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['a number for the namespace list', { '/api/v1/namespace': { data: 5 } }, 'GET /api/v1/namespace: the list is 5, not a list'],
+    ['a number for a name', { '/api/v1/namespace': { data: [{ name: 3 }] } }, "GET /api/v1/namespace: item 1 of the list: 'name' is 3, not a string"],
+    ['a route whose paths are a string', { '/api/v1/namespace': { data: [shop] }, '/api/v1/route': { data: [{ name: 'r', namespace: 'shop', paths: '/x' }] } }, `GET /api/v1/route?namespace=shop: item 1 of the list: 'paths' is "/x", not a list of strings`],
+    [
+      'a domain whose namespace is a string',
+      { '/api/v1/namespace': { data: [shop] }, '/api/v1/domain': { data: [{ name: 'd', namespace: 'shop' }] }, '/api/v1/domain/d': { data: { name: 'd', namespace: 'shop' } } },
+      `GET /api/v1/domain/d?namespace=shop: 'namespace' is "shop", not an object`,
+    ],
+    ['documents that are not a list', { '/api/v1/namespace': { data: [shop] }, '/api/v1/collection': { data: [{ name: 'c', namespace: 'shop', schema: null }] }, '/api/v1/document': { documents: { id: 1 } } }, "GET /api/v1/document?namespace=shop&collection=c&limit=0&offset=2147483647: 'documents' is"],
+  ];
+
+  it.each(cases)('%s is DG2003 naming the field, for plan and get', async (_, answers, expected) => {
+    const api = await wrongShapeAdminApi(answers);
+    try {
+      const env = { DGATE_CLI_STATE_DIR: dir, STRIPE_KEY: 'x' };
+      for (const args of [['plan', 'examples/shop', '--admin', api.url], ['get', 'namespaces', '--admin', api.url]]) {
+        const result = await dgateCli(args, { env });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(`error DG2003: unexpected answer from ${api.url} to ${expected}`);
+        expect(result.stderr).toMatch(/^ {2}hint: /m);
+        expect(result.stderr).not.toContain('DG9001');
+      }
+    } finally {
+      await api.close();
+    }
   });
 });
