@@ -9,6 +9,7 @@ import type { JournalStore } from '../io/journal-store.js';
 import type { SecretRef } from '../schema/generated/desired-state.js';
 import type { Style } from '../report/style.js';
 import { resolveSensitiveValue, type SensitiveSources } from './make-plan.js';
+import { printableName, printableText } from '../report/printable.js';
 
 /** The world as executeApply sees it: this cluster, this journal, secrets from this config. */
 export function createApplyContext(opts: {
@@ -49,13 +50,14 @@ export function renderApplyEvent(e: ApplyEvent, style: Style): string | undefine
     return style.dim(`… ${text}`);
   }
   if (e.type === 'step') {
-    const what = `${e.step.action} ${kinds[e.step.kind].singular} ${e.step.id}`;
+    // Ids of deleted resources come from the cluster, which accepts any name.
+    const what = `${e.step.action} ${kinds[e.step.kind].singular} ${printableName(e.step.id)}`;
     if (e.state === 'done') return `${style.green('✓')} ${what}`;
-    if (e.state === 'failed') return `${style.red('✗')} ${what}: ${e.error}`;
+    if (e.state === 'failed') return `${style.red('✗')} ${what}: ${printableText(String(e.error))}`;
     return undefined;
   }
-  const what = `undo: ${e.change.action} ${kinds[e.change.kind].singular} ${e.change.id}`;
+  const what = `undo: ${e.change.action} ${kinds[e.change.kind].singular} ${printableName(e.change.id)}`;
   if (e.state === 'done') return `${style.yellow('↺')} ${what}`;
-  if (e.state === 'failed') return `${style.red('✗')} ${what}: ${e.error}`;
+  if (e.state === 'failed') return `${style.red('✗')} ${what}: ${printableText(String(e.error))}`;
   return undefined;
 }

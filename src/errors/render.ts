@@ -1,3 +1,4 @@
+import { printableText } from '../report/printable.js';
 import type { Style } from '../report/style.js';
 import { codes } from './codes.js';
 import type { Diagnostic, Location } from './dgate-error.js';
@@ -10,8 +11,9 @@ export function formatLocation(location: Location | undefined): string {
 export function renderDiagnostic(d: Diagnostic, style: Style): string {
   const where = d.location ? `${style.bold(formatLocation(d.location))}: ` : '';
   const label = d.severity === 'error' ? style.red(`error ${d.code}`) : style.yellow(`warning ${d.code}`);
-  const lines = [`${where}${label}: ${d.message}`];
-  if (d.hint) lines.push(`  ${style.dim('hint:')} ${d.hint}`);
+  // Messages quote names and answers from the cluster, which may hold terminal escape sequences.
+  const lines = [`${where}${label}: ${printableText(d.message)}`];
+  if (d.hint) lines.push(`  ${style.dim('hint:')} ${printableText(d.hint)}`);
   return lines.join('\n');
 }
 

@@ -5,6 +5,7 @@ import { kinds } from '../model/registry.js';
 import type { Plan } from '../plan/plan.js';
 import { plural } from '../errors/render.js';
 import { describeScheduledChange } from '../select/targets.js';
+import { printableName, printableText } from './printable.js';
 import { createStyle, type Style } from './style.js';
 
 const durationFields = new Set(['retryTimeout', 'connectTimeout', 'requestTimeout']);
@@ -24,7 +25,8 @@ export function formatValue(field: string, value: unknown): string {
     const lines = source.split('\n').length - (source.endsWith('\n') ? 1 : 0);
     return `(${plural(lines, 'line')} of source)`;
   }
-  return JSON.stringify(value);
+  // JSON escapes C0 controls; the rest a terminal acts on are escaped after.
+  return printableText(JSON.stringify(value));
 }
 
 /** A multi-line value change as a unified diff: module sources, schemas, document bodies. */
@@ -34,30 +36,32 @@ function fieldDiff(field: string, before: unknown, after: unknown): string | und
   if (!isBig(before) && !isBig(after)) return undefined;
   const patch = createTwoFilesPatch('before', 'after', before === undefined ? '' : text(before), after === undefined ? '' : text(after), '', '', { context: 2 });
   // Drop the file header (=== / --- / +++): the field name above says what is being compared.
-  return patch
-    .split('\n')
-    .filter((l) => !/^(={3,}|--- |\+\+\+ )/.test(l))
-    .join('\n')
-    .trimEnd();
+  return printableText(
+    patch
+      .split('\n')
+      .filter((l) => !/^(={3,}|--- |\+\+\+ )/.test(l))
+      .join('\n')
+      .trimEnd(),
+  );
 }
 
 function renderField(change: Change, f: FieldChange, style: Style, indent: string): string[] {
   if (f.sensitive) {
     const what = f.refresh ? '(sensitive value sent again: it cannot be compared)' : change.action === 'update' ? '(sensitive value changed)' : sensitiveMask;
-    return [`${indent}${f.field}: ${style.yellow(what)}`];
+    return [`${indent}${printableName(f.field)}: ${style.yellow(what)}`];
   }
   if (change.action === 'update') {
     const patch = fieldDiff(f.field, f.before, f.after);
     if (patch) {
       return [
-        `${indent}${f.field}:`,
+        `${indent}${printableName(f.field)}:`,
         ...patch.split('\n').map((l) => `${indent}  ${l.startsWith('+') && !l.startsWith('+++') ? style.green(l) : l.startsWith('-') && !l.startsWith('---') ? style.red(l) : style.dim(l)}`),
       ];
     }
-    return [`${indent}${f.field}: ${style.red(formatValue(f.field, f.before))} → ${style.green(formatValue(f.field, f.after))}`];
+    return [`${indent}${printableName(f.field)}: ${style.red(formatValue(f.field, f.before))} → ${style.green(formatValue(f.field, f.after))}`];
   }
   const value = change.action === 'create' ? f.after : f.before;
-  return [`${indent}${f.field}: ${formatValue(f.field, value)}`];
+  return [`${indent}${printableName(f.field)}: ${formatValue(f.field, value)}`];
 }
 
 /** The human plan: grouped by namespace, in apply order, each changed field old → new. */
@@ -77,7 +81,7 @@ export function renderPlanHuman(plan: Plan, style: Style, source: string): strin
   const instanceOf = new Map<string, string>();
   for (const b of plan.bundles ?? []) for (const r of b.resources) instanceOf.set(r, `bundle ${b.instance} (${b.bundle}@${b.version})`);
   for (const [namespace, changes] of [...byNamespace].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    lines.push('', style.bold(`namespace ${namespace}`));
+    lines.push('', style.bold(`namespace ${printableName(namespace)}`));
     const groups = new Map<string, Change[]>();
     for (const c of changes) {
       const group = instanceOf.get(`${c.kind}:${c.id}`) ?? '';
@@ -88,7 +92,8 @@ export function renderPlanHuman(plan: Plan, style: Style, source: string): strin
       if (group) lines.push(style.bold(`  ${group}`));
       for (const c of grouped) {
         const colour = c.action === 'create' ? style.green : c.action === 'delete' ? style.red : style.yellow;
-        lines.push(colour(`${indent}${symbols[c.action]} ${kinds[c.kind].singular} ${c.name}`));
+        // A deleted resource's name comes from the cluster, which accepts any name.
+        lines.push(colour(`${indent}${symbols[c.action]} ${kinds[c.kind].singular} ${printableName(c.name)}`));
         const fields = c.action === 'delete' ? [] : c.fields;
         for (const f of fields) lines.push(...renderField(c, f, style, `${indent}    `));
       }
@@ -113,13 +118,13 @@ function renderNotes(plan: Plan, style: Style): string[] {
   const alone = plan.leftAlone;
   if (alone.namespaces.length > 0 || alone.resources > 0) {
     const parts = [];
-    if (alone.namespaces.length > 0) parts.push(`${plural(alone.namespaces.length, 'namespace')} not in the config (${alone.namespaces.join(', ')})`);
+    if (alone.namespaces.length > 0) parts.push(`${plural(alone.namespaces.length, 'namespace')} not in the config (${alone.namespaces.map(printableName).join(', ')})`);
     if (alone.resources > 0) parts.push(`${plural(alone.resources, 'resource')} without the selected tags`);
     lines.push(style.dim(`Left alone: ${parts.join('; ')}.`));
   }
   if (plan.blocked.length > 0) {
     const reasons = [...new Set(plan.blocked.map((b) => b.reason))];
-    lines.push(style.yellow(`Cannot delete: ${plan.blocked.map((b) => b.resource).join(', ')} (${reasons.join('; ')}), so they stay.`));
+    lines.push(style.yellow(`Cannot delete: ${plan.blocked.map((b) => printableName(b.resource)).join(', ')} (${reasons.join('; ')}), so they stay.`));
   }
   const u = plan.unverifiable;
   if (u.secretValues.length > 0 || u.documents.length > 0) {
@@ -153,14 +158,14 @@ export function renderPlanMarkdown(plan: Plan, source: string): string {
     for (const c of plan.changes) {
       const fields = c.action === 'update' ? c.fields.map((f) => (f.sensitive ? `${f.field} (sensitive)` : f.field)).join(', ') : '';
       const bundle = withBundles ? ` ${mdEscape(instanceOf.get(`${c.kind}:${c.id}`) ?? '')} |` : '';
-      lines.push(`| ${symbols[c.action]} ${c.action} | ${kinds[c.kind].singular} | \`${mdEscape(c.id)}\` | ${mdEscape(fields)} |${bundle}`);
+      lines.push(`| ${symbols[c.action]} ${c.action} | ${kinds[c.kind].singular} | \`${mdEscape(printableName(c.id))}\` | ${mdEscape(printableText(fields))} |${bundle}`);
     }
     const updates = plan.changes.filter((c) => c.action === 'update');
     if (updates.length > 0) {
       lines.push('', '<details><summary>Field changes</summary>', '', '```diff');
       const plain = createStyle(false);
       for (const c of updates) {
-        lines.push(`~ ${kinds[c.kind].singular} ${c.id}`);
+        lines.push(`~ ${kinds[c.kind].singular} ${printableName(c.id)}`);
         for (const f of c.fields) lines.push(...renderField(c, f, plain, '    '));
       }
       lines.push('```', '', '</details>');

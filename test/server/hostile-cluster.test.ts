@@ -1,13 +1,15 @@
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { adminPut } from '../harness/admin.js';
 import { dgateCli } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
 
+const node = useOwnDgateNode();
+const temps = useTempDirs();
+
 describe('credentials written into an admin URL', () => {
-  const node = useOwnDgateNode();
-  const temps = useTempDirs();
   const password = 'Pw-n0t-t0-b3-pr1nted';
   const withCredentials = () => node().adminUrl.replace('http://', `http://dgate:${password}@`);
   const expectRefusedQuietly = (result: { code: number; stdout: string; stderr: string }) => {
@@ -51,5 +53,47 @@ describe('credentials written into an admin URL', () => {
       expectRefusedQuietly(result);
       expect(result.stderr).toMatch(/config\.yaml:4:\d+: error DG1711: admin URL 1 of target 'prod' has credentials written into it/);
     }
+  });
+});
+
+describe('terminal escape sequences in names on the cluster', () => {
+  const red = '\u001b[31mred';
+  const clear = '\u009b2Jclear';
+
+  it('never reach the terminal through plan (human, markdown) or apply; every kind reads back without a shape error', async () => {
+    const base = node().adminUrl;
+    await adminPut(base, 'namespace', { name: 'esc' });
+    await adminPut(base, 'namespace', { name: `${red}-ns` });
+    await adminPut(base, 'service', { name: clear, namespace: 'esc', urls: ['http://127.0.0.1:1'] });
+    await adminPut(base, 'route', { name: red, namespace: 'esc', paths: ['/red'], methods: ['GET'], service: clear });
+    await adminPut(base, 'module', { name: 'm', namespace: 'esc', payload: Buffer.from(`export const colour = "${red}";\n`).toString('base64') });
+    await adminPut(base, 'domain', { name: 'd', namespace: 'esc', patterns: ['esc.example.com'], priority: 2 });
+    await adminPut(base, 'collection', { name: 'c', namespace: 'esc', visibility: 'public', type: 'document' });
+    await adminPut(base, 'document/doc?namespace=esc&collection=c', { title: red });
+    await adminPut(base, 'secret', { name: 's', namespace: 'esc', data: 'x' });
+    // The config keeps the module, under another source, and nothing else: the rest is planned as deletes.
+    const dir = await temps.make();
+    await writeFile(path.join(dir, 'config.yaml'), ['version: v1', 'namespaces:', '  - name: esc', '    modules:', '      - { name: m, source: "export const colour = 1;" }', ''].join('\n'));
+    const env = { DGATE_ADMIN_URL: base, DGATE_CLI_STATE_DIR: dir };
+
+    const human = await dgateCli(['plan', dir], { env });
+    expect(human.stderr).toBe('');
+    expect(human.code).toBe(0);
+    expect(human.stdout).not.toMatch(/[\u001b\u009b]/);
+    expect(human.stdout).toContain('- route "\\u001b[31mred"');
+    expect(human.stdout).toContain('- service "\\u009b2Jclear"');
+    expect(human.stdout).toContain('+export const colour = 1;');
+    expect(human.stdout).toContain('-export const colour = "\\u001b[31mred";');
+    expect(human.stdout).toContain('namespaces not in the config ("\\u001b[31mred-ns", default)');
+
+    const markdown = await dgateCli(['plan', dir, '--format', 'markdown'], { env });
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).not.toMatch(/[\u001b\u009b]/);
+    expect(markdown.stdout).toContain('`"esc/\\u001b[31mred"`');
+
+    const applied = await dgateCli(['apply', dir, '--auto-approve'], { env });
+    expect(applied.stderr).not.toMatch(/[\u001b\u009b]/);
+    expect(applied.stdout).not.toMatch(/[\u001b\u009b]/);
+    expect(applied.stdout).toContain('delete route "esc/\\u001b[31mred"');
   });
 });
