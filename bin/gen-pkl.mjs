@@ -14,10 +14,10 @@ export const pklBundleFile = path.join(root, 'schema', 'dgate', 'Bundle.pkl');
 export const pklBundleResourcesFile = path.join(root, 'schema', 'dgate', 'BundleResources.pkl');
 const jsonSchemaFile = path.join(root, 'schema', 'config.schema.json');
 
-// Pkl keywords and reserved words: a property so named is written in backticks.
+// Pkl keywords and reserved words, and `_`: a property so named is written in backticks.
 const keywords = new Set(
   ('abstract amends as class const else extends external false fixed for function hidden if import in is let local module new ' +
-    'nothing null open out outer read this throw trace true typealias unknown when case delete override protected record switch vararg')
+    'nothing null open out outer read super this throw trace true typealias unknown when case delete override protected record switch vararg _')
     .split(' '),
 );
 // Keywords each kind of schema may carry; anything else fails the generator.
@@ -92,6 +92,9 @@ function checkKeys(schema, allowed, where) {
   }
 }
 
+/** A schema that allows any JSON value, null included: Pkl's `Any`. */
+const isAnyValue = (schema) => schema === true || (typeof schema === 'object' && schema !== null && Object.keys(schema).every((k) => annotationKeys.has(k)));
+
 function typeWithConstraints(base, constraints) {
   return constraints.length === 0 ? base : `${base}(${constraints.join(', ')})`;
 }
@@ -156,9 +159,7 @@ class Generator {
    * schema's constraints. `nameHint` names an inline object's class.
    */
   typeOf(schema, where, nameHint) {
-    if (schema === true || (typeof schema === 'object' && Object.keys(schema).every((k) => annotationKeys.has(k)))) {
-      return { type: 'Any' };
-    }
+    if (isAnyValue(schema)) return { type: 'Any' };
     if (typeof schema !== 'object' || schema === null) unsupported(where, `schema ${JSON.stringify(schema)}`);
     if (schema.$ref) {
       checkKeys(schema, new Set(['$ref']), where);
@@ -319,8 +320,65 @@ class Generator {
     ];
     const blocks = [...this.blocks.values()].filter(Boolean);
     if (this.paramRefs) blocks.push(paramBlock);
-    const output = ['', 'output {', '  renderer = new JsonRenderer {}', '}'];
-    return [...header, ...body, '', ...blocks.flatMap((b) => [b, '']), ...output].join('\n') + '\n';
+    return [...header, ...body, '', ...blocks.flatMap((b) => [b, '']), ...this.outputBlock(root)].join('\n') + '\n';
+  }
+
+  /**
+   * How the module renders. Pkl's JsonRenderer leaves out a property or entry whose value is
+   * null, which is right for a class's unset optional fields (YAML leaves them out too) and wrong
+   * for free-form JSON (`data`, `schema`, `with`, `parameters`: Dynamic, Mapping, Map), where a
+   * null is a value and dropping it changes the version. There, a null is replaced by a directive
+   * that renders as the JSON `null` (converters run before the null check). A required property
+   * that may be null (a document's `data`) gets the same by its path. Classes themselves are not
+   * converted, so a required property left unset is still reported at its path.
+   */
+  outputBlock(root) {
+    const converters = [
+      '      [Dynamic] = (it) -> withNulls(it)',
+      '      [Mapping] = (it) -> withNulls(it)',
+      '      [Map] = (it) -> withNulls(it)',
+      // A value gets one converter, a path's before a class's: this one does the class's work too.
+      ...this.requiredNullablePaths(root, '', new Set()).map((p) => `      [${pklString(p)}] = (it) -> withNulls(it)`),
+    ];
+    return [
+      '',
+      'output {',
+      '  local jsonNull = new RenderDirective { text = "null" }',
+      '  local function keepNulls(entries: Map): Map = entries.mapValues((_, value) -> value ?? jsonNull)',
+      '  local function withNulls(value: Any): Any =',
+      '    if (value is Dynamic && value.length() == 0 && value.toMap().containsValue(null)) keepNulls(value.toMap())',
+      '    else if (value is Mapping && value.containsValue(null)) keepNulls(value.toMap())',
+      '    else if (value is Map && value.containsValue(null)) keepNulls(value)',
+      '    else value ?? jsonNull',
+      '  renderer = new JsonRenderer {',
+      '    converters {',
+      ...converters,
+      '    }',
+      '  }',
+      '}',
+    ];
+  }
+
+  /**
+   * The paths (as renderer converters name them: `namespaces[*].collections[*].documents[*].data`)
+   * of the required properties that take any JSON value, null included, below `schema`.
+   */
+  requiredNullablePaths(schema, prefix, ancestors) {
+    if (!schema || typeof schema !== 'object') return [];
+    const s = schema.$ref ? this.defs[this.resolveRef(schema.$ref, prefix || 'root')] : schema;
+    if (ancestors.has(s)) return [];
+    ancestors.add(s);
+    const paths = [];
+    if (s.type === 'array') paths.push(...this.requiredNullablePaths(s.items, `${prefix}[*]`, ancestors));
+    for (const branch of s.oneOf ?? []) paths.push(...this.requiredNullablePaths(branch, prefix, ancestors));
+    const required = new Set(s.required ?? []);
+    for (const [name, sub] of Object.entries(s.properties ?? {})) {
+      const at = prefix ? `${prefix}.${name}` : name;
+      if (required.has(name) && isAnyValue(sub)) paths.push(at);
+      else paths.push(...this.requiredNullablePaths(sub, at, ancestors));
+    }
+    ancestors.delete(s);
+    return paths;
   }
 }
 

@@ -11,9 +11,11 @@ import { configSchema as configFileSchema } from '../schema/generated/config.sch
 export type Schema = Record<string, unknown>;
 const defs = (configFileSchema as unknown as { $defs: Record<string, Schema> }).$defs;
 
+// Pkl keywords and reserved words, and `_` (a lambda's ignored parameter): a property so named is
+// written in backticks, a key of free-form JSON as an entry (["super"] = ...).
 const keywords = new Set(
   ('abstract amends as class const else extends external false fixed for function hidden if import in is let local module new ' +
-    'nothing null open out outer read this throw trace true typealias unknown when case delete override protected record switch vararg')
+    'nothing null open out outer read super this throw trace true typealias unknown when case delete override protected record switch vararg _')
     .split(' '),
 );
 
@@ -50,10 +52,20 @@ function propertyName(name: string): string {
 const isIdentifier = (name: string) => /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !keywords.has(name);
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/**
+ * A JSON number as a Pkl literal that evaluates to the same double. An integer beyond 2^53 is
+ * written as a Float (`1e+21`): as an Int literal, pkl refuses one past 2^63, and a JS number
+ * that large is a double anyway. Any other number's shortest form (`2.5`, `1e-7`) is valid Pkl.
+ */
+function pklNumber(n: number): string {
+  return Number.isInteger(n) && !Number.isSafeInteger(n) ? n.toExponential() : String(n);
+}
+
 function scalar(value: unknown): string | undefined {
   if (value === null) return 'null';
   if (typeof value === 'string') return pklString(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return pklNumber(value);
+  if (typeof value === 'boolean') return String(value);
   return undefined;
 }
 

@@ -26,6 +26,16 @@ describe('gen-pkl (the Pkl schema from the JSON Schema)', () => {
     expect(pkl).toContain('this.key == null || this.cert != null');
   });
 
+  it('renders nulls in free-form JSON and a null document data, leaving unset class fields out', () => {
+    // Pkl's JsonRenderer drops nulls; the converters keep those of Dynamic, Mapping and Map.
+    expect(pkl).toContain('  local jsonNull = new RenderDirective { text = "null" }');
+    for (const kind of ['Dynamic', 'Mapping', 'Map']) expect(pkl).toContain(`      [${kind}] = (it) -> withNulls(it)\n`);
+    expect(pkl).toContain('      ["namespaces[*].collections[*].documents[*].data"] = (it) -> withNulls(it)\n');
+    expect(pkl).not.toContain('omitNullProperties');
+    const resources = generate(configSchema, { rootDef: 'BundleResources', moduleName: 'dgate.BundleResources', paramRefs: true });
+    expect(resources).toContain('      ["collections[*].documents[*].data"] = (it) -> withNulls(it)\n');
+  });
+
   it('renames a def that pkl:base would shadow in an amending module', () => {
     expect(pkl).toContain('typealias DurationString = ');
     expect(pkl).not.toMatch(/typealias Duration =/);
