@@ -1,4 +1,5 @@
 import { Builtins, Cli, type BaseContext, type CommandClass } from 'clipanion';
+import { closestMatch } from '../errors/suggest.js';
 import { ExitCode } from './exit-codes.js';
 import { toolVersion } from './tool-version.js';
 
@@ -71,10 +72,38 @@ export async function main(args: string[], context: BaseContext = Cli.defaultCon
     command = cli.process(args, context);
   } catch (err) {
     const raw = err instanceof Error ? err.message : String(err);
+    const unknown = unknownCommand(args);
+    if (unknown) {
+      context.stderr.write(`error DG0001: ${unknown.message}\n  hint: ${unknown.hint}\n`);
+      return ExitCode.ERROR;
+    }
     context.stderr.write(`error DG0001: ${usageMistake(raw, args)}\n  hint: run 'dgate-cli --help' for the commands, or 'dgate-cli <command> --help' for one\n`);
     return ExitCode.ERROR;
   }
   return cli.run(command, context);
+}
+
+/**
+ * When the leading words name no command: the nearest command, or, when none is near, the names
+ * of all of them (clipanion would list every command's whole usage, two dozen lines).
+ */
+function unknownCommand(args: readonly string[]): { message: string; hint: string } | undefined {
+  const first = args[0];
+  if (first === undefined || first.startsWith('-')) return undefined;
+  if (commandTable.some((c) => c.path.every((word, i) => args[i] === word))) return undefined;
+  const paths = (words: number) => commandTable.filter((c) => c.path.length === words).map((c) => c.path.join(' '));
+  // Two-word commands are compared by both words, so that 'bundle lnt' finds 'bundle lint'.
+  const near = closestMatch(args.slice(0, 2).join(' '), paths(2)) ?? closestMatch(first, paths(1));
+  const typed = near?.includes(' ') ? args.slice(0, 2).join(' ') : first;
+  if (near) return { message: `unknown command '${typed}': did you mean '${near}'?`, hint: `run 'dgate-cli ${near} --help' for what it takes` };
+  const group = commandTable.filter((c) => c.path.length > 1 && c.path[0] === first).map((c) => c.path.join(' '));
+  if (group.length > 0) {
+    const second = args[1];
+    const message = second === undefined || second.startsWith('-') ? `'${first}' needs one more word` : `unknown command '${first} ${second}'`;
+    return { message: `${message}: the ${first} commands are ${group.join(', ')}`, hint: `run 'dgate-cli ${group[0]} --help' for what one takes` };
+  }
+  const all = [...new Set(commandTable.map((c) => c.path[0]!))];
+  return { message: `unknown command '${first}'`, hint: `the commands are ${all.join(', ')}; run 'dgate-cli --help' for what each does` };
 }
 
 /**

@@ -4,6 +4,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { canonicalJson } from '../state/canonical-json.js';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
+import { closestMatch } from '../errors/suggest.js';
 import { configSettings, locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type Origin } from '../load/assemble.js';
 import { pointerToPath } from '../load/check-schema.js';
 import type { YamlPath } from '../load/parse-yaml.js';
@@ -140,18 +141,8 @@ function names(list: Declared<{ name?: unknown }>[]): string[] {
 
 function suggest(wanted: string, available: string[], kind: string, ns: string): string {
   if (available.length === 0) return `namespace '${ns}' declares no ${kind}s: add one named '${wanted}'`;
-  const near = available.find((a) => a.toLowerCase() === wanted.toLowerCase()) ?? nearest(wanted, available);
+  const near = closestMatch(wanted, available);
   return near ? `did you mean '${near}'? (${kind}s in '${ns}': ${available.join(', ')})` : `${kind}s in '${ns}': ${available.join(', ')}`;
-}
-
-function nearest(word: string, candidates: string[]): string | undefined {
-  // A cheap similarity: a shared prefix of at least half the word, or a one-character difference.
-  return candidates.find((c) => {
-    if (Math.abs(c.length - word.length) > 2) return false;
-    let same = 0;
-    while (same < c.length && same < word.length && c[same] === word[same]) same++;
-    return same * 2 >= word.length;
-  });
 }
 
 function checkRoute(ns: LoadedNamespace, route: Declared<RouteSpec>, report: Report): void {

@@ -1,6 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import * as validators from '../schema/generated/config.validators.js';
 import { redactCredentials } from '../cluster/admin-url.js';
+import { closestMatch } from '../errors/suggest.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import type { Code } from '../errors/codes.js';
 import { locate, type ParsedDocument, type YamlPath } from './parse-yaml.js';
@@ -118,33 +119,6 @@ function describeType(t: unknown): string {
   return Array.isArray(t) ? t.map((x) => names[x] ?? x).join(' or ') : (names[String(t)] ?? String(t));
 }
 
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-}
-
 /**
  * Turns ajv's errors into one diagnostic per real problem. A failed `oneOf` hides the errors of
  * its branches (they only say why each alternative did not fit), and is explained from the
@@ -186,7 +160,7 @@ function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | un
     case 'additionalProperties': {
       const field = String((error.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys((parentSchema.properties as object) ?? {});
-      const suggestion = closest(field, allowed);
+      const suggestion = closestMatch(field, allowed);
       const atRoot = path.length === 0;
       return diag(
         'DG1002',
@@ -212,7 +186,7 @@ function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | un
     case 'enum':
     case 'const': {
       const allowed = error.keyword === 'enum' ? (error.params as { allowedValues: unknown[] }).allowedValues : [(error.params as { allowedValue: unknown }).allowedValue];
-      const suggestion = typeof error.data === 'string' ? closest(error.data, allowed.map(String)) : undefined;
+      const suggestion = typeof error.data === 'string' ? closestMatch(error.data, allowed.map(String)) : undefined;
       return diag(
         'DG1005',
         `${label(path)}${inWhere} is ${typeName(error.data)}, which is not allowed`,

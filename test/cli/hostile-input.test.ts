@@ -75,3 +75,22 @@ describe('an admin API answering JSON of the wrong shape', () => {
     }
   });
 });
+
+describe('a mistyped command', () => {
+  it.each([
+    [['aply'], "error DG0001: unknown command 'aply': did you mean 'apply'?\n  hint: run 'dgate-cli apply --help' for what it takes\n"],
+    [['bundle', 'lnt', 'dir'], "error DG0001: unknown command 'bundle lnt': did you mean 'bundle lint'?\n  hint: run 'dgate-cli bundle lint --help' for what it takes\n"],
+    [['secret'], "error DG0001: 'secret' needs one more word: the secret commands are secret encrypt, secret keygen\n  hint: run 'dgate-cli secret encrypt --help' for what one takes\n"],
+  ])('%j gets the nearest command, not the list of all', async (args, expected) => {
+    const result = await dgateCli(args);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(expected);
+  });
+
+  it('with no command near, names the commands on one line', async () => {
+    const result = await dgateCli(['xyzzy']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error DG0001: unknown command 'xyzzy'\n {2}hint: the commands are validate, compile, plan, apply, .*; run 'dgate-cli --help' for what each does\n$/);
+  });
+});
