@@ -30,6 +30,12 @@ export interface ApplyContext {
   ownWritesElsewhere?: () => number;
   now: () => Date;
   newId: () => string;
+  /**
+   * The release record, written as a step of the transaction: after the cluster is verified and
+   * before anything that cannot be undone. A failure to write it rolls the apply back; a rollback
+   * after it was written (or perhaps written) voids it.
+   */
+  release?: { number: number; describe: string; write: () => Promise<void>; void: (reason: string) => Promise<void> };
 }
 
 export interface ApplyInput {
@@ -50,11 +56,19 @@ export interface RestoreReport {
 export type ApplyResult =
   /** `foreignWrites`: writes another client made while the apply ran (single nodes only; raft nodes count differently). */
   | { outcome: 'applied'; applyId: string; steps: number; foreignWrites?: number }
-  | { outcome: 'rolled-back'; applyId: string; failure: string; failedStep?: Step; restore: RestoreReport };
+  | {
+      outcome: 'rolled-back';
+      applyId: string;
+      failure: string;
+      failedStep?: Step;
+      restore: RestoreReport;
+      /** When the release record had been written (or perhaps written): whether it was voided, or why not. */
+      releaseVoided?: true | string;
+    };
 
 class StepFailure extends Error {
   constructor(
-    readonly step: Step,
+    readonly step: Step | undefined,
     message: string,
   ) {
     super(message);
@@ -164,6 +178,7 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
   const countBefore = input.pre.read.raft ? undefined : await changeCount(ctx.client);
   const renewalsBefore = ctx.ownWritesElsewhere?.() ?? 0;
   const ourWrites = { count: 0 };
+  let releaseAttempted = false;
   const irreversible = irreversibleSteps(steps);
   const reversible = steps.filter((s) => !irreversible.has(s));
   const final = steps.filter((s) => irreversible.has(s));
@@ -173,6 +188,17 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     ctx.onEvent({ type: 'phase', phase: 'verifying' });
     const drift = await verify(input, ctx, new Set(final.map((s) => `${s.kind}:${s.id}`)));
     if (drift.length > 0) throw new StepFailure(steps[0]!, `the cluster read back differs from the desired state: ${drift.slice(0, 5).join('; ')}`);
+    if (ctx.release) {
+      await ctx.appendJournal({ type: 'phase', phase: 'recording', release: ctx.release.number });
+      // From here on a rollback must void the record: a write whose answer was lost may have landed.
+      releaseAttempted = true;
+      try {
+        await ctx.release.write();
+        ourWrites.count++;
+      } catch (err) {
+        throw new StepFailure(undefined, `the release record (${ctx.release.describe}) could not be written: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     if (final.length > 0) {
       await ctx.appendJournal({ type: 'phase', phase: 'final' });
       ctx.onEvent({ type: 'phase', phase: 'final' });
@@ -196,8 +222,15 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
       if (restoreError instanceof DgateError && restoreError.code === 'DG2004') throw wedgedError(ctx.client.baseUrl, message);
       throw restoreError;
     }
+    let releaseVoided: true | string | undefined;
+    if (releaseAttempted && ctx.release) {
+      releaseVoided = await ctx.release.void(message).then(
+        () => true as const,
+        (voidError: unknown) => (voidError instanceof Error ? voidError.message : String(voidError)),
+      );
+    }
     await ctx.appendJournal({ type: 'end', outcome: 'rolled-back', note: message });
-    return { outcome: 'rolled-back', applyId, failure: message, failedStep: failure?.step, restore };
+    return { outcome: 'rolled-back', applyId, failure: message, failedStep: failure?.step, restore, ...(releaseVoided !== undefined ? { releaseVoided } : {}) };
   }
 }
 

@@ -24,7 +24,8 @@ export type JournalRecord =
       desiredState: DesiredState;
     }
   | { type: 'step'; index: number; state: 'sending' | 'done' | 'failed'; error?: string }
-  | { type: 'phase'; phase: 'verifying' | 'final' | 'rolling-back' }
+  /** `release`: with phase 'recording', the number of the release record about to be written. */
+  | { type: 'phase'; phase: 'verifying' | 'recording' | 'final' | 'rolling-back'; release?: number }
   | { type: 'undo'; id: string; kind: KindKey; state: 'sending' | 'done' | 'failed'; error?: string }
   | { type: 'end'; outcome: 'applied' | 'rolled-back' | 'recovered' | 'resumed'; note?: string };
 
@@ -37,7 +38,9 @@ export interface JournalSummary {
   done: number[];
   /** Steps announced but never confirmed: their writes may or may not have landed. */
   uncertain: number[];
-  phase?: 'verifying' | 'final' | 'rolling-back';
+  phase?: 'verifying' | 'recording' | 'final' | 'rolling-back';
+  /** The release record the apply wrote or was writing, which a rollback must void. */
+  release?: number;
 }
 
 export function summarizeJournal(records: readonly JournalRecord[]): JournalSummary | undefined {
@@ -46,12 +49,14 @@ export function summarizeJournal(records: readonly JournalRecord[]): JournalSumm
   const states = new Map<number, string>();
   let phase: JournalSummary['phase'];
   let finished = false;
+  let release: number | undefined;
   for (const r of records) {
     if (r.type === 'step') states.set(r.index, r.state);
     if (r.type === 'phase') phase = r.phase;
+    if (r.type === 'phase' && r.release !== undefined) release = r.release;
     if (r.type === 'end') finished = true;
   }
   const done = [...states].filter(([, s]) => s === 'done').map(([i]) => i);
   const uncertain = [...states].filter(([, s]) => s === 'sending').map(([i]) => i);
-  return { begin, finished, done, uncertain, phase };
+  return { begin, finished, done, uncertain, phase, ...(release !== undefined ? { release } : {}) };
 }

@@ -1,3 +1,4 @@
+import { DgateError } from '../errors/dgate-error.js';
 import { randomUUID } from 'node:crypto';
 import { Option } from 'clipanion';
 import { AdminClient, clientOptionsFrom } from '../cluster/client.js';
@@ -10,15 +11,16 @@ import { journalRefusingInterrupted } from './interrupted.js';
 import { parseFlagDuration } from './flag-duration.js';
 import type { ConnectionFlags } from './target-choice.js';
 import { loadAgeIdentities } from '../io/age-keys.js';
+import { valueNamed } from './value-names.js';
 
 /** A command that talks to a DGate cluster: the connection options, and a client built from them. */
 export abstract class ClusterCommand extends BaseCommand {
-  admin = Option.String('--admin', {
+  admin = valueNamed('URL', Option.String('--admin', {
     description: 'Admin API URL of any node (default: $DGATE_ADMIN_URL, else http://127.0.0.1:9080); credentials come from $DGATE_ADMIN_KEY or $DGATE_ADMIN_USER/$DGATE_ADMIN_PASSWORD',
-  });
-  caFile = Option.String('--ca-file', { description: 'PEM file of the CA that signed the admin API certificate (TLS is always verified)' });
-  timeout = Option.String('--timeout', { description: 'Per-request timeout, e.g. 30s (default) or 500ms' });
-  identityFile = Option.String('--identity-file', { description: 'age identity file for encrypted secrets and release history (default: $DGATE_CLI_AGE_IDENTITY)' });
+  }));
+  caFile = valueNamed('FILE', Option.String('--ca-file', { description: 'PEM file of the CA that signed the admin API certificate (TLS is always verified)' }));
+  timeout = valueNamed('DURATION', Option.String('--timeout', { description: 'Per-request timeout, e.g. 30s (default) or 500ms' }));
+  identityFile = valueNamed('FILE', Option.String('--identity-file', { description: 'age identity file for encrypted secrets and release history (default: $DGATE_CLI_AGE_IDENTITY)' }));
 
   /** The age identities this run may decrypt with. */
   protected ageIdentities(): Promise<string[]> {
@@ -51,13 +53,22 @@ export abstract class ClusterCommand extends BaseCommand {
     let client = given;
     try {
       client = await this.writerClient(given);
-      if (!opts.recovering) await journalRefusingInterrupted(client.baseUrl);
       const holder = `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`;
-      const lock = await acquireApplyLock(client, { holder, command, timeoutMs: lockTimeoutMs });
+      // The lock first: an apply still running elsewhere is "locked" (DG3006), not "interrupted".
+      const lock = await acquireApplyLock(client, { holder, command, timeoutMs: lockTimeoutMs }).catch((err: unknown) => {
+        if (err instanceof DgateError && err.code !== 'DG3006') {
+          throw new DgateError({ code: err.code, message: `could not take the apply lock: ${err.message}`, hint: `nothing was changed; ${err.hint ?? 'try again'}`, cause: err });
+        }
+        throw err;
+      });
       try {
+        if (!opts.recovering) await journalRefusingInterrupted(client.baseUrl);
         return await work(client, lock);
       } finally {
-        await lock.release().catch(() => undefined);
+        await lock.release().catch((err: unknown) => {
+          // The work is done (or reported); a lock left behind expires by itself.
+          this.context.stderr.write(`${this.errStyle.yellow('warning:')} the apply lock on ${client.baseUrl} could not be released (${err instanceof Error ? err.message : String(err)}); it expires by itself at ${lock.expiresAt()}\n`);
+        });
       }
     } finally {
       await client.close();

@@ -16,6 +16,8 @@ export interface HeldLock {
   record: LockRecord;
   /** How many times the lease was renewed (each a write of ours to the cluster). */
   renewals: () => number;
+  /** When the lease runs out unless renewed: when a lock left behind frees itself. */
+  expiresAt: () => string;
   release: () => Promise<void>;
 }
 
@@ -93,6 +95,7 @@ function hold(client: AdminClient, record: LockRecord, leaseMs: number): HeldLoc
   return {
     record,
     renewals: () => renewals,
+    expiresAt: () => current.expiresAt,
     release: async () => {
       clearInterval(timer);
       if ((await readLock(client))?.holder === record.holder) await deleteSystemDocument(client, locksCollection, lockId);

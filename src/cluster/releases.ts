@@ -26,6 +26,11 @@ export interface ReleaseRecord {
   secretValues?: Record<string, string>;
   /** The recipients those values are encrypted to (public keys), for `history`. */
   secretRecipients?: string[];
+  /**
+   * Set when the apply this record was written for was rolled back after all (a later step
+   * failed): the record stays, so the number is never reused, but it is not a release to return to.
+   */
+  voided?: { reason: string; at: string };
 }
 
 export const defaultReleasesKept = 20;
@@ -43,13 +48,41 @@ export function currentActor(env: NodeJS.ProcessEnv): string {
   return `${who}@${hostname()}`;
 }
 
-/** Records a release with the next number, and drops the oldest beyond `keep`. */
-export async function recordRelease(client: AdminClient, release: Omit<ReleaseRecord, 'number'>, keep = defaultReleasesKept): Promise<ReleaseRecord> {
+/** The releases that happened: every record but the voided ones. */
+export function effectiveReleases(releases: readonly ReleaseRecord[]): ReleaseRecord[] {
+  return releases.filter((r) => !r.voided);
+}
+
+/**
+ * Gives a release its number (the next after every record, voided ones included) without
+ * writing it: apply writes it as a step of its transaction (writeRelease), after the cluster is
+ * verified and before anything that cannot be undone.
+ */
+export async function reserveRelease(client: AdminClient, release: Omit<ReleaseRecord, 'number'>): Promise<ReleaseRecord> {
   await ensureSystemStore(client);
   const existing = await readReleases(client);
-  const record: ReleaseRecord = { ...release, number: (existing.at(-1)?.number ?? 0) + 1 };
+  return { ...release, number: (existing.at(-1)?.number ?? 0) + 1 };
+}
+
+export async function writeRelease(client: AdminClient, record: ReleaseRecord): Promise<void> {
   await writeSystemDocument(client, releasesCollection, idOf(record.number), record);
-  const all = [...existing, record];
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) await deleteSystemDocument(client, releasesCollection, idOf(old.number));
-  return record;
+}
+
+/** Marks a written (or perhaps written) record as not having happened: the apply was rolled back. */
+export async function voidRelease(client: AdminClient, record: ReleaseRecord, reason: string, at: Date): Promise<void> {
+  await writeSystemDocument(client, releasesCollection, idOf(record.number), { ...record, voided: { reason, at: at.toISOString() } });
+}
+
+/**
+ * Drops the oldest records beyond `keep`. Housekeeping after a release is recorded: a delete
+ * that fails leaves an old record a while longer, and is reported, never failing the apply.
+ */
+export async function pruneReleases(client: AdminClient, keep = defaultReleasesKept): Promise<string[]> {
+  const all = await readReleases(client).catch(() => undefined);
+  if (!all) return ['the release history could not be read to drop old records'];
+  const problems: string[] = [];
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) {
+    await deleteSystemDocument(client, releasesCollection, idOf(old.number)).catch((err: unknown) => problems.push(`release ${old.number} could not be dropped: ${(err as Error).message}`));
+  }
+  return problems;
 }

@@ -16,7 +16,8 @@ import { configSettings } from '../load/assemble.js';
 import { toolVersion } from '../cli/tool-version.js';
 import type { AdminClient } from '../cluster/client.js';
 import type { HeldLock } from '../cluster/lock.js';
-import { currentActor, defaultReleasesKept, recordRelease } from '../cluster/releases.js';
+import { currentActor, defaultReleasesKept, pruneReleases, reserveRelease } from '../cluster/releases.js';
+import { releaseStep, voidedNote } from '../cli/release-step.js';
 import { compileTarget } from '../compile/compile.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
@@ -25,6 +26,7 @@ import { kinds } from '../model/registry.js';
 import { planFormat, type Plan, type SavedPlan } from '../plan/plan.js';
 import { renderPlanHuman } from '../report/plan-render.js';
 import type { DesiredState } from '../schema/generated/desired-state.js';
+import { valueNamed } from '../cli/value-names.js';
 
 export class ApplyCommand extends ClusterCommand {
   static override paths = [['apply']];
@@ -56,12 +58,12 @@ export class ApplyCommand extends ClusterCommand {
 
   configPath = Option.String({ required: false, name: 'path' });
   autoApprove = Option.Boolean('--auto-approve', false, { description: 'Apply without asking (required when not on a terminal)' });
-  selectTag = Option.Array('--select-tag', [], { description: 'Manage only resources carrying this tag (repeatable)' });
-  lockTimeout = Option.String('--lock-timeout', '0s', { description: 'How long to wait for another apply to this cluster to finish (default 0s: fail at once)' });
-  keepReleases = Option.String('--keep-releases', String(defaultReleasesKept), { description: `How many releases the cluster keeps in its history (default ${defaultReleasesKept})` });
-  target = Option.Array('--target', [], { description: 'Apply to this declared target (repeatable)' });
+  selectTag = valueNamed('TAG', Option.Array('--select-tag', [], { description: 'Manage only resources carrying this tag (repeatable)' }));
+  lockTimeout = valueNamed('DURATION', Option.String('--lock-timeout', '0s', { description: 'How long to wait for another apply to this cluster to finish (default 0s: fail at once)' }));
+  keepReleases = valueNamed('N', Option.String('--keep-releases', String(defaultReleasesKept), { description: `How many releases the cluster keeps in its history (default ${defaultReleasesKept})` }));
+  target = valueNamed('NAME', Option.Array('--target', [], { description: 'Apply to this declared target (repeatable)' }));
   allTargets = Option.Boolean('--all-targets', false, { description: 'Apply to every declared target, one after another' });
-  at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
+  at = valueNamed('TIME', Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }));
   refreshSecrets = Option.Boolean('--refresh-secrets', false, { description: 'Send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again' });
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
@@ -158,16 +160,24 @@ export class ApplyCommand extends ClusterCommand {
       onEvent: this.printApplyEvent,
     });
     ctx.ownWritesElsewhere = lock.renewals;
+    const s = plan.summary;
+    const release = await reserveRelease(client, {
+      kind: 'apply',
+      desiredVersion: desired.version,
+      git: desired.metadata.git,
+      appliedBy: currentActor(process.env),
+      appliedAt: new Date().toISOString(),
+      summary: s,
+      desiredState: desired,
+      configRoot: checked.input.root,
+      ...(secretValues ? { secretValues, secretRecipients: recipients } : {}),
+    });
+    ctx.release = releaseStep(client, release);
     const result = await executeApply({ desired: made.desired, scope: plan.scope, changes: plan.changes, pre: { read: made.read, live: made.live } }, ctx);
     if (result.outcome === 'applied') {
       await journal.archive();
-      const s = plan.summary;
-      const release = await recordRelease(
-        client,
-        { kind: 'apply', desiredVersion: desired.version, git: desired.metadata.git, appliedBy: currentActor(process.env), appliedAt: new Date().toISOString(), summary: s, desiredState: desired, configRoot: checked.input.root, ...(secretValues ? { secretValues, secretRecipients: recipients } : {}) },
-        Number(this.keepReleases),
-      );
       this.context.stdout.write(`${this.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`);
+      for (const problem of await pruneReleases(client, Number(this.keepReleases))) this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${problem}\n`);
       if (result.foreignWrites) {
         this.context.stderr.write(
           `${this.errStyle.yellow('warning:')} ${plural(result.foreignWrites, 'write')} by another client reached ${client.baseUrl} while this apply ran (its change log grew by more than this apply's writes); run \`dgate-cli plan\` to see whether they touched managed resources\n`,
@@ -181,7 +191,7 @@ export class ApplyCommand extends ClusterCommand {
       : `the cluster still differs from its state before the apply:\n${result.restore.differences.map((d) => `    ${d}`).join('\n')}`;
     throw new DgateError({
       code: result.restore.equal ? 'DG3003' : 'DG3004',
-      message: `apply failed${target.spec ? ` on target ${target.name}` : ''}: ${result.failure}\n  rolled back: ${restored}`,
+      message: `apply failed${target.spec ? ` on target ${target.name}` : ''}: ${result.failure}\n  rolled back: ${restored}${voidedNote(result.releaseVoided, release.number)}`,
       hint: result.restore.equal ? 'fix the cause above and apply again' : 'inspect the resources listed; `dgate-cli plan` shows what remains to be done',
     });
   }

@@ -3,6 +3,7 @@ import * as t from 'typanion';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { readReleases } from '../cluster/releases.js';
+import { valueNamed } from '../cli/value-names.js';
 
 export class HistoryCommand extends ClusterCommand {
   static override paths = [['history']];
@@ -20,7 +21,7 @@ export class HistoryCommand extends ClusterCommand {
     ],
   });
 
-  format = Option.String('--format', 'human', { description: 'human (default) or json', validator: t.isEnum(['human', 'json']) });
+  format = valueNamed('FORMAT', Option.String('--format', 'human', { description: 'human (default) or json', validator: t.isEnum(['human', 'json']) }));
 
   protected async run(): Promise<number> {
     const client = this.createClient();
@@ -36,7 +37,7 @@ export class HistoryCommand extends ClusterCommand {
       }
       const rows = releases.map((r) => [
         String(r.number),
-        r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : 'apply',
+        `${r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : 'apply'}${r.voided ? ' (voided)' : ''}`,
         r.desiredVersion.slice(0, 19),
         r.git?.commit ? `${r.git.commit.slice(0, 8)}${r.git.dirty ? '+dirty' : ''}` : '-',
         r.appliedBy,
@@ -47,6 +48,8 @@ export class HistoryCommand extends ClusterCommand {
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
       this.context.stdout.write([this.style.bold(line(header)), ...rows.map(line)].join('\n') + '\n');
+      // A voided record is an apply that was rolled back after its record was written: say why.
+      for (const r of releases.filter((x) => x.voided)) this.context.stdout.write(`${r.number}: voided ${r.voided!.at.replace(/\.\d+Z$/, 'Z')}: the apply was rolled back (${r.voided!.reason})\n`);
       return ExitCode.OK;
     } finally {
       await client.close();

@@ -7,10 +7,12 @@ import { parseFlagDuration } from '../cli/flag-duration.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
 import { makePlan, recordedValueKey, type SensitiveSources } from '../cli/make-plan.js';
 import type { AdminClient } from '../cluster/client.js';
-import { currentActor, readReleases, recordRelease } from '../cluster/releases.js';
+import { currentActor, effectiveReleases, pruneReleases, readReleases, reserveRelease } from '../cluster/releases.js';
+import { releaseStep, voidedNote } from '../cli/release-step.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import { renderPlanHuman } from '../report/plan-render.js';
+import { valueNamed } from '../cli/value-names.js';
 
 export class RollbackCommand extends ClusterCommand {
   static override paths = [['rollback']];
@@ -31,9 +33,9 @@ export class RollbackCommand extends ClusterCommand {
     ],
   });
 
-  to = Option.String('--to', { description: 'The release number to return to (see `dgate-cli history`)' });
+  to = valueNamed('N', Option.String('--to', { description: 'The release number to return to (see `dgate-cli history`)' }));
   autoApprove = Option.Boolean('--auto-approve', false, { description: 'Roll back without asking (required when not on a terminal)' });
-  lockTimeout = Option.String('--lock-timeout', '0s', { description: 'How long to wait for another apply to this cluster to finish' });
+  lockTimeout = valueNamed('DURATION', Option.String('--lock-timeout', '0s', { description: 'How long to wait for another apply to this cluster to finish' }));
 
   protected async run(): Promise<number> {
     return this.underApplyLock('rollback', parseFlagDuration(this.lockTimeout, '--lock-timeout'), (client) => this.rollbackWith(client));
@@ -41,7 +43,7 @@ export class RollbackCommand extends ClusterCommand {
 
   private async rollbackWith(client: AdminClient): Promise<number> {
     const journal = new JournalStore(stateDirectory(), client.baseUrl);
-    const releases = await readReleases(client);
+    const releases = effectiveReleases(await readReleases(client));
     const latest = releases.at(-1);
     const wanted = this.to !== undefined ? Number(this.to) : latest ? latest.number - 1 : NaN;
     const target = releases.find((r) => r.number === wanted);
@@ -78,16 +80,7 @@ export class RollbackCommand extends ClusterCommand {
       desiredDigests: made.desiredDigests,
       onEvent: this.printApplyEvent,
     });
-    const result = await executeApply({ desired: made.desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
-    await journal.archive();
-    if (result.outcome !== 'applied') {
-      throw new DgateError({
-        code: result.restore.equal ? 'DG3003' : 'DG3004',
-        message: `rollback failed: ${result.failure}\n  ${result.restore.equal ? 'undone: the cluster equals its state before the rollback.' : `still differs: ${result.restore.differences.join('; ')}`}`,
-        hint: 'fix the cause above and try again',
-      });
-    }
-    const release = await recordRelease(client, {
+    const release = await reserveRelease(client, {
       kind: 'rollback',
       rolledBackTo: target.number,
       desiredVersion: desired.version,
@@ -99,6 +92,17 @@ export class RollbackCommand extends ClusterCommand {
       configRoot: sources.root,
       ...(recorded ? { secretValues: recorded, secretRecipients: target.secretRecipients ?? [] } : {}),
     });
+    ctx.release = releaseStep(client, release);
+    const result = await executeApply({ desired: made.desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
+    await journal.archive();
+    if (result.outcome !== 'applied') {
+      throw new DgateError({
+        code: result.restore.equal ? 'DG3003' : 'DG3004',
+        message: `rollback failed: ${result.failure}\n  ${result.restore.equal ? 'undone: the cluster equals its state before the rollback.' : `still differs: ${result.restore.differences.join('; ')}`}${voidedNote(result.releaseVoided, release.number)}`,
+        hint: 'fix the cause above and try again',
+      });
+    }
+    for (const problem of await pruneReleases(client)) this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${problem}\n`);
     this.context.stdout.write(`${this.style.green('Rolled back')} to release ${target.number}: the cluster matches ${desired.version} (release ${release.number}).\n`);
     return ExitCode.OK;
   }

@@ -29,7 +29,8 @@ async function isExecutable(file: string): Promise<boolean> {
 
 async function versionOf(file: string): Promise<string> {
   // dgate-server prints its version on stderr.
-  const { stderr, stdout } = await run(file, ['-v'], { timeout: 10_000 });
+  // A generous timeout: the binary initialises its module runtime even for -v, which takes seconds on a busy machine.
+  const { stderr, stdout } = await run(file, ['-v'], { timeout: 60_000 });
   return (stderr.trim() || stdout.trim()).split('\n').pop() ?? 'unknown';
 }
 

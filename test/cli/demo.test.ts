@@ -5,7 +5,7 @@ import { environmentWithoutServer, runScript } from '../harness/scripts.js';
 describe('npm start on a machine with no dgate-server', () => {
   const temps = useTempDirs();
 
-  it('runs the part that needs no cluster, says how to get a server and that the live part was skipped, and exits 0', async () => {
+  it('runs the part that needs no cluster, says how to get a server and that the live part was skipped, and exits 0', { timeout: 240_000 }, async () => {
     const result = await runScript('demo.mjs', [], environmentWithoutServer(await temps.make()));
     expect(result.code, result.stderr).toBe(0);
     const out = result.stdout;

@@ -138,6 +138,22 @@ describe('apply', () => {
       const plan = await dgateCli(['plan', afterDir, '--detailed-exitcode'], { env: local });
       expect(plan.code).toBe(0);
     });
+
+    it('recover refuses to undo a later apply that finished over the interrupted one (another runner), and changes nothing', async () => {
+      // The case before leaves the cluster at `after`: start again from `before`.
+      expect((await dgateCli(['apply', beforeDir, '--auto-approve'], { env: { ...env(), DGATE_CLI_STATE_DIR: await temps.make() } })).code).toBe(0);
+      const killed = { ...env(), DGATE_CLI_STATE_DIR: await temps.make() };
+      await applyKilledAfter(proxy, 8, killed);
+      // Another CI runner, with a state directory of its own, applies the same config to the end.
+      const other = await dgateCli(['apply', afterDir, '--auto-approve'], { env: { ...env(), DGATE_CLI_STATE_DIR: await temps.make() } });
+      expect(other.code, other.stdout + other.stderr).toBe(0);
+      const release = /\(release (\d+)\)/.exec(other.stdout)![1];
+      const finished = await snapshot(node().adminUrl);
+      const recovered = await dgateCli(['recover', '--admin', proxy.url], { env: killed });
+      expect(recovered.code).toBe(1);
+      expect(recovered.stderr).toMatch(new RegExp(`^error DG3011: the interrupted apply \\S+ \\(started [^)]+\\) is not rolled back: release ${release} \\(apply by [^)]+\\) was recorded after it began, and rolling back would undo it\n  hint: nothing was changed; plan and apply the config you want, then remove \\S+\\.jsonl`));
+      expect(await snapshot(node().adminUrl)).toEqual(finished);
+    });
   });
 
   describe('two applies at once', () => {

@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { runScript } from '../harness/scripts.js';
 
 describe('npm start with a dgate-server', () => {
-  it('runs the offline part, then plans, applies, answers through the gateway, changes, and rolls back on a local server', async () => {
+  it('runs the offline part, then plans, applies, answers through the gateway, changes, and rolls back on a local server', { timeout: 240_000 }, async () => {
     const result = await runScript('demo.mjs', [], { ...process.env, NO_COLOR: '1', DGATE_SERVER_BIN: inject('dgateServerBin') });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const out = result.stdout;
