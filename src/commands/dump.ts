@@ -9,6 +9,7 @@ import { dumpToConfig } from '../dump/to-config.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import type { LiveResources } from '../state/live-state.js';
+import { valueNamed } from '../cli/value-names.js';
 
 /** The built-in `default` namespace is dumped only when something lives in it. */
 function withoutEmptyDefault(live: LiveResources): LiveResources {
@@ -34,8 +35,8 @@ export class DumpCommand extends ClusterCommand {
     ],
   });
 
-  out = Option.String('--out,-o', { required: true, description: 'Directory to write the config into (created; must be empty unless --force)' });
-  namespace = Option.Array('--namespace,-n', [], { description: 'Dump only this namespace (repeatable)' });
+  out = valueNamed('DIR', Option.String('--out,-o', { required: true, description: 'Directory to write the config into (created; must be empty unless --force)' }));
+  namespace = valueNamed('NAME', Option.Array('--namespace,-n', [], { description: 'Dump only this namespace (repeatable)' }));
   force = Option.Boolean('--force', false, { description: 'Write into a directory that is not empty, replacing files with the same names' });
 
   protected async run(): Promise<number> {
@@ -52,8 +53,13 @@ export class DumpCommand extends ClusterCommand {
       }
       const live = withoutEmptyDefault(normalizeLive(read));
       const dumped = dumpToConfig(live);
+      const root = path.resolve(this.out);
       for (const [rel, content] of dumped.files) {
-        const file = path.join(this.out, rel);
+        const file = path.resolve(root, rel);
+        // Names are escaped into single path segments; this guard is the last word on it.
+        if (path.relative(root, file).startsWith('..') || path.isAbsolute(path.relative(root, file))) {
+          throw new DgateError({ code: 'DG9001', message: `refusing to write '${rel}' outside '${this.out}'`, hint: 'this is a bug in dgate-cli: please report it' });
+        }
         await mkdir(path.dirname(file), { recursive: true });
         await writeFile(file, content);
       }
@@ -61,6 +67,9 @@ export class DumpCommand extends ClusterCommand {
       this.context.stdout.write(`${this.style.green('✓')} dumped ${plural(live.namespaces.length, 'namespace')} and ${plural(count, 'resource')} from ${client.baseUrl} to ${this.out}\n`);
       if (read.unreadableDocumentCollections.length > 0) {
         this.context.stdout.write(`  documents of private collections are not dumped (DGate does not list them): ${read.unreadableDocumentCollections.join(', ')}\n`);
+      }
+      if (dumped.escaped.length > 0) {
+        this.context.stdout.write(`  names that are not safe file names were written escaped: ${dumped.escaped.map((e) => `${e.what} → ${e.file}`).join(', ')}\n`);
       }
       if (dumped.env.length > 0) {
         this.context.stdout.write(`  set these before planning (DGate never returns secret values): ${dumped.env.join(', ')}\n`);

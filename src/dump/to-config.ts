@@ -18,10 +18,25 @@ export function envNameFor(prefix: string, namespace: string, name: string): str
   return `${prefix}_${namespace}_${name}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
 }
 
+/**
+ * A name as one safe path segment. DGate accepts any name (`../../x`, `a/b`, control characters),
+ * and a dump must never write outside its directory: every byte outside [A-Za-z0-9._-] is written
+ * %XX (as in a URL), and so is a leading dot, so that `.`, `..` and hidden files cannot arise.
+ */
+export function fileSegmentFor(name: string): string {
+  const escaped = [...Buffer.from(name, 'utf8')]
+    .map((byte) => {
+      const ch = String.fromCharCode(byte);
+      return /[A-Za-z0-9._-]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+    .join('');
+  return escaped.replace(/^\./, '%2E') || '%';
+}
+
 /** Where a dumped module's source goes, relative to the dump directory. */
 export function moduleFileFor(namespace: string, name: string): string {
   // DGate never returns a module's type; TypeScript is its default, and a superset of JavaScript.
-  return `modules/${namespace}/${name}.ts`;
+  return `modules/${fileSegmentFor(namespace)}/${fileSegmentFor(name)}.ts`;
 }
 
 function tags(t: string[] | undefined): { tags?: string[] } {
@@ -92,12 +107,15 @@ export interface DumpedConfig {
   files: Map<string, string>;
   /** Environment variables the dumped config reads sensitive values from. */
   env: string[];
+  /** Resources whose names could not be file names as they are, and the escaped file written. */
+  escaped: { what: string; file: string }[];
 }
 
 /** Turns live resources into config files in our format, so an existing gateway can be adopted. */
 export function dumpToConfig(live: LiveResources): DumpedConfig {
   const files = new Map<string, string>();
   const env: string[] = [];
+  const escaped: DumpedConfig['escaped'] = [];
   for (const ns of live.namespaces) {
     const inNs = <T extends { namespace: string }>(list: T[]) => list.filter((r) => r.namespace === ns.name);
     const spec: NamespaceSpec = { name: ns.name, ...tags(ns.tags) };
@@ -118,11 +136,17 @@ export function dumpToConfig(live: LiveResources): DumpedConfig {
     if (domains.length) spec.domains = domains.map(domainSpecOf);
     if (collections.length) spec.collections = collections;
     if (secrets.length) spec.secrets = secrets.map(secretSpecOf);
-    for (const m of modules) files.set(moduleFileFor(m.namespace, m.name), Buffer.from(m.payload, 'base64').toString('utf8'));
+    for (const m of modules) {
+      const file = moduleFileFor(m.namespace, m.name);
+      if (file !== `modules/${m.namespace}/${m.name}.ts`) escaped.push({ what: `module ${JSON.stringify(`${m.namespace}/${m.name}`)}`, file });
+      files.set(file, Buffer.from(m.payload, 'base64').toString('utf8'));
+    }
     for (const d of domains) if (d.key) env.push(envNameFor('DGATE_DOMAIN_KEY', d.namespace, d.name));
     for (const s of secrets) env.push(envNameFor('DGATE_SECRET', s.namespace, s.name));
     const header = `# Dumped from a live DGate cluster by dgate-cli. Secret values are never dumped:\n# set the environment variables named by fromEnv before planning or applying.\n`;
-    files.set(`${ns.name}.yaml`, header + stringify({ version: 'v1', namespaces: [spec] }, { lineWidth: 0 }));
+    const file = `${fileSegmentFor(ns.name)}.yaml`;
+    if (file !== `${ns.name}.yaml`) escaped.push({ what: `namespace ${JSON.stringify(ns.name)}`, file });
+    files.set(file, header + stringify({ version: 'v1', namespaces: [spec] }, { lineWidth: 0 }));
   }
-  return { files, env: env.sort() };
+  return { files, env: env.sort(), escaped };
 }
