@@ -14,6 +14,7 @@ import { plural } from '../errors/render.js';
 import { readGitInfo } from '../io/git.js';
 import { kindOrder } from '../model/registry.js';
 import { canonicalJson } from '../state/canonical-json.js';
+import { valueNamed } from '../cli/value-names.js';
 
 export class CompileCommand extends BaseCommand {
   static override paths = [['compile']];
@@ -41,11 +42,11 @@ export class CompileCommand extends BaseCommand {
   });
 
   configPath = Option.String({ required: false, name: "path" });
-  out = Option.String('--out,-o', { description: 'Write the desired state to this file instead of stdout (one target)' });
-  outDir = Option.String('--out-dir', { description: 'Write one desired state per target to DIR/NAME.json' });
-  target = Option.Array('--target', [], { description: 'Compile for this target (repeatable; default: every declared target)' });
+  out = valueNamed('FILE', Option.String('--out,-o', { description: 'Write the desired state to this file instead of stdout (one target)' }));
+  outDir = valueNamed('DIR', Option.String('--out-dir', { description: 'Write one desired state per target to DIR/NAME.json' }));
+  target = valueNamed('NAME', Option.Array('--target', [], { description: 'Compile for this target (repeatable; default: every declared target)' }));
   allTargets = Option.Boolean('--all-targets', false, { description: 'Compile for every declared target (the default)' });
-  at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
+  at = valueNamed('TIME', Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }));
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 

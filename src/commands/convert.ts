@@ -14,6 +14,7 @@ import { renderConfigAsYaml } from '../convert/to-yaml.js';
 import { plural } from '../errors/render.js';
 import { assertNoConfigIn, copySupportFiles, listSupportFiles, writeFiles } from '../io/config-writer.js';
 import { isPklSource } from '../load/parse-pkl.js';
+import { valueNamed } from '../cli/value-names.js';
 
 export class ConvertCommand extends BaseCommand {
   static override paths = [['convert']];
@@ -38,9 +39,9 @@ export class ConvertCommand extends BaseCommand {
     ],
   });
 
-  to = Option.String('--to', { required: true, description: 'pkl or yaml', validator: t.isEnum(['pkl', 'yaml']) });
+  to = valueNamed('FORMAT', Option.String('--to', { required: true, description: 'pkl or yaml', validator: t.isEnum(['pkl', 'yaml']) }));
   source = Option.String({ name: 'src' });
-  out = Option.String('--out,-o', { description: 'Directory to write (default: SRC-pkl or SRC-yaml); must not hold a config' });
+  out = valueNamed('DIR', Option.String('--out,-o', { description: 'Directory to write (default: SRC-pkl or SRC-yaml); must not hold a config' }));
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 

@@ -9,6 +9,7 @@ import { formatLocation } from '../errors/render.js';
 import { locationOf, type Declared, type NamespacedSpecKind } from '../load/assemble.js';
 import { kindFromAlias, kinds } from '../model/registry.js';
 import { explainSelection, selectForTarget } from '../select/targets.js';
+import { valueNamed } from '../cli/value-names.js';
 
 export class ExplainCommand extends BaseCommand {
   static override paths = [['explain']];
@@ -29,9 +30,9 @@ export class ExplainCommand extends BaseCommand {
   kind = Option.String({ name: 'kind' });
   id = Option.String({ name: 'namespace/name' });
   configPath = Option.String({ required: false, name: 'path' });
-  target = Option.Array('--target', [], { description: 'Explain for this target (repeatable; default: every target)' });
-  at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
-  format = Option.String('--format', 'human', { description: 'human (default) or json', validator: t.isEnum(['human', 'json']) });
+  target = valueNamed('NAME', Option.Array('--target', [], { description: 'Explain for this target (repeatable; default: every target)' }));
+  at = valueNamed('TIME', Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }));
+  format = valueNamed('FORMAT', Option.String('--format', 'human', { description: 'human (default) or json', validator: t.isEnum(['human', 'json']) }));
 
   protected async run(): Promise<number> {
     const kind = kindFromAlias(this.kind);

@@ -9,6 +9,7 @@ import { collectionSpecOf, domainSpecOf, moduleSpecOf, routeSpecOf, secretSpecOf
 import { DgateError } from '../errors/dgate-error.js';
 import { kindFromAlias } from '../model/registry.js';
 import type { LiveResources } from '../state/live-state.js';
+import { valueNamed } from '../cli/value-names.js';
 
 
 function specsOf(kind: string, live: LiveResources): { namespace: string; name: string; spec: unknown }[] {
@@ -51,8 +52,8 @@ export class GetCommand extends ClusterCommand {
 
   kind = Option.String({ name: 'kind' });
   name = Option.String({ required: false, name: 'name' });
-  namespace = Option.String('--namespace,-n', { description: 'Only this namespace' });
-  format = Option.String('--format', 'yaml', { description: 'yaml (default) or json', validator: t.isEnum(['yaml', 'json']) });
+  namespace = valueNamed('NAME', Option.String('--namespace,-n', { description: 'Only this namespace' }));
+  format = valueNamed('FORMAT', Option.String('--format', 'yaml', { description: 'yaml (default) or json', validator: t.isEnum(['yaml', 'json']) }));
 
   protected async run(): Promise<number> {
     const kind = kindFromAlias(this.kind);

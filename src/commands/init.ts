@@ -5,6 +5,7 @@ import { BaseCommand } from '../cli/base-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { scaffoldFiles } from '../convert/scaffold.js';
 import { assertNoConfigIn, writeFiles } from '../io/config-writer.js';
+import { valueNamed } from '../cli/value-names.js';
 
 export class InitCommand extends BaseCommand {
   static override paths = [['init']];
@@ -21,7 +22,7 @@ export class InitCommand extends BaseCommand {
     ],
   });
 
-  format = Option.String('--format', 'yaml' as 'yaml' | 'pkl', { description: 'yaml (default) or pkl', validator: t.isEnum(['yaml', 'pkl'] as const) });
+  format = valueNamed('FORMAT', Option.String('--format', 'yaml' as 'yaml' | 'pkl', { description: 'yaml (default) or pkl', validator: t.isEnum(['yaml', 'pkl'] as const) }));
   dir = Option.String({ required: false, name: 'dir' });
 
   protected async run(): Promise<number> {

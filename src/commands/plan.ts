@@ -17,6 +17,7 @@ import { readGitInfo } from '../io/git.js';
 import { hasChanges, type Plan, type SavedPlan } from '../plan/plan.js';
 import { renderPlanHuman, renderPlanMarkdown } from '../report/plan-render.js';
 import { canonicalJson } from '../state/canonical-json.js';
+import { valueNamed } from '../cli/value-names.js';
 
 export class PlanCommand extends ClusterCommand {
   static override paths = [['plan']];
@@ -49,13 +50,13 @@ export class PlanCommand extends ClusterCommand {
   });
 
   configPath = Option.String({ required: false, name: 'path' });
-  format = Option.String('--format', 'human', { description: 'human (default), json (schema/plan.schema.json) or markdown', validator: t.isEnum(['human', 'json', 'markdown']) });
+  format = valueNamed('FORMAT', Option.String('--format', 'human', { description: 'human (default), json (schema/plan.schema.json) or markdown', validator: t.isEnum(['human', 'json', 'markdown']) }));
   detailedExitcode = Option.Boolean('--detailed-exitcode', false, { description: 'Exit 0 when there are no changes, 2 when there are, 1 on error' });
-  out = Option.String('--out,-o', { description: 'Save the plan (with its desired state, no secret values) for `apply FILE` (one target)' });
-  selectTag = Option.Array('--select-tag', [], { description: 'Manage only resources carrying this tag (repeatable; all must match), e.g. team:checkout' });
-  target = Option.Array('--target', [], { description: 'Plan this declared target (repeatable; default: every target)' });
+  out = valueNamed('FILE', Option.String('--out,-o', { description: 'Save the plan (with its desired state, no secret values) for `apply FILE` (one target)' }));
+  selectTag = valueNamed('TAG', Option.Array('--select-tag', [], { description: 'Manage only resources carrying this tag (repeatable; all must match), e.g. team:checkout' }));
+  target = valueNamed('NAME', Option.Array('--target', [], { description: 'Plan this declared target (repeatable; default: every target)' }));
   allTargets = Option.Boolean('--all-targets', false, { description: 'Plan every declared target (the default)' });
-  at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
+  at = valueNamed('TIME', Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }));
   refreshSecrets = Option.Boolean('--refresh-secrets', false, { description: 'Plan to send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again' });
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();

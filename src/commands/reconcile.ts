@@ -16,6 +16,7 @@ import { checkoutBranchHead, followedRepoUrl, shownRepoUrl } from '../io/git.js'
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
 import { rollBackInterrupted } from '../cli/interrupted.js';
 import { ApplyCommand } from './apply.js';
+import { valueNamed } from '../cli/value-names.js';
 
 /** What the loop remembers between cycles. */
 interface FollowState {
@@ -74,13 +75,13 @@ export class ReconcileCommand extends ApplyCommand {
     ],
   });
 
-  repo = Option.String('--repo', { required: true, description: 'The git repository to follow: a path, or a file://, https:// or ssh:// URL (git+ prefix allowed)' });
-  branch = Option.String('--branch', 'main', { description: 'The branch to follow (default main)' });
-  interval = Option.String('--interval', '30s', { description: 'Time between cycles, e.g. 30s (default), 500ms or 5m' });
+  repo = valueNamed('URL', Option.String('--repo', { required: true, description: 'The git repository to follow: a path, or a file://, https:// or ssh:// URL (git+ prefix allowed)' }));
+  branch = valueNamed('NAME', Option.String('--branch', 'main', { description: 'The branch to follow (default main)' }));
+  interval = valueNamed('DURATION', Option.String('--interval', '30s', { description: 'Time between cycles, e.g. 30s (default), 500ms or 5m' }));
   once = Option.Boolean('--once', false, { description: 'Run one cycle and exit (0: in sync with the branch, 1: not)' });
-  workdir = Option.String('--workdir', { description: 'Where to keep the checkout (default: under .dgate-cli/reconcile/)' });
-  statusFile = Option.String('--status-file', { description: 'Write the loop\'s status here as JSON after every cycle (for monitoring)' });
-  listen = Option.String('--listen', { description: 'Serve GET /status, GET /healthz and POST /hook (a cycle now) on HOST:PORT, e.g. 127.0.0.1:9090' });
+  workdir = valueNamed('DIR', Option.String('--workdir', { description: 'Where to keep the checkout (default: under .dgate-cli/reconcile/)' }));
+  statusFile = valueNamed('FILE', Option.String('--status-file', { description: 'Write the loop\'s status here as JSON after every cycle (for monitoring)' }));
+  listen = valueNamed('HOST:PORT', Option.String('--listen', { description: 'Serve GET /status, GET /healthz and POST /hook (a cycle now) on HOST:PORT, e.g. 127.0.0.1:9090' }));
   // reconcile never asks: following the branch is the approval.
   override autoApprove = Option.Boolean('--auto-approve', true, { hidden: true });
 

@@ -8,6 +8,7 @@ import { compileTarget } from '../compile/compile.js';
 import { plural } from '../errors/render.js';
 import { kindOrder } from '../model/registry.js';
 import { canariesOf, describeScheduledChange, nextScheduledChange, targetsOf } from '../select/targets.js';
+import { valueNamed } from '../cli/value-names.js';
 
 export class TargetsCommand extends BaseCommand {
   static override paths = [['targets']];
@@ -25,8 +26,8 @@ export class TargetsCommand extends BaseCommand {
   });
 
   configPath = Option.String({ required: false, name: 'path' });
-  at = Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' });
-  format = Option.String('--format', 'human', { description: 'human (default) or json', validator: t.isEnum(['human', 'json']) });
+  at = valueNamed('TIME', Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }));
+  format = valueNamed('FORMAT', Option.String('--format', 'human', { description: 'human (default) or json', validator: t.isEnum(['human', 'json']) }));
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';

@@ -8,6 +8,7 @@ import { compileResources } from '../compile/compile.js';
 import { errorsIn } from '../errors/dgate-error.js';
 import { countSummary, diagnosticsToJson, plural, renderDiagnostics } from '../errors/render.js';
 import { kindOrder } from '../model/registry.js';
+import { valueNamed } from '../cli/value-names.js';
 
 export class ValidateCommand extends BaseCommand {
   static override paths = [['validate']];
@@ -27,10 +28,10 @@ export class ValidateCommand extends BaseCommand {
   });
 
   configPath = Option.String({ required: false, name: "path" });
-  format = Option.String('--format', 'human', {
+  format = valueNamed('FORMAT', Option.String('--format', 'human', {
     description: 'Output format: human (default) or json (an array of problems)',
     validator: t.isEnum(['human', 'json']),
-  });
+  }));
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 

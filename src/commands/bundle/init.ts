@@ -4,6 +4,7 @@ import { Command, Option } from 'clipanion';
 import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { DgateError } from '../../errors/dgate-error.js';
+import { valueNamed } from '../../cli/value-names.js';
 
 export class BundleInitCommand extends BaseCommand {
   static override paths = [['bundle', 'init']];
@@ -24,7 +25,7 @@ export class BundleInitCommand extends BaseCommand {
 
   name = Option.String({ name: 'name' });
   dir = Option.String({ required: false, name: 'dir' });
-  format = Option.String('--format', 'yaml', { description: 'yaml (default) or pkl: the language of the manifest and resource files' });
+  format = valueNamed('FORMAT', Option.String('--format', 'yaml', { description: 'yaml (default) or pkl: the language of the manifest and resource files' }));
 
   protected async run(): Promise<number> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(this.name)) {

@@ -13,6 +13,7 @@ import { readConfigSources } from '../../io/files.js';
 import { readPklDocuments } from '../../cli/pkl-input.js';
 import { loadConfig, locationOf, type Declared } from '../../load/assemble.js';
 import type { BundleUse } from '../../schema/generated/config.js';
+import { valueNamed } from '../../cli/value-names.js';
 
 /** Where git bundles are vendored, under the config root (hidden, so not read as config). */
 export const vendorDir = '.bundles';
@@ -37,7 +38,7 @@ export class BundleUpdateCommand extends BaseCommand {
   });
 
   names = Option.Rest({ name: 'instance' });
-  configPath = Option.String('--config,-c', '.', { description: 'The config directory or file (default: .)' });
+  configPath = valueNamed('PATH', Option.String('--config,-c', '.', { description: 'The config directory or file (default: .)' }));
 
   protected async run(): Promise<number> {
     const input = await readConfigSources(this.configPath);

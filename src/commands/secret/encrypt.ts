@@ -4,6 +4,7 @@ import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { DgateError } from '../../errors/dgate-error.js';
 import { ageRecipientsFrom, encryptToRecipients } from '../../io/age-keys.js';
+import { valueNamed } from '../../cli/value-names.js';
 
 export class SecretEncryptCommand extends BaseCommand {
   static override paths = [['secret', 'encrypt']];
@@ -23,8 +24,8 @@ export class SecretEncryptCommand extends BaseCommand {
     ],
   });
 
-  recipient = Option.Array('--recipient,-r', [], { description: 'An age recipient (public key, age1...) to encrypt to (repeatable)' });
-  out = Option.String('--out,-o', { description: 'Write the encrypted value to this file instead of stdout' });
+  recipient = valueNamed('RECIPIENT', Option.Array('--recipient,-r', [], { description: 'An age recipient (public key, age1...) to encrypt to (repeatable)' }));
+  out = valueNamed('FILE', Option.String('--out,-o', { description: 'Write the encrypted value to this file instead of stdout' }));
   keepNewline = Option.Boolean('--keep-newline', false, { description: 'Keep a trailing newline of the input' });
 
   protected async run(): Promise<number> {

@@ -4,6 +4,7 @@ import { Command, Option } from 'clipanion';
 import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { DgateError } from '../../errors/dgate-error.js';
+import { valueNamed } from '../../cli/value-names.js';
 
 export class SecretKeygenCommand extends BaseCommand {
   static override paths = [['secret', 'keygen']];
@@ -20,7 +21,7 @@ export class SecretKeygenCommand extends BaseCommand {
     examples: [['A key for CI', '$0 secret keygen --out ci.agekey']],
   });
 
-  out = Option.String('--out,-o', { description: 'Write the identity to this file (mode 0600) instead of stdout' });
+  out = valueNamed('FILE', Option.String('--out,-o', { description: 'Write the identity to this file (mode 0600) instead of stdout' }));
 
   protected async run(): Promise<number> {
     const identity = await generateX25519Identity();
