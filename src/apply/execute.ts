@@ -1,6 +1,6 @@
 import type { LiveRead } from '../cluster/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
-import { diffResources, type Change, type Scope } from '../diff/diff.js';
+import { diffResources, sensitiveMask, type Change, type Scope } from '../diff/diff.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { kinds, type AnyResource, type KindKey } from '../model/registry.js';
 import type { DesiredState, Resources } from '../schema/generated/desired-state.js';
@@ -30,6 +30,8 @@ export interface ApplyContext {
   ownWritesElsewhere?: () => number;
   now: () => Date;
   newId: () => string;
+  /** Masks every sensitive value the process holds in a text from the server. */
+  redact: (text: string) => string;
   /**
    * The release record, written as a step of the transaction: after the cluster is verified and
    * before anything that cannot be undone. A failure to write it rolls the apply back; a rollback
@@ -113,7 +115,7 @@ function indexResources(resources: Resources | LiveResources): (kind: KindKey, i
 function maskRequest(kind: KindKey, req: AdminRequest): AdminRequest {
   if (!req.body || typeof req.body !== 'object' || kind === 'documents') return req;
   const body = { ...(req.body as Record<string, unknown>) };
-  for (const f of kinds[kind].sensitive) if (body[f] !== undefined) body[f] = '(sensitive value)';
+  for (const f of kinds[kind].sensitive) if (body[f] !== undefined) body[f] = sensitiveMask;
   return { ...req, body };
 }
 
@@ -273,7 +275,7 @@ async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, 
   try {
     for (const req of step.requests) {
       const body = req.method === 'PUT' && sensitive && req.body && typeof req.body === 'object' ? { ...(req.body as Record<string, unknown>), ...sensitive } : req.body;
-      await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`);
+      await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`, ctx.redact);
       writes.count++;
     }
   } catch (err) {
@@ -286,11 +288,12 @@ async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, 
   ctx.onEvent({ type: 'step', step, state: 'done' });
 }
 
-async function send(client: AdminClient, req: AdminRequest, what: string): Promise<void> {
+async function send(client: AdminClient, req: AdminRequest, what: string, redact: (text: string) => string): Promise<void> {
   const res = await client.send(req.method, req.path, req.query ?? {}, req.body);
   if (res.status < 200 || res.status >= 300) {
     const apiError = res.body && typeof res.body === 'object' && 'error' in res.body ? String((res.body as { error: unknown }).error) : res.text.slice(0, 200);
-    throw new Error(`${req.method} ${req.path} for ${what} answered ${res.status}${apiError ? `: ${apiError}` : ''}`);
+    // Masked before it becomes a message: a server may echo the body, sensitive values included.
+    throw new Error(`${req.method} ${req.path} for ${what} answered ${res.status}${apiError ? `: ${redact(apiError)}` : ''}`);
   }
 }
 
@@ -368,7 +371,7 @@ export async function restorePreState(
             }
             body = out;
           }
-          await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`);
+          await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`, ctx.redact);
         }
         await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'done' });
         ctx.onEvent({ type: 'undo', change, state: 'done' });
@@ -393,7 +396,7 @@ export async function restorePreState(
       continue;
     }
     try {
-      await send(ctx.client, { method: 'DELETE', path: '/api/v1/namespace', body: { name: ns.name } }, `namespace ${ns.name}`);
+      await send(ctx.client, { method: 'DELETE', path: '/api/v1/namespace', body: { name: ns.name } }, `namespace ${ns.name}`, ctx.redact);
     } catch (err) {
       unrestorable.push(`namespace ${ns.name}: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -1,3 +1,4 @@
+import { heldSecrets } from '../io/held-secrets.js';
 import { randomUUID } from 'node:crypto';
 import type { ApplyContext, ApplyEvent } from '../apply/execute.js';
 import type { AdminClient } from '../cluster/client.js';
@@ -37,6 +38,7 @@ export function createApplyContext(opts: {
     desiredDigests: opts.desiredDigests,
     secretHashTag: (value) => (process.env.DGATE_CLI_HASH_KEY ? `${secretHashTagPrefix}${secretValueHmac(process.env.DGATE_CLI_HASH_KEY, value)}` : undefined),
     onEvent: opts.onEvent,
+    redact: (text) => heldSecrets.redact(text),
     concurrency: 8,
     now: () => new Date(),
     newId: () => randomUUID(),

@@ -3,6 +3,24 @@ import { DgateError, errorsIn, type Diagnostic } from '../errors/dgate-error.js'
 import { countSummary, renderDiagnostic, renderDiagnostics } from '../errors/render.js';
 import { createStyle, type Style } from '../report/style.js';
 import { ExitCode } from './exit-codes.js';
+import { heldSecrets } from '../io/held-secrets.js';
+
+/** The stream, with every sensitive value this process holds masked in what is written to it. */
+function redacting<T extends NodeJS.WritableStream>(stream: T): T {
+  return new Proxy(stream, {
+    get(target, prop, receiver) {
+      if (prop !== 'write') {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      }
+      return (chunk: unknown, ...rest: unknown[]) => {
+        const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : chunk;
+        const out = typeof text === 'string' && heldSecrets.size > 0 ? heldSecrets.redact(text) : chunk;
+        return (target.write as (...a: unknown[]) => boolean).call(target, out, ...rest);
+      };
+    },
+  });
+}
 
 /**
  * Every dgate-cli command extends this. It decides colour once, runs the command, and is the one
@@ -33,6 +51,9 @@ export abstract class BaseCommand extends Command {
   }
 
   async execute(): Promise<number> {
+    // Whatever a command writes passes the held-secrets filter: a server's error text may echo a
+    // request body, secret value included (see src/io/held-secrets.ts).
+    this.context = { ...this.context, stdout: redacting(this.context.stdout), stderr: redacting(this.context.stderr) };
     try {
       return await this.run();
     } catch (err) {

@@ -1,3 +1,4 @@
+import { heldSecrets } from '../io/held-secrets.js';
 import type { AdminClient } from '../cluster/client.js';
 import { normalizeLive } from '../cluster/normalize.js';
 import { readLiveState } from '../cluster/read-live.js';
@@ -64,10 +65,17 @@ export function resolveSensitiveValue(sources: SensitiveSources, kind: 'secrets'
       ? decryptWithIdentities(recorded, sources.identities, `${owner} (as kept in the release)`)
       : resolveSecretRef(ref, { owner, root: sources.root, env: process.env, inline: () => sources.inline(kind, namespace, name), identities: sources.identities });
   // A reference that cannot be resolved is reported where the config writes it.
-  return resolving.catch((err: unknown) => {
-    const location = err instanceof DgateError && !err.location ? sources.locate?.(kind, namespace, base ?? name) : undefined;
-    throw location && err instanceof DgateError ? new DgateError({ code: err.code, message: err.message, hint: err.hint, location, cause: err }) : err;
-  });
+  return resolving.then(
+    (value) => {
+      // Held from here on, so that no output, journal or note of this process can carry it.
+      heldSecrets.add(value);
+      return value;
+    },
+    (err: unknown) => {
+      const location = err instanceof DgateError && !err.location ? sources.locate?.(kind, namespace, base ?? name) : undefined;
+      throw location && err instanceof DgateError ? new DgateError({ code: err.code, message: err.message, hint: err.hint, location, cause: err }) : err;
+    },
+  );
 }
 
 export interface PlanInputs {

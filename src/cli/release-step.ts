@@ -1,5 +1,6 @@
 import type { ApplyContext } from '../apply/execute.js';
 import type { AdminClient } from '../cluster/client.js';
+import { heldSecrets } from '../io/held-secrets.js';
 import { voidRelease, writeRelease, type ReleaseRecord } from '../cluster/releases.js';
 
 /** The release record as a step of apply's transaction (see ApplyContext.release). */
@@ -8,7 +9,8 @@ export function releaseStep(client: AdminClient, record: ReleaseRecord): NonNull
     number: record.number,
     describe: `release ${record.number}`,
     write: () => writeRelease(client, record),
-    void: (reason) => voidRelease(client, record, reason, new Date()),
+    // The reason carries server text, which may echo a request body: mask held values.
+    void: (reason) => voidRelease(client, record, heldSecrets.redact(reason), new Date()),
   };
 }
 

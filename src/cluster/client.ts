@@ -1,3 +1,4 @@
+import { heldSecrets } from '../io/held-secrets.js';
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import { DgateError } from '../errors/dgate-error.js';
@@ -215,7 +216,8 @@ export class AdminClient {
   unexpected(res: AdminResponse, method: string, path: string): DgateError {
     if (res.status === 401) return this.unauthorized();
     const apiError = res.body && typeof res.body === 'object' && 'error' in res.body ? String((res.body as { error: unknown }).error) : undefined;
-    const snippet = apiError ?? res.text.replace(/\s+/g, ' ').slice(0, 120);
+    // Server text may echo a request body, secret included: held values are masked at once.
+    const snippet = heldSecrets.redact(apiError ?? res.text.replace(/\s+/g, ' ').slice(0, 120));
     return new DgateError({
       code: 'DG2003',
       message: `unexpected answer from ${this.baseUrl} to ${method} ${path}: ${res.status}${snippet ? ` ${snippet}` : ''}`,

@@ -1,3 +1,4 @@
+import { heldSecrets } from '../io/held-secrets.js';
 import { systemNamespace } from '../model/registry.js';
 import type { AdminClient } from './client.js';
 import type {
@@ -73,6 +74,8 @@ export async function readLiveState(client: AdminClient, managed: readonly strin
       return (documents ?? []) as ApiDocument[];
     }),
   ]);
+  // DGate returns domain keys in plaintext: held, so that no output or journal can carry one.
+  for (const d of domains) if (d.key) heldSecrets.add(d.key);
   return {
     adminUrl: client.baseUrl,
     allNamespaces,

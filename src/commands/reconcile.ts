@@ -1,3 +1,4 @@
+import { heldSecrets } from '../io/held-secrets.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -147,7 +148,7 @@ export class ReconcileCommand extends ApplyCommand {
     const server = createServer((req, res) => {
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body) + '\n');
+        res.end(heldSecrets.redact(JSON.stringify(body)) + '\n');
       };
       const route = `${req.method} ${(req.url ?? '').split('?')[0]}`;
       if (route === 'GET /status') return send(this.lastStatus ? 200 : 503, this.lastStatus ?? { state: 'starting' });
@@ -199,7 +200,7 @@ export class ReconcileCommand extends ApplyCommand {
     this.lastStatus = status;
     if (this.statusFile) {
       const tmp = `${this.statusFile}.tmp`;
-      await writeFile(tmp, JSON.stringify(status, null, 2) + '\n');
+      await writeFile(tmp, heldSecrets.redact(JSON.stringify(status, null, 2)) + '\n');
       await rename(tmp, this.statusFile);
     }
     if (failure) throw failure;

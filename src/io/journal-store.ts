@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { JournalRecord } from '../apply/journal.js';
 import { sha256Hex } from '../state/canonical-json.js';
 import { DgateError } from '../errors/dgate-error.js';
+import { heldSecrets } from './held-secrets.js';
 
 /** Where dgate-cli keeps its local state: `.dgate-cli/` in the working directory, or $DGATE_CLI_STATE_DIR. */
 export function stateDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
@@ -19,8 +20,9 @@ export class JournalStore {
 
   /** Appends one record. The write reaches the OS before the caller sends what it announces. */
   async append(record: JournalRecord): Promise<void> {
-    await mkdir(path.dirname(this.file), { recursive: true });
-    await appendFile(this.file, JSON.stringify(record) + '\n');
+    // Owner-only: the journal holds the cluster's pre-state and server error text.
+    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    await appendFile(this.file, heldSecrets.redact(JSON.stringify(record)) + '\n', { mode: 0o600 });
   }
 
   async read(): Promise<JournalRecord[]> {

@@ -13,7 +13,12 @@ export type Fault =
   /** The request reaches the server and takes effect, but the answer is lost: the client cannot know. */
   | { kind: 'lost-response' }
   /** Passed on after a pause, to make an apply slow enough to interrupt or overlap. */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /**
+   * Answered by the proxy with this status and an error that echoes the request body, as some
+   * servers do: the body as text, and a JSON body's `data` string again in base64 and in plain.
+   */
+  | { kind: 'echo'; status: number };
 
 export interface ProxiedRequest {
   method: string;
@@ -77,6 +82,24 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       case 'delay':
         setTimeout(() => forward(req, res, false), fault.ms);
         return;
+      case 'echo': {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let data = '';
+          try {
+            const parsed = JSON.parse(text) as { data?: unknown };
+            if (typeof parsed.data === 'string') data = parsed.data;
+          } catch {
+            // not JSON: the raw echo is enough
+          }
+          const error = `invalid request body ${text}; data=${data} stored=${Buffer.from(data).toString('base64')}`;
+          res.writeHead(fault.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error, status: fault.status }));
+        });
+        return;
+      }
       default:
         forward(req, res, fault.kind === 'lost-response');
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall } from '../harness/admin.js';
@@ -71,6 +71,10 @@ describe('secret values never leak', () => {
     let writes = 0;
     proxy.setRule(({ method, path: p }) => ((method === 'PUT' || method === 'DELETE') && !p.includes('dgate-cli') && ++writes === 5 ? { kind: 'status', status: 500 } : { kind: 'pass' }));
     await run('failed apply', ['apply', config, '--auto-approve', '--debug'], proxy.url);
+    // A server that refuses secret and domain writes with an error echoing the request body,
+    // value included (plain, JSON-escaped, base64): server text is a channel too.
+    proxy.setRule(({ method, path: p }) => (method === 'PUT' && /^\/api\/v1\/(secret|domain)\b/.test(p) ? { kind: 'echo', status: 400 } : { kind: 'pass' }));
+    await run('failed apply, echoed', ['apply', config, '--auto-approve', '--debug'], proxy.url);
     proxy.setRule(() => ({ kind: 'pass' }));
     await run('apply', ['apply', config, '--auto-approve']);
     await editFile(path.join(config, 'everything.yaml'), 'retries: 7', 'retries: 8');
@@ -87,7 +91,10 @@ describe('secret values never leak', () => {
 
   it('the commands ran (the leak search below is not vacuous)', () => {
     const codes = Object.fromEntries(outputs.map((o) => [o.what, o.result.code]));
-    expect(codes).toMatchObject({ 'secret keygen': 0, 'secret encrypt': 0, validate: 0, compile: 0, 'plan json': 0, apply: 0, 'second apply': 0, rollback: 0, history: 0, dump: 0, 'failed apply': 1 });
+    expect(codes).toMatchObject({ 'secret keygen': 0, 'secret encrypt': 0, validate: 0, compile: 0, 'plan json': 0, apply: 0, 'second apply': 0, rollback: 0, history: 0, dump: 0, 'failed apply': 1, 'failed apply, echoed': 1 });
+    // The echo reached dgate-cli and was shown, masked.
+    const echoed = outputs.find((o) => o.what === 'failed apply, echoed')!.result;
+    expect(echoed.stdout + echoed.stderr).toMatch(/invalid request body [^\n]*\(sensitive value\)/);
     expect(outputs.find((o) => o.what === 'apply')!.result.stdout).toContain('✓ create secret every/encrypted');
     expect(outputs.find((o) => o.what === 'failed apply')!.result.stderr).toContain('rolled back: the cluster now equals its state before the apply.');
   });
@@ -100,6 +107,8 @@ describe('secret values never leak', () => {
     const files = [...(await readTree(work)), ...(await readTree(state))];
     expect(files.map((f) => path.basename(f.file))).toEqual(expect.arrayContaining(['state.json', 'plan.json', 'every.yaml']));
     expect(files.some((f) => f.file.endsWith('.jsonl'))).toBe(true);
+    // The journals hold pre-state and server text: owner-only.
+    for (const { file } of files.filter((f) => f.file.endsWith('.jsonl'))) expect((await stat(file)).mode & 0o777, file).toBe(0o600);
     for (const { file, text } of files) for (const form of forms) expect(text, `${file} holds ${form}`).not.toContain(form);
   });
 
