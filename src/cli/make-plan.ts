@@ -1,3 +1,4 @@
+import { effectiveReleases, readReleases } from '../cluster/releases.js';
 import { heldSecrets } from '../io/held-secrets.js';
 import type { AdminClient } from '../cluster/client.js';
 import { normalizeLive } from '../cluster/normalize.js';
@@ -90,6 +91,8 @@ export interface PlanInputs {
   namespaces?: string[];
   /** Send secret values that cannot be compared again (see DiffInput.refreshSecrets). */
   refreshSecrets?: boolean;
+  /** Write every document DGate will not return (see DiffInput.refreshDocuments). */
+  refreshDocuments?: boolean;
   /** A read of the cluster already under way (see startLiveRead), or none to read now. */
   liveRead?: Promise<LiveRead>;
 }
@@ -121,6 +124,18 @@ export function startLiveRead(client: AdminClient, config: LoadedConfig): Promis
   const read = readLiveState(client, [...new Set([...config.namespaces.map((n) => n.name), ...config.bundles.map((b) => b.spec.namespace)])]);
   read.catch(() => undefined);
   return read;
+}
+
+/**
+ * The documents of private collections as the latest release wrote them: DGate will not return
+ * them, so that is what an edit is found against. Read only when the desired state has such
+ * documents; an empty map when the cluster has no release yet (every one is then written once).
+ */
+async function appliedPrivateDocuments(client: AdminClient, read: LiveRead, desired: DesiredState): Promise<Map<string, unknown> | undefined> {
+  const unreadable = new Set(read.unreadableDocumentCollections);
+  if (!desired.resources.documents.some((d) => unreadable.has(`${d.namespace}/${d.collection}`))) return undefined;
+  const latest = effectiveReleases(await readReleases(client)).at(-1);
+  return new Map((latest?.desiredState.resources.documents ?? []).map((d) => [`${d.namespace}/${d.collection}/${d.id}`, d.data]));
 }
 
 /**
@@ -167,6 +182,8 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
     liveNamespaceNames: read.allNamespaces.map((n) => n.name),
     raft: read.raft,
     refreshSecrets: inputs.refreshSecrets,
+    appliedDocuments: await appliedPrivateDocuments(client, read, expanded),
+    refreshDocuments: inputs.refreshDocuments,
   });
   const plan = buildPlan(desired, diff, { adminUrl: client.baseUrl, liveVersion: contentVersion(live) }, scope);
   return { plan, live, read, desiredDigests: versions.digests, desired: expanded };

@@ -20,6 +20,7 @@ import { currentActor, defaultReleasesKept, pruneReleases, reserveRelease } from
 import { releaseStep, voidedNote } from '../cli/release-step.js';
 import { compileTarget } from '../compile/compile.js';
 import { DgateError } from '../errors/dgate-error.js';
+import { unreadableNotes } from '../diff/diff.js';
 import { plural } from '../errors/render.js';
 import { readGitInfo, type GitInfo } from '../io/git.js';
 import { kinds } from '../model/registry.js';
@@ -65,6 +66,7 @@ export class ApplyCommand extends ClusterCommand {
   allTargets = Option.Boolean('--all-targets', false, { description: 'Apply to every declared target, one after another' });
   at = valueNamed('TIME', Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }));
   refreshSecrets = Option.Boolean('--refresh-secrets', false, { description: 'Send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again' });
+  refresh = Option.Boolean('--refresh', false, { description: 'Write again what cannot be compared: secret values, and documents of private collections (which DGate never returns)' });
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 
@@ -133,7 +135,8 @@ export class ApplyCommand extends ClusterCommand {
       client,
       selectTags: saved ? saved.scope.selectTags : this.selectTag,
       namespaces: checked.config.namespaces.map((n) => n.name),
-      refreshSecrets: this.refreshSecrets || saved?.changes.some((c) => c.fields.some((f) => f.refresh)),
+      refreshSecrets: this.refreshSecrets || this.refresh || saved?.changes.some((c) => c.fields.some((f) => f.refresh)),
+      refreshDocuments: this.refresh || saved?.changes.some((c) => c.fields.some((f) => f.unreadable === unreadableNotes.refresh)),
     });
     if (saved) refuseStale(saved, made.plan, desired, configSource);
     const plan = made.plan;

@@ -58,6 +58,7 @@ export class PlanCommand extends ClusterCommand {
   allTargets = Option.Boolean('--all-targets', false, { description: 'Plan every declared target (the default)' });
   at = valueNamed('TIME', Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }));
   refreshSecrets = Option.Boolean('--refresh-secrets', false, { description: 'Plan to send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again' });
+  refresh = Option.Boolean('--refresh', false, { description: 'Plan to write again what cannot be compared: secret values, and documents of private collections (which DGate never returns)' });
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 
@@ -92,7 +93,7 @@ export class PlanCommand extends ClusterCommand {
         const session = sessions.get(target, checked.config, checked.input.root, targets.length);
         const client = await session.client;
         await journalRefusingInterrupted(client.baseUrl);
-        ({ plan } = await makePlan({ sources: sourcesOfConfig(checked, await this.ageIdentities()), desired, client, selectTags: this.selectTag, liveRead: session.liveRead, namespaces, refreshSecrets: this.refreshSecrets }));
+        ({ plan } = await makePlan({ sources: sourcesOfConfig(checked, await this.ageIdentities()), desired, client, selectTags: this.selectTag, liveRead: session.liveRead, namespaces, refreshSecrets: this.refreshSecrets || this.refresh, refreshDocuments: this.refresh }));
       } catch (err) {
         // One unreachable target does not hide the plans of the others; the exit code says it failed.
         if (!(err instanceof DgateError) || targets.length === 1) throw err;

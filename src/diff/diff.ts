@@ -16,7 +16,19 @@ export interface FieldChange {
   sensitive?: true;
   /** A sensitive value sent again because it cannot be compared (`--refresh-secrets`, rollback). */
   refresh?: true;
+  /**
+   * A value DGate will not give back (a document of a private collection), written because it
+   * differs from what the last release sent, or for a reason this note gives; shown instead of values.
+   */
+  unreadable?: string;
 }
+
+/** Why a document DGate will not return is written: the one place these notes are worded. */
+export const unreadableNotes = {
+  changed: '(not readable from DGate; changed since the last apply)',
+  unrecorded: '(not readable from DGate; not in the last release, so written)',
+  refresh: '(not readable from DGate; written again: --refresh)',
+} as const;
 
 /** One resource to create, update or delete, with sensitive fields already masked. */
 export interface Change {
@@ -60,6 +72,14 @@ export interface DiffInput {
    * `--refresh-secrets` asks for, and what rollback does to restore values it kept.
    */
   refreshSecrets?: boolean;
+  /**
+   * Documents of private collections as the latest release wrote them (`ns/collection/id` → data).
+   * DGate answers 403 to reading them back, so an edit is found against what was last sent.
+   * Absent: such documents are not compared at all (a read-back check after a write).
+   */
+  appliedDocuments?: ReadonlyMap<string, unknown>;
+  /** `--refresh`: write every document that cannot be read back. */
+  refreshDocuments?: boolean;
 }
 
 /** Why a delete is not made: the one place these reasons are worded. */
@@ -134,7 +154,13 @@ export function diffResources(input: DiffInput): DiffResult {
       if (kind === 'documents') {
         const d = want as Resources['documents'][number];
         if (unreadableDocs.has(`${d.namespace}/${d.collection}`)) {
-          unverifiable.documents.push(id);
+          const note = unreadableDocumentNote(input, id, d.data);
+          if (!note) {
+            unverifiable.documents.push(id);
+            continue;
+          }
+          const [namespace, name] = splitId(kind, id);
+          changes.push({ action: 'update', kind, id, namespace, name, fields: [{ field: 'data', unreadable: note }], after: masked(kind, want) });
           continue;
         }
       }
@@ -168,6 +194,14 @@ export function diffResources(input: DiffInput): DiffResult {
     leftAlone: { namespaces: input.liveNamespaceNames.filter((n) => !declared.has(n) && n !== systemNamespace).sort(), resources: outOfScope },
     unverifiable,
   };
+}
+
+/** Whether a document DGate will not return must be written, and why; undefined when not. */
+function unreadableDocumentNote(input: DiffInput, id: string, data: unknown): string | undefined {
+  if (!input.appliedDocuments) return undefined;
+  if (input.refreshDocuments) return unreadableNotes.refresh;
+  if (!input.appliedDocuments.has(id)) return unreadableNotes.unrecorded;
+  return sameJson(input.appliedDocuments.get(id), data) ? undefined : unreadableNotes.changed;
 }
 
 function splitId(kind: KindKey, id: string): [string, string] {

@@ -46,6 +46,7 @@ function fieldDiff(field: string, before: unknown, after: unknown): string | und
 }
 
 function renderField(change: Change, f: FieldChange, style: Style, indent: string): string[] {
+  if (f.unreadable) return [`${indent}${printableName(f.field)}: ${style.yellow(f.unreadable)}`];
   if (f.sensitive) {
     const what = f.refresh ? '(sensitive value sent again: it cannot be compared)' : change.action === 'update' ? '(sensitive value changed)' : sensitiveMask;
     return [`${indent}${printableName(f.field)}: ${style.yellow(what)}`];
@@ -156,7 +157,7 @@ export function renderPlanMarkdown(plan: Plan, source: string): string {
     const withBundles = instanceOf.size > 0;
     lines.push('', `| | kind | resource | changed fields |${withBundles ? ' bundle |' : ''}`, `|---|---|---|---|${withBundles ? '---|' : ''}`);
     for (const c of plan.changes) {
-      const fields = c.action === 'update' ? c.fields.map((f) => (f.sensitive ? `${f.field} (sensitive)` : f.field)).join(', ') : '';
+      const fields = c.action === 'update' ? c.fields.map((f) => (f.unreadable ? `${f.field} ${f.unreadable}` : f.sensitive ? `${f.field} (sensitive)` : f.field)).join(', ') : '';
       const bundle = withBundles ? ` ${mdEscape(instanceOf.get(`${c.kind}:${c.id}`) ?? '')} |` : '';
       lines.push(`| ${symbols[c.action]} ${c.action} | ${kinds[c.kind].singular} | \`${mdEscape(printableName(c.id))}\` | ${mdEscape(printableText(fields))} |${bundle}`);
     }

@@ -399,6 +399,10 @@ export const planSchema = {
         "refresh": {
           "description": "A secret value sent again because it cannot be compared (--refresh-secrets, or a rollback restoring kept values).",
           "const": true
+        },
+        "unreadable": {
+          "description": "A value DGate never returns (a document of a private collection), written because it differs from what the last release sent, or for the reason given; shown instead of before and after.",
+          "type": "string"
         }
       }
     }

@@ -153,6 +153,10 @@ export interface PlanFieldChange {
    * A secret value sent again because it cannot be compared (--refresh-secrets, or a rollback restoring kept values).
    */
   refresh?: true;
+  /**
+   * A value DGate never returns (a document of a private collection), written because it differs from what the last release sent, or for the reason given; shown instead of before and after.
+   */
+  unreadable?: string;
 }
 /**
  * What `plan --format json` prints when it plans several targets: one plan per target, in the order the config declares them.
