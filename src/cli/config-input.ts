@@ -28,7 +28,7 @@ export async function readCheckedConfig(path: string, onLoaded?: (config: Loaded
   const input = await readConfigSources(path);
   const evaluated = await readPklDocuments(input, pkl);
   const loaded = loadConfig(input.sources, evaluated.parsed);
-  const diagnostics = [...evaluated.diagnostics, ...loaded.diagnostics];
+  const diagnostics = [...input.diagnostics, ...evaluated.diagnostics, ...loaded.diagnostics];
   onLoaded?.(loaded.config, input.root);
   // Bundles, exactly as dgate-cli.lock pins them, expanded into the config's namespaces.
   const locked = await readLockedBundles(loaded.config, input.root);

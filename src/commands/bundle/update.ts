@@ -46,7 +46,7 @@ export class BundleUpdateCommand extends BaseCommand {
     const evaluated = await readPklDocuments(input);
     const loaded = loadConfig(input.sources, evaluated.parsed);
     const { config } = loaded;
-    const diagnostics = [...evaluated.diagnostics, ...loaded.diagnostics];
+    const diagnostics = [...input.diagnostics, ...evaluated.diagnostics, ...loaded.diagnostics];
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       this.context.stderr.write(renderDiagnostics(errors, this.errStyle) + '\n');
