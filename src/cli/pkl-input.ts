@@ -3,7 +3,7 @@ import type { Diagnostic } from '../errors/dgate-error.js';
 import { DgateError } from '../errors/dgate-error.js';
 import type { ConfigInput } from '../io/files.js';
 import { evaluatePkl } from '../io/pkl-eval.js';
-import { isPklSource, parsePklOutputs, pklFailureDiagnostic, pklSettingsOf, selectPklModules, type PklContext } from '../load/parse-pkl.js';
+import { isPklSource, moduleOutputSettings, parsePklOutputs, pklFailureDiagnostic, pklSettingsOf, selectPklModules, type PklContext } from '../load/parse-pkl.js';
 import { parseYamlSource, type ConfigSource, type ParsedDocument } from '../load/parse-yaml.js';
 import { freeFormDefaultMembers } from '../load/pkl-text.js';
 
@@ -62,6 +62,9 @@ export async function evaluatePklModules(req: {
   timeoutMs: number;
   scope?: PklContext['scope'];
 }): Promise<{ documents: ParsedDocument[]; diagnostics: Diagnostic[] }> {
+  // A module that sets its own `output` is refused before pkl runs: what it renders is not what dgate-cli reads.
+  const outputSettings = moduleOutputSettings(req.modules, req.sources, req.scope);
+  if (outputSettings.length > 0) return { documents: [], diagnostics: outputSettings };
   const result = await evaluatePkl({ root: req.root, modules: req.modules.map((m) => path.join(req.root, m.rel)), allowedImports: req.allowedImports, env: req.env, timeoutMs: req.timeoutMs });
   if (result.status === 'ok') return parsePklOutputs(req.modules, result.outputs);
   const diagnostic = pklFailureDiagnostic(result, { root: req.root, sources: req.sources, allowedImports: req.allowedImports, scope: req.scope });

@@ -263,3 +263,33 @@ export function locateInPkl(text: string, value: unknown, path: readonly (string
   }
   return best ? { line: best.line, col: best.col } : { line: 1, col: 1 };
 }
+
+/**
+ * Where a module sets the property `name` at its top level (`name = ...`, `name { ... }`), not
+ * inside any object or class; undefined when it does not. A `local` member of that name is the
+ * module's own, not the property, and a name inside parentheses (`let (name = ...)`) is a binding.
+ */
+export function topLevelMember(text: string, name: string): TextPosition | undefined {
+  const tokens = scanPkl(text);
+  const found = tokens.find((t, k) => {
+    if (t.depth !== 0 || t.kind !== 'ident' || t.text !== name) return false;
+    const next = tokens[k + 1];
+    const previous = tokens[k - 1];
+    if (!next || (next.text !== '=' && next.text !== '{')) return false;
+    return !previous || previous.line < t.line || previous.text === ';' || previous.text === '}';
+  });
+  return found ? { line: found.line, col: found.col } : undefined;
+}
+
+/** The module a module amends or extends, as its header writes it (`amends "base.pkl"`); undefined when it does neither. */
+export function parentModuleOf(text: string): { keyword: 'amends' | 'extends'; uri: string } | undefined {
+  const tokens = scanPkl(text);
+  for (let k = 0; k + 1 < tokens.length; k++) {
+    const t = tokens[k]!;
+    const uri = tokens[k + 1]!;
+    if (t.depth === 0 && t.kind === 'ident' && (t.text === 'amends' || t.text === 'extends') && uri.kind === 'string' && uri.value !== undefined) {
+      return { keyword: t.text, uri: uri.value };
+    }
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import { parseDuration } from '../compile/duration.js';
-import { locateInPkl } from './locate-pkl.js';
+import { locateInPkl, parentModuleOf, topLevelMember } from './locate-pkl.js';
 import { withoutCommentsAndStrings } from './pkl-text.js';
 import type { ConfigSource, ParsedDocument } from './parse-yaml.js';
 
@@ -44,6 +44,48 @@ export function selectPklModules(sources: readonly ConfigSource[]): ConfigSource
 /** Whether a Pkl file amends a module (a config or bundle file), rather than being a library. */
 export function amendsAModule(text: string): boolean {
   return /^\s*amends\b/m.test(withoutCommentsAndStrings(text));
+}
+
+/**
+ * Where a module to evaluate sets `output`, or a module of the same files that it amends or
+ * extends does. dgate-cli reads a module's properties as its own JSON renderer writes them; an
+ * `output` of the module's would put something else in their place (other text, other values,
+ * another renderer), and when that happens to be JSON, it would be read without a word. Each
+ * file is reported once, at its `output` line.
+ */
+export function moduleOutputSettings(modules: readonly ConfigSource[], sources: readonly ConfigSource[], scope: PklContext['scope'] = 'config'): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const reported = new Set<string>();
+  for (const module of modules) {
+    // The module, then its parents while they are files of the config (the schema sets no output).
+    const seen = new Set<string>();
+    let child: { path: string; keyword: 'amends' | 'extends' } | undefined;
+    let source: ConfigSource | undefined = module;
+    while (source && !seen.has(source.rel)) {
+      seen.add(source.rel);
+      const at = topLevelMember(source.text, 'output');
+      if (at && !reported.has(source.rel)) {
+        reported.add(source.rel);
+        const what = scope === 'bundle' ? 'a bundle module' : 'a config module';
+        diagnostics.push({
+          code: 'DG1608',
+          severity: 'error',
+          message: child
+            ? `${what} may not set \`output\`, nor may a module it amends or extends: ${child.path} ${child.keyword} ${source.path}, which sets it`
+            : `${what} may not set \`output\`: it would replace the properties dgate-cli reads`,
+          location: { file: source.path, ...at },
+          hint: `remove \`output\`: dgate-cli renders ${scope === 'bundle' ? "a bundle's modules" : 'a config module'} as JSON itself, and reads only the properties the schema declares`,
+        });
+      }
+      const parent = parentModuleOf(source.text);
+      // Only a relative path names a file of the config; modulepath:, pkl:, https: and the like do not.
+      if (!parent || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(parent.uri)) break;
+      const rel = path.posix.normalize(path.posix.join(path.posix.dirname(source.rel), parent.uri));
+      child = { path: source.path, keyword: parent.keyword };
+      source = sources.find((s) => s.rel === rel);
+    }
+  }
+  return diagnostics;
 }
 
 /** One ParsedDocument per evaluated module, located through the module's text. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePklOutputs, pklFailureDiagnostic, pklSettingsOf, selectPklModules, type PklContext } from '../../../src/load/parse-pkl.js';
+import { moduleOutputSettings, parsePklOutputs, pklFailureDiagnostic, pklSettingsOf, selectPklModules, type PklContext } from '../../../src/load/parse-pkl.js';
 import type { ConfigSource, ParsedDocument } from '../../../src/load/parse-yaml.js';
 
 const source = (rel: string, text: string): ConfigSource => ({ path: `cfg/${rel}`, rel, text });
@@ -102,6 +102,42 @@ describe('parsePklOutputs', () => {
   it('refuses output that is not a JSON object', () => {
     expect(parsePklOutputs([main], ['not json']).diagnostics[0]!.code).toBe('DG1608');
     expect(parsePklOutputs([main], ['[1]']).diagnostics[0]!.code).toBe('DG1608');
+  });
+});
+
+describe('moduleOutputSettings', () => {
+  const schema = 'amends "modulepath:/dgate/Config.pkl"\n\n';
+
+  it('finds `output` set at the top of a module, written either way, and nothing else named output', () => {
+    const block = source('a.pkl', `${schema}namespaces { new { name = "a" } }\n\n  output {\n  renderer = new JsonRenderer {}\n}\n`);
+    const assigned = source('b.pkl', `${schema}// output { }\nx = "output = 1"\noutput = new ModuleOutput { text = "{}" }\n`);
+    const innocent = source('c.pkl', `${schema}local output = 1\nnamespaces { new { name = "c"; output = 2 } }\ny = let (output = 3) output\nclass X { output = 4 }\n`);
+    const found = moduleOutputSettings([block, assigned, innocent], [block, assigned, innocent]);
+    expect(found.map((d) => [d.code, d.location])).toEqual([
+      ['DG1608', { file: 'cfg/a.pkl', line: 5, col: 3 }],
+      ['DG1608', { file: 'cfg/b.pkl', line: 5, col: 1 }],
+    ]);
+    expect(found[0]!.hint).toMatch(/^remove `output`: dgate-cli renders a config module as JSON itself/);
+  });
+
+  it('follows the files a module amends or extends, and reports each file once', () => {
+    const base = source('lib/base.pkl', `${schema}output { text = "{}" }\n`);
+    const middle = source('lib/middle.pkl', 'extends "base.pkl"\n');
+    const one = source('one.pkl', 'amends "lib/middle.pkl"\n');
+    const two = source('two.pkl', 'amends "./lib/base.pkl"\n');
+    const found = moduleOutputSettings([one, two], [base, middle, one, two]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ code: 'DG1608', location: { file: 'cfg/lib/base.pkl', line: 3, col: 1 } });
+    expect(found[0]!.message).toBe('a config module may not set `output`, nor may a module it amends or extends: cfg/lib/middle.pkl extends cfg/lib/base.pkl, which sets it');
+  });
+
+  it('speaks of bundle modules for a bundle, and stops at a loop', () => {
+    const a = source('a.pkl', 'amends "b.pkl"\noutput { text = "{}" }\n');
+    const b = source('b.pkl', 'amends "a.pkl"\n');
+    const found = moduleOutputSettings([a, b], [a, b], 'bundle');
+    expect(found).toHaveLength(1);
+    expect(found[0]!.message).toMatch(/^a bundle module may not set `output`/);
+    expect(found[0]!.hint).toMatch(/dgate-cli renders a bundle's modules as JSON itself/);
   });
 });
 
