@@ -44,13 +44,16 @@ export interface JournalSummary {
 }
 
 export function summarizeJournal(records: readonly JournalRecord[]): JournalSummary | undefined {
-  const begin = records.find((r): r is BeginRecord => r.type === 'begin');
-  if (!begin) return undefined;
+  // The last apply recorded: `recover --resume` appends its own after the one it finishes, and
+  // one that ends before its journal is archived must not hide the next.
+  const start = records.findLastIndex((r) => r.type === 'begin');
+  if (start < 0) return undefined;
+  const begin = records[start] as BeginRecord;
   const states = new Map<number, string>();
   let phase: JournalSummary['phase'];
   let finished = false;
   let release: number | undefined;
-  for (const r of records) {
+  for (const r of records.slice(start)) {
     if (r.type === 'step') states.set(r.index, r.state);
     if (r.type === 'phase') phase = r.phase;
     if (r.type === 'phase' && r.release !== undefined) release = r.release;

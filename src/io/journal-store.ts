@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { JournalRecord } from '../apply/journal.js';
@@ -33,17 +34,17 @@ export class JournalStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    const records: JournalRecord[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        records.push(JSON.parse(line) as JournalRecord);
-      } catch {
-        // A line cut short by a kill: everything before it still counts.
-        break;
-      }
+    return parseJournal(text);
+  }
+
+  /** The records, read before anything else can run: for a signal handler about to exit. */
+  readSync(): JournalRecord[] {
+    try {
+      return parseJournal(readFileSync(this.file, 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
     }
-    return records;
   }
 
   /** Keeps the finished journal beside the live one, for inspection, and starts afresh. */
@@ -56,4 +57,18 @@ export class JournalStore {
   async clear(): Promise<void> {
     await rm(this.file, { force: true });
   }
+}
+
+function parseJournal(text: string): JournalRecord[] {
+  const records: JournalRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      records.push(JSON.parse(line) as JournalRecord);
+    } catch {
+      // A line cut short by a kill: everything before it still counts.
+      break;
+    }
+  }
+  return records;
 }
