@@ -38,6 +38,12 @@ export interface ApplyContext {
    * after it was written (or perhaps written) voids it.
    */
   release?: { number: number; describe: string; write: () => Promise<void>; void: (reason: string) => Promise<void> };
+  /**
+   * Asked before every step: once aborted, no new step is sent, the steps in flight finish, and
+   * what was done is rolled back as after a failed step. Its reason (a string, e.g. "interrupted
+   * by SIGINT") is the failure reported. Whoever aborts it decides why (a signal, a deadline).
+   */
+  signal?: AbortSignal;
 }
 
 export interface ApplyInput {
@@ -66,6 +72,8 @@ export type ApplyResult =
       restore: RestoreReport;
       /** When the release record had been written (or perhaps written): whether it was voided, or why not. */
       releaseVoided?: true | string;
+      /** Set when the apply stopped because `ctx.signal` asked it to, not because something failed. */
+      interrupted?: true;
     };
 
 class StepFailure extends Error {
@@ -75,6 +83,17 @@ class StepFailure extends Error {
   ) {
     super(message);
   }
+}
+
+/** The apply stopped because `ctx.signal` asked it to: rolled back as after a failed step. */
+class Interruption extends StepFailure {
+  constructor(signal: AbortSignal) {
+    super(undefined, typeof signal.reason === 'string' ? signal.reason : 'interrupted');
+  }
+}
+
+function stopIfAsked(ctx: ApplyContext): void {
+  if (ctx.signal?.aborted) throw new Interruption(ctx.signal);
 }
 
 /**
@@ -184,12 +203,25 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
   const irreversible = irreversibleSteps(steps);
   const reversible = steps.filter((s) => !irreversible.has(s));
   const final = steps.filter((s) => irreversible.has(s));
+  // What was sent, and what of it was undone: a rollback that cannot finish names the rest.
+  const sent = new Map<string, Step>();
+  const undone = new Set<string>();
+  const tracking: ApplyContext = {
+    ...ctx,
+    onEvent: (e) => {
+      if (e.type === 'step' && e.state === 'start') sent.set(`${e.step.kind}:${e.step.id}`, e.step);
+      if (e.type === 'undo' && e.state === 'done') undone.add(`${e.change.kind}:${e.change.id}`);
+      ctx.onEvent(e);
+    },
+  };
   try {
-    await runSteps(reversible, ctx, resolved, ourWrites);
+    await runSteps(reversible, tracking, resolved, ourWrites);
+    stopIfAsked(ctx);
     await ctx.appendJournal({ type: 'phase', phase: 'verifying' });
     ctx.onEvent({ type: 'phase', phase: 'verifying' });
     const drift = await verify(input, ctx, new Set(final.map((s) => `${s.kind}:${s.id}`)));
     if (drift.length > 0) throw new StepFailure(steps[0]!, `the cluster read back differs from the desired state: ${drift.slice(0, 5).join('; ')}`);
+    stopIfAsked(ctx);
     if (ctx.release) {
       await ctx.appendJournal({ type: 'phase', phase: 'recording', release: ctx.release.number });
       // From here on a rollback must void the record: a write whose answer was lost may have landed.
@@ -204,7 +236,7 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     if (final.length > 0) {
       await ctx.appendJournal({ type: 'phase', phase: 'final' });
       ctx.onEvent({ type: 'phase', phase: 'final' });
-      await runSteps(final, ctx, resolved, ourWrites);
+      await runSteps(final, tracking, resolved, ourWrites);
     }
     await ctx.appendJournal({ type: 'end', outcome: 'applied' });
     const countAfter = countBefore === undefined ? undefined : await changeCount(ctx.client);
@@ -218,11 +250,13 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     ctx.onEvent({ type: 'phase', phase: 'rolling-back' });
     let restore: RestoreReport;
     try {
-      restore = await restorePreState(input.pre, touched, ctx, (kind, id, field) => preSensitive(input.pre.read, kind, id, field));
+      restore = await restorePreState(input.pre, touched, tracking, (kind, id, field) => preSensitive(input.pre.read, kind, id, field));
     } catch (restoreError) {
       // The journal stays unfinished: `recover` picks it up once the node answers again.
-      if (restoreError instanceof DgateError && restoreError.code === 'DG2004') throw wedgedError(ctx.client.baseUrl, message);
-      throw restoreError;
+      if (!(restoreError instanceof DgateError)) throw restoreError;
+      const left = [...sent].filter(([key]) => !undone.has(key)).map(([, s]) => `${s.action} ${kinds[s.kind].singular} ${s.id}`);
+      if (releaseAttempted && ctx.release) left.push(`${ctx.release.describe} (recorded, or perhaps recorded; recover marks it voided)`);
+      throw rollbackStoppedError(ctx.client.baseUrl, message, restoreError, left);
     }
     let releaseVoided: true | string | undefined;
     if (releaseAttempted && ctx.release) {
@@ -232,15 +266,31 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
       );
     }
     await ctx.appendJournal({ type: 'end', outcome: 'rolled-back', note: message });
-    return { outcome: 'rolled-back', applyId, failure: message, failedStep: failure?.step, restore, ...(releaseVoided !== undefined ? { releaseVoided } : {}) };
+    return {
+      outcome: 'rolled-back',
+      applyId,
+      failure: message,
+      failedStep: failure?.step,
+      restore,
+      ...(releaseVoided !== undefined ? { releaseVoided } : {}),
+      ...(err instanceof Interruption ? { interrupted: true as const } : {}),
+    };
   }
 }
 
-function wedgedError(adminUrl: string, message: string): DgateError {
+/**
+ * The rollback itself failed (the node died, or wedged, DG2004): the apply is left interrupted,
+ * its journal unfinished, for `recover`. Says what was not undone, and what to run when.
+ */
+function rollbackStoppedError(adminUrl: string, message: string, cause: DgateError, left: readonly string[]): DgateError {
+  const why = cause.code === 'DG2004' ? `the node at ${adminUrl} stopped answering writes` : cause.message;
+  const notUndone = left.length > 0 ? `not undone: ${left.join(', ')}` : 'every step was undone, but not checked';
+  const next = 'run `dgate-cli recover` to return the cluster to its state before this apply (or `dgate-cli recover --resume PATH` to finish it)';
   return new DgateError({
-    code: 'DG2004',
-    message: `${message}; the node at ${adminUrl} stopped answering writes, so nothing could be rolled back yet`,
-    hint: 'DGate v0.11 wedges after a write fails inside it: restart the node, then run `dgate-cli recover` to return the cluster to its state before this apply',
+    code: cause.code,
+    message: `${message}; then the rollback could not finish (${why}), so the apply is interrupted; ${notUndone}`,
+    hint: cause.code === 'DG2004' ? `DGate v0.11 wedges after a write fails inside it: restart the node, then ${next}` : `once ${adminUrl} answers again, ${next}`,
+    cause,
   });
 }
 
@@ -253,6 +303,7 @@ async function changeCount(client: AdminClient): Promise<number | undefined> {
 async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: ReadonlyMap<Step, Record<string, unknown>>, writes: { count: number }): Promise<void> {
   let failed: StepFailure | undefined;
   for (const wave of wavesOf(steps)) {
+    stopIfAsked(ctx);
     await runPool(
       wave,
       ctx.concurrency,
@@ -263,7 +314,8 @@ async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: Rea
           failed ??= err instanceof StepFailure ? err : new StepFailure(step, String(err));
         }
       },
-      () => failed !== undefined,
+      // Between steps too: once asked to stop, the steps in flight finish and no other starts.
+      () => failed !== undefined || ctx.signal?.aborted === true,
     );
     if (failed) throw failed;
   }
