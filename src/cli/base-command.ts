@@ -83,7 +83,7 @@ export abstract class BaseCommand extends Command {
     if (err instanceof DgateError) {
       const lines = [renderDiagnostic(err.toDiagnostic(), style), ...err.diagnostics.map((d) => renderDiagnostic(d, style))];
       this.context.stderr.write(lines.join('\n') + '\n');
-      return ExitCode.ERROR;
+      return err.exitCode ?? ExitCode.ERROR;
     }
     const message = err instanceof Error ? err.message : String(err);
     this.context.stderr.write(`${style.red('internal error DG9001')}: ${message}\n`);

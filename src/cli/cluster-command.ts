@@ -8,6 +8,8 @@ import type { ApplyEvent } from '../apply/execute.js';
 import { renderApplyEvent } from './apply-context.js';
 import { BaseCommand } from './base-command.js';
 import { journalRefusingInterrupted } from './interrupted.js';
+import { watchInterrupts } from './interrupts.js';
+import { JournalStore, stateDirectory } from '../io/journal-store.js';
 import { parseFlagDuration } from './flag-duration.js';
 import type { ConnectionFlags } from './target-choice.js';
 import { loadAgeIdentities } from '../io/age-keys.js';
@@ -42,15 +44,25 @@ export abstract class ClusterCommand extends BaseCommand {
    * Runs a command that writes: with a client for the leader (when given a follower), refusing
    * while an earlier apply is interrupted (except for recover, which deals with it), and holding
    * the cluster's apply lock throughout, so the plan it makes cannot go stale under it.
+   * SIGINT and SIGTERM are watched meanwhile (see watchInterrupts): `interrupt` is aborted when an
+   * apply under way is to stop and roll back; give it to the apply's context. Reconcile, which
+   * stops its loop after the cycle under way, keeps its own handling (`ownSignalHandling`).
    */
   protected async underApplyLock(
     command: string,
     lockTimeoutMs: number,
-    work: (client: AdminClient, lock: HeldLock) => Promise<number>,
-    opts: { recovering?: boolean; client?: AdminClient } = {},
+    work: (client: AdminClient, lock: HeldLock, interrupt: AbortSignal) => Promise<number>,
+    opts: { recovering?: boolean; client?: AdminClient; ownSignalHandling?: boolean } = {},
   ): Promise<number> {
     const given = opts.client ?? this.createClient();
     let client = given;
+    const interrupts = opts.ownSignalHandling
+      ? undefined
+      : watchInterrupts({
+          journal: () => new JournalStore(stateDirectory(), client.baseUrl),
+          notify: (line) => this.context.stderr.write(this.errStyle.yellow(line) + '\n'),
+          stop: (err) => this.fail(err),
+        });
     try {
       client = await this.writerClient(given);
       const holder = `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`;
@@ -63,7 +75,7 @@ export abstract class ClusterCommand extends BaseCommand {
       });
       try {
         if (!opts.recovering) await journalRefusingInterrupted(client.baseUrl);
-        return await work(client, lock);
+        return await work(client, lock, interrupts?.signal ?? new AbortController().signal);
       } finally {
         await lock.release().catch((err: unknown) => {
           // The work is done (or reported); a lock left behind expires by itself.
@@ -71,6 +83,7 @@ export abstract class ClusterCommand extends BaseCommand {
         });
       }
     } finally {
+      interrupts?.dispose();
       await client.close();
       if (client !== given) await given.close();
     }

@@ -3,4 +3,6 @@ export const ExitCode = {
   OK: 0,
   ERROR: 1,
   CHANGES: 2,
+  /** Stopped by SIGINT or SIGTERM (128 + 2, as a shell reports a Ctrl-C), after saying where the cluster is. */
+  INTERRUPTED: 130,
 } as const;

@@ -18,6 +18,7 @@ import type { AdminClient } from '../cluster/client.js';
 import type { HeldLock } from '../cluster/lock.js';
 import { currentActor, defaultReleasesKept, pruneReleases, reserveRelease } from '../cluster/releases.js';
 import { releaseStep, voidedNote } from '../cli/release-step.js';
+import { interruptedAndRolledBack } from '../cli/interrupts.js';
 import { compileTarget } from '../compile/compile.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { unreadableNotes } from '../diff/diff.js';
@@ -38,7 +39,10 @@ export class ApplyCommand extends ClusterCommand {
       the changes in dependency order, each recorded in a journal under .dgate-cli/ before it is
       sent. The cluster is read back and compared with the desired state. If any step fails, or
       the read-back differs, the changes already made are undone in reverse, the cluster is read
-      again, and the command says whether it now equals its state before (exit 1).
+      again, and the command says whether it now equals its state before (exit 1). SIGINT
+      (Ctrl-C) or SIGTERM does the same: no new step is sent, the ones under way finish, and what
+      was done is undone (exit 130); a second one stops at once, leaving the apply for
+      \`dgate-cli recover\`.
 
       Given a plan saved with \`plan --out\`, applies exactly that plan, and refuses if the
       cluster or the config changed since it was made. If an earlier apply was interrupted (the
@@ -95,7 +99,7 @@ export class ApplyCommand extends ClusterCommand {
       let code: number;
       try {
         const client = await connectTarget(target, connectionOf(target, this.connectionFlags(), checked.input.root, process.env, targets.length));
-        code = await this.underApplyLock(`apply ${source}`, lockTimeoutMs, (c, lock) => this.applyTarget(c, lock, { checked, configSource, saved, target, at }), { client });
+        code = await this.underApplyLock(`apply ${source}`, lockTimeoutMs, (c, lock, interrupt) => this.applyTarget(c, lock, { checked, configSource, saved, target, at, interrupt }), { client });
       } catch (err) {
         if (targets.length > 1) this.reportProgress(done, target, targets.slice(i + 1));
         throw err;
@@ -163,6 +167,7 @@ export class ApplyCommand extends ClusterCommand {
       onEvent: this.printApplyEvent,
     });
     ctx.ownWritesElsewhere = lock.renewals;
+    ctx.signal = job.interrupt;
     const s = plan.summary;
     const release = await reserveRelease(client, {
       kind: 'apply',
@@ -189,6 +194,7 @@ export class ApplyCommand extends ClusterCommand {
       return ExitCode.OK;
     }
     await journal.archive();
+    if (result.interrupted) throw interruptedAndRolledBack('apply', result.failure, result.restore, voidedNote(result.releaseVoided, release.number));
     const restored = result.restore.equal
       ? 'the cluster now equals its state before the apply.'
       : `the cluster still differs from its state before the apply:\n${result.restore.differences.map((d) => `    ${d}`).join('\n')}`;
@@ -236,6 +242,8 @@ export interface ApplyJob {
   quietWhenInSync?: boolean;
   /** Called with the plan before it is shown, when it has changes. */
   onChanges?: (plan: Plan) => void;
+  /** Aborted when the apply is to stop and roll back (SIGINT, SIGTERM; see underApplyLock). */
+  interrupt?: AbortSignal;
 }
 
 async function readSavedPlan(file: string): Promise<LoadedSavedPlan> {

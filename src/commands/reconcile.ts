@@ -62,8 +62,9 @@ export class ReconcileCommand extends ApplyCommand {
       A commit whose config does not check is not applied: its problems are shown once, and the
       loop goes on holding the cluster at the last good commit (healing drift towards it) until
       a new commit fixes it. A failed apply is rolled back and tried again at the next interval.
-      SIGINT or SIGTERM stop the loop after the cycle under way (an apply is never cut short);
-      SIGHUP starts the next cycle at once (from a push hook, say).
+      SIGINT or SIGTERM stop the loop after the cycle under way (an apply is never cut short;
+      with --once, they interrupt and roll back the apply, as for apply); SIGHUP starts the next
+      cycle at once (from a push hook, say).
 
       With --once, runs one cycle and exits: 0 when the cluster matches the branch's newest
       commit, 1 when that commit could not be applied. Targets, tags, locks and secrets work as
@@ -253,7 +254,7 @@ export class ReconcileCommand extends ApplyCommand {
       const code = await this.underApplyLock(
         `reconcile ${shownRepoUrl(this.repo)}#${this.branch}`,
         lockTimeoutMs,
-        async (c, lock) => {
+        async (c, lock, interrupt) => {
           // An apply this loop (or anyone) left interrupted is rolled back first, as `recover` does:
           // a daemon restarted after a crash heals that too.
           const recovered = await rollBackInterrupted(c, new JournalStore(stateDirectory(), c.baseUrl), this.printApplyEvent);
@@ -270,6 +271,7 @@ export class ReconcileCommand extends ApplyCommand {
             at,
             git: { commit, dirty: false },
             quietWhenInSync: true,
+            interrupt,
             onChanges: (plan) => {
               changed = true;
               const why = state.reportedInSync === commit ? 'drift' : `commit ${short}`;
@@ -277,7 +279,8 @@ export class ReconcileCommand extends ApplyCommand {
             },
           });
         },
-        { client, recovering: true },
+        // The loop stops after the cycle under way on SIGINT or SIGTERM; --once is stopped as apply is.
+        { client, recovering: true, ownSignalHandling: !this.once },
       );
       if (code !== ExitCode.OK) return code;
     }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { executeApply } from '../apply/execute.js';
 import { rollBackInterrupted } from '../cli/interrupted.js';
+import { interruptedAndRolledBack } from '../cli/interrupts.js';
 import { summarizeJournal } from '../apply/journal.js';
 import { createApplyContext } from '../cli/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
@@ -36,10 +37,12 @@ export class RecoverCommand extends ClusterCommand {
   resume = Option.Boolean('--resume', false, { description: 'Finish the interrupted apply instead of rolling it back (needs its config)' });
 
   protected async run(): Promise<number> {
-    return this.underApplyLock('recover', 0, (client) => this.recoverWith(client, new JournalStore(stateDirectory(), client.baseUrl)), { recovering: true });
+    return this.underApplyLock('recover', 0, (client, _lock, interrupt) => this.recoverWith(client, new JournalStore(stateDirectory(), client.baseUrl), interrupt), {
+      recovering: true,
+    });
   }
 
-  private async recoverWith(client: AdminClient, journal: JournalStore): Promise<number> {
+  private async recoverWith(client: AdminClient, journal: JournalStore, interrupt: AbortSignal): Promise<number> {
     const summary = summarizeJournal(await journal.read());
     if (!summary || summary.finished) {
       throw new DgateError({ code: 'DG3008', message: `no interrupted apply to ${client.baseUrl} is recorded in ${journal.file}`, hint: 'recover is only needed after an apply was killed; plan shows the current state' });
@@ -65,12 +68,21 @@ export class RecoverCommand extends ClusterCommand {
       }
       const made = await makePlan({ sources: sourcesOfConfig(checked, await this.ageIdentities()), desired, client, selectTags: begin.scope.selectTags });
       const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: sourcesOfConfig(checked, await this.ageIdentities()), desiredDigests: made.desiredDigests, onEvent });
+      // Stopped before resuming, the interrupted apply stays in the journal for the next recover.
+      if (interrupt.aborted) {
+        throw new DgateError({ code: 'DG3012', message: `${String(interrupt.reason)} before resuming: nothing was changed, and the earlier apply is still interrupted`, hint: 'run `dgate-cli recover` (or `dgate-cli recover --resume PATH`) again', exitCode: ExitCode.INTERRUPTED });
+      }
+      ctx.signal = interrupt;
       await journal.append({ type: 'end', outcome: 'resumed', note: 'continued by a new apply' });
       const result = await executeApply({ desired: made.desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
       await journal.archive();
       if (result.outcome === 'applied') {
         this.context.stdout.write(`${this.style.green('Resumed:')} the cluster matches ${desired.version}.\n`);
         return ExitCode.OK;
+      }
+      // The resuming apply is undone; what the interrupted one made before stays.
+      if (result.interrupted) {
+        throw interruptedAndRolledBack('resume', result.failure, result.restore, '', 'what the interrupted apply made before stays, and its journal is closed: run `dgate-cli apply PATH` to finish it, or `dgate-cli plan PATH` to see where it stands');
       }
       throw new DgateError({ code: result.restore.equal ? 'DG3003' : 'DG3004', message: `resuming failed: ${result.failure}`, hint: 'run `dgate-cli plan` to see where the cluster stands' });
     }

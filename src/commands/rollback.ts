@@ -9,6 +9,7 @@ import { makePlan, recordedValueKey, type SensitiveSources } from '../cli/make-p
 import type { AdminClient } from '../cluster/client.js';
 import { currentActor, effectiveReleases, pruneReleases, readReleases, reserveRelease } from '../cluster/releases.js';
 import { releaseStep, voidedNote } from '../cli/release-step.js';
+import { interruptedAndRolledBack } from '../cli/interrupts.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import { renderPlanHuman } from '../report/plan-render.js';
@@ -38,10 +39,10 @@ export class RollbackCommand extends ClusterCommand {
   lockTimeout = valueNamed('DURATION', Option.String('--lock-timeout', '0s', { description: 'How long to wait for another apply to this cluster to finish' }));
 
   protected async run(): Promise<number> {
-    return this.underApplyLock('rollback', parseFlagDuration(this.lockTimeout, '--lock-timeout'), (client) => this.rollbackWith(client));
+    return this.underApplyLock('rollback', parseFlagDuration(this.lockTimeout, '--lock-timeout'), (client, _lock, interrupt) => this.rollbackWith(client, interrupt));
   }
 
-  private async rollbackWith(client: AdminClient): Promise<number> {
+  private async rollbackWith(client: AdminClient, interrupt: AbortSignal): Promise<number> {
     const journal = new JournalStore(stateDirectory(), client.baseUrl);
     const releases = effectiveReleases(await readReleases(client));
     const latest = releases.at(-1);
@@ -93,8 +94,10 @@ export class RollbackCommand extends ClusterCommand {
       ...(recorded ? { secretValues: recorded, secretRecipients: target.secretRecipients ?? [] } : {}),
     });
     ctx.release = releaseStep(client, release);
+    ctx.signal = interrupt;
     const result = await executeApply({ desired: made.desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
     await journal.archive();
+    if (result.outcome !== 'applied' && result.interrupted) throw interruptedAndRolledBack('rollback', result.failure, result.restore, voidedNote(result.releaseVoided, release.number));
     if (result.outcome !== 'applied') {
       throw new DgateError({
         code: result.restore.equal ? 'DG3003' : 'DG3004',

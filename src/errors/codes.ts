@@ -22,6 +22,7 @@ export const codes = {
   DG3009: 'rollback would need secret values it does not have',
   DG3010: 'change impossible on this cluster',
   DG3011: 'the cluster moved on since the interrupted apply',
+  DG3012: 'apply interrupted',
   DG3101: 'cannot fetch the followed branch',
   DG3102: 'followed commit not applied',
   // 20xx: the cluster

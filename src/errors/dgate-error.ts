@@ -28,14 +28,17 @@ export class DgateError extends Error {
   readonly hint?: string;
   /** Further problems, when one error stands for several (validation). */
   readonly diagnostics: Diagnostic[];
+  /** The exit code when this error ends a command, if not 1 (130: an interrupt). */
+  readonly exitCode?: number;
 
-  constructor(init: { code: Code; message: string; location?: Location; hint?: string; cause?: unknown; diagnostics?: Diagnostic[] }) {
+  constructor(init: { code: Code; message: string; location?: Location; hint?: string; cause?: unknown; diagnostics?: Diagnostic[]; exitCode?: number }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'DgateError';
     this.code = init.code;
     this.location = init.location;
     this.hint = init.hint;
     this.diagnostics = init.diagnostics ?? [];
+    if (init.exitCode !== undefined) this.exitCode = init.exitCode;
   }
 
   toDiagnostic(): Diagnostic {
