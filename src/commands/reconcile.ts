@@ -215,12 +215,12 @@ export class ReconcileCommand extends ApplyCommand {
       commit = await checkoutBranchHead(url, this.branch, workdir);
     } catch (err) {
       // The repository is out of reach: the cluster is still held at the last good commit.
-      if (state.good) await this.applyGood(state.good, `${this.branch}@${state.good.commit.slice(0, 7)}`, state).catch((e) => this.fail(e));
+      if (state.good) await this.applyGood(state.good, state).catch((e) => this.fail(e));
       throw err;
     }
     const short = commit.slice(0, 7);
     const configDir = path.join(workdir, this.configPath ?? '.');
-    const display = `${this.branch}@${short}${this.configPath ? `:${this.configPath}` : ''}`;
+    const display = this.configAt(commit);
     if (commit !== state.seen) {
       state.seen = commit;
       const checked = await readCheckedConfig(configDir, undefined, pklOptionsFrom(this.pklEnv, this.pklTimeout));
@@ -237,14 +237,24 @@ export class ReconcileCommand extends ApplyCommand {
     }
     const good = state.good;
     if (!good) return ExitCode.ERROR;
-    const code = await this.applyGood(good, display, state);
+    const code = await this.applyGood(good, state);
     return code === ExitCode.OK && good.commit === commit ? ExitCode.OK : ExitCode.ERROR;
   }
 
-  /** Plans every chosen target against the last good commit, and applies where anything differs. */
-  private async applyGood(good: NonNullable<FollowState['good']>, display: string, state: FollowState): Promise<number> {
+  /** The config at a commit, as output names it: main@1a2b3c4:gateway. */
+  private configAt(commit: string): string {
+    return `${this.branch}@${commit.slice(0, 7)}${this.configPath ? `:${this.configPath}` : ''}`;
+  }
+
+  /**
+   * Plans every chosen target against the last good commit, and applies where anything differs.
+   * Everything it prints names that commit, the one the cluster is brought to, even while a newer
+   * one that does not check is held off.
+   */
+  private async applyGood(good: NonNullable<FollowState['good']>, state: FollowState): Promise<number> {
     const { checked, commit } = good;
     const short = commit.slice(0, 7);
+    const display = this.configAt(commit);
     const targets = chooseTargets(checked.config, { target: this.target, allTargets: this.allTargets }, 'write');
     const at = evaluationInstant(this.at);
     const lockTimeoutMs = parseFlagDuration(this.lockTimeout, '--lock-timeout');
@@ -285,7 +295,9 @@ export class ReconcileCommand extends ApplyCommand {
       if (code !== ExitCode.OK) return code;
     }
     if (changed) state.lastChangeAt = new Date().toISOString();
-    if (changed || state.reportedInSync !== commit) this.log(`in sync with ${display}`);
+    // While held, the newer commit is named once, where the cluster is said to be in sync (its errors were shown when it came).
+    const heldOff = state.seen !== undefined && state.seen !== commit ? `; ${this.configAt(state.seen)}, newer, does not check and is held off` : '';
+    if (changed || state.reportedInSync !== commit) this.log(`in sync with ${display}${heldOff}`);
     state.reportedInSync = commit;
     return ExitCode.OK;
   }

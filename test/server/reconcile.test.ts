@@ -119,8 +119,16 @@ describe('reconcile: following a git branch, against a real server', () => {
       await until('the refusal', async () => (/DG3102/.test(stderr) ? true : undefined));
       await until('the status to say held', async () => ((await status()).newestCommit === broken ? true : undefined));
       expect(await status()).toMatchObject({ state: 'held', newestCommit: broken, appliedCommit: second, error: { code: 'DG3102' } });
+      const beforeHeal = stdout.length;
       await adminPut(node().adminUrl, 'service', { name: 'api', namespace: 'gitops', urls: ['http://127.0.0.1:9/'], retries: 8 });
       await until('drift healed towards the last good commit', async () => ((await service())?.retries === 3 ? true : undefined));
+      // The heal names the commit it heals towards, and names the held-off one once.
+      const heal = await until('the in-sync line after the heal', async () => (/ in sync with .*\n/.test(stdout.slice(beforeHeal)) ? stdout.slice(beforeHeal) : undefined));
+      const [good7, broken7] = [second.slice(0, 7), broken.slice(0, 7)];
+      expect(heal).toMatch(/Z drift: 1 change to /);
+      expect(heal).toContain(`dgate-cli plan: main@${good7}:gateway (`);
+      expect(heal).toMatch(new RegExp(`Z in sync with main@${good7}:gateway; main@${broken7}:gateway, newer, does not check and is held off\\n`));
+      expect(heal.split(broken7)).toHaveLength(2);
       expect(stderr.match(/DG3102/g)).toHaveLength(1);
       expect(stderr).toMatch(/holding the cluster at [0-9a-f]{7}/);
       // With the repository out of reach, drift is still healed towards the last good commit.
