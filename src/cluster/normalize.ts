@@ -73,8 +73,9 @@ export function normalizeLive(read: LiveRead): LiveResources {
       name: c.name,
       namespace: c.namespace,
       schema: (c.schema as Record<string, unknown> | null) ?? null,
-      // DGate stores visibility as sent; an omitted one (""), behaves as public.
-      visibility: c.visibility === 'private' ? 'private' : 'public',
+      // DGate stores visibility as sent, any string; an omitted one (""), like any but 'private',
+      // behaves as public. Kept as stored, so a config that says 'secret' compares equal.
+      visibility: c.visibility || 'public',
       ...tagsOf(c.tags),
     });
   }

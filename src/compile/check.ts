@@ -9,6 +9,7 @@ import { configSettings, locationOf, namespacedSpecKinds, type Declared, type Lo
 import { pointerToPath } from '../load/check-schema.js';
 import type { YamlPath } from '../load/parse-yaml.js';
 import { systemNamespace } from '../model/registry.js';
+import { isSelectorTag } from '../select/tags.js';
 import type { CollectionSpec, DomainSpec, ModuleSpec, RouteSpec, SecretSource, ServiceSpec } from '../schema/generated/config.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
 
@@ -61,6 +62,7 @@ export function checkConfig(config: LoadedConfig, files: FileTable, decodeArmor?
     }
     checkDuplicates(ns, report);
     checkNamespaceTags(ns, report);
+    checkNamesAndTags(ns, report);
     const valid = <T>(list: Declared<T>[]) => list.filter((d) => d.valid);
     for (const route of valid(ns.resources.routes)) checkRoute(ns, route, report);
     for (const service of valid(ns.resources.services)) checkService(ns, service, report);
@@ -135,6 +137,102 @@ function checkNamespaceTags(ns: LoadedNamespace, report: Report): void {
   }
 }
 
+/**
+ * DGate takes any name, and refuses only an empty one for a namespace, route, domain or collection
+ * ("name is required") and a document id with a '/' (the id is a path segment); those are errors.
+ * Everything else it stores, so the rest are warnings: a dump of a running cluster must validate.
+ * test/server/dgate-acceptance.test.ts shows both sides on a real server.
+ */
+const kindsThatNeedAName = new Set<string>(['namespaces', 'routes', 'domains', 'collections']);
+
+/** Letters, digits, '.', '_' and '-': what every tool and file system takes as a name. */
+const safeName = /^[A-Za-z0-9._-]+$/;
+
+/** `label` says what the name is ('route name', 'document id'), `place` where (" in namespace 'shop'"). */
+function checkName(origin: Origin, sub: YamlPath, name: string, label: string, place: string, needsOne: boolean, report: Report): void {
+  if (name === '') {
+    report(
+      'DG1011',
+      origin,
+      sub,
+      `${label}${place} is empty`,
+      needsOne ? 'DGate refuses it ("name is required"): give it a name' : 'DGate stores it, but a resource without a name is hard to tell apart or refer to: give it one',
+      { warning: !needsOne },
+    );
+    return;
+  }
+  if (!safeName.test(name)) {
+    report(
+      'DG1006',
+      origin,
+      sub,
+      `${label} ${JSON.stringify(name)}${place} is not a safe name: DGate accepts it, but names are safest as letters, digits, '.', '_' and '-'`,
+      name.includes('/')
+        ? `DGate keys resources as name/namespace, so a '/' can make two resources one (route 'a/b' in 'c' is route 'a' in 'b/c'); rename it, e.g. replace slashes with "-"`
+        : 'rename it, e.g. replace spaces and slashes with "-"',
+      { warning: true },
+    );
+  }
+  if (name.length > 253) {
+    report('DG1009', origin, sub, `${label}${place} is ${name.length} characters long`, 'DGate accepts it, but other tools (and file names, such as dump writes) may not: keep names to 253 characters', { warning: true });
+  }
+}
+
+/** A document id is a path segment of the admin API (PUT /document/{id}): DGate cannot store one with a '/'. */
+function checkDocumentId(origin: Origin, id: string, place: string, report: Report): void {
+  if (id === '') {
+    report('DG1011', origin, ['id'], `document id${place} is empty`, 'DGate cannot store it (PUT /document/ has no id): give it an id');
+  } else if (id.includes('/')) {
+    report('DG1006', origin, ['id'], `document id ${JSON.stringify(id)}${place} has a '/'`, "DGate cannot store it: the id is one segment of the admin API's path; replace the slash, e.g. with \"-\"");
+  } else {
+    checkName(origin, ['id'], id, 'document id', place, true, report);
+  }
+}
+
+/** Plain tags DGate stores as given, duplicates and white space included: warnings only. Selectors are checked elsewhere. */
+function checkTags(origin: Origin, tags: readonly string[] | undefined, what: string, report: Report): void {
+  const labels = tags ?? [];
+  labels.forEach((tag, i) => {
+    if (isSelectorTag(tag)) return;
+    if (tag === '') {
+      report('DG1011', origin, ['tags', i], `${what} has an empty tag`, 'DGate stores it as given; remove it', { warning: true });
+    } else if (/\s/.test(tag)) {
+      report('DG1012', origin, ['tags', i], `${what} has the tag ${JSON.stringify(tag)}, with white space in it`, 'DGate stores it as given, but tags are easier to select and search without white space, e.g. team:checkout', { warning: true });
+    }
+  });
+  for (const { index, first } of repeats(labels)) {
+    if (isSelectorTag(labels[index]!)) continue;
+    report('DG1010', origin, ['tags', index], `${what} lists the tag ${JSON.stringify(labels[index])} twice (items ${first + 1} and ${index + 1})`, 'DGate stores it twice; remove the repeated tag', { warning: true });
+  }
+}
+
+function checkNamesAndTags(ns: LoadedNamespace, report: Report): void {
+  const declaration = ns.declarations.find((d) => d.valid);
+  if (declaration) checkName(declaration.origin, ['name'], ns.name, 'namespace name', '', true, report);
+  // Tags may be set in several files (checkNamespaceTags makes them equal): each place is checked.
+  for (const d of ns.declarations) if (d.valid) checkTags(d.origin, d.spec.tags, `namespace '${ns.name}'`, report);
+  for (const kind of namespacedSpecKinds) {
+    for (const item of ns.resources[kind] as Declared<{ name: string; tags?: string[] }>[]) {
+      if (!item.valid) continue;
+      const what = `${singular[kind]} '${ns.name}/${item.spec.name}'`;
+      checkName(item.origin, ['name'], item.spec.name, `${singular[kind]} name`, ` in namespace '${ns.name}'`, kindsThatNeedAName.has(kind), report);
+      checkTags(item.origin, item.spec.tags, what, report);
+    }
+  }
+  for (const collection of ns.resources.collections) {
+    if (!collection.valid) continue;
+    (collection.spec.documents ?? []).forEach((doc, i) => {
+      const origin: Origin = { doc: collection.origin.doc, path: [...collection.origin.path, 'documents', i] };
+      checkDocumentId(origin, doc.id, ` in collection '${ns.name}/${collection.spec.name}'`, report);
+    });
+  }
+}
+
+/** The index of each item listed before (DGate keeps such repeats, or drops them, but never refuses them). */
+function repeats<T>(list: readonly T[]): { index: number; first: number }[] {
+  return list.flatMap((item, index) => (list.indexOf(item) < index ? [{ index, first: list.indexOf(item) }] : []));
+}
+
 function names(list: Declared<{ name?: unknown }>[]): string[] {
   return list.map((d) => d.spec.name).filter((n): n is string => typeof n === 'string');
 }
@@ -169,7 +267,10 @@ function checkRoute(ns: LoadedNamespace, route: Declared<RouteSpec>, report: Rep
       );
     }
   });
-  const mods = spec.modules ?? [];
+  for (const { index, first } of repeats(spec.modules ?? [])) {
+    report('DG1010', route.origin, ['modules', index], `${id} lists module '${spec.modules![index]}' twice (items ${first + 1} and ${index + 1})`, 'DGate stores each module of a route once; remove the repeated one', { warning: true });
+  }
+  const mods = [...new Set(spec.modules ?? [])];
   const sorted = [...mods].sort();
   if (mods.length > 1 && mods.join('\0') !== sorted.join('\0')) {
     report(
@@ -198,26 +299,36 @@ function checkRoute(ns: LoadedNamespace, route: Declared<RouteSpec>, report: Rep
   if (spec.methods.includes('*') && spec.methods.length > 1) {
     report('DG1105', route.origin, ['methods'], `${id} combines '*' with other methods, which DGate rejects`, "use [\"*\"] alone for every method, or list the methods");
   }
+  if (spec.paths.length === 0) {
+    report('DG1011', route.origin, ['paths'], `${id} has no paths, so it matches no request`, 'DGate accepts a route without paths; give it one, e.g. [/api/*], or remove the route', { key: true, warning: true });
+  } else if (spec.methods.length === 0) {
+    report('DG1011', route.origin, ['methods'], `${id} has paths but no methods, which DGate rejects`, 'list the methods, e.g. [GET, POST], or ["*"] for every method', { key: true });
+  }
   spec.paths.forEach((p, i) => {
     const problem = pathProblem(p);
-    if (problem) report('DG1116', route.origin, ['paths', i], `${id} path '${p}' ${problem}`, 'path patterns look like /exact, /users/{id} or /api/*');
+    if (problem?.refused) report('DG1116', route.origin, ['paths', i], `${id} path '${p}' ${problem.text}`, 'path patterns look like /exact, /users/{id} or /api/*');
+    else if (problem) report('DG1116', route.origin, ['paths', i], `${id} path '${p}' ${problem.text}`, 'DGate accepts it and matches one path segment there; name the parameter, e.g. /users/{id}, to say what it holds', { warning: true });
   });
 }
 
-/** The chi router rules DGate applies when it rebuilds a namespace's routes. */
-function pathProblem(p: string): string | undefined {
+/**
+ * The chi router rules DGate applies when it rebuilds a namespace's routes: a path it refuses
+ * there (`refused`) wedges the node. An unnamed parameter `{}` it accepts.
+ */
+function pathProblem(p: string): { text: string; refused: boolean } | undefined {
   const star = p.indexOf('*');
-  if (star !== -1 && star !== p.length - 1) return "has a '*' that is not at the end";
+  if (star !== -1 && star !== p.length - 1) return { text: "has a '*' that is not at the end", refused: true };
   let depth = 0;
   for (const ch of p) {
     if (ch === '{') depth++;
     if (ch === '}') depth--;
-    if (depth < 0 || depth > 1) return 'has unbalanced { } around a parameter';
+    if (depth < 0 || depth > 1) return { text: 'has unbalanced { } around a parameter', refused: true };
   }
-  if (depth !== 0) return 'has unbalanced { } around a parameter';
-  if (/\{\}/.test(p)) return 'has an empty parameter {}';
-  const params = [...p.matchAll(/\{([^}:]+)/g)].map((m) => m[1]);
-  if (new Set(params).size !== params.length) return 'repeats a parameter name';
+  if (depth !== 0) return { text: 'has unbalanced { } around a parameter', refused: true };
+  // '{}' and '{:regex}' are parameters named '': two of them repeat a name too.
+  const params = [...p.matchAll(/\{([^}:]*)/g)].map((m) => m[1]);
+  if (new Set(params).size !== params.length) return { text: 'repeats a parameter name', refused: true };
+  if (params.includes('')) return { text: 'has a parameter without a name', refused: false };
   return undefined;
 }
 
@@ -231,11 +342,29 @@ function checkService(ns: LoadedNamespace, service: Declared<ServiceSpec>, repor
       parsed = undefined;
     }
     if (!parsed || !parsed.host) {
+      // DGate drops the connection on a URL it cannot parse, and then fails every list of services.
       report('DG1106', service.origin, ['urls', i], `${id} has an upstream URL that cannot be parsed: '${u}'`, 'write it as scheme://host[:port][/path], e.g. http://127.0.0.1:8080');
-    } else if (!['http:', 'https:'].includes(parsed.protocol)) {
-      report('DG1106', service.origin, ['urls', i], `${id} has an upstream URL with scheme '${parsed.protocol.slice(0, -1)}'`, 'DGate proxies to http:// and https:// upstreams');
+      return;
+    }
+    if (!['http:', 'https:'].includes(parsed.protocol)) {
+      report('DG1106', service.origin, ['urls', i], `${id} has an upstream URL with scheme '${parsed.protocol.slice(0, -1)}'`, 'DGate accepts it, but proxies only to http:// and https:// upstreams', { warning: true });
+    }
+    if (/\s/.test(u)) {
+      report('DG1106', service.origin, ['urls', i], `${id} has an upstream URL with white space in it: ${JSON.stringify(u)}`, 'DGate stores it %-escaped (a space as %20), so plans would keep showing a change: write it escaped', { warning: true });
     }
   });
+  for (const { index, first } of repeats(service.spec.urls)) {
+    report('DG1010', service.origin, ['urls', index], `${id} lists the upstream URL '${service.spec.urls[index]}' twice (items ${first + 1} and ${index + 1})`, 'DGate keeps both; remove the repeated one', { warning: true });
+  }
+  if (service.spec.retries !== undefined && service.spec.retries > 1000) {
+    report('DG1009', service.origin, ['retries'], `${id} retries a failed upstream request ${service.spec.retries} times`, 'DGate accepts it, but so many retries is usually a typo', { warning: true });
+  }
+  for (const field of ['connectTimeout', 'requestTimeout'] as const) {
+    const value = service.spec[field];
+    if (value?.startsWith('-')) {
+      report('DG1007', service.origin, [field], `${id} has a negative ${field}: ${value}`, 'DGate accepts it, but a timeout below zero is a mistake: write 0 for none', { warning: true });
+    }
+  }
   for (const field of ['hideDGateHeaders', 'disableQueryParams'] as const) {
     if (service.spec[field] !== undefined) {
       report('DG1902', service.origin, [field], `${id} sets '${field}', which DGate v0.11 accepts and then discards`, 'remove it: it has no effect on the gateway', { key: true, warning: true });
@@ -286,14 +415,20 @@ function checkModule(ns: LoadedNamespace, module: Declared<ModuleSpec>, files: F
   if (moduleTypeOf(spec) === 'javascript' && source !== undefined) {
     const problem = scriptSyntaxError(source);
     if (problem) {
+      // DGate stores any module; it compiles one only for a route that uses it, and that failure wedges the node.
+      const usedBy = ns.resources.routes.find((r) => (r.spec.modules ?? []).includes(spec.name));
+      const fix = problem.esm
+        ? 'DGate loads JavaScript modules as CommonJS scripts: write exports.requestHandler = ... (or module.exports), or make it a .ts module, which DGate transpiles'
+        : 'fix the syntax error';
       report(
         'DG1117',
         module.origin,
         [typeof spec.file === 'string' ? 'file' : 'source'],
         `${id} is JavaScript that DGate cannot load: line ${problem.line}: ${problem.message}`,
-        problem.esm
-          ? 'DGate loads JavaScript modules as CommonJS scripts: write exports.requestHandler = ... (or module.exports), or make it a .ts module, which DGate transpiles'
-          : 'fix the syntax error; DGate would reject the module only when a route uses it, and that failure wedges the node',
+        usedBy
+          ? `${fix}; DGate would reject route '${usedBy.spec.name}', which uses it, and stop taking writes`
+          : `${fix}; DGate accepts it while no route uses it, but rejects the first route that does (and stops taking writes)`,
+        { warning: !usedBy },
       );
     }
   }
@@ -319,17 +454,30 @@ function scriptSyntaxError(source: string): { line: number; message: string; esm
 function checkDomain(ns: LoadedNamespace, domain: Declared<DomainSpec>, files: FileTable, secrets: SecretRules, report: Report): void {
   const spec = domain.spec;
   const id = `domain '${ns.name}/${spec.name}'`;
+  // DGate stores patterns without looking at them: every problem here is a warning.
+  if (spec.patterns.length === 0) {
+    report('DG1011', domain.origin, ['patterns'], `${id} has no host patterns, so no request reaches the namespace through it`, 'DGate accepts it; give it a pattern, e.g. [shop.example.com], or remove the domain', { key: true, warning: true });
+  }
   spec.patterns.forEach((p, i) => {
-    if (p.length >= 2 && p.startsWith('/') && p.endsWith('/')) {
+    if (p === '') {
+      report('DG1011', domain.origin, ['patterns', i], `${id} has an empty host pattern, which matches no host`, 'DGate accepts it; remove it', { warning: true });
+    } else if (p.length >= 2 && p.startsWith('/') && p.endsWith('/')) {
       try {
         new RegExp(p.slice(1, -1));
       } catch (err) {
-        report('DG1107', domain.origin, ['patterns', i], `${id} has a regular expression that does not compile: ${(err as Error).message}`, 'DGate uses Go RE2 syntax between the slashes, e.g. /^(www\\.)?shop\\.example\\.com$/');
+        report('DG1107', domain.origin, ['patterns', i], `${id} has a regular expression that does not compile: ${(err as Error).message}`, 'DGate accepts it and fails only when matching a request; it uses Go RE2 syntax between the slashes, e.g. /^(www\\.)?shop\\.example\\.com$/', { warning: true });
       }
     } else if (/\s/.test(p)) {
-      report('DG1107', domain.origin, ['patterns', i], `${id} has a host pattern with white space: '${p}'`, 'host patterns look like shop.example.com, *.example.com or *');
+      report('DG1107', domain.origin, ['patterns', i], `${id} has a host pattern with white space: '${p}'`, 'DGate accepts it, but no host name has white space; host patterns look like shop.example.com, *.example.com or *', { warning: true });
     }
   });
+  for (const { index, first } of repeats(spec.patterns)) {
+    report('DG1010', domain.origin, ['patterns', index], `${id} lists the host pattern '${spec.patterns[index]}' twice (items ${first + 1} and ${index + 1})`, 'DGate keeps both; remove the repeated one', { warning: true });
+  }
+  if ((spec.cert === undefined) !== (spec.key === undefined)) {
+    const [has, lacks] = spec.cert !== undefined ? ['cert', 'key'] : ['key', 'cert'];
+    report('DG1013', domain.origin, [has], `${id} has a '${has}' but no '${lacks}'`, `DGate stores it, but serves TLS for a domain only with both: set both 'cert' and 'key', or neither`, { key: true, warning: true });
+  }
   if (spec.cert && typeof spec.cert === 'object') checkFileRef(domain.origin, ['cert', 'file'], spec.cert.file, files, id, report);
   if (spec.key) checkSecretSource(domain.origin, ['key'], spec.key, `${id} key`, secrets, report);
 }
@@ -495,8 +643,14 @@ function checkCollection(ns: LoadedNamespace, collection: Declared<CollectionSpe
   const spec = collection.spec;
   const id = `collection '${ns.name}/${spec.name}'`;
   const documents = spec.documents ?? [];
+  if (spec.type !== undefined && !['document', 'fetcher'].includes(spec.type)) {
+    report('DG1005', collection.origin, ['type'], `${id} has type ${JSON.stringify(spec.type)}`, 'DGate v0.11 discards the type, so it stores the collection all the same; write document or fetcher', { warning: true });
+  }
+  if (spec.visibility !== undefined && !['public', 'private'].includes(spec.visibility)) {
+    report('DG1005', collection.origin, ['visibility'], `${id} has visibility ${JSON.stringify(spec.visibility)}, which DGate stores as given and treats as public`, 'write public or private', { warning: true });
+  }
   if ((spec.type ?? 'document') !== 'document' && documents.length > 0) {
-    report('DG1112', collection.origin, ['documents'], `${id} has type '${spec.type}', so it cannot hold documents`, "set 'type: document', or move the documents to a document collection", { key: true });
+    report('DG1112', collection.origin, ['documents'], `${id} has type '${spec.type}', so it is not meant to hold documents`, "DGate v0.11 discards the type and stores them all the same; set 'type: document', or move the documents to a document collection", { key: true, warning: true });
   }
   if (spec.schema === undefined) return;
   const unloadable: { path: YamlPath; keyword: string; why: string }[] = [];
@@ -525,7 +679,8 @@ function checkCollection(ns: LoadedNamespace, collection: Declared<CollectionSpe
         collection.origin,
         ['documents', i, 'data', ...pointerToPath(e.instancePath)],
         `document '${doc.id}' in ${id} ${documentErrorMessage(e)}`,
-        `make the document match the collection schema (schema rule ${e.schemaPath})`,
+        `DGate v0.11 never validates documents, so it would store it; make the document match the collection schema (schema rule ${e.schemaPath})`,
+        { warning: true },
       );
     }
   });

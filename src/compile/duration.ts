@@ -5,6 +5,8 @@ const unitNanos: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6,
  * API takes (Go's time.Duration). The schema has already checked the form.
  */
 export function parseDuration(text: string): number {
+  // DGate takes a negative connect or request timeout (the schema allows a leading '-' there).
+  if (text.startsWith('-')) return -parseDuration(text.slice(1));
   if (text === '0') return 0;
   let total = 0;
   for (const m of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
@@ -16,6 +18,7 @@ export function parseDuration(text: string): number {
 /** The inverse of parseDuration, for showing nanoseconds to people: 5400000000000 → `1h30m`. */
 export function formatDuration(nanos: number): string {
   if (nanos === 0) return '0s';
+  if (nanos < 0) return `-${formatDuration(-nanos)}`;
   const units: [string, number][] = [
     ['h', 3600e9],
     ['m', 60e9],

@@ -9,6 +9,7 @@ import type {
   SecretSpec,
   ServiceSpec,
 } from '../schema/generated/config.js';
+import { sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
 
 type LiveOf<K extends keyof LiveResources> = LiveResources[K][number];
@@ -30,7 +31,24 @@ export function fileSegmentFor(name: string): string {
       return /[A-Za-z0-9._-]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
     })
     .join('');
-  return escaped.replace(/^\./, '%2E') || '%';
+  const segment = escaped.replace(/^\./, '%2E') || '%';
+  return segment.length <= longestSegment ? segment : shortenedSegment(segment, name);
+}
+
+/**
+ * How long a segment may be: file systems take 255 bytes per name, and the dump adds `.yaml`.
+ * DGate takes names of any length (a 300-character module name is fine there).
+ */
+const longestSegment = 200;
+
+/**
+ * A segment too long for a file name: its start, then `~` and a hash of the whole name. Escaping
+ * never writes `~`, so a shortened segment cannot equal another name's segment.
+ */
+function shortenedSegment(segment: string, name: string): string {
+  // Cut before a %XX escape rather than inside it.
+  const head = segment.slice(0, 160).replace(/%[0-9A-F]?$/, '');
+  return `${head}~${sha256Hex(name).slice(0, 16)}`;
 }
 
 /** Where a dumped module's source goes, relative to the dump directory. */
@@ -90,7 +108,7 @@ export function domainSpecOf(d: LiveOf<'domains'>): DomainSpec {
 export function collectionSpecOf(c: LiveOf<'collections'>, documents: LiveOf<'documents'>[]): CollectionSpec {
   return {
     name: c.name,
-    ...(c.visibility === 'private' ? { visibility: 'private' as const } : {}),
+    ...(c.visibility !== 'public' ? { visibility: c.visibility } : {}),
     ...(c.schema ? { schema: c.schema } : {}),
     ...(documents.length > 0 ? { documents: documents.map((d) => ({ id: d.id, data: d.data as NonNullable<CollectionSpec['documents']>[number]['data'] })) } : {}),
     ...tags(c.tags),

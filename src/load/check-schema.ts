@@ -195,7 +195,7 @@ function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | un
     }
     case 'pattern': {
       const def = definitionOf(error);
-      if (def === 'Name') {
+      if (def === 'SafeName') {
         const subject = where.own && where.kind ? `${where.kind} name` : `${label(path)}${inWhere}`;
         return diag(
           'DG1006',
@@ -203,7 +203,12 @@ function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | un
           'rename it, e.g. replace spaces and slashes with "-"',
         );
       }
-      if (def === 'Duration') {
+      if (def === 'Duration' || def === 'SignedDuration') {
+        if (typeof error.data === 'string' && /^-\d/.test(error.data)) {
+          // Only connect and request timeouts may be negative (SignedDuration): DGate refuses a negative retryTimeout.
+          const hint = path[path.length - 1] === 'retryTimeout' ? 'DGate refuses a negative retryTimeout ("retry timeout must be greater than 0"): write 0 for none' : 'write a duration of 0 or more, such as 250ms';
+          return diag('DG1007', `${label(path)}${inWhere} is negative: ${typeName(error.data)}`, hint);
+        }
         return diag('DG1007', `${label(path)}${inWhere} is not a duration: ${typeName(error.data)}`, 'write a duration such as 250ms, 5s, 1m or 1h30m');
       }
       return diag('DG1012', `${label(path)}${inWhere} does not have the expected form: ${typeName(error.data)}`, patternHint(path, description));

@@ -5,9 +5,12 @@ import { dgateCli } from '../harness/cli.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const invalidDir = path.join(root, 'test', 'fixtures', 'invalid');
+// Forms DGate v0.11.1 accepts (test/server/dgate-acceptance.test.ts): warned about, never refused.
+const warningsDir = path.join(root, 'test', 'fixtures', 'warnings');
 const examplesDir = path.join(root, 'examples');
 
 const fixtures = (await readdir(invalidDir)).sort();
+const warningFixtures = (await readdir(warningsDir)).sort();
 const examples = (await readdir(examplesDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
 
 describe('validate', () => {
@@ -26,6 +29,17 @@ describe('validate', () => {
     expect(result.stderr).toMatch(/^[\w./-]+\.ya?ml:\d+:\d+: (error|warning) DG\d{4}: /m);
     expect(result.stderr).toMatch(/^ {2}hint: /m);
     expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
+  });
+
+  it.concurrent.each(warningFixtures)('accepts test/fixtures/warnings/%s with its located warnings', async (name) => {
+    const dir = path.join(warningsDir, name);
+    const expected = await readFile(path.join(dir, 'expected.txt'), 'utf8');
+    const result = await dgateCli(['validate', '.'], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^✓ \. is valid: .* \(\d+ warnings?\)\n$/);
+    expect(result.stderr).toBe(expected);
+    expect(result.stderr).toMatch(/^[\w./-]+\.ya?ml:\d+:\d+: warning DG\d{4}: /m);
+    expect(result.stderr).not.toMatch(/: error DG/);
   });
 
   it.each(examples)('accepts examples/%s', async (name) => {

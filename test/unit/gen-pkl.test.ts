@@ -11,19 +11,21 @@ describe('gen-pkl (the Pkl schema from the JSON Schema)', () => {
 
   it('maps types, constraints, defaults, optionality and descriptions', () => {
     expect(pkl).toContain('module dgate.Config');
-    expect(pkl).toContain('  retries: Int(isBetween(0, 1000)) = 3');
-    expect(pkl).toContain('  urls: Listing<String(contains(Regex(#"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]+$"#)))>(!isEmpty)');
-    expect(pkl).toContain('  type: "document"|"fetcher" = "document"');
+    expect(pkl).toContain('  retries: Int(this >= 0) = 3');
+    expect(pkl).toContain('  urls: Listing<String(contains(Regex(#"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s/?#]+([/?#].*)?$"#)))>(!isEmpty)');
+    expect(pkl).toContain('  type: ("typescript"|"javascript")?');
     expect(pkl).toContain('  keepVersions: (Int(isBetween(1, 100)))?');
-    expect(pkl).toContain('typealias Name = String(length.isBetween(1, 253), contains(Regex(#"^[A-Za-z0-9._-]+$"#)))');
+    expect(pkl).toContain('typealias SafeName = String(length.isBetween(1, 253), contains(Regex(#"^[A-Za-z0-9._-]+$"#)))');
+    // DGate takes any resource name; validate warns (and refuses the empty ones DGate refuses).
+    expect(pkl).toContain('typealias Name = String\n');
     expect(pkl).toContain('  /// Retries after a failed upstream request.');
     expect(pkl).toContain('  @Deprecated\n  hideDGateHeaders: Boolean?');
-    expect(pkl).toContain('  `as`: Name');
+    expect(pkl).toContain('  `as`: SafeName');
   });
 
   it('turns oneOf groups and dependentRequired into constraints on the object', () => {
     expect(pkl).toContain('SecretSource(List(this.fromEnv, this.fromFile, this.encrypted, this.fromEncryptedFile, this.value).count((it) -> it != null) == 1)');
-    expect(pkl).toContain('this.key == null || this.cert != null');
+    expect(pkl).toContain('this.keyHeader == null || this.keyEnv != null');
   });
 
   it('renders nulls in free-form JSON and a null document data, leaving unset class fields out', () => {
@@ -78,7 +80,7 @@ describe('gen-pkl (the Pkl schema from the JSON Schema)', () => {
     it('lets every property and list element of a resource file be a Param, with the real type as the default', () => {
       expect(resources).toContain('module dgate.BundleResources\n');
       expect(resources).toContain('routes: (*(Listing<*RouteSpec|Param>)|Param)?');
-      expect(resources).toContain('  retries: *(Int(isBetween(0, 1000)))|Param = 3\n');
+      expect(resources).toContain('  retries: *(Int(this >= 0))|Param = 3\n');
       expect(resources).toContain('  service: (*Name|Param)?');
       // a const stays itself: `version = param("v")` would make no sense
       expect(resources).toContain('version: "v1" = "v1"');

@@ -100,7 +100,12 @@ export const configSchema = {
   "$defs": {
     "Name": {
       "title": "Name",
-      "description": "A resource name: letters, digits, '.', '_' and '-' only (what DGate handles safely: '/' would collide in its storage keys).",
+      "description": "A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.",
+      "type": "string"
+    },
+    "SafeName": {
+      "title": "SafeName",
+      "description": "A name dgate-cli keeps itself (a target, a bundle instance): letters, digits, '.', '_' and '-' only.",
       "type": "string",
       "minLength": 1,
       "maxLength": 253,
@@ -108,17 +113,13 @@ export const configSchema = {
     },
     "Tag": {
       "title": "Tag",
-      "description": "A tag in DGate's roadmap syntax. A tag starting with #, ! or ? (optionally after a time qualifier @(RFC3339)) is a selector, evaluated against each target's server tags: '#name:value' the target must have the tag, '!name:value' it must not, '?name:a,b' it must have at least one of name:a, name:b, '?*name:a,b' exactly one of them, '@(2026-12-01T00:00:00Z)#name:value' the selector applies from that instant on. Selectors are not sent to DGate. Any other tag (e.g. team:checkout) is a plain label, stored verbatim on the resource. No white space.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 256,
-      "pattern": "^\\S+$"
+      "description": "A tag in DGate's roadmap syntax. A tag starting with #, ! or ? (optionally after a time qualifier @(RFC3339)) is a selector, evaluated against each target's server tags: '#name:value' the target must have the tag, '!name:value' it must not, '?name:a,b' it must have at least one of name:a, name:b, '?*name:a,b' exactly one of them, '@(2026-12-01T00:00:00Z)#name:value' the selector applies from that instant on. Selectors are not sent to DGate. Any other tag (e.g. team:checkout) is a plain label, stored verbatim on the resource. DGate stores any string; validate warns about an empty tag or one with white space.",
+      "type": "string"
     },
     "Tags": {
       "title": "Tags",
-      "description": "Plain labels, stored verbatim on the resource, and selectors, which decide which targets get it (a namespace's selectors apply to all its resources).",
+      "description": "Plain labels, stored verbatim on the resource, and selectors, which decide which targets get it (a namespace's selectors apply to all its resources). A tag listed twice is stored twice (validate warns).",
       "type": "array",
-      "uniqueItems": true,
       "items": {
         "$ref": "#/$defs/Tag"
       }
@@ -140,7 +141,7 @@ export const configSchema = {
       ],
       "properties": {
         "name": {
-          "$ref": "#/$defs/Name"
+          "$ref": "#/$defs/SafeName"
         },
         "description": {
           "description": "What this target is, for people.",
@@ -211,6 +212,12 @@ export const configSchema = {
       "description": "A duration such as 250ms, 5s, 1m or 1h30m (units ns, us, ms, s, m, h). Compiled to the integer nanoseconds DGate takes.",
       "type": "string",
       "pattern": "^(0|([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$"
+    },
+    "SignedDuration": {
+      "title": "SignedDuration",
+      "description": "A duration that may be negative (-5s). DGate accepts a negative connect or request timeout; validate warns about one.",
+      "type": "string",
+      "pattern": "^-?(0|([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$"
     },
     "SecretSource": {
       "title": "SecretSource",
@@ -344,19 +351,18 @@ export const configSchema = {
           "$ref": "#/$defs/Name"
         },
         "urls": {
-          "description": "Upstream URLs (scheme and host required), tried in turn.",
+          "description": "Upstream URLs (scheme and host required), tried in turn. DGate refuses a URL it cannot parse; validate warns about a scheme other than http and https, and about a URL listed twice.",
           "type": "array",
           "minItems": 1,
           "items": {
             "type": "string",
-            "pattern": "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]+$"
+            "pattern": "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s/?#]+([/?#].*)?$"
           }
         },
         "retries": {
           "description": "Retries after a failed upstream request.",
           "type": "integer",
           "minimum": 0,
-          "maximum": 1000,
           "default": 3
         },
         "retryTimeout": {
@@ -364,11 +370,11 @@ export const configSchema = {
           "description": "Wait between retries (0: none)."
         },
         "connectTimeout": {
-          "$ref": "#/$defs/Duration",
+          "$ref": "#/$defs/SignedDuration",
           "description": "Upstream connect timeout (0: none)."
         },
         "requestTimeout": {
-          "$ref": "#/$defs/Duration",
+          "$ref": "#/$defs/SignedDuration",
           "description": "Upstream request timeout (0: none)."
         },
         "tlsSkipVerify": {
@@ -457,9 +463,8 @@ export const configSchema = {
           "$ref": "#/$defs/Name"
         },
         "paths": {
-          "description": "Path patterns: /exact, /{param}, /prefix/*.",
+          "description": "Path patterns: /exact, /{param}, /prefix/*. A route with none matches no request (validate warns).",
           "type": "array",
-          "minItems": 1,
           "uniqueItems": true,
           "items": {
             "type": "string",
@@ -467,9 +472,8 @@ export const configSchema = {
           }
         },
         "methods": {
-          "description": "HTTP methods, upper case, or [\"*\"] for any.",
+          "description": "HTTP methods, upper case, or [\"*\"] for any. At least one when the route has paths.",
           "type": "array",
-          "minItems": 1,
           "uniqueItems": true,
           "items": {
             "enum": [
@@ -501,9 +505,8 @@ export const configSchema = {
           "description": "Name of a service in the same namespace."
         },
         "modules": {
-          "description": "Names of modules in the same namespace. DGate runs the first in name order; the others can be required from it.",
+          "description": "Names of modules in the same namespace. DGate runs the first in name order; the others can be required from it. DGate stores each name once.",
           "type": "array",
-          "uniqueItems": true,
           "items": {
             "$ref": "#/$defs/Name"
           }
@@ -529,11 +532,8 @@ export const configSchema = {
         "patterns": {
           "description": "Host patterns: exact, *, *.suffix, prefix.*, *contains*, or /RE2 regex/.",
           "type": "array",
-          "minItems": 1,
-          "uniqueItems": true,
           "items": {
-            "type": "string",
-            "minLength": 1
+            "type": "string"
           }
         },
         "priority": {
@@ -542,7 +542,7 @@ export const configSchema = {
           "default": 0
         },
         "cert": {
-          "description": "PEM certificate, inline or { file: path }.",
+          "description": "PEM certificate, inline or { file: path }. Used with key (validate warns about one without the other).",
           "oneOf": [
             {
               "type": "string",
@@ -570,14 +570,6 @@ export const configSchema = {
         "tags": {
           "$ref": "#/$defs/Tags"
         }
-      },
-      "dependentRequired": {
-        "key": [
-          "cert"
-        ],
-        "cert": [
-          "key"
-        ]
       }
     },
     "CollectionSpec": {
@@ -593,19 +585,13 @@ export const configSchema = {
           "$ref": "#/$defs/Name"
         },
         "type": {
-          "description": "document (holds documents) or fetcher.",
-          "enum": [
-            "document",
-            "fetcher"
-          ],
+          "description": "document (holds documents) or fetcher. DGate v0.11 discards it.",
+          "type": "string",
           "default": "document"
         },
         "visibility": {
-          "description": "private collections are readable only by modules.",
-          "enum": [
-            "public",
-            "private"
-          ],
+          "description": "private collections are readable only by modules; DGate stores any other value as given and treats it as public (validate warns).",
+          "type": "string",
           "default": "public"
         },
         "schema": {
@@ -687,7 +673,7 @@ export const configSchema = {
         },
         "as": {
           "description": "The instance name: every resource of the bundle is named <as>-<name>, so two instances never collide.",
-          "$ref": "#/$defs/Name"
+          "$ref": "#/$defs/SafeName"
         },
         "namespace": {
           "description": "The namespace the instance's resources go to (declared by the config or not).",

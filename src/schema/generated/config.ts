@@ -13,12 +13,12 @@ export type EnvName = string;
  */
 export type Duration = string;
 /**
- * A resource name: letters, digits, '.', '_' and '-' only (what DGate handles safely: '/' would collide in its storage keys).
+ * A name dgate-cli keeps itself (a target, a bundle instance): letters, digits, '.', '_' and '-' only.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
- * via the `definition` "Name".
+ * via the `definition` "SafeName".
  */
-export type Name = string;
+export type SafeName = string;
 /**
  * The name of an environment variable.
  */
@@ -32,14 +32,21 @@ export type EnvName2 = string;
  */
 export type EnvName3 = string;
 /**
- * A tag in DGate's roadmap syntax. A tag starting with #, ! or ? (optionally after a time qualifier @(RFC3339)) is a selector, evaluated against each target's server tags: '#name:value' the target must have the tag, '!name:value' it must not, '?name:a,b' it must have at least one of name:a, name:b, '?*name:a,b' exactly one of them, '@(2026-12-01T00:00:00Z)#name:value' the selector applies from that instant on. Selectors are not sent to DGate. Any other tag (e.g. team:checkout) is a plain label, stored verbatim on the resource. No white space.
+ * A tag in DGate's roadmap syntax. A tag starting with #, ! or ? (optionally after a time qualifier @(RFC3339)) is a selector, evaluated against each target's server tags: '#name:value' the target must have the tag, '!name:value' it must not, '?name:a,b' it must have at least one of name:a, name:b, '?*name:a,b' exactly one of them, '@(2026-12-01T00:00:00Z)#name:value' the selector applies from that instant on. Selectors are not sent to DGate. Any other tag (e.g. team:checkout) is a plain label, stored verbatim on the resource. DGate stores any string; validate warns about an empty tag or one with white space.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "Tag".
  */
 export type Tag = string;
 /**
- * Plain labels, stored verbatim on the resource, and selectors, which decide which targets get it (a namespace's selectors apply to all its resources).
+ * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "Name".
+ */
+export type Name = string;
+/**
+ * Plain labels, stored verbatim on the resource, and selectors, which decide which targets get it (a namespace's selectors apply to all its resources). A tag listed twice is stored twice (validate warns).
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "Tags".
@@ -52,11 +59,11 @@ export type Duration1 = string;
 /**
  * Upstream connect timeout (0: none).
  */
-export type Duration2 = string;
+export type SignedDuration = string;
 /**
  * Upstream request timeout (0: none).
  */
-export type Duration3 = string;
+export type SignedDuration1 = string;
 /**
  * A JavaScript or TypeScript module that routes run. Its source comes from exactly one of file or source.
  *
@@ -68,7 +75,7 @@ export type ModuleSpec1 = {
   [k: string]: unknown;
 };
 /**
- * A resource name: letters, digits, '.', '_' and '-' only (what DGate handles safely: '/' would collide in its storage keys).
+ * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
 export type Name1 = string;
 /**
@@ -103,7 +110,7 @@ export type SecretSource = {
   value?: string;
 };
 /**
- * A resource name: letters, digits, '.', '_' and '-' only (what DGate handles safely: '/' would collide in its storage keys).
+ * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
 export type Name2 = string;
 /**
@@ -117,20 +124,27 @@ export type SecretSource2 = {
   [k: string]: unknown;
 };
 /**
- * A resource name: letters, digits, '.', '_' and '-' only (what DGate handles safely: '/' would collide in its storage keys).
+ * A name dgate-cli keeps itself (a target, a bundle instance): letters, digits, '.', '_' and '-' only.
+ */
+export type SafeName1 = string;
+/**
+ * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
 export type Name3 = string;
-/**
- * A resource name: letters, digits, '.', '_' and '-' only (what DGate handles safely: '/' would collide in its storage keys).
- */
-export type Name4 = string;
 /**
  * A duration such as 250ms, 5s, 1m or 1h30m (units ns, us, ms, s, m, h). Compiled to the integer nanoseconds DGate takes.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "Duration".
  */
-export type Duration4 = string;
+export type Duration2 = string;
+/**
+ * A duration that may be negative (-5s). DGate accepts a negative connect or request timeout; validate warns about one.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "SignedDuration".
+ */
+export type SignedDuration2 = string;
 
 /**
  * One dgate-cli config file. A config is one file or a directory of them; namespaces with the same name merge across files.
@@ -192,7 +206,7 @@ export interface PklSettings {
  * via the `definition` "TargetSpec".
  */
 export interface TargetSpec {
-  name: Name;
+  name: SafeName;
   /**
    * What this target is, for people.
    */
@@ -249,7 +263,7 @@ export interface NamespaceSpec {
 export interface ServiceSpec {
   name: Name;
   /**
-   * Upstream URLs (scheme and host required), tried in turn.
+   * Upstream URLs (scheme and host required), tried in turn. DGate refuses a URL it cannot parse; validate warns about a scheme other than http and https, and about a URL listed twice.
    *
    * @minItems 1
    */
@@ -259,8 +273,8 @@ export interface ServiceSpec {
    */
   retries?: number;
   retryTimeout?: Duration1;
-  connectTimeout?: Duration2;
-  requestTimeout?: Duration3;
+  connectTimeout?: SignedDuration;
+  requestTimeout?: SignedDuration1;
   /**
    * Do not verify the upstream's TLS certificate.
    */
@@ -306,15 +320,11 @@ export interface ModuleSpec2 {
 export interface RouteSpec {
   name: Name;
   /**
-   * Path patterns: /exact, /{param}, /prefix/*.
-   *
-   * @minItems 1
+   * Path patterns: /exact, /{param}, /prefix/*. A route with none matches no request (validate warns).
    */
   paths: string[];
   /**
-   * HTTP methods, upper case, or ["*"] for any.
-   *
-   * @minItems 1
+   * HTTP methods, upper case, or ["*"] for any. At least one when the route has paths.
    */
   methods: ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'CONNECT' | 'TRACE' | '*')[];
   /**
@@ -327,7 +337,7 @@ export interface RouteSpec {
   stripPath?: boolean;
   service?: Name1;
   /**
-   * Names of modules in the same namespace. DGate runs the first in name order; the others can be required from it.
+   * Names of modules in the same namespace. DGate runs the first in name order; the others can be required from it. DGate stores each name once.
    */
   modules?: Name[];
   tags?: Tags;
@@ -342,8 +352,6 @@ export interface DomainSpec {
   name: Name;
   /**
    * Host patterns: exact, *, *.suffix, prefix.*, *contains*, or /RE2 regex/.
-   *
-   * @minItems 1
    */
   patterns: string[];
   /**
@@ -351,7 +359,7 @@ export interface DomainSpec {
    */
   priority?: number;
   /**
-   * PEM certificate, inline or { file: path }.
+   * PEM certificate, inline or { file: path }. Used with key (validate warns about one without the other).
    */
   cert?:
     | string
@@ -370,13 +378,13 @@ export interface DomainSpec {
 export interface CollectionSpec {
   name: Name;
   /**
-   * document (holds documents) or fetcher.
+   * document (holds documents) or fetcher. DGate v0.11 discards it.
    */
-  type?: 'document' | 'fetcher';
+  type?: string;
   /**
-   * private collections are readable only by modules.
+   * private collections are readable only by modules; DGate stores any other value as given and treats it as public (validate warns).
    */
-  visibility?: 'public' | 'private';
+  visibility?: string;
   /**
    * JSON Schema that documents must satisfy. Keywords DGate v0.11 cannot load (minimum, maximum, multipleOf, patternProperties, boolean schemas ...) are refused.
    */
@@ -451,8 +459,8 @@ export interface BundleUse {
    * NAME@RANGE: the bundle and the semver range of versions allowed, e.g. oauth2@^1.2 (npm range syntax).
    */
   use: string;
-  as: Name3;
-  namespace: Name4;
+  as: SafeName1;
+  namespace: Name3;
   /**
    * Where the bundle comes from: absent for the bundles shipped with dgate-cli, a directory (relative to this file's directory, or absolute), or a git repository whose semver tags are the versions: git+file:///path/repo or git+https://host/repo.
    */

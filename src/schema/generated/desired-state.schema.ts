@@ -531,16 +531,12 @@ export const desiredStateSchema = {
           ]
         },
         "visibility": {
-          "enum": [
-            "public",
-            "private"
-          ]
+          "description": "As DGate stores it: public, private, or any other string, which DGate treats as public.",
+          "type": "string"
         },
         "type": {
-          "enum": [
-            "document",
-            "fetcher"
-          ]
+          "description": "Sent as given; DGate v0.11 discards it.",
+          "type": "string"
         },
         "tags": {
           "$ref": "#/$defs/Tags"

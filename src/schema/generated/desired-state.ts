@@ -175,8 +175,14 @@ export interface Collection {
    * JSON Schema of the documents, or null.
    */
   schema: {} | null;
-  visibility: 'public' | 'private';
-  type: 'document' | 'fetcher';
+  /**
+   * As DGate stores it: public, private, or any other string, which DGate treats as public.
+   */
+  visibility: string;
+  /**
+   * Sent as given; DGate v0.11 discards it.
+   */
+  type: string;
   tags?: Tags;
 }
 /**

@@ -32,6 +32,15 @@ describe('dump file names', () => {
     );
   });
 
+  it('shortens a name too long for a file name (DGate takes 300 characters) to its start and a hash', () => {
+    const long = fileSegmentFor('x'.repeat(300));
+    expect(long).toMatch(/^x{160}~[0-9a-f]{16}$/);
+    expect(fileSegmentFor('x'.repeat(301))).not.toBe(long);
+    // Never cut inside a %XX escape.
+    expect(fileSegmentFor('é'.repeat(100))).toMatch(/^(%[0-9A-F]{2})+~[0-9a-f]{16}$/);
+    expect(fileSegmentFor('x'.repeat(200))).toBe('x'.repeat(200));
+  });
+
   it('writes every namespace and module of a hostile cluster inside the dump, and names what it escaped', () => {
     const live = emptyLive();
     live.namespaces.push({ name: '../../escaped-ns' } as never);
