@@ -79,7 +79,9 @@ export function buildSteps(changes: readonly Change[], desiredOf: (kind: KindKey
     }
     const want = desiredOf(change.kind, change.id);
     if (!want) throw new Error(`no desired ${change.kind} ${change.id}`);
-    const have = change.action === 'update' ? liveOf(change.kind, change.id) : undefined;
+    // A tombstone keeps the module links its route had (DGate never unlinks one on PUT): a create
+    // over it is checked as an update would be.
+    const have = change.action === 'update' || change.replacesTombstone ? liveOf(change.kind, change.id) : undefined;
     if (change.kind === 'routes' && have && needsRecreate(have, want)) {
       return { index, action: 'recreate', kind: change.kind, id: change.id, wave, requests: [deleteRequest(change.kind, have), putRequest(change.kind, want)], resource: want };
     }

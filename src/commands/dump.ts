@@ -9,7 +9,25 @@ import { dumpToConfig } from '../dump/to-config.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import type { LiveResources } from '../state/live-state.js';
+import { kindOrder, kinds, type AnyResource } from '../model/registry.js';
+import { isTombstone } from '../model/tombstones.js';
+import { printableName } from '../report/printable.js';
 import { valueNamed } from '../cli/value-names.js';
+
+/**
+ * The live state without tombstones (what failed applies on raft left, model/tombstones.ts): they
+ * are dgate-cli's, not part of any config. Returns them too, as `kind namespace/name`, to report.
+ */
+function withoutTombstones(live: LiveResources): { live: LiveResources; tombstones: string[] } {
+  const out = { ...live };
+  const tombstones: string[] = [];
+  for (const kind of kindOrder) {
+    const list = live[kind] as unknown as AnyResource[];
+    for (const r of list) if (isTombstone(r)) tombstones.push(`${kinds[kind].singular} ${printableName(kinds[kind].identity(r).join('/'))}`);
+    (out as Record<string, unknown>)[kind] = list.filter((r) => !isTombstone(r));
+  }
+  return { live: out, tombstones };
+}
 
 /** The built-in `default` namespace is dumped only when something lives in it. */
 function withoutEmptyDefault(live: LiveResources): LiveResources {
@@ -51,7 +69,8 @@ export class DumpCommand extends ClusterCommand {
       if (missing.length > 0) {
         throw new DgateError({ code: 'DG2003', message: `namespace ${missing.map((m) => `'${m}'`).join(', ')} does not exist on ${client.baseUrl}`, hint: `namespaces there: ${read.allNamespaces.map((n) => n.name).join(', ')}` });
       }
-      const live = withoutEmptyDefault(normalizeLive(read));
+      const { live: kept, tombstones } = withoutTombstones(normalizeLive(read));
+      const live = withoutEmptyDefault(kept);
       const dumped = dumpToConfig(live);
       const root = path.resolve(this.out);
       for (const [rel, content] of dumped.files) {
@@ -67,6 +86,9 @@ export class DumpCommand extends ClusterCommand {
       this.context.stdout.write(`${this.style.green('✓')} dumped ${plural(live.namespaces.length, 'namespace')} and ${plural(count, 'resource')} from ${client.baseUrl} to ${this.out}\n`);
       if (read.unreadableDocumentCollections.length > 0) {
         this.context.stdout.write(`  documents of private collections are not dumped (DGate does not list them): ${read.unreadableDocumentCollections.join(', ')}\n`);
+      }
+      if (tombstones.length > 0) {
+        this.context.stdout.write(`  tombstones are not dumped (left by a failed apply on raft; unreachable): ${tombstones.join(', ')}\n`);
       }
       if (dumped.escaped.length > 0) {
         this.context.stdout.write(`  names that are not safe file names were written escaped: ${dumped.escaped.map((e) => `${e.what} → ${e.file}`).join(', ')}\n`);

@@ -7,20 +7,25 @@ import { normalizeLive } from '../cluster/normalize.js';
 import { readLiveState } from '../cluster/read-live.js';
 import { collectionSpecOf, domainSpecOf, moduleSpecOf, routeSpecOf, secretSpecOf, serviceSpecOf } from '../dump/to-config.js';
 import { DgateError } from '../errors/dgate-error.js';
-import { kindFromAlias } from '../model/registry.js';
+import { kindFromAlias, type AnyResource } from '../model/registry.js';
+import { isTombstone } from '../model/tombstones.js';
 import type { LiveResources } from '../state/live-state.js';
 import { valueNamed } from '../cli/value-names.js';
 
 
-function specsOf(kind: string, live: LiveResources): { namespace: string; name: string; spec: unknown }[] {
-  const named = <T extends { namespace: string; name: string }>(list: T[], toSpec: (r: T) => unknown) => list.map((r) => ({ namespace: r.namespace, name: r.name, spec: toSpec(r) }));
+/** How `get` marks a tombstone (model/tombstones.ts), so that it is never taken for a resource of the config. */
+const tombstoneMark = 'left by a failed apply on raft, which cannot delete it; unreachable, and in no config';
+
+function specsOf(kind: string, live: LiveResources): { namespace: string; name: string; spec: unknown; tombstone: boolean }[] {
+  const named = <T extends { namespace: string; name: string }>(list: T[], toSpec: (r: T) => unknown) =>
+    list.map((r) => ({ namespace: r.namespace, name: r.name, spec: toSpec(r), tombstone: isTombstone(r as unknown as AnyResource) }));
   switch (kind) {
     case 'namespaces':
-      return live.namespaces.map((n) => ({ namespace: n.name, name: n.name, spec: n }));
+      return live.namespaces.map((n) => ({ namespace: n.name, name: n.name, spec: n, tombstone: isTombstone(n) }));
     case 'services':
       return named(live.services, serviceSpecOf);
     case 'modules':
-      return live.modules.map((m) => ({ namespace: m.namespace, name: m.name, spec: { ...moduleSpecOf(m), file: undefined, source: Buffer.from(m.payload, 'base64').toString('utf8') } }));
+      return named(live.modules, (m) => ({ ...moduleSpecOf(m), file: undefined, source: Buffer.from(m.payload, 'base64').toString('utf8') }));
     case 'routes':
       return named(live.routes, routeSpecOf);
     case 'domains':
@@ -30,7 +35,7 @@ function specsOf(kind: string, live: LiveResources): { namespace: string; name: 
     case 'secrets':
       return named(live.secrets, secretSpecOf);
     default:
-      return live.documents.map((d) => ({ namespace: d.namespace, name: d.id, spec: { id: d.id, collection: d.collection, data: d.data } }));
+      return live.documents.map((d) => ({ namespace: d.namespace, name: d.id, spec: { id: d.id, collection: d.collection, data: d.data }, tombstone: false }));
   }
 }
 
@@ -42,7 +47,8 @@ export class GetCommand extends ClusterCommand {
       KIND is namespace, service, module, route, domain, collection, document or secret (plural
       and the short forms svc, mod, rt, dom, col, doc, sec work too). Each resource is printed as
       you would write it in a config, with its namespace. Secret values and domain keys are never
-      printed. Reads only.
+      printed. A tombstone (what a failed apply on a raft cluster created and could not delete,
+      left unreachable) is marked with a \`tombstone\` key saying so. Reads only.
     `,
     examples: [
       ['Every route on the cluster', '$0 get routes'],
@@ -70,7 +76,8 @@ export class GetCommand extends ClusterCommand {
       if (this.name !== undefined && found.length === 0) {
         throw new DgateError({ code: 'DG2003', message: `no ${kind.slice(0, -1)} named '${this.name}'${this.namespace ? ` in namespace '${this.namespace}'` : ''} on ${client.baseUrl}`, hint: `list them with: dgate-cli get ${kind}` });
       }
-      const items = found.map((r) => (kind === 'namespaces' ? r.spec : { namespace: r.namespace, ...(r.spec as object) }));
+      const mark = (r: (typeof found)[number]) => (r.tombstone ? { tombstone: tombstoneMark } : {});
+      const items = found.map((r) => (kind === 'namespaces' ? { ...mark(r), ...(r.spec as object) } : { namespace: r.namespace, ...mark(r), ...(r.spec as object) }));
       this.context.stdout.write(this.format === 'json' ? JSON.stringify(items, null, 2) + '\n' : items.length === 0 ? '[]\n' : stringify(items, { lineWidth: 0 }));
       return ExitCode.OK;
     } finally {

@@ -1,4 +1,5 @@
 import { kindOrder, kinds, systemNamespace, type AnyResource, type KindKey } from '../model/registry.js';
+import { isTombstone } from '../model/tombstones.js';
 import type { Resources } from '../schema/generated/desired-state.js';
 import { sameJson } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
@@ -42,6 +43,11 @@ export interface Change {
   fields: FieldChange[];
   before?: Record<string, unknown>;
   after?: Record<string, unknown>;
+  /**
+   * A create over a tombstone a failed apply left (see model/tombstones.ts): the put replaces it.
+   * Its `fields` are the desired resource's, as for any create.
+   */
+  replacesTombstone?: true;
 }
 
 /** Which part of the cluster a plan owns. */
@@ -95,6 +101,11 @@ export interface DiffResult {
   leftAlone: { namespaces: string[]; resources: number };
   /** Things that exist on both sides but cannot be compared, by kind: secret values, private documents. */
   unverifiable: { secretValues: string[]; documents: string[] };
+  /**
+   * Tombstones in the managed namespaces that the desired state does not have: left by a failed
+   * apply on a raft cluster, unreachable, and never changed (on a single node they are deleted).
+   */
+  tombstones: { kind: KindKey; id: string }[];
 }
 
 export function digestKey(kind: KindKey, id: string, field: string): string {
@@ -131,6 +142,7 @@ export function diffResources(input: DiffInput): DiffResult {
   let outOfScope = 0;
   const unverifiable: DiffResult['unverifiable'] = { secretValues: [], documents: [] };
   const blocked: DiffResult['blocked'] = [];
+  const tombstones: DiffResult['tombstones'] = [];
 
   for (const kind of kindOrder) {
     const desiredList = desired[kind] as AnyResource[];
@@ -140,8 +152,12 @@ export function diffResources(input: DiffInput): DiffResult {
       return managed.has(ns) && hasTags(r, scope.selectTags);
     };
     const liveById = new Map<string, AnyResource>();
+    // Tombstones are dgate-cli's, not the user's: kept apart whatever tags are selected.
+    const tombstoneById = new Map<string, AnyResource>();
     for (const r of liveList) {
-      if (inScope(r)) liveById.set(idOf(kind, r), r);
+      const ns = kind === 'namespaces' ? (r as { name: string }).name : (r as { namespace: string }).namespace;
+      if (isTombstone(r) && managed.has(ns)) tombstoneById.set(idOf(kind, r), r);
+      else if (inScope(r)) liveById.set(idOf(kind, r), r);
       else if (kind !== 'namespaces') outOfScope++;
     }
     const desiredIds = new Set<string>();
@@ -164,10 +180,13 @@ export function diffResources(input: DiffInput): DiffResult {
           continue;
         }
       }
-      const have = liveById.get(id);
+      const tombstone = tombstoneById.get(id);
+      tombstoneById.delete(id);
+      // A desired tombstone (a rollback restoring one) compares with the live one as any resource does.
+      const have = liveById.get(id) ?? (tombstone && isTombstone(want) ? tombstone : undefined);
       const [namespace, name] = splitId(kind, id);
       if (!have) {
-        changes.push({ action: 'create', kind, id, namespace, name, fields: fieldsOf(kind, want, 'after'), after: masked(kind, want) });
+        changes.push({ action: 'create', kind, id, namespace, name, fields: fieldsOf(kind, want, 'after'), after: masked(kind, want), ...(tombstone ? { replacesTombstone: true as const } : {}) });
         continue;
       }
       const fields = compare(kind, id, want, have, input.desiredDigests);
@@ -176,6 +195,11 @@ export function diffResources(input: DiffInput): DiffResult {
         else unverifiable.secretValues.push(id);
       }
       if (fields.length > 0) changes.push({ action: 'update', kind, id, namespace, name, fields, before: masked(kind, have), after: masked(kind, want) });
+    }
+    for (const [id, have] of tombstoneById) {
+      // Deletes are safe on a single node, so a tombstone there goes as any resource would.
+      if (input.raft || kind === 'namespaces') tombstones.push({ kind, id });
+      else liveById.set(id, have);
     }
     for (const [id, have] of liveById) {
       if (desiredIds.has(id) || kind === 'namespaces') continue;
@@ -193,6 +217,7 @@ export function diffResources(input: DiffInput): DiffResult {
     blocked,
     leftAlone: { namespaces: input.liveNamespaceNames.filter((n) => !declared.has(n) && n !== systemNamespace).sort(), resources: outOfScope },
     unverifiable,
+    tombstones,
   };
 }
 

@@ -22,6 +22,11 @@ export interface Plan {
   leftAlone: DiffResult['leftAlone'];
   blocked: DiffResult['blocked'];
   unverifiable: DiffResult['unverifiable'];
+  /**
+   * Tombstones a failed apply on raft left, which the config does not have: listed, never changed.
+   * Absent in a plan saved before tombstones existed.
+   */
+  tombstones?: DiffResult['tombstones'];
   changes: Change[];
 }
 
@@ -44,6 +49,7 @@ export function buildPlan(desired: DesiredState, diff: DiffResult, cluster: Plan
     leftAlone: diff.leftAlone,
     blocked: diff.blocked,
     unverifiable: diff.unverifiable,
+    tombstones: diff.tombstones,
     changes: diff.changes,
   };
 }

@@ -10,6 +10,7 @@ import { createStyle, type Style } from './style.js';
 
 const durationFields = new Set(['retryTimeout', 'connectTimeout', 'requestTimeout']);
 const symbols = { create: '+', update: '~', delete: '-' } as const;
+const replacesTombstoneNote = '(replaces a tombstone a failed apply left)';
 
 function short(version: string): string {
   return version.replace(/^sha256:/, 'sha256:').slice(0, 19);
@@ -94,7 +95,7 @@ export function renderPlanHuman(plan: Plan, style: Style, source: string): strin
       for (const c of grouped) {
         const colour = c.action === 'create' ? style.green : c.action === 'delete' ? style.red : style.yellow;
         // A deleted resource's name comes from the cluster, which accepts any name.
-        lines.push(colour(`${indent}${symbols[c.action]} ${kinds[c.kind].singular} ${printableName(c.name)}`));
+        lines.push(colour(`${indent}${symbols[c.action]} ${kinds[c.kind].singular} ${printableName(c.name)}`) + (c.replacesTombstone ? style.dim(` ${replacesTombstoneNote}`) : ''));
         const fields = c.action === 'delete' ? [] : c.fields;
         for (const f of fields) lines.push(...renderField(c, f, style, `${indent}    `));
       }
@@ -127,6 +128,11 @@ function renderNotes(plan: Plan, style: Style): string[] {
     const reasons = [...new Set(plan.blocked.map((b) => b.reason))];
     lines.push(style.yellow(`Cannot delete: ${plan.blocked.map((b) => printableName(b.resource)).join(', ')} (${reasons.join('; ')}), so they stay.`));
   }
+  const tombstones = plan.tombstones ?? [];
+  if (tombstones.length > 0) {
+    const names = tombstones.map((t) => `${kinds[t.kind].singular} ${printableName(t.id)}`).join(', ');
+    lines.push(style.dim(`Tombstones (left by a failed apply on raft; unreachable): ${names}. They stay, as raft cannot delete them; a config that declares one of these names replaces it.`));
+  }
   const u = plan.unverifiable;
   if (u.secretValues.length > 0 || u.documents.length > 0) {
     const parts = [];
@@ -157,7 +163,7 @@ export function renderPlanMarkdown(plan: Plan, source: string): string {
     const withBundles = instanceOf.size > 0;
     lines.push('', `| | kind | resource | changed fields |${withBundles ? ' bundle |' : ''}`, `|---|---|---|---|${withBundles ? '---|' : ''}`);
     for (const c of plan.changes) {
-      const fields = c.action === 'update' ? c.fields.map((f) => (f.unreadable ? `${f.field} ${f.unreadable}` : f.sensitive ? `${f.field} (sensitive)` : f.field)).join(', ') : '';
+      const fields = c.action === 'update' ? c.fields.map((f) => (f.unreadable ? `${f.field} ${f.unreadable}` : f.sensitive ? `${f.field} (sensitive)` : f.field)).join(', ') : c.replacesTombstone ? replacesTombstoneNote : '';
       const bundle = withBundles ? ` ${mdEscape(instanceOf.get(`${c.kind}:${c.id}`) ?? '')} |` : '';
       lines.push(`| ${symbols[c.action]} ${c.action} | ${kinds[c.kind].singular} | \`${mdEscape(printableName(c.id))}\` | ${mdEscape(printableText(fields))} |${bundle}`);
     }

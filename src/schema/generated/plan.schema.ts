@@ -259,6 +259,36 @@ export const planSchema = {
         }
       }
     },
+    "tombstones": {
+      "description": "Tombstones in the managed namespaces that the config does not have: resources a failed apply on a raft cluster created and could not delete (DGate v0.11 raft leaders break on deletes), rewritten so that nothing reaches them and tagged dgate-cli.tombstone. Listed on raft clusters only, and never changed there (a single node deletes them); a create of the same name replaces one (replacesTombstone). Absent in plans made before tombstones existed.",
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "kind",
+          "id"
+        ],
+        "properties": {
+          "kind": {
+            "enum": [
+              "namespaces",
+              "secrets",
+              "modules",
+              "services",
+              "collections",
+              "domains",
+              "routes",
+              "documents"
+            ]
+          },
+          "id": {
+            "description": "namespace/name (namespaces: name).",
+            "type": "string"
+          }
+        }
+      }
+    },
     "unverifiable": {
       "type": "object",
       "additionalProperties": false,
@@ -376,6 +406,10 @@ export const planSchema = {
         "after": {
           "description": "The desired resource (creates and updates), sensitive fields masked.",
           "type": "object"
+        },
+        "replacesTombstone": {
+          "description": "A create over a tombstone a failed apply on raft left under this name: the put replaces it.",
+          "const": true
         }
       }
     },

@@ -90,6 +90,17 @@ export interface PlanDocument {
     resource: string;
     reason: string;
   }[];
+  /**
+   * Tombstones in the managed namespaces that the config does not have: resources a failed apply on a raft cluster created and could not delete (DGate v0.11 raft leaders break on deletes), rewritten so that nothing reaches them and tagged dgate-cli.tombstone. Listed on raft clusters only, and never changed there (a single node deletes them); a create of the same name replaces one (replacesTombstone). Absent in plans made before tombstones existed.
+   */
+  tombstones?: {
+    kind:
+      'namespaces' | 'secrets' | 'modules' | 'services' | 'collections' | 'domains' | 'routes' | 'documents';
+    /**
+     * namespace/name (namespaces: name).
+     */
+    id: string;
+  }[];
   unverifiable: {
     /**
      * Secrets present on both sides whose values DGate will not return.
@@ -136,6 +147,10 @@ export interface PlanChange {
    * The desired resource (creates and updates), sensitive fields masked.
    */
   after?: {};
+  /**
+   * A create over a tombstone a failed apply on raft left under this name: the put replaces it.
+   */
+  replacesTombstone?: true;
 }
 /**
  * This interface was referenced by `PlanDocument`'s JSON-Schema
