@@ -1,5 +1,10 @@
 import { heldSecrets } from '../io/held-secrets.js';
+import { markApplyFinished, markApplyRunning, type ApplyMarker } from '../cluster/apply-marker.js';
+import { currentActor } from '../cluster/releases.js';
+import { DgateError } from '../errors/dgate-error.js';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { BeginRecord } from '../apply/journal.js';
 import type { ApplyContext, ApplyEvent } from '../apply/execute.js';
 import type { AdminClient } from '../cluster/client.js';
 import { normalizeLive, secretHashTagPrefix } from '../cluster/normalize.js';
@@ -20,10 +25,38 @@ export function createApplyContext(opts: {
   sources: SensitiveSources;
   desiredDigests: ReadonlyMap<string, string>;
   onEvent: (e: ApplyEvent) => void;
+  /** Where a mark left in the cluster that cannot be cleared is reported (the apply itself stands). */
+  warn?: (line: string) => void;
 }): ApplyContext {
+  let marker: ApplyMarker | undefined;
+  let markWrites = 0;
   return {
     client: opts.client,
-    appendJournal: (r) => opts.journal.append(r),
+    // The journal is kept twice: locally, and its begin and end in the cluster (see ApplyMarker).
+    appendJournal: async (r) => {
+      if (r.type === 'begin') {
+        marker = await markApplyRunning(opts.client, r, { by: currentActor(process.env), journal: opts.journal.file }).catch(async (err: unknown) => {
+          // The mark may have landed with only its answer lost: mark it ended, so nothing waits on it.
+          await markApplyFinished(opts.client, unsentMark(r, opts.journal.file), 'rolled-back', new Date()).catch(() => undefined);
+          throw new DgateError({
+            code: err instanceof DgateError ? err.code : 'DG2003',
+            message: `could not mark the apply as running in the cluster, before its first write: ${err instanceof Error ? err.message : String(err)}`,
+            hint: 'nothing was changed; try again once the cluster answers writes',
+          });
+        });
+      }
+      await opts.journal.append(r);
+      if (r.type === 'end' && marker) {
+        const running = marker;
+        marker = undefined;
+        markWrites++;
+        await markApplyFinished(opts.client, running, r.outcome, new Date()).catch((err: unknown) =>
+          (opts.warn ?? (() => undefined))(
+            `the cluster still marks apply ${running.applyId} as running (${err instanceof Error ? err.message : String(err)}): the next plan or apply will stop at it, and \`dgate-cli recover\` will find it ${r.outcome === 'applied' ? 'complete and clear the mark' : 'and clear it'}`,
+          ),
+        );
+      }
+    },
     readLive: async () => {
       const read = await readLiveState(opts.client, opts.namespaces);
       return { read, live: normalizeLive(read) };
@@ -39,10 +72,17 @@ export function createApplyContext(opts: {
     secretHashTag: (value) => (process.env.DGATE_CLI_HASH_KEY ? `${secretHashTagPrefix}${secretValueHmac(process.env.DGATE_CLI_HASH_KEY, value)}` : undefined),
     onEvent: opts.onEvent,
     redact: (text) => heldSecrets.redact(text),
+    // The end mark is written while the apply's change count is still open: it is ours.
+    ownWritesElsewhere: () => markWrites,
     concurrency: 8,
     now: () => new Date(),
     newId: () => randomUUID(),
   };
+}
+
+/** The mark an apply would have written, for ending one whose write had no answer. */
+function unsentMark(begin: BeginRecord, journal: string): ApplyMarker {
+  return { applyId: begin.applyId, startedAt: begin.startedAt, by: currentActor(process.env), host: hostname(), pid: process.pid, journal, begin };
 }
 
 /** One plain line per event: what CI logs show, and what a terminal shows too. */

@@ -74,7 +74,7 @@ export abstract class ClusterCommand extends BaseCommand {
         throw err;
       });
       try {
-        if (!opts.recovering) await journalRefusingInterrupted(client.baseUrl);
+        if (!opts.recovering) await journalRefusingInterrupted(client, true);
         return await work(client, lock, interrupts?.signal ?? new AbortController().signal);
       } finally {
         await lock.release().catch((err: unknown) => {

@@ -8,7 +8,8 @@ export function releaseStep(client: AdminClient, record: ReleaseRecord): NonNull
   return {
     number: record.number,
     describe: `release ${record.number}`,
-    write: () => writeRelease(client, record),
+    // Stamped when written: after the cluster was verified, inside the apply it records.
+    write: () => writeRelease(client, { ...record, appliedAt: new Date().toISOString() }),
     // The reason carries server text, which may echo a request body: mask held values.
     void: (reason) => voidRelease(client, record, heldSecrets.redact(reason), new Date()),
   };

@@ -35,6 +35,12 @@ function holderDied(lock: LockRecord): boolean {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The holder of the apply lock, when one holds it now (not expired, and not a holder known to be gone). */
+export async function liveLockHolder(client: AdminClient): Promise<LockRecord | undefined> {
+  const current = await readLock(client);
+  return current && Date.parse(current.expiresAt) > Date.now() && !holderDied(current) ? current : undefined;
+}
+
 async function readLock(client: AdminClient): Promise<LockRecord | undefined> {
   return (await readSystemDocuments<LockRecord>(client, locksCollection)).find((d) => d.id === lockId)?.data;
 }

@@ -165,8 +165,10 @@ export class ApplyCommand extends ClusterCommand {
       sources,
       desiredDigests: made.desiredDigests,
       onEvent: this.printApplyEvent,
+      warn: (line) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
     });
-    ctx.ownWritesElsewhere = lock.renewals;
+    const markWrites = ctx.ownWritesElsewhere;
+    ctx.ownWritesElsewhere = () => lock.renewals() + (markWrites?.() ?? 0);
     ctx.signal = job.interrupt;
     const s = plan.summary;
     const release = await reserveRelease(client, {

@@ -92,7 +92,7 @@ export class PlanCommand extends ClusterCommand {
       try {
         const session = sessions.get(target, checked.config, checked.input.root, targets.length);
         const client = await session.client;
-        await journalRefusingInterrupted(client.baseUrl);
+        await journalRefusingInterrupted(client, false);
         ({ plan } = await makePlan({ sources: sourcesOfConfig(checked, await this.ageIdentities()), desired, client, selectTags: this.selectTag, liveRead: session.liveRead, namespaces, refreshSecrets: this.refreshSecrets || this.refresh, refreshDocuments: this.refresh }));
       } catch (err) {
         // One unreachable target does not hide the plans of the others; the exit code says it failed.

@@ -268,7 +268,9 @@ export class ReconcileCommand extends ApplyCommand {
           // An apply this loop (or anyone) left interrupted is rolled back first, as `recover` does:
           // a daemon restarted after a crash heals that too.
           const recovered = await rollBackInterrupted(c, new JournalStore(stateDirectory(), c.baseUrl), this.printApplyEvent);
-          if (recovered) {
+          if (recovered?.completed !== undefined) {
+            this.log(`apply ${recovered.applyId} had finished (release ${recovered.completed}); cleared the mark it left`);
+          } else if (recovered) {
             this.log(`rolled back apply ${recovered.applyId}, interrupted since ${recovered.startedAt}`);
             if (!recovered.equal) {
               throw new DgateError({ code: 'DG3004', message: `rolled back an interrupted apply, but the cluster still differs from its state before it:\n${recovered.differences.map((d) => `    ${d}`).join('\n')}`, hint: '`dgate-cli plan` shows them; the next cycle applies the branch over them' });

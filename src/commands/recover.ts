@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { executeApply } from '../apply/execute.js';
 import { rollBackInterrupted } from '../cli/interrupted.js';
+import { markApplyFinished, readApplyMarker } from '../cluster/apply-marker.js';
 import { interruptedAndRolledBack } from '../cli/interrupts.js';
 import { summarizeJournal } from '../apply/journal.js';
 import { createApplyContext } from '../cli/apply-context.js';
@@ -35,6 +36,7 @@ export class RecoverCommand extends ClusterCommand {
 
   configPath = Option.String({ required: false, name: 'path' });
   resume = Option.Boolean('--resume', false, { description: 'Finish the interrupted apply instead of rolling it back (needs its config)' });
+  abandon = Option.Boolean('--abandon', false, { description: 'Forget the interrupted apply without changing any resource (after DG3011, once the cluster is as you want it)' });
 
   protected async run(): Promise<number> {
     return this.underApplyLock('recover', 0, (client, _lock, interrupt) => this.recoverWith(client, new JournalStore(stateDirectory(), client.baseUrl), interrupt), {
@@ -43,14 +45,29 @@ export class RecoverCommand extends ClusterCommand {
   }
 
   private async recoverWith(client: AdminClient, journal: JournalStore, interrupt: AbortSignal): Promise<number> {
-    const summary = summarizeJournal(await journal.read());
-    if (!summary || summary.finished) {
-      throw new DgateError({ code: 'DG3008', message: `no interrupted apply to ${client.baseUrl} is recorded in ${journal.file}`, hint: 'recover is only needed after an apply was killed; plan shows the current state' });
+    const local = summarizeJournal(await journal.read());
+    const marker = await readApplyMarker(client);
+    const open = marker && !marker.finished ? marker : undefined;
+    if ((!local || local.finished) && !open) {
+      throw new DgateError({ code: 'DG3008', message: `no interrupted apply to ${client.baseUrl} is recorded, in ${journal.file} or in the cluster`, hint: 'recover is only needed after an apply was killed; plan shows the current state' });
     }
-    const begin = summary.begin;
+    const summary = local && !local.finished ? local : undefined;
+    const begin = summary?.begin ?? open!.begin;
     this.context.stdout.write(
-      `Interrupted apply ${begin.applyId} (started ${begin.startedAt}, ${begin.steps.length} steps; ${summary.done.length} done, ${summary.uncertain.length} with unknown outcome).\n`,
+      summary
+        ? `Interrupted apply ${begin.applyId} (started ${begin.startedAt}, ${begin.steps.length} steps; ${summary.done.length} done, ${summary.uncertain.length} with unknown outcome).\n`
+        : `Interrupted apply ${begin.applyId} by ${open!.by} on ${open!.host} (started ${begin.startedAt}, ${begin.steps.length} steps), from the record it left in the cluster.\n`,
     );
+    if (this.abandon) {
+      // The escape hatch after DG3011: someone has moved the cluster on, and it is as they want it.
+      if (summary) {
+        await journal.append({ type: 'end', outcome: 'recovered', note: 'abandoned: no resource changed' });
+        await journal.archive();
+      }
+      if (open) await markApplyFinished(client, open, 'recovered', new Date());
+      this.context.stdout.write(`${this.style.green('Abandoned:')} apply ${begin.applyId} is no longer marked interrupted; no resource was changed. \`dgate-cli plan\` shows where the cluster stands.\n`);
+      return ExitCode.OK;
+    }
     const onEvent = this.printApplyEvent;
     if (this.resume) {
       const checked = await readCheckedConfig(this.configPath ?? '.');
@@ -87,6 +104,10 @@ export class RecoverCommand extends ClusterCommand {
       throw new DgateError({ code: result.restore.equal ? 'DG3003' : 'DG3004', message: `resuming failed: ${result.failure}`, hint: 'run `dgate-cli plan` to see where the cluster stands' });
     }
     const restore = (await rollBackInterrupted(client, journal, onEvent))!;
+    if (restore.completed !== undefined) {
+      this.context.stdout.write(`${this.style.green('Nothing to undo:')} the apply finished (release ${restore.completed}) and only its mark in the cluster was left; it is cleared.\n`);
+      return ExitCode.OK;
+    }
     if (restore.equal) {
       this.context.stdout.write(`${this.style.green('Recovered:')} the cluster equals its state before the interrupted apply.\n`);
       return ExitCode.OK;

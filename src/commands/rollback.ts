@@ -80,6 +80,7 @@ export class RollbackCommand extends ClusterCommand {
       sources,
       desiredDigests: made.desiredDigests,
       onEvent: this.printApplyEvent,
+      warn: (line) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
     });
     const release = await reserveRelease(client, {
       kind: 'rollback',

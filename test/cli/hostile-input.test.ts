@@ -32,13 +32,18 @@ describe('a YAML alias bomb', () => {
 /**
  * A stand-in for an admin API that answers with bodies of the wrong shape. It tests how dgate-cli
  * handles a malformed answer, not what DGate does (that is test/server/): GET /readyz is fine,
- * every list is empty, except the answers a test sets by path.
+ * every list is empty and the reserved namespace absent, except the answers a test sets by path.
  */
 async function wrongShapeAdminApi(answers: Record<string, unknown>): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     res.setHeader('content-type', 'application/json');
     if (path === '/readyz') return res.end('ok');
+    // dgate-cli's own records (locks, the running-apply mark): a cluster it never applied to has none.
+    if ((req.url ?? '').includes('namespace=dgate-cli')) {
+      res.statusCode = 404;
+      return res.end(JSON.stringify({ error: 'namespace not found', status: 404 }));
+    }
     res.end(JSON.stringify(path in answers ? answers[path] : path === '/api/v1/document' ? { documents: null } : { data: [] }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/cluster/client.js';
@@ -13,6 +14,7 @@ export const beforeDir = path.join(repoRoot, 'test/fixtures/apply/before');
 export const afterDir = path.join(repoRoot, 'test/fixtures/apply/after');
 export const txEnv = { TX_SECRET: 'tx-secret-value' };
 const writes = 30;
+const bin = path.join(repoRoot, 'bin', 'dgate-cli');
 
 export async function snapshot(adminUrl: string): Promise<LiveResources> {
   const client = new AdminClient({ baseUrl: adminUrl });
@@ -75,4 +77,30 @@ export function applyFaultSuite(name: string, faults: [string, Fault][]): void {
       expect(plan.code).toBe(0);
     });
   });
+}
+
+/** Starts `dgate-cli apply` and kills it with SIGKILL once the proxy has passed `writes` of its writes. */
+export async function applyKilledAfter(proxy: FaultProxy, writes: number, env: Record<string, string>, admin = proxy.url): Promise<void> {
+  let seen = 0;
+  proxy.log.length = 0;
+  proxy.setRule(({ method, path: p }) => {
+    if ((method === 'PUT' || method === 'DELETE') && !p.includes('namespace=dgate-cli')) seen++;
+    return { kind: 'delay', ms: 60 };
+  });
+  const child = spawn(process.execPath, [bin, 'apply', afterDir, '--auto-approve', '--admin', admin], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (seen >= writes) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`apply finished before ${writes} writes`));
+      }
+    }, 5);
+  });
+  await exited;
+  proxy.setRule(() => ({ kind: 'pass' }));
 }

@@ -8,7 +8,7 @@ import { startFaultProxy, type Fault, type FaultProxy } from '../harness/fault-p
 import { useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
 
-/** The writes dgate-cli makes for its own bookkeeping: the lock, the release record, old records dropped, the lock released. */
+/** The writes dgate-cli makes for its own bookkeeping: the lock, the running mark, the release record, the mark ended, old records dropped, the lock released. */
 const bookkeeping = (method: string, path: string) => (method === 'PUT' || method === 'DELETE') && path.includes('namespace=dgate-cli');
 
 async function releasesOf(adminUrl: string): Promise<ReleaseRecord[]> {
@@ -51,8 +51,9 @@ describe('apply with a fault at every bookkeeping write', () => {
     ['a connection reset', { kind: 'reset' }],
     ['a lost answer', { kind: 'lost-response' }],
   ];
-  // Four bookkeeping writes with --keep-releases 1: claim the lock, write the release, drop the oldest release, release the lock.
-  const cases = faults.flatMap(([label, fault]) => [1, 2, 3, 4].map((k) => [label, k, fault] as const));
+  // Six bookkeeping writes with --keep-releases 1: claim the lock, mark the apply running, write
+  // the release, mark the apply ended, drop the oldest release, release the lock.
+  const cases = faults.flatMap(([label, fault]) => [1, 2, 3, 4, 5, 6].map((k) => [label, k, fault] as const));
 
   it.each(cases)('%s at bookkeeping write %i: an exact outcome', async (_, k, fault) => {
     const releasesBefore = await releasesOf(node().adminUrl);
@@ -71,7 +72,19 @@ describe('apply with a fault at every bookkeeping write', () => {
     const releasesAfter = await releasesOf(node().adminUrl);
     const output = result.stdout + result.stderr;
 
-    if (hit!.method === 'PUT' && hit!.path.includes('collection=locks')) {
+    const markWrites = proxy.log.filter((r) => r.method === 'PUT' && r.path.includes('/document/in-progress'));
+    if (hit!.method === 'PUT' && hit!.path.includes('/document/in-progress') && hit === markWrites[0]) {
+      // The running mark is written before the first write: without it, nothing was changed, and
+      // a mark that may have landed unseen is ended at once.
+      expect(result.code, output).toBe(1);
+      expect(result.stderr).toMatch(/^error DG\d{4}: could not mark the apply as running in the cluster, before its first write: /);
+      expect(result.stderr).toContain('hint: nothing was changed');
+      expect(await snapshot(node().adminUrl)).toEqual(before);
+      expect(releasesAfter).toEqual(releasesBefore);
+      expect((await dgateCli(['plan', beforeDir, '--detailed-exitcode', '--admin', node().adminUrl], { env: env({ DGATE_CLI_STATE_DIR: await temps.make() }) })).code).toBe(0);
+      return;
+    }
+    if (hit!.method === 'PUT' && hit!.path.includes('collection=locks') && !hit!.path.includes('/document/in-progress')) {
       // The lock was not taken (or its claim landed unseen, and is free again: its holder is gone): nothing was written.
       expect(result.code, output).toBe(1);
       expect(result.stderr).toMatch(/^error DG\d{4}: could not take the apply lock: /);
@@ -100,9 +113,20 @@ describe('apply with a fault at every bookkeeping write', () => {
     expect(await snapshot(node().adminUrl)).toEqual(after);
     expect(releasesAfter.at(-1)!.voided).toBeUndefined();
     // A delete whose answer was lost did happen, but dgate-cli cannot know: it warns all the same.
-    if (hit!.method === 'DELETE' && hit!.path.includes('collection=releases')) {
+    let cleared = false;
+    if (hit!.method === 'PUT' && hit!.path.includes('/document/in-progress')) {
+      // The end mark: the apply stands, and says that the mark is left for recover to clear.
+      expect(result.stderr).toMatch(/warning: the cluster still marks apply \S+ as running \(.*\): .* `dgate-cli recover` will find it complete and clear the mark/);
+      const recovered = await dgateCli(['recover', '--admin', node().adminUrl], { env: env({ DGATE_CLI_STATE_DIR: await temps.make() }) });
+      // A lost answer: the end mark did land, so there is nothing to recover.
+      if (fault.kind === 'lost-response') expect(recovered.stderr).toMatch(/^error DG3008: no interrupted apply/);
+      else expect(recovered.stdout, recovered.stderr).toMatch(/Nothing to undo: the apply finished/);
+      expect(await snapshot(node().adminUrl)).toEqual(after);
+      cleared = true;
+    } else if (hit!.method === 'DELETE' && hit!.path.includes('collection=releases')) {
       expect(result.stderr).toMatch(/warning: release \d+ could not be dropped: /);
     } else {
+      expect(cleared).toBe(false);
       expect(`${hit!.method} ${hit!.path}`).toMatch(/^DELETE .*collection=locks/);
       expect(result.stderr).toMatch(/warning: the apply lock on \S+ could not be released \(.*\); it expires by itself at \d{4}-/);
     }

@@ -1,43 +1,17 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, adminPut, writesHang } from '../harness/admin.js';
+import { readdir, readFile } from 'node:fs/promises';
 import { startDgateCluster, stopDgateCluster, type DgateCluster } from '../../src/io/local-server.js';
-import { afterDir, beforeDir, snapshot, txEnv } from '../harness/apply-fault-suite.js';
+import { afterDir, applyKilledAfter, beforeDir, snapshot, txEnv } from '../harness/apply-fault-suite.js';
 import { dgateCli, repoRoot, type CliResult } from '../harness/cli.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { secretEnv, useTempDirs } from '../harness/fixtures.js';
 import { suiteBinary, useOwnDgateNode } from '../harness/node.js';
 
-const bin = path.join(repoRoot, 'bin', 'dgate-cli');
 const releases = ['v1', 'v2', 'v3'].map((v) => path.join(repoRoot, 'test/fixtures/releases', v));
 const relEnv = { REL_SECRET: 'rel-secret-value' };
 
-/** Starts `dgate-cli apply` and kills it with SIGKILL once the proxy has passed `writes` of its writes. */
-async function applyKilledAfter(proxy: FaultProxy, writes: number, env: Record<string, string>): Promise<void> {
-  let seen = 0;
-  proxy.log.length = 0;
-  proxy.setRule(({ method, path: p }) => {
-    if ((method === 'PUT' || method === 'DELETE') && !p.includes('namespace=dgate-cli')) seen++;
-    return { kind: 'delay', ms: 60 };
-  });
-  const child = spawn(process.execPath, [bin, 'apply', afterDir, '--auto-approve', '--admin', proxy.url], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (seen >= writes) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-        resolve();
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`apply finished before ${writes} writes`));
-      }
-    }, 5);
-  });
-  await exited;
-  proxy.setRule(() => ({ kind: 'pass' }));
-}
 
 describe('apply', () => {
   const node = useOwnDgateNode();
@@ -139,20 +113,37 @@ describe('apply', () => {
       expect(plan.code).toBe(0);
     });
 
-    it('recover refuses to undo a later apply that finished over the interrupted one (another runner), and changes nothing', async () => {
+    it('another runner cannot apply over an interrupted apply; recover refuses to undo a change made since by hand, and --abandon forgets it', async () => {
       // The case before leaves the cluster at `after`: start again from `before`.
       expect((await dgateCli(['apply', beforeDir, '--auto-approve'], { env: { ...env(), DGATE_CLI_STATE_DIR: await temps.make() } })).code).toBe(0);
       const killed = { ...env(), DGATE_CLI_STATE_DIR: await temps.make() };
-      await applyKilledAfter(proxy, 8, killed);
-      // Another CI runner, with a state directory of its own, applies the same config to the end.
-      const other = await dgateCli(['apply', afterDir, '--auto-approve'], { env: { ...env(), DGATE_CLI_STATE_DIR: await temps.make() } });
-      expect(other.code, other.stdout + other.stderr).toBe(0);
-      const release = /\(release (\d+)\)/.exec(other.stdout)![1];
-      const finished = await snapshot(node().adminUrl);
+      // Late enough that services were written (they come after namespaces and modules).
+      await applyKilledAfter(proxy, 16, killed);
+      const interrupted = await snapshot(node().adminUrl);
+      // Another CI runner, with a state directory of its own, is stopped by the mark in the cluster.
+      const otherEnv = { ...env(), DGATE_CLI_STATE_DIR: await temps.make() };
+      const other = await dgateCli(['apply', afterDir, '--auto-approve'], { env: otherEnv });
+      expect(other.code).toBe(1);
+      expect(other.stderr).toMatch(/^error DG3002: an apply to \S+ by \S+ on \S+ \(started [^;]+; its journal: \S+\) was interrupted before it finished/);
+      expect(await snapshot(node().adminUrl)).toEqual(interrupted);
+      // Someone changes by hand a service the interrupted apply had already written.
+      const journalDir = path.join(killed.DGATE_CLI_STATE_DIR, 'journal');
+      const records = (await readFile(path.join(journalDir, (await readdir(journalDir)).find((f) => f.endsWith('.jsonl') && !f.includes('.last'))!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const begin = records.find((r) => r.type === 'begin');
+      const doneIndexes = new Set(records.filter((r) => r.type === 'step' && r.state === 'done').map((r) => r.index));
+      const service = begin.steps.find((st: { kind: string; action: string; index: number }) => st.kind === 'services' && st.action !== 'delete' && doneIndexes.has(st.index));
+      expect(service, `a service step done before the kill: ${JSON.stringify(begin.steps.filter((st: { index: number }) => doneIndexes.has(st.index)))}`).toBeDefined();
+      const [ns, name] = service.id.split('/');
+      await adminPut(node().adminUrl, 'service', { name, namespace: ns, urls: ['http://127.0.0.1:7/by-hand'] });
+      const byHand = await snapshot(node().adminUrl);
       const recovered = await dgateCli(['recover', '--admin', proxy.url], { env: killed });
       expect(recovered.code).toBe(1);
-      expect(recovered.stderr).toMatch(new RegExp(`^error DG3011: the interrupted apply \\S+ \\(started [^)]+\\) is not rolled back: release ${release} \\(apply by [^)]+\\) was recorded after it began, and rolling back would undo it\n  hint: nothing was changed; plan and apply the config you want, then remove \\S+\\.jsonl`));
-      expect(await snapshot(node().adminUrl)).toEqual(finished);
+      expect(recovered.stderr).toMatch(new RegExp(`^error DG3011: the interrupted apply \\S+ \\(started [^)]+\\) is not rolled back: service ${service.id} changed since \\(neither as before the apply nor as it was writing\\), and rolling back would undo it\n  hint: nothing was changed; .*dgate-cli recover --abandon`));
+      expect(await snapshot(node().adminUrl)).toEqual(byHand);
+      const abandoned = await dgateCli(['recover', '--abandon', '--admin', proxy.url], { env: killed });
+      expect(abandoned.stdout).toContain('Abandoned: apply');
+      expect(await snapshot(node().adminUrl)).toEqual(byHand);
+      expect((await dgateCli(['apply', afterDir, '--auto-approve'], { env: otherEnv })).code).toBe(0);
     });
   });
 
