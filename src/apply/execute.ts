@@ -3,15 +3,17 @@ import type { AdminClient } from '../cluster/client.js';
 import { diffResources, sensitiveMask, type Change, type Scope } from '../diff/diff.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { kinds, type AnyResource, type KindKey } from '../model/registry.js';
+import { isTombstone, tombstoneBody, tombstoneDescription } from '../model/tombstones.js';
 import type { DesiredState, Resources } from '../schema/generated/desired-state.js';
 import type { LiveResources } from '../state/live-state.js';
 import type { JournalRecord } from './journal.js';
-import { buildSteps, wavesOf, type AdminRequest, type Step } from './steps.js';
+import { buildSteps, waveOf, wavesOf, type AdminRequest, type Step } from './steps.js';
 
 export type ApplyEvent =
   | { type: 'step'; step: Step; state: 'start' | 'done' | 'failed'; error?: string }
   | { type: 'phase'; phase: 'verifying' | 'final' | 'rolling-back' | 'checking-restore' }
-  | { type: 'undo'; change: Change; state: 'start' | 'done' | 'failed'; error?: string };
+  /** `tombstone`: on raft, what the apply created is neutralised instead of deleted (model/tombstones.ts). */
+  | { type: 'undo'; change: Change; state: 'start' | 'done' | 'failed'; error?: string; tombstone?: true };
 
 /** What apply needs from the world: the cluster, the journal, sensitive values, and an ear for progress. */
 export interface ApplyContext {
@@ -98,13 +100,16 @@ function stopIfAsked(ctx: ApplyContext): void {
 
 /**
  * Steps that cannot be undone run last, after everything else is verified: changing or deleting
- * a secret (DGate never gives its value back), and creating a collection (DGate cannot delete
- * one), with the documents that go into it.
+ * a secret (DGate never gives its value back), creating a collection (DGate cannot delete one),
+ * with the documents that go into it, and writing a document of a private collection (DGate
+ * never gives it back either).
  */
-function irreversibleSteps(steps: readonly Step[]): Set<Step> {
+function irreversibleSteps(steps: readonly Step[], changes: readonly Change[]): Set<Step> {
   const out = new Set<Step>();
   const newCollections = new Set<string>();
   for (const s of steps) {
+    // A document DGate will not return cannot be read back to verify, nor its old data restored.
+    if (s.kind === 'documents' && changes[s.index]?.fields.some((f) => f.unreadable)) out.add(s);
     if (s.kind === 'secrets' && (s.action === 'update' || s.action === 'delete')) out.add(s);
     if (s.kind === 'collections' && s.action === 'create') {
       out.add(s);
@@ -118,6 +123,12 @@ function irreversibleSteps(steps: readonly Step[]): Set<Step> {
 }
 
 const identityOf = (kind: KindKey, r: AnyResource) => kinds[kind].identity(r).join('/');
+
+/** The modules `before` links that `after` does not name: what a PUT of `after` would leave linked. */
+function lostModules(before: AnyResource | undefined, after: AnyResource | undefined): string[] {
+  const kept = new Set((after as { modules?: string[] } | undefined)?.modules ?? []);
+  return ((before as { modules?: string[] } | undefined)?.modules ?? []).filter((m) => !kept.has(m)).map((m) => `module ${m}`);
+}
 
 function indexResources(resources: Resources | LiveResources): (kind: KindKey, id: string) => AnyResource | undefined {
   const maps = new Map<KindKey, Map<string, AnyResource>>();
@@ -162,7 +173,7 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
   if (input.pre.read.raft && recreated.length > 0) {
     throw new DgateError({
       code: 'DG3010',
-      message: `${recreated.map((s) => `route ${s.id}`).join(', ')} would lose a module or its service, which DGate v0.11 can only do by deleting and putting the route again, and raft leaders break on deletes`,
+      message: `${recreated.map((s) => `route ${s.id}${input.changes[s.index]?.replacesTombstone ? ` (a tombstone a failed apply left, still linked to ${lostModules(preOf('routes', s.id), s.resource).join(', ')})` : ''}`).join(', ')} would lose a module or its service, which DGate v0.11 can only do by deleting and putting the route again, and raft leaders break on deletes`,
       hint: 'nothing was changed; keep the module on the route for now, or make the change on a single-node DGate',
     });
   }
@@ -198,9 +209,9 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
   // means someone else wrote while we did.
   const countBefore = input.pre.read.raft ? undefined : await changeCount(ctx.client);
   const renewalsBefore = ctx.ownWritesElsewhere?.() ?? 0;
-  const ourWrites = { count: 0 };
+  const ourWrites = { count: 0, done: [] as Step[] };
   let releaseAttempted = false;
-  const irreversible = irreversibleSteps(steps);
+  const irreversible = irreversibleSteps(steps, input.changes);
   const reversible = steps.filter((s) => !irreversible.has(s));
   const final = steps.filter((s) => irreversible.has(s));
   // What was sent, and what of it was undone: a rollback that cannot finish names the rest.
@@ -258,6 +269,14 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
       if (releaseAttempted && ctx.release) left.push(`${ctx.release.describe} (recorded, or perhaps recorded; recover marks it voided)`);
       throw rollbackStoppedError(ctx.client.baseUrl, message, restoreError, left);
     }
+    // A read-back cannot see these: say so rather than call the cluster restored.
+    const unrestorable = ourWrites.done.filter((s) => s.kind === 'documents' && input.changes[s.index]?.fields.some((f) => f.unreadable));
+    if (unrestorable.length > 0) {
+      restore = {
+        equal: false,
+        differences: [...restore.differences, ...unrestorable.map((s) => `document ${s.id} was written and cannot be put back: DGate does not return documents of private collections`)],
+      };
+    }
     let releaseVoided: true | string | undefined;
     if (releaseAttempted && ctx.release) {
       releaseVoided = await ctx.release.void(message).then(
@@ -300,7 +319,7 @@ async function changeCount(client: AdminClient): Promise<number | undefined> {
   return typeof count === 'number' ? count : undefined;
 }
 
-async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: ReadonlyMap<Step, Record<string, unknown>>, writes: { count: number }): Promise<void> {
+async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: ReadonlyMap<Step, Record<string, unknown>>, writes: { count: number; done: Step[] }): Promise<void> {
   let failed: StepFailure | undefined;
   for (const wave of wavesOf(steps)) {
     stopIfAsked(ctx);
@@ -321,7 +340,7 @@ async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: Rea
   }
 }
 
-async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, unknown> | undefined, writes: { count: number }): Promise<void> {
+async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, unknown> | undefined, writes: { count: number; done: Step[] }): Promise<void> {
   await ctx.appendJournal({ type: 'step', index: step.index, state: 'sending' });
   ctx.onEvent({ type: 'step', step, state: 'start' });
   try {
@@ -336,6 +355,7 @@ async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, 
     ctx.onEvent({ type: 'step', step, state: 'failed', error: message });
     throw new StepFailure(step, `${step.action} ${kinds[step.kind].singular} ${step.id} failed: ${message}`);
   }
+  writes.done.push(step);
   await ctx.appendJournal({ type: 'step', index: step.index, state: 'done' });
   ctx.onEvent({ type: 'step', step, state: 'done' });
 }
@@ -397,16 +417,23 @@ export async function restorePreState(
     const preNamespaces = new Set(pre.live.namespaces.map((n) => n.name));
     const createdNamespaces = live.namespaces.filter((n) => !preNamespaces.has(n.name) && touchedSet.has(`namespaces:${n.name}`));
     const stuck = diff.blocked.filter((b) => touched.some((t) => `${kinds[t.kind].singular} ${t.id}` === b.resource));
-    return { changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)), live, createdNamespaces, stuck, raft: read.raft };
+    const tombstones = diff.tombstones.filter((t) => touchedSet.has(`${t.kind}:${t.id}`));
+    return { changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)), live, createdNamespaces, stuck, tombstones, raft: read.raft };
   };
-  const { changes, live, createdNamespaces } = await compare();
+  const { changes, live, createdNamespaces, raft } = await compare();
   const preOf = indexResources(pre.live);
   const liveOf = indexResources(live);
   const undo = buildSteps(changes, preOf, liveOf);
   const unrestorable: string[] = [];
   for (const wave of wavesOf(undo)) {
-    for (const step of wave) {
+    for (let step of wave) {
       const change = changes[step.index]!;
+      if (raft && step.action === 'recreate') {
+        // The delete would wedge the raft leader: the put alone restores all but the module links.
+        step = { ...step, requests: step.requests.filter((r) => r.method !== 'DELETE') };
+        const kept = lostModules(liveOf(step.kind, step.id), preOf(step.kind, step.id));
+        if (kept.length > 0) unrestorable.push(`route ${step.id}: keeps its link to ${kept.join(', ')}, which DGate removes only by deleting the route, and raft leaders break on deletes`);
+      }
       ctx.onEvent({ type: 'undo', change, state: 'start' });
       await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'sending' });
       try {
@@ -436,8 +463,9 @@ export async function restorePreState(
       }
     }
   }
+  if (raft) await leaveTombstones(createdOnRaft(touched, preOf, liveOf), ctx, unrestorable);
   // Created namespaces outlive the undo above; a fresh read is needed only when there are some.
-  const current = createdNamespaces.length > 0 ? await compare() : { createdNamespaces: [], live, raft: false };
+  const current = createdNamespaces.length > 0 && !raft ? await compare() : { createdNamespaces: [], live, raft };
   // On a raft cluster no delete can be sent (see blockedReasons.raft): a created namespace stays.
   for (const ns of current.raft ? [] : current.createdNamespaces) {
     // DGate refuses (inside the node, which wedges it) to delete a namespace that still holds
@@ -455,11 +483,61 @@ export async function restorePreState(
   }
   ctx.onEvent({ type: 'phase', phase: 'checking-restore' });
   const after = await compare();
+  const afterOf = indexResources(after.live);
+  // A created namespace left as a tombstone is listed with the other tombstones.
+  const createdNamespacesLeft = after.createdNamespaces.filter((n) => !isTombstone(n));
   const differences = [
     ...unrestorable,
     ...after.changes.filter((c) => !unrestorable.some((u) => u.startsWith(`${kinds[c.kind].singular} ${c.id}:`))).map((c) => `${kinds[c.kind].singular} ${c.id} still differs (${c.action})`),
-    ...after.createdNamespaces.filter((n) => !unrestorable.some((u) => u.startsWith(`namespace ${n.name}:`))).map((n) => `namespace ${n.name} still exists`),
+    ...createdNamespacesLeft.filter((n) => !unrestorable.some((u) => u.startsWith(`namespace ${n.name}:`))).map((n) => `namespace ${n.name} still exists`),
     ...after.stuck.map((b) => `${b.resource} was created and cannot be deleted (${b.reason})`),
+    ...after.tombstones.map((t) => `${kinds[t.kind].singular} ${t.id} was created and cannot be deleted on raft: left as a tombstone (${tombstoneDescription(t.kind, afterOf(t.kind, t.id))})`),
   ];
-  return { equal: after.changes.length === 0 && after.createdNamespaces.length === 0 && after.stuck.length === 0, differences };
+  return { equal: after.changes.length === 0 && createdNamespacesLeft.length === 0 && after.stuck.length === 0 && after.tombstones.length === 0, differences };
+}
+
+/**
+ * What an apply created on a raft cluster and could not delete, in the order deletes would go
+ * (routes before what they use): each a touched resource that is live, was not there before,
+ * and is not a tombstone yet.
+ */
+function createdOnRaft(
+  touched: readonly { kind: KindKey; id: string }[],
+  preOf: (kind: KindKey, id: string) => AnyResource | undefined,
+  liveOf: (kind: KindKey, id: string) => AnyResource | undefined,
+): { kind: KindKey; id: string; live: AnyResource }[] {
+  const out: { kind: KindKey; id: string; live: AnyResource }[] = [];
+  for (const t of touched) {
+    const live = liveOf(t.kind, t.id);
+    if (live && !preOf(t.kind, t.id) && !isTombstone(live) && !out.some((o) => o.kind === t.kind && o.id === t.id)) out.push({ kind: t.kind, id: t.id, live });
+  }
+  return out.sort((a, b) => waveOf('delete', a.kind) - waveOf('delete', b.kind));
+}
+
+/**
+ * Neutralises what a failed apply created on a raft cluster, where no delete can be sent: each
+ * resource is put again as its tombstone (model/tombstones.ts), so the gateway behaves as it did
+ * before. Kinds without a tombstone (collections, documents) stay as they are and are reported by
+ * the check that follows. A node that stops answering (DG2004) stops the rollback, as in the undo.
+ */
+async function leaveTombstones(created: readonly { kind: KindKey; id: string; live: AnyResource }[], ctx: ApplyContext, unrestorable: string[]): Promise<void> {
+  for (const { kind, id, live } of created) {
+    const body = tombstoneBody(kind, live);
+    if (!body) continue;
+    const slash = id.indexOf('/');
+    const change: Change = { action: 'update', kind, id, namespace: slash < 0 ? id : id.slice(0, slash), name: slash < 0 ? id : id.slice(slash + 1), fields: [], after: body };
+    ctx.onEvent({ type: 'undo', change, state: 'start', tombstone: true });
+    await ctx.appendJournal({ type: 'undo', kind, id, state: 'sending' });
+    try {
+      await send(ctx.client, { method: 'PUT', path: `/api/v1/${kinds[kind].singular}`, body }, `${kinds[kind].singular} ${id}`, ctx.redact);
+      await ctx.appendJournal({ type: 'undo', kind, id, state: 'done' });
+      ctx.onEvent({ type: 'undo', change, state: 'done', tombstone: true });
+    } catch (err) {
+      if (err instanceof DgateError && err.code === 'DG2004') throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      unrestorable.push(`${kinds[kind].singular} ${id}: was created, cannot be deleted on raft, and could not be made a tombstone: ${message}`);
+      await ctx.appendJournal({ type: 'undo', kind, id, state: 'failed', error: message });
+      ctx.onEvent({ type: 'undo', change, state: 'failed', error: message, tombstone: true });
+    }
+  }
 }

@@ -98,7 +98,7 @@ export function renderApplyEvent(e: ApplyEvent, style: Style): string | undefine
     if (e.state === 'failed') return `${style.red('✗')} ${what}: ${printableText(String(e.error))}`;
     return undefined;
   }
-  const what = `undo: ${e.change.action} ${kinds[e.change.kind].singular} ${printableName(e.change.id)}`;
+  const what = `undo: ${e.tombstone ? 'leave as a tombstone' : e.change.action} ${kinds[e.change.kind].singular} ${printableName(e.change.id)}`;
   if (e.state === 'done') return `${style.yellow('↺')} ${what}`;
   if (e.state === 'failed') return `${style.red('✗')} ${what}: ${printableText(String(e.error))}`;
   return undefined;
