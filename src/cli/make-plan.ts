@@ -129,13 +129,16 @@ export function startLiveRead(client: AdminClient, config: LoadedConfig): Promis
 /**
  * The documents of private collections as the latest release wrote them: DGate will not return
  * them, so that is what an edit is found against. Read only when the desired state has such
- * documents; an empty map when the cluster has no release yet (every one is then written once).
+ * documents; undefined when the cluster has no release yet (then they are not compared, as
+ * before any apply: `--refresh` writes them).
  */
 async function appliedPrivateDocuments(client: AdminClient, read: LiveRead, desired: DesiredState): Promise<Map<string, unknown> | undefined> {
   const unreadable = new Set(read.unreadableDocumentCollections);
   if (!desired.resources.documents.some((d) => unreadable.has(`${d.namespace}/${d.collection}`))) return undefined;
   const latest = effectiveReleases(await readReleases(client)).at(-1);
-  return new Map((latest?.desiredState.resources.documents ?? []).map((d) => [`${d.namespace}/${d.collection}/${d.id}`, d.data]));
+  // A cluster dgate-cli never applied to (put together by hand, or adopted): nothing to compare with.
+  if (!latest) return undefined;
+  return new Map(latest.desiredState.resources.documents.map((d) => [`${d.namespace}/${d.collection}/${d.id}`, d.data]));
 }
 
 /**

@@ -92,8 +92,9 @@ export class PlanCommand extends ClusterCommand {
       try {
         const session = sessions.get(target, checked.config, checked.input.root, targets.length);
         const client = await session.client;
-        await journalRefusingInterrupted(client, false);
         ({ plan } = await makePlan({ sources: sourcesOfConfig(checked, await this.ageIdentities()), desired, client, selectTags: this.selectTag, liveRead: session.liveRead, namespaces, refreshSecrets: this.refreshSecrets || this.refresh, refreshDocuments: this.refresh }));
+        // After the read (already under way): a cluster that does not answer is reported as such first.
+        await journalRefusingInterrupted(client, false);
       } catch (err) {
         // One unreachable target does not hide the plans of the others; the exit code says it failed.
         if (!(err instanceof DgateError) || targets.length === 1) throw err;
