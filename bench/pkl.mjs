@@ -25,10 +25,12 @@ async function time(fn) {
 
 async function load(dir) {
   const checked = await readCheckedConfig(dir);
-  if (checked.diagnostics.some((d) => d.severity === 'error')) throw new Error(`invalid bench config ${dir}: ${checked.diagnostics[0].message}`);
+  if (checked.diagnostics.some((d) => d.severity === 'error'))
+    throw new Error(`invalid bench config ${dir}: ${checked.diagnostics[0].message}`);
   return checked;
 }
-const versionOf = (checked) => compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null }).version;
+const versionOf = (checked) =>
+  compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null }).version;
 
 export async function benchPkl() {
   const rows = [];
@@ -40,7 +42,11 @@ export async function benchPkl() {
       Object.assign(process.env, env);
       cpSync(path.join(yamlDir, 'modules'), path.join(pklDir, 'modules'), { recursive: true });
       const files = readdirSync(yamlDir).filter((f) => f.endsWith('.yaml'));
-      for (const f of files) writeFileSync(path.join(pklDir, f.replace(/\.yaml$/, '.pkl')), renderConfigAsPkl(parse(readFileSync(path.join(yamlDir, f), 'utf8')), ''));
+      for (const f of files)
+        writeFileSync(
+          path.join(pklDir, f.replace(/\.yaml$/, '.pkl')),
+          renderConfigAsPkl(parse(readFileSync(path.join(yamlDir, f), 'utf8')), ''),
+        );
       // Warm up both paths (module loading, JIT), and check they mean the same gateway.
       const [yv, pv] = [versionOf(await load(yamlDir)), versionOf(await load(pklDir))];
       if (yv !== pv) throw new Error(`YAML and Pkl versions differ: ${yv} vs ${pv}`);
@@ -51,7 +57,10 @@ export async function benchPkl() {
       for (let i = 0; i < repeats; i++) {
         yaml.push((await time(() => load(yamlDir))).ms);
         pkl.push((await time(() => load(pklDir))).ms);
-        evalOnly.push((await time(() => evaluatePkl({ root: pklDir, modules, allowedImports: [], env: {}, timeoutMs: 120_000 }))).ms);
+        evalOnly.push(
+          (await time(() => evaluatePkl({ root: pklDir, modules, allowedImports: [], env: {}, timeoutMs: 120_000 })))
+            .ms,
+        );
       }
       const count = Number(size);
       rows.push({ count, files: files.length, yaml: median(yaml), pkl: median(pkl), evalOnly: median(evalOnly) });
@@ -61,13 +70,18 @@ export async function benchPkl() {
     }
   }
   const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-  console.log(`\nPkl authoring (${os.cpus().length} cores, median of ${repeats}): loading the same config as YAML and as Pkl\n`);
+  console.log(
+    `\nPkl authoring (${os.cpus().length} cores, median of ${repeats}): loading the same config as YAML and as Pkl\n`,
+  );
   console.log('| resources (files) | YAML load (baseline) | Pkl load (one pkl process) | of which pkl eval |');
   console.log('|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.count} (${r.files}) | ${fmt(r.yaml)} (1.00×) | ${fmt(r.pkl)} (${(r.pkl / r.yaml).toFixed(2)}×) | ${fmt(r.evalOnly)} (${(r.evalOnly / r.yaml).toFixed(2)}×) |`);
+    console.log(
+      `| ${r.count} (${r.files}) | ${fmt(r.yaml)} (1.00×) | ${fmt(r.pkl)} (${(r.pkl / r.yaml).toFixed(2)}×) | ${fmt(r.evalOnly)} (${(r.evalOnly / r.yaml).toFixed(2)}×) |`,
+    );
   }
   console.log('\nload = read, evaluate (Pkl), parse, schema and meaning checks; both compile to the same version.');
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) await benchPkl();
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname))
+  await benchPkl();

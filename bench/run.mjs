@@ -58,11 +58,21 @@ async function readFloor(adminUrl, namespaces) {
   const pool = async (items, work) => {
     let next = 0;
     const out = [];
-    await Promise.all(Array.from({ length: concurrency }, async () => { while (next < items.length) { const i = next++; out[i] = await work(items[i]); } }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < items.length) {
+          const i = next++;
+          out[i] = await work(items[i]);
+        }
+      }),
+    );
     return out;
   };
   await get('/namespace');
-  const lists = await pool(namespaces.flatMap((ns) => ['service', 'module', 'route', 'domain', 'collection', 'secret'].map((k) => [ns, k])), ([ns, k]) => get(`/${k}?namespace=${ns}`).then((b) => [k, b.data]));
+  const lists = await pool(
+    namespaces.flatMap((ns) => ['service', 'module', 'route', 'domain', 'collection', 'secret'].map((k) => [ns, k])),
+    ([ns, k]) => get(`/${k}?namespace=${ns}`).then((b) => [k, b.data]),
+  );
   const domains = lists.filter(([k]) => k === 'domain').flatMap(([, d]) => d);
   const collections = lists.filter(([k]) => k === 'collection').flatMap(([, c]) => c);
   await Promise.all([
@@ -78,7 +88,14 @@ async function planInProcess(dir, adminUrl) {
   try {
     let liveRead;
     const checked = await readCheckedConfig(dir, (config) => (liveRead = startLiveRead(client, config)));
-    const desired = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null }, targetsOf(checked.config)[0], Date.now(), checked.bundles).state;
+    const desired = compileTarget(
+      checked.config,
+      checked.files,
+      { tool: { name: 'dgate-cli', version: 'bench' }, git: null },
+      targetsOf(checked.config)[0],
+      Date.now(),
+      checked.bundles,
+    ).state;
     return (await makePlan({ sources: sourcesOfConfig(checked, []), desired, client, selectTags: [], liveRead })).plan;
   } finally {
     await client.close();
@@ -98,7 +115,14 @@ for (const size of sizes) {
     const compileMs = median(compiles.map((c) => c.ms));
     const compileRss = Math.max(...compiles.map((c) => c.maxRssMb));
     const checked = await readCheckedConfig(dir);
-    const state = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null }, targetsOf(checked.config)[0], Date.now(), checked.bundles).state;
+    const state = compileTarget(
+      checked.config,
+      checked.files,
+      { tool: { name: 'dgate-cli', version: 'bench' }, git: null },
+      targetsOf(checked.config)[0],
+      Date.now(),
+      checked.bundles,
+    ).state;
     const count = kindOrder.reduce((n, k) => n + state.resources[k].length, 0);
     const load = await time(() => writeFloor(node.adminUrl, state, env.BENCH_SECRET, concurrency));
     const floor = await medianOf(() => readFloor(node.adminUrl, nsNames));
@@ -123,15 +147,21 @@ for (const size of sizes) {
 }
 
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-console.log(`\ndgate-cli benchmarks (dgate-server ${binary.version}, ${os.cpus().length} cores, median of ${repeats})\n`);
-console.log('| resources | floor: bare reads | plan, no changes | plan, 10% changed | compile | compile peak RSS | initial load (bare PUTs) |');
+console.log(
+  `\ndgate-cli benchmarks (dgate-server ${binary.version}, ${os.cpus().length} cores, median of ${repeats})\n`,
+);
+console.log(
+  '| resources | floor: bare reads | plan, no changes | plan, 10% changed | compile | compile peak RSS | initial load (bare PUTs) |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
     `| ${r.size} | ${fmt(r.floor)} (1.00×) | ${fmt(r.clean)} (${(r.clean / r.floor).toFixed(2)}×) | ${fmt(r.changed)} (${(r.changed / r.floor).toFixed(2)}×) | ${fmt(r.compileMs)} (${(r.compileMs / r.floor).toFixed(2)}×) | ${r.compileRss.toFixed(0)} MB | ${fmt(r.loadMs)} |`,
   );
 }
-console.log('\nplan figures include reading the config, compiling, reading the cluster, normalizing and diffing; the floor is only the reads.');
+console.log(
+  '\nplan figures include reading the config, compiling, reading the cluster, normalizing and diffing; the floor is only the reads.',
+);
 
 // ---- apply: 1,000 creates and 1,000 updates, against fresh nodes in this same run ----------
 const { createApplyContext } = await import('../dist/cli/apply-context.js');
@@ -142,13 +172,32 @@ async function applyInProcess(dir, adminUrl, stateDir, journal) {
   const client = new AdminClient({ baseUrl: adminUrl, connections: concurrency });
   try {
     const checked = await readCheckedConfig(dir);
-    const desired = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: 'bench' }, git: null }, targetsOf(checked.config)[0], Date.now(), checked.bundles).state;
+    const desired = compileTarget(
+      checked.config,
+      checked.files,
+      { tool: { name: 'dgate-cli', version: 'bench' }, git: null },
+      targetsOf(checked.config)[0],
+      Date.now(),
+      checked.bundles,
+    ).state;
     const sources = sourcesOfConfig(checked, []);
     const made = await makePlan({ sources, desired, client, selectTags: [] });
     const store = new JournalStore(stateDir, adminUrl);
-    const ctx = createApplyContext({ client, journal: store, namespaces: made.plan.scope.namespaces, sources, desiredDigests: made.desiredDigests, onEvent: () => {} });
+    const ctx = createApplyContext({
+      client,
+      journal: store,
+      namespaces: made.plan.scope.namespaces,
+      sources,
+      desiredDigests: made.desiredDigests,
+      onEvent: () => {},
+    });
     if (!journal) ctx.appendJournal = async () => {};
-    const { ms, result } = await time(() => executeApply({ desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx));
+    const { ms, result } = await time(() =>
+      executeApply(
+        { desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } },
+        ctx,
+      ),
+    );
     if (result.outcome !== 'applied') throw new Error(`bench apply failed: ${result.failure}`);
     return { ms, changes: made.plan.changes.length, state: desired };
   } finally {
@@ -174,7 +223,13 @@ async function writeFloor(adminUrl, state, secret, width = 8) {
             body = r.data;
           }
           if (kind === 'secrets') body.data = secret;
-          const res = await request(url, { method: 'PUT', body: JSON.stringify(body), dispatcher: agent, headersTimeout: 60_000, bodyTimeout: 60_000 });
+          const res = await request(url, {
+            method: 'PUT',
+            body: JSON.stringify(body),
+            dispatcher: agent,
+            headersTimeout: 60_000,
+            bodyTimeout: 60_000,
+          });
           await res.body.dump();
           if (res.statusCode >= 300) throw new Error(`PUT ${url}: ${res.statusCode}`);
         }
@@ -189,7 +244,15 @@ async function writeFloor(adminUrl, state, secret, width = 8) {
 function goCliCreates(bin, adminUrl, state, secret) {
   const start = process.hrtime.bigint();
   let count = 0;
-  const kindName = { namespaces: 'namespace', secrets: 'secret', modules: 'module', services: 'service', collections: 'collection', domains: 'domain', routes: 'route' };
+  const kindName = {
+    namespaces: 'namespace',
+    secrets: 'secret',
+    modules: 'module',
+    services: 'service',
+    collections: 'collection',
+    domains: 'domain',
+    routes: 'route',
+  };
   for (const kind of Object.keys(kindName)) {
     for (const r of state.resources[kind]) {
       const args = ['--admin', adminUrl, kindName[kind], 'create'];
@@ -223,8 +286,12 @@ if (process.env.BENCH_APPLY !== '0') {
     console.log(`\napply (in-process: writes, journal, read-back verification; median of 1), 1,000-resource config\n`);
     console.log('| | floor: bare PUTs (8 at a time) | dgate-cli apply | apply without journal | journal adds |');
     console.log('|---|---|---|---|---|');
-    console.log(`| ${createsJ.changes} creates | ${fmt(floorCreates)} (1.00×) | ${fmt(createsJ.ms)} (${(createsJ.ms / floorCreates).toFixed(2)}×) | ${fmt(createsN.ms)} (${(createsN.ms / floorCreates).toFixed(2)}×) | ${(((createsJ.ms - createsN.ms) / createsN.ms) * 100).toFixed(0)}% |`);
-    console.log(`| ${updatesJ.changes} updates | ${fmt(floorUpdates)} (1.00×) | ${fmt(updatesJ.ms)} (${(updatesJ.ms / floorUpdates).toFixed(2)}×) | ${fmt(updatesN.ms)} (${(updatesN.ms / floorUpdates).toFixed(2)}×) | ${(((updatesJ.ms - updatesN.ms) / updatesN.ms) * 100).toFixed(0)}% |`);
+    console.log(
+      `| ${createsJ.changes} creates | ${fmt(floorCreates)} (1.00×) | ${fmt(createsJ.ms)} (${(createsJ.ms / floorCreates).toFixed(2)}×) | ${fmt(createsN.ms)} (${(createsN.ms / floorCreates).toFixed(2)}×) | ${(((createsJ.ms - createsN.ms) / createsN.ms) * 100).toFixed(0)}% |`,
+    );
+    console.log(
+      `| ${updatesJ.changes} updates | ${fmt(floorUpdates)} (1.00×) | ${fmt(updatesJ.ms)} (${(updatesJ.ms / floorUpdates).toFixed(2)}×) | ${fmt(updatesN.ms)} (${(updatesN.ms / floorUpdates).toFixed(2)}×) | ${(((updatesJ.ms - updatesN.ms) / updatesN.ms) * 100).toFixed(0)}% |`,
+    );
     const goBin = process.env.DGATE_GO_CLI_BIN;
     if (goBin) {
       const goNode = await startDgateNode({ binary });
@@ -232,9 +299,13 @@ if (process.env.BENCH_APPLY !== '0') {
       const go = goCliCreates(goBin, goNode.adminUrl, createsJ.state, env.BENCH_SECRET);
       const perGo = go.ms / go.count;
       const perFloor = floorCreates / createsJ.changes;
-      console.log(`\nDGate's Go dgate-cli, one process per resource: ${go.count} creates in ${fmt(go.ms)}, ${perGo.toFixed(1)} ms each: ${(perGo / perFloor).toFixed(1)}× the floor per write, ${(perGo / (createsJ.ms / createsJ.changes)).toFixed(1)}× dgate-cli apply.`);
+      console.log(
+        `\nDGate's Go dgate-cli, one process per resource: ${go.count} creates in ${fmt(go.ms)}, ${perGo.toFixed(1)} ms each: ${(perGo / perFloor).toFixed(1)}× the floor per write, ${(perGo / (createsJ.ms / createsJ.changes)).toFixed(1)}× dgate-cli apply.`,
+      );
     } else {
-      console.log("\nDGate's Go dgate-cli: not measured (`go install github.com/dgate-io/dgate/cmd/dgate-cli@v0.11.1`, then set DGATE_GO_CLI_BIN to its path).");
+      console.log(
+        "\nDGate's Go dgate-cli: not measured (`go install github.com/dgate-io/dgate/cmd/dgate-cli@v0.11.1`, then set DGATE_GO_CLI_BIN to its path).",
+      );
     }
   } finally {
     await Promise.all(nodes.map(stopDgateNode));

@@ -79,7 +79,8 @@ function offlinePart(work) {
   const pklVersion = versionOf(path.join(work, 'shop-pkl'), work, 'shop-pkl');
   dgateCli(['convert', '--to', 'yaml', path.join(work, 'shop-pkl'), '--out', path.join(work, 'shop-back')]);
   const backVersion = versionOf(path.join(work, 'shop-back'), work, 'shop-back');
-  if (yamlVersion !== pklVersion || yamlVersion !== backVersion) throw new Error(`the versions differ: YAML ${yamlVersion}, Pkl ${pklVersion}, back to YAML ${backVersion}`);
+  if (yamlVersion !== pklVersion || yamlVersion !== backVersion)
+    throw new Error(`the versions differ: YAML ${yamlVersion}, Pkl ${pklVersion}, back to YAML ${backVersion}`);
   console.log('YAML, Pkl and YAML again: one version');
 }
 
@@ -89,7 +90,11 @@ async function livePart(binary, work) {
   const node = await startDgateNode({ binary });
   console.log(`admin API ${node.adminUrl}, proxy ${node.proxyUrl}`);
   // The examples read their secrets from the environment; the demo supplies throwaway values.
-  const env = { DGATE_ADMIN_URL: node.adminUrl, STRIPE_KEY: 'sk_test_demo', DGATE_CLI_STATE_DIR: path.join(work, 'state') };
+  const env = {
+    DGATE_ADMIN_URL: node.adminUrl,
+    STRIPE_KEY: 'sk_test_demo',
+    DGATE_CLI_STATE_DIR: path.join(work, 'state'),
+  };
   try {
     step('Planning and applying examples/blog');
     dgateCli(['plan', 'examples/blog'], env);
@@ -102,7 +107,10 @@ async function livePart(binary, work) {
     const changed = path.join(work, 'blog');
     cpSync(path.join(root, 'examples/blog'), changed, { recursive: true });
     const modulePath = path.join(changed, 'modules/health.js');
-    writeFileSync(modulePath, readFileSync(modulePath, 'utf8').replace("{ status: 'ok' }", "{ status: 'ok', version: 2 }"));
+    writeFileSync(
+      modulePath,
+      readFileSync(modulePath, 'utf8').replace("{ status: 'ok' }", "{ status: 'ok', version: 2 }"),
+    );
     dgateCli(['plan', changed], env);
     dgateCli(['apply', changed, '--auto-approve'], env);
     await callGateway(node, 'blog.example.com', '/healthz');
@@ -131,7 +139,9 @@ async function main() {
     const search = await searchDgateServer({ install: true, log: (line) => console.log(line) });
     if ('missing' in search) {
       console.log(`\nNo dgate-server: ${search.missing}.`);
-      console.log('The live part (plan, apply, a request through the gateway, rollback) was skipped. To run it, get a dgate-server:');
+      console.log(
+        'The live part (plan, apply, a request through the gateway, rollback) was skipped. To run it, get a dgate-server:',
+      );
       for (const way of waysToGetAServer) console.log(`  - ${way}`);
       console.log('then run `npm start` again.');
       return 0;
@@ -148,5 +158,8 @@ try {
   process.exitCode = await main();
 } catch (err) {
   // A dgate-cli step that failed has already printed its own error.
-  process.exitCode = await renderThrown(err.status !== undefined ? new Error(`demo stopped: ${err.message.split('\n')[0]}`) : err, 'demo');
+  process.exitCode = await renderThrown(
+    err.status !== undefined ? new Error(`demo stopped: ${err.message.split('\n')[0]}`) : err,
+    'demo',
+  );
 }

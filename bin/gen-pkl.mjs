@@ -16,9 +16,10 @@ const jsonSchemaFile = path.join(root, 'schema', 'config.schema.json');
 
 // Pkl keywords and reserved words, and `_`: a property so named is written in backticks.
 const keywords = new Set(
-  ('abstract amends as class const else extends external false fixed for function hidden if import in is let local module new ' +
-    'nothing null open out outer read super this throw trace true typealias unknown when case delete override protected record switch vararg _')
-    .split(' '),
+  (
+    'abstract amends as class const else extends external false fixed for function hidden if import in is let local module new ' +
+    'nothing null open out outer read super this throw trace true typealias unknown when case delete override protected record switch vararg _'
+  ).split(' '),
 );
 // Keywords each kind of schema may carry; anything else fails the generator.
 const annotationKeys = new Set(['description', 'title', 'default', 'deprecated', '$comment', 'examples']);
@@ -35,10 +36,11 @@ class UnsupportedSchema extends Error {}
 
 // Classes and typealiases of pkl:base, which every module sees unqualified.
 const pklBaseTypes = new Set(
-  ('Any Boolean Bytes Class Collection DataSize DataSizeUnit Duration DurationUnit Dynamic Float Function Function0 Function1 ' +
+  (
+    'Any Boolean Bytes Class Collection DataSize DataSizeUnit Duration DurationUnit Dynamic Float Function Function0 Function1 ' +
     'Function2 Function3 Function4 Function5 Int Int16 Int32 Int8 IntSeq List Listing Map Mapping Module Null Number Object Pair ' +
-    'Regex RegexMatch Resource Set String Typed UInt UInt16 UInt32 UInt8 Uri Comparable Char Mixin')
-    .split(' '),
+    'Regex RegexMatch Resource Set String Typed UInt UInt16 UInt32 UInt8 Uri Comparable Char Mixin'
+  ).split(' '),
 );
 
 /** Fails loudly: a construct with no faithful Pkl equivalent must not vanish from the Pkl schema. */
@@ -58,13 +60,13 @@ function pklString(s) {
     else if (code < 0x20) out += `\\u{${code.toString(16)}}`;
     else out += ch;
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 /** A raw Pkl string (`#"..."#`): backslashes stay as written, so a pattern needs no escaping. */
 function pklRawString(s) {
   let hashes = '#';
-  while (s.includes('"' + hashes) || s.includes('\\' + hashes)) hashes += '#';
+  while (s.includes(`"${hashes}`) || s.includes(`\\${hashes}`)) hashes += '#';
   return `${hashes}"${s}"${hashes}`;
 }
 
@@ -75,16 +77,17 @@ function pklLiteral(value, where) {
 }
 
 function propertyName(name) {
-  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) || keywords.has(name)) return '`' + name + '`';
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) || keywords.has(name)) return `\`${name}\``;
   return name;
 }
 
 function docComment(text, indent) {
   if (!text) return [];
-  return text.split('\n').map((line) => `${indent}///${line ? ' ' + line : ''}`);
+  return text.split('\n').map((line) => `${indent}///${line ? ` ${line}` : ''}`);
 }
 
-const pascal = (s) => s.replace(/(^|[-_ ])([a-z])/g, (_, __, c) => c.toUpperCase()).replace(/^[a-z]/, (c) => c.toUpperCase());
+const pascal = (s) =>
+  s.replace(/(^|[-_ ])([a-z])/g, (_, __, c) => c.toUpperCase()).replace(/^[a-z]/, (c) => c.toUpperCase());
 
 function checkKeys(schema, allowed, where) {
   for (const key of Object.keys(schema)) {
@@ -93,7 +96,9 @@ function checkKeys(schema, allowed, where) {
 }
 
 /** A schema that allows any JSON value, null included: Pkl's `Any`. */
-const isAnyValue = (schema) => schema === true || (typeof schema === 'object' && schema !== null && Object.keys(schema).every((k) => annotationKeys.has(k)));
+const isAnyValue = (schema) =>
+  schema === true ||
+  (typeof schema === 'object' && schema !== null && Object.keys(schema).every((k) => annotationKeys.has(k)));
 
 function typeWithConstraints(base, constraints) {
   return constraints.length === 0 ? base : `${base}(${constraints.join(', ')})`;
@@ -135,7 +140,7 @@ class Generator {
   }
 
   /** The Pkl type of a $def: a class for an object, a typealias for anything else. */
-  defType(name, where) {
+  defType(name, _where) {
     if (this.defNames.has(name)) return this.defNames.get(name);
     const def = this.defs[name];
     let pklName = def.title ?? name;
@@ -176,7 +181,8 @@ class Generator {
     if (schema.enum) {
       const type = schema.type ?? 'string';
       checkKeys(schema, new Set(['enum', 'type']), where);
-      if (!schema.enum.every((v) => typeof v === 'string') || type !== 'string') unsupported(where, 'an enum of non-strings');
+      if (!schema.enum.every((v) => typeof v === 'string') || type !== 'string')
+        unsupported(where, 'an enum of non-strings');
       return { type: schema.enum.map(pklString).join('|') };
     }
     if (schema.const !== undefined) {
@@ -222,12 +228,15 @@ class Generator {
       case 'object': {
         if (!schema.properties) {
           // Free-form JSON (a collection's JSON Schema, bundle parameters): Pkl's Dynamic.
-          if (schema.additionalProperties !== undefined && schema.additionalProperties !== true) unsupported(where, 'additionalProperties without properties');
-          if (schema.oneOf || schema.dependentRequired || schema.required) unsupported(where, 'constraints on a free-form object');
+          if (schema.additionalProperties !== undefined && schema.additionalProperties !== true)
+            unsupported(where, 'additionalProperties without properties');
+          if (schema.oneOf || schema.dependentRequired || schema.required)
+            unsupported(where, 'constraints on a free-form object');
           return { type: 'Dynamic' };
         }
-        if (schema.additionalProperties !== false) unsupported(where, 'an object with properties that also allows others');
-        let name = schema.title ?? pascal(nameHint);
+        if (schema.additionalProperties !== false)
+          unsupported(where, 'an object with properties that also allows others');
+        const name = schema.title ?? pascal(nameHint);
         if (this.blocks.has(name)) unsupported(where, `a second class named ${name} (give the inline object a title)`);
         this.emitClass(name, schema, where);
         return { type: typeWithConstraints(name, this.objectConstraints(schema, where)) };
@@ -246,7 +255,8 @@ class Generator {
     if (schema.type === 'object' && schema.oneOf) {
       const fields = schema.oneOf.map((alt, i) => {
         const keys = Object.keys(alt);
-        if (keys.length !== 1 || keys[0] !== 'required' || alt.required.length !== 1) unsupported(`${where}/oneOf/${i}`, 'a oneOf branch other than { required: [one field] }');
+        if (keys.length !== 1 || keys[0] !== 'required' || alt.required.length !== 1)
+          unsupported(`${where}/oneOf/${i}`, 'a oneOf branch other than { required: [one field] }');
         return alt.required[0];
       });
       c.push(`List(${fields.map((f) => `this.${propertyName(f)}`).join(', ')}).count((it) -> it != null) == 1`);
@@ -261,7 +271,8 @@ class Generator {
 
   /** The lines of one property: doc comment, annotations, `name: Type = default`. */
   propertyLines(name, schema, required, where, indent, ownerName) {
-    const description = schema.description ?? (schema.$ref ? this.defs[this.resolveRef(schema.$ref, where)]?.description : undefined);
+    const description =
+      schema.description ?? (schema.$ref ? this.defs[this.resolveRef(schema.$ref, where)]?.description : undefined);
     const lines = docComment(description, indent);
     if (schema.deprecated === true) lines.push(`${indent}@Deprecated`);
     const hint = this.blocks.has(pascal(name)) || this.defs[pascal(name)] ? `${ownerName}${pascal(name)}` : name;
@@ -283,7 +294,8 @@ class Generator {
   emitClass(name, schema, where) {
     this.blocks.set(name, null);
     const required = new Set(schema.required ?? []);
-    for (const r of required) if (!schema.properties[r]) unsupported(where, `required field '${r}' that has no property`);
+    for (const r of required)
+      if (!schema.properties[r]) unsupported(where, `required field '${r}' that has no property`);
     const body = [];
     for (const [prop, sub] of Object.entries(schema.properties)) {
       if (body.length > 0) body.push('');
@@ -301,26 +313,36 @@ class Generator {
     const root = rootDef ? this.defs[rootDef] : this.schema;
     const where = rootDef ? `$defs/${rootDef}` : 'root';
     if (!root) unsupported(where, 'a missing definition');
-    if (root.type !== 'object' || root.additionalProperties !== false) unsupported(where, 'a root that is not a closed object');
+    if (root.type !== 'object' || root.additionalProperties !== false)
+      unsupported(where, 'a root that is not a closed object');
     checkKeys(root, new Set(['$schema', '$id', '$defs', ...known.object]), where);
     const required = new Set(root.required ?? []);
     const body = [];
     const ownerName = moduleName.split('.').pop();
     for (const [prop, sub] of Object.entries(root.properties)) {
       body.push('');
-      body.push(...this.propertyLines(prop, sub, required.has(prop), `${rootDef ? where + '/' : ''}properties/${prop}`, '', ownerName));
+      body.push(
+        ...this.propertyLines(
+          prop,
+          sub,
+          required.has(prop),
+          `${rootDef ? `${where}/` : ''}properties/${prop}`,
+          '',
+          ownerName,
+        ),
+      );
     }
     const header = [
       `// GENERATED by bin/gen-pkl.mjs from ${source}. Do not edit: change the JSON Schema`,
       '// and run `npm run gen:types`.',
       ...docComment(root.description, ''),
       '///',
-      ...usage.map((line) => `///${line ? ' ' + line : ''}`),
+      ...usage.map((line) => `///${line ? ` ${line}` : ''}`),
       `module ${moduleName}`,
     ];
     const blocks = [...this.blocks.values()].filter(Boolean);
     if (this.paramRefs) blocks.push(paramBlock);
-    return [...header, ...body, '', ...blocks.flatMap((b) => [b, '']), ...this.outputBlock(root)].join('\n') + '\n';
+    return `${[...header, ...body, '', ...blocks.flatMap((b) => [b, '']), ...this.outputBlock(root)].join('\n')}\n`;
   }
 
   /**
@@ -382,7 +404,10 @@ class Generator {
   }
 }
 
-const defaultUsage = ['A config module starts with `amends "modulepath:/dgate/Config.pkl"`; dgate-cli puts this', 'schema on the module path.'];
+const defaultUsage = [
+  'A config module starts with `amends "modulepath:/dgate/Config.pkl"`; dgate-cli puts this',
+  'schema on the module path.',
+];
 
 /**
  * `T` or a parameter reference, with `T` the union's default (`*`): without it, amending the
@@ -395,9 +420,9 @@ function orParam(type) {
 
 const paramBlock = [
   '/// A parameter of the bundle, standing for a whole value: `url = param("upstream")`. dgate-cli',
-  '/// replaces it with the instance\'s value (typed, never text inside a string).',
+  "/// replaces it with the instance's value (typed, never text inside a string).",
   'class Param {',
-  '  /// The parameter\'s name, as bundle.pkl (or bundle.yaml) declares it under `parameters`.',
+  "  /// The parameter's name, as bundle.pkl (or bundle.yaml) declares it under `parameters`.",
   '  param: String(!isEmpty)',
   '}',
   '',
@@ -421,7 +446,10 @@ export async function generatePkl() {
       generatePklFromSchema(schema, {
         rootDef: 'BundleManifest',
         moduleName: 'dgate.Bundle',
-        usage: ['A bundle\'s bundle.pkl starts with `amends "modulepath:/dgate/Bundle.pkl"`. `parameters` is a', 'JSON Schema written as a Pkl object; a property named `default` is written `["default"] = ...`.'],
+        usage: [
+          'A bundle\'s bundle.pkl starts with `amends "modulepath:/dgate/Bundle.pkl"`. `parameters` is a',
+          'JSON Schema written as a Pkl object; a property named `default` is written `["default"] = ...`.',
+        ],
       }),
     ],
     [
@@ -430,7 +458,10 @@ export async function generatePkl() {
         rootDef: 'BundleResources',
         moduleName: 'dgate.BundleResources',
         paramRefs: true,
-        usage: ['A bundle\'s resource file in Pkl starts with `amends "modulepath:/dgate/BundleResources.pkl"`;', 'any field or list element may be `param("NAME")`, a parameter of the bundle.'],
+        usage: [
+          'A bundle\'s resource file in Pkl starts with `amends "modulepath:/dgate/BundleResources.pkl"`;',
+          'any field or list element may be `param("NAME")`, a parameter of the bundle.',
+        ],
       }),
     ],
   ]);

@@ -33,7 +33,7 @@ export async function generateTypes() {
     const base = file.replace(/\.schema\.json$/, '');
     out.set(path.join(outDir, `${base}.ts`), ts);
     // The schema itself, as a module, so the validator needs no file access at run time.
-    const constName = base.replace(/-([a-z])/g, (_, c) => c.toUpperCase()) + 'Schema';
+    const constName = `${base.replace(/-([a-z])/g, (_, c) => c.toUpperCase())}Schema`;
     out.set(
       path.join(outDir, `${base}.schema.ts`),
       `${banner}\n\nexport const ${constName} = ${JSON.stringify(schema, null, 2)} as const;\n`,

@@ -18,7 +18,13 @@ export const definitions = ['SecretSource', 'BundleManifest', 'BundleResources']
 export async function generateValidators() {
   const schema = JSON.parse(await readFile(path.join(root, 'schema', 'config.schema.json'), 'utf8'));
   // The same options check-schema.ts describes errors with.
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, code: { source: true, esm: true } });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictRequired: false,
+    code: { source: true, esm: true },
+  });
   ajv.addSchema(schema);
   const refs = { config: schema.$id, ...Object.fromEntries(definitions.map((d) => [d, `${schema.$id}#/$defs/${d}`])) };
   const code = standaloneCode(ajv, refs).replace(/^"use strict";/, '');

@@ -19,7 +19,12 @@ function stepOrExit(what, file, args) {
   try {
     execFileSync(file, args, { cwd: root, stdio: 'inherit' });
   } catch (err) {
-    const how = err.status !== null && err.status !== undefined ? `exit code ${err.status}` : err.signal ? `signal ${err.signal}` : err.message;
+    const how =
+      err.status !== null && err.status !== undefined
+        ? `exit code ${err.status}`
+        : err.signal
+          ? `signal ${err.signal}`
+          : err.message;
     console.error(`setup: ${what} failed (${how}); its output is above`);
     process.exit(1);
   }
@@ -32,4 +37,8 @@ if (!existsSync(installed) || mtime(path.join(root, 'package-lock.json')) > mtim
 }
 
 console.error('setup: building dist/ ...');
-stepOrExit('building dist/ (tsc)', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+stepOrExit('building dist/ (tsc)', process.execPath, [
+  path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+  '-p',
+  'tsconfig.build.json',
+]);

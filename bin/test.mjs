@@ -6,6 +6,7 @@
 //   real-server tests were skipped, why, and how to run them.
 // - None, and CI=true or DGATE_REQUIRE_SERVER=1 (or DGATE_SERVER_BIN names no binary): the run
 //   fails with that same line, so CI never lands untested code.
+// Before the tests: tsc --noEmit and `biome ci` (format + lint; `npm run format` fixes).
 // Extra arguments go to vitest (e.g. `npm test -- test/unit`).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -15,10 +16,13 @@ import { renderThrown } from './render-error.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const vitestBin = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const tscBin = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const biomeBin = path.join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome');
 const passThrough = process.argv.slice(2);
 
 function node(args, env = {}) {
-  return spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+  return (
+    spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1
+  );
 }
 
 /** How many tests the server project holds, from vitest's own listing (collection only, no server). */
@@ -37,7 +41,9 @@ function countServerTests() {
 }
 
 async function main() {
-  const { searchDgateServer, chooseServerUse, skippedServerLine, requiredServerLine, describeServer } = await import('../dist/io/server-choice.js');
+  const { searchDgateServer, chooseServerUse, skippedServerLine, requiredServerLine, describeServer } = await import(
+    '../dist/io/server-choice.js'
+  );
 
   const search = await searchDgateServer({ install: true, log: (line) => console.error(`test: ${line}`) });
   const choice = chooseServerUse(search, process.env);
@@ -48,6 +54,9 @@ async function main() {
 
   console.error('test: type-checking ...');
   if (node([tscBin, '-p', 'tsconfig.json', '--noEmit']) !== 0) return 1;
+  // Formatting and lint rules are part of the suite: `npm run format` fixes what they find.
+  console.error('test: checking format and lint (biome) ...');
+  if (node([biomeBin, 'ci', '--reporter=summary']) !== 0) return 1;
   if (choice.mode === 'run') {
     console.error(`test: real-server tests use ${describeServer(choice.binary)}`);
     return node([vitestBin, 'run', ...passThrough], {

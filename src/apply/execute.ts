@@ -127,7 +127,9 @@ const identityOf = (kind: KindKey, r: AnyResource) => kinds[kind].identity(r).jo
 /** The modules `before` links that `after` does not name: what a PUT of `after` would leave linked. */
 function lostModules(before: AnyResource | undefined, after: AnyResource | undefined): string[] {
   const kept = new Set((after as { modules?: string[] } | undefined)?.modules ?? []);
-  return ((before as { modules?: string[] } | undefined)?.modules ?? []).filter((m) => !kept.has(m)).map((m) => `module ${m}`);
+  return ((before as { modules?: string[] } | undefined)?.modules ?? [])
+    .filter((m) => !kept.has(m))
+    .map((m) => `module ${m}`);
 }
 
 function indexResources(resources: Resources | LiveResources): (kind: KindKey, id: string) => AnyResource | undefined {
@@ -149,7 +151,12 @@ function maskRequest(kind: KindKey, req: AdminRequest): AdminRequest {
   return { ...req, body };
 }
 
-async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>, stop: () => boolean): Promise<void> {
+async function runPool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  stop: () => boolean,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -183,7 +190,9 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
   const resolved = new Map<Step, Record<string, unknown>>();
   for (const step of steps) {
     if (!step.resource) continue;
-    const fields = kinds[step.kind].sensitive.filter((f) => (step.resource as unknown as Record<string, unknown>)[f] !== undefined);
+    const fields = kinds[step.kind].sensitive.filter(
+      (f) => (step.resource as unknown as Record<string, unknown>)[f] !== undefined,
+    );
     if (fields.length === 0) continue;
     const values: Record<string, unknown> = {};
     for (const f of fields) values[f] = await ctx.resolveSensitive(step.kind, step.resource, f);
@@ -201,7 +210,13 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     scope: input.scope,
     preState: input.pre.live,
     touched,
-    steps: steps.map((s) => ({ index: s.index, action: s.action, kind: s.kind, id: s.id, requests: s.requests.map((r) => maskRequest(s.kind, r)) })),
+    steps: steps.map((s) => ({
+      index: s.index,
+      action: s.action,
+      kind: s.kind,
+      id: s.id,
+      requests: s.requests.map((r) => maskRequest(s.kind, r)),
+    })),
     desiredState: input.desired,
   });
 
@@ -231,7 +246,11 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     await ctx.appendJournal({ type: 'phase', phase: 'verifying' });
     ctx.onEvent({ type: 'phase', phase: 'verifying' });
     const drift = await verify(input, ctx, new Set(final.map((s) => `${s.kind}:${s.id}`)));
-    if (drift.length > 0) throw new StepFailure(steps[0]!, `the cluster read back differs from the desired state: ${drift.slice(0, 5).join('; ')}`);
+    if (drift.length > 0)
+      throw new StepFailure(
+        steps[0]!,
+        `the cluster read back differs from the desired state: ${drift.slice(0, 5).join('; ')}`,
+      );
     stopIfAsked(ctx);
     if (ctx.release) {
       await ctx.appendJournal({ type: 'phase', phase: 'recording', release: ctx.release.number });
@@ -241,7 +260,10 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
         await ctx.release.write();
         ourWrites.count++;
       } catch (err) {
-        throw new StepFailure(undefined, `the release record (${ctx.release.describe}) could not be written: ${err instanceof Error ? err.message : String(err)}`);
+        throw new StepFailure(
+          undefined,
+          `the release record (${ctx.release.describe}) could not be written: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
     if (final.length > 0) {
@@ -252,7 +274,8 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     await ctx.appendJournal({ type: 'end', outcome: 'applied' });
     const countAfter = countBefore === undefined ? undefined : await changeCount(ctx.client);
     const ours = ourWrites.count + (ctx.ownWritesElsewhere?.() ?? 0) - renewalsBefore;
-    const foreignWrites = countBefore !== undefined && countAfter !== undefined ? Math.max(0, countAfter - countBefore - ours) : undefined;
+    const foreignWrites =
+      countBefore !== undefined && countAfter !== undefined ? Math.max(0, countAfter - countBefore - ours) : undefined;
     return { outcome: 'applied', applyId, steps: steps.length, foreignWrites };
   } catch (err) {
     const failure = err instanceof StepFailure ? err : undefined;
@@ -261,20 +284,33 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     ctx.onEvent({ type: 'phase', phase: 'rolling-back' });
     let restore: RestoreReport;
     try {
-      restore = await restorePreState(input.pre, touched, tracking, (kind, id, field) => preSensitive(input.pre.read, kind, id, field));
+      restore = await restorePreState(input.pre, touched, tracking, (kind, id, field) =>
+        preSensitive(input.pre.read, kind, id, field),
+      );
     } catch (restoreError) {
       // The journal stays unfinished: `recover` picks it up once the node answers again.
       if (!(restoreError instanceof DgateError)) throw restoreError;
-      const left = [...sent].filter(([key]) => !undone.has(key)).map(([, s]) => `${s.action} ${kinds[s.kind].singular} ${s.id}`);
-      if (releaseAttempted && ctx.release) left.push(`${ctx.release.describe} (recorded, or perhaps recorded; recover marks it voided)`);
+      const left = [...sent]
+        .filter(([key]) => !undone.has(key))
+        .map(([, s]) => `${s.action} ${kinds[s.kind].singular} ${s.id}`);
+      if (releaseAttempted && ctx.release)
+        left.push(`${ctx.release.describe} (recorded, or perhaps recorded; recover marks it voided)`);
       throw rollbackStoppedError(ctx.client.baseUrl, message, restoreError, left);
     }
     // A read-back cannot see these: say so rather than call the cluster restored.
-    const unrestorable = ourWrites.done.filter((s) => s.kind === 'documents' && input.changes[s.index]?.fields.some((f) => f.unreadable));
+    const unrestorable = ourWrites.done.filter(
+      (s) => s.kind === 'documents' && input.changes[s.index]?.fields.some((f) => f.unreadable),
+    );
     if (unrestorable.length > 0) {
       restore = {
         equal: false,
-        differences: [...restore.differences, ...unrestorable.map((s) => `document ${s.id} was written and cannot be put back: DGate does not return documents of private collections`)],
+        differences: [
+          ...restore.differences,
+          ...unrestorable.map(
+            (s) =>
+              `document ${s.id} was written and cannot be put back: DGate does not return documents of private collections`,
+          ),
+        ],
       };
     }
     let releaseVoided: true | string | undefined;
@@ -301,25 +337,42 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
  * The rollback itself failed (the node died, or wedged, DG2004): the apply is left interrupted,
  * its journal unfinished, for `recover`. Says what was not undone, and what to run when.
  */
-function rollbackStoppedError(adminUrl: string, message: string, cause: DgateError, left: readonly string[]): DgateError {
+function rollbackStoppedError(
+  adminUrl: string,
+  message: string,
+  cause: DgateError,
+  left: readonly string[],
+): DgateError {
   const why = cause.code === 'DG2004' ? `the node at ${adminUrl} stopped answering writes` : cause.message;
   const notUndone = left.length > 0 ? `not undone: ${left.join(', ')}` : 'every step was undone, but not checked';
-  const next = 'run `dgate-cli recover` to return the cluster to its state before this apply (or `dgate-cli recover --resume PATH` to finish it)';
+  const next =
+    'run `dgate-cli recover` to return the cluster to its state before this apply (or `dgate-cli recover --resume PATH` to finish it)';
   return new DgateError({
     code: cause.code,
     message: `${message}; then the rollback could not finish (${why}), so the apply is interrupted; ${notUndone}`,
-    hint: cause.code === 'DG2004' ? `DGate v0.11 wedges after a write fails inside it: restart the node, then ${next}` : `once ${adminUrl} answers again, ${next}`,
+    hint:
+      cause.code === 'DG2004'
+        ? `DGate v0.11 wedges after a write fails inside it: restart the node, then ${next}`
+        : `once ${adminUrl} answers again, ${next}`,
     cause,
   });
 }
 
 async function changeCount(client: AdminClient): Promise<number | undefined> {
   const res = await client.send('GET', '/changelog').catch(() => undefined);
-  const count = res && res.status === 200 && res.body && typeof res.body === 'object' ? (res.body as { count?: unknown }).count : undefined;
+  const count =
+    res && res.status === 200 && res.body && typeof res.body === 'object'
+      ? (res.body as { count?: unknown }).count
+      : undefined;
   return typeof count === 'number' ? count : undefined;
 }
 
-async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: ReadonlyMap<Step, Record<string, unknown>>, writes: { count: number; done: Step[] }): Promise<void> {
+async function runSteps(
+  steps: readonly Step[],
+  ctx: ApplyContext,
+  resolved: ReadonlyMap<Step, Record<string, unknown>>,
+  writes: { count: number; done: Step[] },
+): Promise<void> {
   let failed: StepFailure | undefined;
   for (const wave of wavesOf(steps)) {
     stopIfAsked(ctx);
@@ -340,12 +393,20 @@ async function runSteps(steps: readonly Step[], ctx: ApplyContext, resolved: Rea
   }
 }
 
-async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, unknown> | undefined, writes: { count: number; done: Step[] }): Promise<void> {
+async function runStep(
+  step: Step,
+  ctx: ApplyContext,
+  sensitive: Record<string, unknown> | undefined,
+  writes: { count: number; done: Step[] },
+): Promise<void> {
   await ctx.appendJournal({ type: 'step', index: step.index, state: 'sending' });
   ctx.onEvent({ type: 'step', step, state: 'start' });
   try {
     for (const req of step.requests) {
-      const body = req.method === 'PUT' && sensitive && req.body && typeof req.body === 'object' ? { ...(req.body as Record<string, unknown>), ...sensitive } : req.body;
+      const body =
+        req.method === 'PUT' && sensitive && req.body && typeof req.body === 'object'
+          ? { ...(req.body as Record<string, unknown>), ...sensitive }
+          : req.body;
       await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`, ctx.redact);
       writes.count++;
     }
@@ -360,12 +421,22 @@ async function runStep(step: Step, ctx: ApplyContext, sensitive: Record<string, 
   ctx.onEvent({ type: 'step', step, state: 'done' });
 }
 
-async function send(client: AdminClient, req: AdminRequest, what: string, redact: (text: string) => string): Promise<void> {
+async function send(
+  client: AdminClient,
+  req: AdminRequest,
+  what: string,
+  redact: (text: string) => string,
+): Promise<void> {
   const res = await client.send(req.method, req.path, req.query ?? {}, req.body);
   if (res.status < 200 || res.status >= 300) {
-    const apiError = res.body && typeof res.body === 'object' && 'error' in res.body ? String((res.body as { error: unknown }).error) : res.text.slice(0, 200);
+    const apiError =
+      res.body && typeof res.body === 'object' && 'error' in res.body
+        ? String((res.body as { error: unknown }).error)
+        : res.text.slice(0, 200);
     // Masked before it becomes a message: a server may echo the body, sensitive values included.
-    throw new Error(`${req.method} ${req.path} for ${what} answered ${res.status}${apiError ? `: ${redact(apiError)}` : ''}`);
+    throw new Error(
+      `${req.method} ${req.path} for ${what} answered ${res.status}${apiError ? `: ${redact(apiError)}` : ''}`,
+    );
   }
 }
 
@@ -381,12 +452,18 @@ async function verify(input: ApplyInput, ctx: ApplyContext, skip: ReadonlySet<st
     liveNamespaceNames: read.allNamespaces.map((n) => n.name),
     raft: read.raft,
   });
-  return diff.changes.filter((c) => !skip.has(`${c.kind}:${c.id}`)).map((c) => `${c.action} ${kinds[c.kind].singular} ${c.id}${c.fields.length ? ` (${c.fields.map((f) => f.field).join(', ')})` : ''}`);
+  return diff.changes
+    .filter((c) => !skip.has(`${c.kind}:${c.id}`))
+    .map(
+      (c) =>
+        `${c.action} ${kinds[c.kind].singular} ${c.id}${c.fields.length ? ` (${c.fields.map((f) => f.field).join(', ')})` : ''}`,
+    );
 }
 
 /** The plaintext of a sensitive field as it was before the apply, from the raw pre-read (domain keys only). */
 function preSensitive(read: LiveRead, kind: KindKey, id: string, field: string): string | undefined {
-  if (kind === 'domains' && field === 'key') return read.domains.find((d) => `${d.namespace.name}/${d.name}` === id)?.key || undefined;
+  if (kind === 'domains' && field === 'key')
+    return read.domains.find((d) => `${d.namespace.name}/${d.name}` === id)?.key || undefined;
   return undefined;
 }
 
@@ -407,18 +484,32 @@ export async function restorePreState(
     const diff = diffResources({
       desired: pre.live as unknown as Resources,
       live,
-      scope: { namespaces: [...new Set([...pre.live.namespaces.map((n) => n.name), ...live.namespaces.map((n) => n.name)])], selectTags: [] },
-      desiredDigests: new Map(pre.live.domains.filter((d) => d.key).map((d) => [`domains:${d.namespace}/${d.name}:key`, d.key!.digest])),
+      scope: {
+        namespaces: [...new Set([...pre.live.namespaces.map((n) => n.name), ...live.namespaces.map((n) => n.name)])],
+        selectTags: [],
+      },
+      desiredDigests: new Map(
+        pre.live.domains.filter((d) => d.key).map((d) => [`domains:${d.namespace}/${d.name}:key`, d.key!.digest]),
+      ),
       unreadableDocumentCollections: read.unreadableDocumentCollections,
       liveNamespaceNames: read.allNamespaces.map((n) => n.name),
       raft: read.raft,
     });
     // diff never deletes namespaces; one the apply created must go too.
     const preNamespaces = new Set(pre.live.namespaces.map((n) => n.name));
-    const createdNamespaces = live.namespaces.filter((n) => !preNamespaces.has(n.name) && touchedSet.has(`namespaces:${n.name}`));
+    const createdNamespaces = live.namespaces.filter(
+      (n) => !preNamespaces.has(n.name) && touchedSet.has(`namespaces:${n.name}`),
+    );
     const stuck = diff.blocked.filter((b) => touched.some((t) => `${kinds[t.kind].singular} ${t.id}` === b.resource));
     const tombstones = diff.tombstones.filter((t) => touchedSet.has(`${t.kind}:${t.id}`));
-    return { changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)), live, createdNamespaces, stuck, tombstones, raft: read.raft };
+    return {
+      changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)),
+      live,
+      createdNamespaces,
+      stuck,
+      tombstones,
+      raft: read.raft,
+    };
   };
   const { changes, live, createdNamespaces, raft } = await compare();
   const preOf = indexResources(pre.live);
@@ -432,7 +523,10 @@ export async function restorePreState(
         // The delete would wedge the raft leader: the put alone restores all but the module links.
         step = { ...step, requests: step.requests.filter((r) => r.method !== 'DELETE') };
         const kept = lostModules(liveOf(step.kind, step.id), preOf(step.kind, step.id));
-        if (kept.length > 0) unrestorable.push(`route ${step.id}: keeps its link to ${kept.join(', ')}, which DGate removes only by deleting the route, and raft leaders break on deletes`);
+        if (kept.length > 0)
+          unrestorable.push(
+            `route ${step.id}: keeps its link to ${kept.join(', ')}, which DGate removes only by deleting the route, and raft leaders break on deletes`,
+          );
       }
       ctx.onEvent({ type: 'undo', change, state: 'start' });
       await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'sending' });
@@ -470,13 +564,20 @@ export async function restorePreState(
   for (const ns of current.raft ? [] : current.createdNamespaces) {
     // DGate refuses (inside the node, which wedges it) to delete a namespace that still holds
     // anything; a collection the apply created cannot be deleted, so its namespace stays too.
-    const holds = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets'] as const).some((k) => current.live[k].some((r) => r.namespace === ns.name));
+    const holds = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets'] as const).some((k) =>
+      current.live[k].some((r) => r.namespace === ns.name),
+    );
     if (holds) {
       unrestorable.push(`namespace ${ns.name}: it still holds resources that cannot be removed, so it stays`);
       continue;
     }
     try {
-      await send(ctx.client, { method: 'DELETE', path: '/api/v1/namespace', body: { name: ns.name } }, `namespace ${ns.name}`, ctx.redact);
+      await send(
+        ctx.client,
+        { method: 'DELETE', path: '/api/v1/namespace', body: { name: ns.name } },
+        `namespace ${ns.name}`,
+        ctx.redact,
+      );
     } catch (err) {
       unrestorable.push(`namespace ${ns.name}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -488,12 +589,26 @@ export async function restorePreState(
   const createdNamespacesLeft = after.createdNamespaces.filter((n) => !isTombstone(n));
   const differences = [
     ...unrestorable,
-    ...after.changes.filter((c) => !unrestorable.some((u) => u.startsWith(`${kinds[c.kind].singular} ${c.id}:`))).map((c) => `${kinds[c.kind].singular} ${c.id} still differs (${c.action})`),
-    ...createdNamespacesLeft.filter((n) => !unrestorable.some((u) => u.startsWith(`namespace ${n.name}:`))).map((n) => `namespace ${n.name} still exists`),
+    ...after.changes
+      .filter((c) => !unrestorable.some((u) => u.startsWith(`${kinds[c.kind].singular} ${c.id}:`)))
+      .map((c) => `${kinds[c.kind].singular} ${c.id} still differs (${c.action})`),
+    ...createdNamespacesLeft
+      .filter((n) => !unrestorable.some((u) => u.startsWith(`namespace ${n.name}:`)))
+      .map((n) => `namespace ${n.name} still exists`),
     ...after.stuck.map((b) => `${b.resource} was created and cannot be deleted (${b.reason})`),
-    ...after.tombstones.map((t) => `${kinds[t.kind].singular} ${t.id} was created and cannot be deleted on raft: left as a tombstone (${tombstoneDescription(t.kind, afterOf(t.kind, t.id))})`),
+    ...after.tombstones.map(
+      (t) =>
+        `${kinds[t.kind].singular} ${t.id} was created and cannot be deleted on raft: left as a tombstone (${tombstoneDescription(t.kind, afterOf(t.kind, t.id))})`,
+    ),
   ];
-  return { equal: after.changes.length === 0 && createdNamespacesLeft.length === 0 && after.stuck.length === 0 && after.tombstones.length === 0, differences };
+  return {
+    equal:
+      after.changes.length === 0 &&
+      createdNamespacesLeft.length === 0 &&
+      after.stuck.length === 0 &&
+      after.tombstones.length === 0,
+    differences,
+  };
 }
 
 /**
@@ -509,7 +624,8 @@ function createdOnRaft(
   const out: { kind: KindKey; id: string; live: AnyResource }[] = [];
   for (const t of touched) {
     const live = liveOf(t.kind, t.id);
-    if (live && !preOf(t.kind, t.id) && !isTombstone(live) && !out.some((o) => o.kind === t.kind && o.id === t.id)) out.push({ kind: t.kind, id: t.id, live });
+    if (live && !preOf(t.kind, t.id) && !isTombstone(live) && !out.some((o) => o.kind === t.kind && o.id === t.id))
+      out.push({ kind: t.kind, id: t.id, live });
   }
   return out.sort((a, b) => waveOf('delete', a.kind) - waveOf('delete', b.kind));
 }
@@ -520,22 +636,41 @@ function createdOnRaft(
  * before. Kinds without a tombstone (collections, documents) stay as they are and are reported by
  * the check that follows. A node that stops answering (DG2004) stops the rollback, as in the undo.
  */
-async function leaveTombstones(created: readonly { kind: KindKey; id: string; live: AnyResource }[], ctx: ApplyContext, unrestorable: string[]): Promise<void> {
+async function leaveTombstones(
+  created: readonly { kind: KindKey; id: string; live: AnyResource }[],
+  ctx: ApplyContext,
+  unrestorable: string[],
+): Promise<void> {
   for (const { kind, id, live } of created) {
     const body = tombstoneBody(kind, live);
     if (!body) continue;
     const slash = id.indexOf('/');
-    const change: Change = { action: 'update', kind, id, namespace: slash < 0 ? id : id.slice(0, slash), name: slash < 0 ? id : id.slice(slash + 1), fields: [], after: body };
+    const change: Change = {
+      action: 'update',
+      kind,
+      id,
+      namespace: slash < 0 ? id : id.slice(0, slash),
+      name: slash < 0 ? id : id.slice(slash + 1),
+      fields: [],
+      after: body,
+    };
     ctx.onEvent({ type: 'undo', change, state: 'start', tombstone: true });
     await ctx.appendJournal({ type: 'undo', kind, id, state: 'sending' });
     try {
-      await send(ctx.client, { method: 'PUT', path: `/api/v1/${kinds[kind].singular}`, body }, `${kinds[kind].singular} ${id}`, ctx.redact);
+      await send(
+        ctx.client,
+        { method: 'PUT', path: `/api/v1/${kinds[kind].singular}`, body },
+        `${kinds[kind].singular} ${id}`,
+        ctx.redact,
+      );
       await ctx.appendJournal({ type: 'undo', kind, id, state: 'done' });
       ctx.onEvent({ type: 'undo', change, state: 'done', tombstone: true });
     } catch (err) {
       if (err instanceof DgateError && err.code === 'DG2004') throw err;
       const message = err instanceof Error ? err.message : String(err);
-      unrestorable.push(`${kinds[kind].singular} ${id}: was created, cannot be deleted on raft, and could not be made a tombstone: ${message}`);
+      unrestorable.push(
+        `${kinds[kind].singular} ${id}: was created, cannot be deleted on raft, and could not be made a tombstone: ${message}`,
+      );
       await ctx.appendJournal({ type: 'undo', kind, id, state: 'failed', error: message });
       ctx.onEvent({ type: 'undo', change, state: 'failed', error: message, tombstone: true });
     }

@@ -30,20 +30,42 @@ export interface Step {
 export function putRequest(kind: KindKey, r: AnyResource): AdminRequest {
   const rec = r as unknown as Record<string, unknown>;
   if (kind === 'documents') {
-    return { method: 'PUT', path: `/api/v1/document/${encodeURIComponent(String(rec.id))}`, query: { namespace: String(rec.namespace), collection: String(rec.collection) }, body: rec.data };
+    return {
+      method: 'PUT',
+      path: `/api/v1/document/${encodeURIComponent(String(rec.id))}`,
+      query: { namespace: String(rec.namespace), collection: String(rec.collection) },
+      body: rec.data,
+    };
   }
   const local = kinds[kind].local ?? [];
-  return { method: 'PUT', path: `/api/v1/${kinds[kind].singular}`, body: local.length ? Object.fromEntries(Object.entries(rec).filter(([k]) => !local.includes(k))) : rec };
+  return {
+    method: 'PUT',
+    path: `/api/v1/${kinds[kind].singular}`,
+    body: local.length ? Object.fromEntries(Object.entries(rec).filter(([k]) => !local.includes(k))) : rec,
+  };
 }
 
 /** The write that removes `r`. Collections and documents are addressed by path, the rest by body. */
 export function deleteRequest(kind: KindKey, r: AnyResource): AdminRequest {
   const rec = r as unknown as Record<string, unknown>;
   if (kind === 'documents') {
-    return { method: 'DELETE', path: `/api/v1/document/${encodeURIComponent(String(rec.id))}`, query: { namespace: String(rec.namespace), collection: String(rec.collection) } };
+    return {
+      method: 'DELETE',
+      path: `/api/v1/document/${encodeURIComponent(String(rec.id))}`,
+      query: { namespace: String(rec.namespace), collection: String(rec.collection) },
+    };
   }
-  if (kind === 'collections') return { method: 'DELETE', path: `/api/v1/collection/${encodeURIComponent(String(rec.name))}`, query: { namespace: String(rec.namespace) } };
-  return { method: 'DELETE', path: `/api/v1/${kinds[kind].singular}`, body: { name: rec.name, namespace: rec.namespace } };
+  if (kind === 'collections')
+    return {
+      method: 'DELETE',
+      path: `/api/v1/collection/${encodeURIComponent(String(rec.name))}`,
+      query: { namespace: String(rec.namespace) },
+    };
+  return {
+    method: 'DELETE',
+    path: `/api/v1/${kinds[kind].singular}`,
+    body: { name: rec.name, namespace: rec.namespace },
+  };
 }
 
 /**
@@ -69,13 +91,24 @@ export function waveOf(action: 'create' | 'update' | 'delete', kind: KindKey): n
  * Turns a plan's changes into steps. `desiredOf` and `liveOf` give the full resources by kind and
  * id (the change itself carries masked copies only).
  */
-export function buildSteps(changes: readonly Change[], desiredOf: (kind: KindKey, id: string) => AnyResource | undefined, liveOf: (kind: KindKey, id: string) => AnyResource | undefined): Step[] {
+export function buildSteps(
+  changes: readonly Change[],
+  desiredOf: (kind: KindKey, id: string) => AnyResource | undefined,
+  liveOf: (kind: KindKey, id: string) => AnyResource | undefined,
+): Step[] {
   return changes.map((change, index) => {
     const wave = waveOf(change.action, change.kind);
     if (change.action === 'delete') {
       const have = liveOf(change.kind, change.id);
       if (!have) throw new Error(`no live ${change.kind} ${change.id} to delete`);
-      return { index, action: 'delete', kind: change.kind, id: change.id, wave, requests: [deleteRequest(change.kind, have)] };
+      return {
+        index,
+        action: 'delete',
+        kind: change.kind,
+        id: change.id,
+        wave,
+        requests: [deleteRequest(change.kind, have)],
+      };
     }
     const want = desiredOf(change.kind, change.id);
     if (!want) throw new Error(`no desired ${change.kind} ${change.id}`);
@@ -83,9 +116,25 @@ export function buildSteps(changes: readonly Change[], desiredOf: (kind: KindKey
     // over it is checked as an update would be.
     const have = change.action === 'update' || change.replacesTombstone ? liveOf(change.kind, change.id) : undefined;
     if (change.kind === 'routes' && have && needsRecreate(have, want)) {
-      return { index, action: 'recreate', kind: change.kind, id: change.id, wave, requests: [deleteRequest(change.kind, have), putRequest(change.kind, want)], resource: want };
+      return {
+        index,
+        action: 'recreate',
+        kind: change.kind,
+        id: change.id,
+        wave,
+        requests: [deleteRequest(change.kind, have), putRequest(change.kind, want)],
+        resource: want,
+      };
     }
-    return { index, action: change.action, kind: change.kind, id: change.id, wave, requests: [putRequest(change.kind, want)], resource: want };
+    return {
+      index,
+      action: change.action,
+      kind: change.kind,
+      id: change.id,
+      wave,
+      requests: [putRequest(change.kind, want)],
+      resource: want,
+    };
   });
 }
 

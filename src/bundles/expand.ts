@@ -1,6 +1,14 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
-import { locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type NamespacedSpecKind, type Origin } from '../load/assemble.js';
+import {
+  locationOf,
+  namespacedSpecKinds,
+  type Declared,
+  type LoadedConfig,
+  type LoadedNamespace,
+  type NamespacedSpecKind,
+  type Origin,
+} from '../load/assemble.js';
 import { checkConfigSchema, pointerToPath } from '../load/check-schema.js';
 import type { ParsedDocument, YamlPath } from '../load/parse-yaml.js';
 import type { BundleManifest, BundleUse } from '../schema/generated/config.js';
@@ -34,12 +42,23 @@ ajv.addKeyword({ keyword: 'sensitive', schemaType: 'boolean' });
 
 /** The parameters a bundle marks `sensitive: true`: secret slots. */
 export function sensitiveParameters(manifest: BundleManifest): Set<string> {
-  const props = (manifest.parameters as { properties?: Record<string, { sensitive?: unknown }> } | undefined)?.properties ?? {};
-  return new Set(Object.entries(props).filter(([, p]) => p?.sensitive === true).map(([name]) => name));
+  const props =
+    (manifest.parameters as { properties?: Record<string, { sensitive?: unknown }> } | undefined)?.properties ?? {};
+  return new Set(
+    Object.entries(props)
+      .filter(([, p]) => p?.sensitive === true)
+      .map(([name]) => name),
+  );
 }
 
 function isParamRef(v: unknown): v is { param: string } {
-  return !!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { param?: unknown }).param === 'string';
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    Object.keys(v).length === 1 &&
+    typeof (v as { param?: unknown }).param === 'string'
+  );
 }
 
 /**
@@ -52,21 +71,33 @@ function isParamRef(v: unknown): v is { param: string } {
  * reads its bundle's collection, say).
  * A sensitive parameter can only fill a secret's value or a domain's key. Pure.
  */
-export function expandBundles(config: LoadedConfig, instances: readonly BundleInstance[]): { config: LoadedConfig; diagnostics: Diagnostic[]; provenance: BundleProvenance[] } {
+export function expandBundles(
+  config: LoadedConfig,
+  instances: readonly BundleInstance[],
+): { config: LoadedConfig; diagnostics: Diagnostic[]; provenance: BundleProvenance[] } {
   const diagnostics: Diagnostic[] = [];
   const provenance: BundleProvenance[] = [];
-  const namespaces = new Map(config.namespaces.map((n) => [n.name, { ...n, declarations: [...n.declarations], resources: cloneResources(n) }]));
+  const namespaces = new Map(
+    config.namespaces.map((n) => [n.name, { ...n, declarations: [...n.declarations], resources: cloneResources(n) }]),
+  );
   const documents = [...config.documents];
   for (const instance of instances) {
     const { use, content } = instance;
     const label = `bundle ${content.manifest.name}@${content.manifest.version} (instance '${use.spec.as}')`;
-    const report = (code: Diagnostic['code'], location: Location, message: string, hint: string) => diagnostics.push({ code, severity: 'error', message: `${label}: ${message}`, location, hint });
+    const report = (code: Diagnostic['code'], location: Location, message: string, hint: string) =>
+      diagnostics.push({ code, severity: 'error', message: `${label}: ${message}`, location, hint });
     // Parameters, against the bundle's schema, located at the config's `with`.
     const params: Record<string, unknown> = structuredClone(use.spec.with ?? {});
     const sensitive = sensitiveParameters(content.manifest);
     const validate = ajv.compile(content.manifest.parameters ?? { type: 'object' });
     if (!validate(params)) {
-      for (const e of validate.errors ?? []) report('DG1804', locationOf(use.origin, ['with', ...pointerToPath(e.instancePath)]), describeParamError(e), 'see the parameters in the bundle\'s bundle.yaml (or `dgate-cli bundle docs`)');
+      for (const e of validate.errors ?? [])
+        report(
+          'DG1804',
+          locationOf(use.origin, ['with', ...pointerToPath(e.instancePath)]),
+          describeParamError(e),
+          "see the parameters in the bundle's bundle.yaml (or `dgate-cli bundle docs`)",
+        );
       continue;
     }
     let slotsOk = true;
@@ -75,36 +106,67 @@ export function expandBundles(config: LoadedConfig, instances: readonly BundleIn
       const source = checkConfigSchema({ ...use.origin.doc, value: params[name] }, 'SecretSource');
       if (source.diagnostics.length > 0) {
         slotsOk = false;
-        report('DG1806', locationOf(use.origin, ['with', name]), `parameter '${name}' is a secret slot and takes a secret source`, 'give it { fromEnv: NAME }, { fromFile: path }, { encrypted: ... } or { fromEncryptedFile: path }, never the value itself');
+        report(
+          'DG1806',
+          locationOf(use.origin, ['with', name]),
+          `parameter '${name}' is a secret slot and takes a secret source`,
+          'give it { fromEnv: NAME }, { fromFile: path }, { encrypted: ... } or { fromEncryptedFile: path }, never the value itself',
+        );
       }
     }
     if (!slotsOk) continue;
     documents.push(content.manifestDoc, ...content.resourceDocs);
     let ns = namespaces.get(use.spec.namespace);
     if (!ns) {
-      ns = { name: use.spec.namespace, declarations: [], resources: { secrets: [], modules: [], services: [], collections: [], domains: [], routes: [] } };
+      ns = {
+        name: use.spec.namespace,
+        declarations: [],
+        resources: { secrets: [], modules: [], services: [], collections: [], domains: [], routes: [] },
+      };
       namespaces.set(ns.name, ns);
     }
     const prefix = `${use.spec.as}-`;
-    const record: BundleProvenance = { instance: use.spec.as, bundle: content.manifest.name, version: content.manifest.version, namespace: ns.name, resources: [] };
+    const record: BundleProvenance = {
+      instance: use.spec.as,
+      bundle: content.manifest.name,
+      version: content.manifest.version,
+      namespace: ns.name,
+      resources: [],
+    };
     const plainParams = Object.fromEntries(Object.entries(params).filter(([k]) => !sensitive.has(k)));
     // Every name the bundle gives a resource, and the name it has in this instance.
     const names: Record<string, string> = {};
     for (const doc of content.resourceDocs) {
       for (const kind of namespacedSpecKinds) {
         const list = (doc.value as Record<string, unknown>)[kind];
-        if (Array.isArray(list)) for (const item of list) if (typeof (item as { name?: unknown })?.name === 'string') names[(item as { name: string }).name] = `${prefix}${(item as { name: string }).name}`;
+        if (Array.isArray(list))
+          for (const item of list)
+            if (typeof (item as { name?: unknown })?.name === 'string')
+              names[(item as { name: string }).name] = `${prefix}${(item as { name: string }).name}`;
       }
     }
     for (const doc of content.resourceDocs) {
       const resolve = (ref: { param: string }, path: YamlPath): unknown => {
         if (!(ref.param in params)) {
-          if (!declaredParam(content.manifest, ref.param)) report('DG1805', locationOf({ doc, path: [] }, path), `'${spelledParam(doc, ref.param)}' names no parameter of the bundle`, `declare '${ref.param}' under parameters in ${content.manifestDoc.source.rel}, or fix the name`);
+          if (!declaredParam(content.manifest, ref.param))
+            report(
+              'DG1805',
+              locationOf({ doc, path: [] }, path),
+              `'${spelledParam(doc, ref.param)}' names no parameter of the bundle`,
+              `declare '${ref.param}' under parameters in ${content.manifestDoc.source.rel}, or fix the name`,
+            );
           return undefined;
         }
-        const secretSlot = path.length === 3 && ((path[0] === 'secrets' && path[2] === 'value') || (path[0] === 'domains' && path[2] === 'key'));
+        const secretSlot =
+          path.length === 3 &&
+          ((path[0] === 'secrets' && path[2] === 'value') || (path[0] === 'domains' && path[2] === 'key'));
         if (sensitive.has(ref.param) && !secretSlot) {
-          report('DG1806', locationOf({ doc, path: [] }, path), `sensitive parameter '${ref.param}' may only fill a secret's value or a domain's key`, 'keep secret slots out of other fields: modules cannot read them, and anything else is stored in plain text');
+          report(
+            'DG1806',
+            locationOf({ doc, path: [] }, path),
+            `sensitive parameter '${ref.param}' may only fill a secret's value or a domain's key`,
+            'keep secret slots out of other fields: modules cannot read them, and anything else is stored in plain text',
+          );
           return undefined;
         }
         return params[ref.param];
@@ -120,15 +182,26 @@ export function expandBundles(config: LoadedConfig, instances: readonly BundleIn
         list.forEach((item, i) => {
           if (!item || typeof item !== 'object') return;
           const origin: Origin = { doc, path: [kind, i] };
-          const valid = !schema.errorPaths.some((e) => e.length >= 2 && e[0] === kind && e[1] === i) && !schema.errorPaths.some((e) => e.length === 0);
-          const spec = renamed(kind, item as Record<string, unknown>, ((written[kind] as unknown[])[i] ?? {}) as Record<string, unknown>, prefix);
-          if (kind === 'modules' && valid) withPrelude(spec, content, doc, plainParams, names, (path, message) => report('DG1807', locationOf(origin, path), message, 'name a file inside the bundle directory'));
+          const valid =
+            !schema.errorPaths.some((e) => e.length >= 2 && e[0] === kind && e[1] === i) &&
+            !schema.errorPaths.some((e) => e.length === 0);
+          const spec = renamed(
+            kind,
+            item as Record<string, unknown>,
+            ((written[kind] as unknown[])[i] ?? {}) as Record<string, unknown>,
+            prefix,
+          );
+          if (kind === 'modules' && valid)
+            withPrelude(spec, content, doc, plainParams, names, (path, message) =>
+              report('DG1807', locationOf(origin, path), message, 'name a file inside the bundle directory'),
+            );
           (ns!.resources[kind] as Declared<unknown>[]).push({ spec, origin, valid });
           record.resources.push(`${kind}:${ns!.name}/${String(spec.name)}`);
         });
       }
     }
-    if (ns.declarations.length === 0) ns.declarations.push({ spec: { name: ns.name }, origin: use.origin, valid: true });
+    if (ns.declarations.length === 0)
+      ns.declarations.push({ spec: { name: ns.name }, origin: use.origin, valid: true });
     provenance.push(record);
   }
   const merged = [...namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -136,7 +209,9 @@ export function expandBundles(config: LoadedConfig, instances: readonly BundleIn
 }
 
 function cloneResources(ns: LoadedNamespace): LoadedNamespace['resources'] {
-  return Object.fromEntries(namespacedSpecKinds.map((k) => [k, [...ns.resources[k]]])) as unknown as LoadedNamespace['resources'];
+  return Object.fromEntries(
+    namespacedSpecKinds.map((k) => [k, [...ns.resources[k]]]),
+  ) as unknown as LoadedNamespace['resources'];
 }
 
 /** A parameter reference as the bundle's author wrote it: YAML or Pkl. */
@@ -150,16 +225,24 @@ function declaredParam(manifest: BundleManifest, name: string): boolean {
 
 function describeParamError(e: ErrorObject): string {
   const where = e.instancePath ? `parameter '${pointerToPath(e.instancePath).join('.')}'` : 'the parameters';
-  if (e.keyword === 'required') return `${where}: '${(e.params as { missingProperty: string }).missingProperty}' is required`;
-  if (e.keyword === 'additionalProperties') return `${where}: '${(e.params as { additionalProperty: string }).additionalProperty}' is not a parameter of this bundle`;
-  if (e.keyword === 'enum') return `${where} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (e.keyword === 'required')
+    return `${where}: '${(e.params as { missingProperty: string }).missingProperty}' is required`;
+  if (e.keyword === 'additionalProperties')
+    return `${where}: '${(e.params as { additionalProperty: string }).additionalProperty}' is not a parameter of this bundle`;
+  if (e.keyword === 'enum')
+    return `${where} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   return `${where} ${e.message ?? 'is not valid'}`;
 }
 
 /** Replaces every `{ param: NAME }` with what `resolve` gives (undefined: leave the field out). */
-function substitute(value: unknown, path: YamlPath, resolve: (ref: { param: string }, path: YamlPath) => unknown): unknown {
+function substitute(
+  value: unknown,
+  path: YamlPath,
+  resolve: (ref: { param: string }, path: YamlPath) => unknown,
+): unknown {
   if (isParamRef(value)) return structuredClone(resolve(value, path));
-  if (Array.isArray(value)) return value.map((v, i) => substitute(v, [...path, i], resolve)).filter((v) => v !== undefined);
+  if (Array.isArray(value))
+    return value.map((v, i) => substitute(v, [...path, i], resolve)).filter((v) => v !== undefined);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
@@ -176,12 +259,23 @@ function substitute(value: unknown, path: YamlPath, resolve: (ref: { param: stri
  * and modules when the bundle wrote them literally. A name that came from a parameter refers to
  * the user's own resources and is kept as given.
  */
-function renamed(kind: NamespacedSpecKind, spec: Record<string, unknown>, written: Record<string, unknown>, prefix: string): Record<string, unknown> {
+function renamed(
+  kind: NamespacedSpecKind,
+  spec: Record<string, unknown>,
+  written: Record<string, unknown>,
+  prefix: string,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...spec, name: `${prefix}${String(spec.name)}` };
   if (kind === 'routes') {
     if (typeof written.service === 'string') out.service = `${prefix}${written.service}`;
     if (Array.isArray(written.modules)) {
-      out.modules = written.modules.flatMap((m, i) => (typeof m === 'string' ? [`${prefix}${m}`] : isParamRef(m) ? [(spec.modules as unknown[] | undefined)?.[i]].flat() : []));
+      out.modules = written.modules.flatMap((m, i) =>
+        typeof m === 'string'
+          ? [`${prefix}${m}`]
+          : isParamRef(m)
+            ? [(spec.modules as unknown[] | undefined)?.[i]].flat()
+            : [],
+      );
     }
   }
   return out;

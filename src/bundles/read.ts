@@ -18,7 +18,10 @@ const isBundleFile = (rel: string) => !rel.startsWith('tests/');
  * amends a module (the dgate schema). A *.pkl file that amends nothing is a library the others
  * import. `dir` is how messages name the bundle's directory.
  */
-export function bundlePklSources(files: ReadonlyMap<string, Uint8Array>, dir: string): { modules: ConfigSource[]; all: ConfigSource[] } {
+export function bundlePklSources(
+  files: ReadonlyMap<string, Uint8Array>,
+  dir: string,
+): { modules: ConfigSource[]; all: ConfigSource[] } {
   const all = [...files.keys()]
     .filter((rel) => isBundleFile(rel) && rel.toLowerCase().endsWith('.pkl'))
     .sort()
@@ -39,7 +42,11 @@ export interface EvaluatedPkl {
  * *.pkl module as a resource file. `dir` is how messages name the bundle's directory. Pure: the
  * caller reads the files and runs pkl (`pkl` holds what it gave, when the bundle has Pkl modules).
  */
-export function parseBundle(files: ReadonlyMap<string, Uint8Array>, dir: string, pkl?: EvaluatedPkl): { content?: BundleContent; diagnostics: Diagnostic[] } {
+export function parseBundle(
+  files: ReadonlyMap<string, Uint8Array>,
+  dir: string,
+  pkl?: EvaluatedPkl,
+): { content?: BundleContent; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [...(pkl?.diagnostics ?? [])];
   const text = (rel: string) => new TextDecoder().decode(files.get(rel)!);
   const docOf = (rel: string): ParsedDocument | undefined => {
@@ -50,13 +57,35 @@ export function parseBundle(files: ReadonlyMap<string, Uint8Array>, dir: string,
   };
   const manifests = bundleManifestNames.filter((name) => files.has(name));
   if (manifests.length === 0) {
-    return { diagnostics: [{ code: 'DG1809', severity: 'error', message: `${dir} has no bundle.yaml or bundle.pkl`, location: { file: dir, line: 1, col: 1 }, hint: 'a bundle is a directory with bundle.yaml or bundle.pkl (name, version, description, parameters) and its resource files' }] };
+    return {
+      diagnostics: [
+        {
+          code: 'DG1809',
+          severity: 'error',
+          message: `${dir} has no bundle.yaml or bundle.pkl`,
+          location: { file: dir, line: 1, col: 1 },
+          hint: 'a bundle is a directory with bundle.yaml or bundle.pkl (name, version, description, parameters) and its resource files',
+        },
+      ],
+    };
   }
   if (manifests.length > 1) {
-    return { diagnostics: [{ code: 'DG1809', severity: 'error', message: `${dir} has both bundle.yaml and bundle.pkl`, location: { file: `${dir}/bundle.pkl`, line: 1, col: 1 }, hint: 'keep one manifest: delete the other' }] };
+    return {
+      diagnostics: [
+        {
+          code: 'DG1809',
+          severity: 'error',
+          message: `${dir} has both bundle.yaml and bundle.pkl`,
+          location: { file: `${dir}/bundle.pkl`, line: 1, col: 1 },
+          hint: 'keep one manifest: delete the other',
+        },
+      ],
+    };
   }
   const manifestRel = manifests[0]!;
-  for (const rel of [...files.keys()].sort()) if (isBundleFile(rel) && rel.endsWith('.pkl')) diagnostics.push(...freeFormDefaultMembers(`${dir}/${rel}`, text(rel)));
+  for (const rel of [...files.keys()].sort())
+    if (isBundleFile(rel) && rel.endsWith('.pkl'))
+      diagnostics.push(...freeFormDefaultMembers(`${dir}/${rel}`, text(rel)));
   const manifestDoc = docOf(manifestRel);
   if (!manifestDoc) return { diagnostics };
   const manifestCheck = checkConfigSchema(manifestDoc, 'BundleManifest');

@@ -35,9 +35,14 @@ export function createApplyContext(opts: {
     // The journal is kept twice: locally, and its begin and end in the cluster (see ApplyMarker).
     appendJournal: async (r) => {
       if (r.type === 'begin') {
-        marker = await markApplyRunning(opts.client, r, { by: currentActor(process.env), journal: opts.journal.file }).catch(async (err: unknown) => {
+        marker = await markApplyRunning(opts.client, r, {
+          by: currentActor(process.env),
+          journal: opts.journal.file,
+        }).catch(async (err: unknown) => {
           // The mark may have landed with only its answer lost: mark it ended, so nothing waits on it.
-          await markApplyFinished(opts.client, unsentMark(r, opts.journal.file), 'rolled-back', new Date()).catch(() => undefined);
+          await markApplyFinished(opts.client, unsentMark(r, opts.journal.file), 'rolled-back', new Date()).catch(
+            () => undefined,
+          );
           throw new DgateError({
             code: err instanceof DgateError ? err.code : 'DG2003',
             message: `could not mark the apply as running in the cluster, before its first write: ${err instanceof Error ? err.message : String(err)}`,
@@ -66,10 +71,20 @@ export function createApplyContext(opts: {
       const id = kinds[kind].identity(resource).join('/');
       const owner = `${kinds[kind].singular} '${id}'${field === 'key' ? ' key' : ''}`;
       if (kind !== 'secrets' && kind !== 'domains') throw new Error(`no sensitive field ${field} on ${kind}`);
-      return resolveSensitiveValue(opts.sources, kind, String(r.namespace), String(r.name), r[field] as SecretRef, owner);
+      return resolveSensitiveValue(
+        opts.sources,
+        kind,
+        String(r.namespace),
+        String(r.name),
+        r[field] as SecretRef,
+        owner,
+      );
     },
     desiredDigests: opts.desiredDigests,
-    secretHashTag: (value) => (process.env.DGATE_CLI_HASH_KEY ? `${secretHashTagPrefix}${secretValueHmac(process.env.DGATE_CLI_HASH_KEY, value)}` : undefined),
+    secretHashTag: (value) =>
+      process.env.DGATE_CLI_HASH_KEY
+        ? `${secretHashTagPrefix}${secretValueHmac(process.env.DGATE_CLI_HASH_KEY, value)}`
+        : undefined,
     onEvent: opts.onEvent,
     redact: (text) => heldSecrets.redact(text),
     // The end mark is written while the apply's change count is still open: it is ours.
@@ -82,13 +97,26 @@ export function createApplyContext(opts: {
 
 /** The mark an apply would have written, for ending one whose write had no answer. */
 function unsentMark(begin: BeginRecord, journal: string): ApplyMarker {
-  return { applyId: begin.applyId, startedAt: begin.startedAt, by: currentActor(process.env), host: hostname(), pid: process.pid, journal, begin };
+  return {
+    applyId: begin.applyId,
+    startedAt: begin.startedAt,
+    by: currentActor(process.env),
+    host: hostname(),
+    pid: process.pid,
+    journal,
+    begin,
+  };
 }
 
 /** One plain line per event: what CI logs show, and what a terminal shows too. */
 export function renderApplyEvent(e: ApplyEvent, style: Style): string | undefined {
   if (e.type === 'phase') {
-    const text = { verifying: 'reading the cluster back to verify', final: 'making the changes that cannot be undone (secret values, new collections), last', 'rolling-back': 'rolling back', 'checking-restore': 'reading the cluster again to check the rollback' }[e.phase];
+    const text = {
+      verifying: 'reading the cluster back to verify',
+      final: 'making the changes that cannot be undone (secret values, new collections), last',
+      'rolling-back': 'rolling back',
+      'checking-restore': 'reading the cluster again to check the rollback',
+    }[e.phase];
     return style.dim(`… ${text}`);
   }
   if (e.type === 'step') {

@@ -14,7 +14,8 @@ function redacting<T extends NodeJS.WritableStream>(stream: T): T {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       }
       return (chunk: unknown, ...rest: unknown[]) => {
-        const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : chunk;
+        const text =
+          typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : chunk;
         const out = typeof text === 'string' && heldSecrets.size > 0 ? heldSecrets.redact(text) : chunk;
         return (target.write as (...a: unknown[]) => boolean).call(target, out, ...rest);
       };
@@ -29,8 +30,12 @@ function redacting<T extends NodeJS.WritableStream>(stream: T): T {
  * under --debug.
  */
 export abstract class BaseCommand extends Command {
-  color = Option.Boolean('--color', { description: 'Force colour on (or off with --no-color); default: on for a terminal unless NO_COLOR is set' });
-  debug = Option.Boolean('--debug', false, { description: 'Show internal details (stack traces) when something unexpected fails' });
+  color = Option.Boolean('--color', {
+    description: 'Force colour on (or off with --no-color); default: on for a terminal unless NO_COLOR is set',
+  });
+  debug = Option.Boolean('--debug', false, {
+    description: 'Show internal details (stack traces) when something unexpected fails',
+  });
 
   protected abstract run(): Promise<number>;
 
@@ -66,7 +71,7 @@ export abstract class BaseCommand extends Command {
    * line saying that nothing was `done` (compiled, planned, applied).
    */
   protected reportDiagnostics(diagnostics: readonly Diagnostic[], source: string, done: string): boolean {
-    if (diagnostics.length > 0) this.context.stderr.write(renderDiagnostics(diagnostics, this.errStyle) + '\n');
+    if (diagnostics.length > 0) this.context.stderr.write(`${renderDiagnostics(diagnostics, this.errStyle)}\n`);
     if (errorsIn(diagnostics).length === 0) return false;
     this.context.stderr.write(`${this.errStyle.red('✗')} ${source}: ${countSummary(diagnostics)}; nothing ${done}\n`);
     return true;
@@ -75,22 +80,27 @@ export abstract class BaseCommand extends Command {
   /** Shows an error that does not end the command (one target of several failed), prefixed with what it concerns. */
   protected reportError(err: DgateError, concerning: string): void {
     const d = err.toDiagnostic();
-    this.context.stderr.write(renderDiagnostic({ ...d, message: `${concerning}: ${d.message}` }, this.errStyle) + '\n');
+    this.context.stderr.write(`${renderDiagnostic({ ...d, message: `${concerning}: ${d.message}` }, this.errStyle)}\n`);
   }
 
   protected fail(err: unknown): number {
     const style = this.errStyle;
     if (err instanceof DgateError) {
-      const lines = [renderDiagnostic(err.toDiagnostic(), style), ...err.diagnostics.map((d) => renderDiagnostic(d, style))];
-      this.context.stderr.write(lines.join('\n') + '\n');
+      const lines = [
+        renderDiagnostic(err.toDiagnostic(), style),
+        ...err.diagnostics.map((d) => renderDiagnostic(d, style)),
+      ];
+      this.context.stderr.write(`${lines.join('\n')}\n`);
       return err.exitCode ?? ExitCode.ERROR;
     }
     const message = err instanceof Error ? err.message : String(err);
     this.context.stderr.write(`${style.red('internal error DG9001')}: ${message}\n`);
     if (this.debug && err instanceof Error && err.stack) {
-      this.context.stderr.write(style.dim(err.stack) + '\n');
+      this.context.stderr.write(`${style.dim(err.stack)}\n`);
     } else {
-      this.context.stderr.write(`  ${style.dim('hint:')} this is a bug in dgate-cli; run again with --debug and report the output\n`);
+      this.context.stderr.write(
+        `  ${style.dim('hint:')} this is a bug in dgate-cli; run again with --debug and report the output\n`,
+      );
     }
     return ExitCode.ERROR;
   }

@@ -17,12 +17,29 @@ import { valueNamed } from './value-names.js';
 
 /** A command that talks to a DGate cluster: the connection options, and a client built from them. */
 export abstract class ClusterCommand extends BaseCommand {
-  admin = valueNamed('URL', Option.String('--admin', {
-    description: 'Admin API URL of any node (default: $DGATE_ADMIN_URL, else http://127.0.0.1:9080); credentials come from $DGATE_ADMIN_KEY or $DGATE_ADMIN_USER/$DGATE_ADMIN_PASSWORD',
-  }));
-  caFile = valueNamed('FILE', Option.String('--ca-file', { description: 'PEM file of the CA that signed the admin API certificate (TLS is always verified)' }));
-  timeout = valueNamed('DURATION', Option.String('--timeout', { description: 'Per-request timeout, e.g. 30s (default) or 500ms' }));
-  identityFile = valueNamed('FILE', Option.String('--identity-file', { description: 'age identity file for encrypted secrets and release history (default: $DGATE_CLI_AGE_IDENTITY)' }));
+  admin = valueNamed(
+    'URL',
+    Option.String('--admin', {
+      description:
+        'Admin API URL of any node (default: $DGATE_ADMIN_URL, else http://127.0.0.1:9080); credentials come from $DGATE_ADMIN_KEY or $DGATE_ADMIN_USER/$DGATE_ADMIN_PASSWORD',
+    }),
+  );
+  caFile = valueNamed(
+    'FILE',
+    Option.String('--ca-file', {
+      description: 'PEM file of the CA that signed the admin API certificate (TLS is always verified)',
+    }),
+  );
+  timeout = valueNamed(
+    'DURATION',
+    Option.String('--timeout', { description: 'Per-request timeout, e.g. 30s (default) or 500ms' }),
+  );
+  identityFile = valueNamed(
+    'FILE',
+    Option.String('--identity-file', {
+      description: 'age identity file for encrypted secrets and release history (default: $DGATE_CLI_AGE_IDENTITY)',
+    }),
+  );
 
   /** The age identities this run may decrypt with. */
   protected ageIdentities(): Promise<string[]> {
@@ -36,7 +53,9 @@ export abstract class ClusterCommand extends BaseCommand {
   protected async writerClient(client: AdminClient): Promise<AdminClient> {
     const leader = await client.leaderUrl();
     if (!leader || leader === client.baseUrl) return client;
-    this.context.stdout.write(this.style.dim(`${client.baseUrl} is a raft follower; working through the leader at ${leader}\n`));
+    this.context.stdout.write(
+      this.style.dim(`${client.baseUrl} is a raft follower; working through the leader at ${leader}\n`),
+    );
     return new AdminClient({ ...client.options, baseUrl: leader });
   }
 
@@ -60,26 +79,35 @@ export abstract class ClusterCommand extends BaseCommand {
       ? undefined
       : watchInterrupts({
           journal: () => new JournalStore(stateDirectory(), client.baseUrl),
-          notify: (line) => this.context.stderr.write(this.errStyle.yellow(line) + '\n'),
+          notify: (line) => this.context.stderr.write(`${this.errStyle.yellow(line)}\n`),
           stop: (err) => this.fail(err),
         });
     try {
       client = await this.writerClient(given);
       const holder = `${currentActor(process.env)}/${process.pid}/${randomUUID().slice(0, 8)}`;
       // The lock first: an apply still running elsewhere is "locked" (DG3006), not "interrupted".
-      const lock = await acquireApplyLock(client, { holder, command, timeoutMs: lockTimeoutMs }).catch((err: unknown) => {
-        if (err instanceof DgateError && err.code !== 'DG3006') {
-          throw new DgateError({ code: err.code, message: `could not take the apply lock: ${err.message}`, hint: `nothing was changed; ${err.hint ?? 'try again'}`, cause: err });
-        }
-        throw err;
-      });
+      const lock = await acquireApplyLock(client, { holder, command, timeoutMs: lockTimeoutMs }).catch(
+        (err: unknown) => {
+          if (err instanceof DgateError && err.code !== 'DG3006') {
+            throw new DgateError({
+              code: err.code,
+              message: `could not take the apply lock: ${err.message}`,
+              hint: `nothing was changed; ${err.hint ?? 'try again'}`,
+              cause: err,
+            });
+          }
+          throw err;
+        },
+      );
       try {
         if (!opts.recovering) await journalRefusingInterrupted(client, true);
         return await work(client, lock, interrupts?.signal ?? new AbortController().signal);
       } finally {
         await lock.release().catch((err: unknown) => {
           // The work is done (or reported); a lock left behind expires by itself.
-          this.context.stderr.write(`${this.errStyle.yellow('warning:')} the apply lock on ${client.baseUrl} could not be released (${err instanceof Error ? err.message : String(err)}); it expires by itself at ${lock.expiresAt()}\n`);
+          this.context.stderr.write(
+            `${this.errStyle.yellow('warning:')} the apply lock on ${client.baseUrl} could not be released (${err instanceof Error ? err.message : String(err)}); it expires by itself at ${lock.expiresAt()}\n`,
+          );
         });
       }
     } finally {
@@ -92,7 +120,7 @@ export abstract class ClusterCommand extends BaseCommand {
   /** Progress of an apply, one plain line per event. */
   protected readonly printApplyEvent = (e: ApplyEvent): void => {
     const line = renderApplyEvent(e, this.style);
-    if (line) this.context.stdout.write(line + '\n');
+    if (line) this.context.stdout.write(`${line}\n`);
   };
 
   protected createClient(): AdminClient {
@@ -100,6 +128,10 @@ export abstract class ClusterCommand extends BaseCommand {
   }
 
   protected connectionFlags(): ConnectionFlags {
-    return { admin: this.admin, caFile: this.caFile, timeoutMs: this.timeout === undefined ? undefined : parseFlagDuration(this.timeout, '--timeout') };
+    return {
+      admin: this.admin,
+      caFile: this.caFile,
+      timeoutMs: this.timeout === undefined ? undefined : parseFlagDuration(this.timeout, '--timeout'),
+    };
   }
 }

@@ -24,7 +24,11 @@ export interface CheckedConfig {
  * compile and plan. Pkl modules are evaluated first, in one sandboxed pkl process (`pkl`). `onLoaded` is called as soon as the files are parsed, before the slower
  * checks, so that plan can start reading the cluster meanwhile.
  */
-export async function readCheckedConfig(path: string, onLoaded?: (config: LoadedConfig, root: string) => void, pkl: PklOptions = {}): Promise<CheckedConfig> {
+export async function readCheckedConfig(
+  path: string,
+  onLoaded?: (config: LoadedConfig, root: string) => void,
+  pkl: PklOptions = {},
+): Promise<CheckedConfig> {
   const input = await readConfigSources(path);
   const evaluated = await readPklDocuments(input, pkl);
   const loaded = loadConfig(input.sources, evaluated.parsed);

@@ -58,7 +58,11 @@ export async function rollBackInterrupted(
   const open = marker && !marker.finished ? marker : undefined;
   // Step outcomes are not in the cluster's copy: every step counts as sent, outcome unknown.
   const fromMark = !(local && !local.finished) && open !== undefined;
-  const summary: JournalSummary | undefined = fromMark ? { begin: open!.begin, finished: false, done: [], uncertain: open!.begin.steps.map((st) => st.index) } : local && !local.finished ? local : undefined;
+  const summary: JournalSummary | undefined = fromMark
+    ? { begin: open!.begin, finished: false, done: [], uncertain: open!.begin.steps.map((st) => st.index) }
+    : local && !local.finished
+      ? local
+      : undefined;
   if (!summary) return null;
   // Without the local journal, the apply's own release (if it got that far) is the one recorded since with its version.
   if (fromMark) {
@@ -67,7 +71,14 @@ export async function rollBackInterrupted(
   }
   const begin = summary.begin;
   const sameMark = open?.applyId === begin.applyId ? open : undefined;
-  const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: { root: process.cwd(), inline: () => undefined, identities: [] }, desiredDigests: new Map(), onEvent });
+  const ctx = createApplyContext({
+    client,
+    journal,
+    namespaces: begin.scope.namespaces,
+    sources: { root: process.cwd(), inline: () => undefined, identities: [] },
+    desiredDigests: new Map(),
+    onEvent,
+  });
   const finishMark = async (outcome: 'applied' | 'recovered') => {
     if (sameMark) await markApplyFinished(client, sameMark, outcome, new Date());
   };
@@ -78,14 +89,20 @@ export async function rollBackInterrupted(
       return { applyId: begin.applyId, startedAt: begin.startedAt, equal: true, differences: [], completed };
     }
   }
-  await refuseIfMovedOn(client, summary, ctx, sameMark ? `the mark in the cluster (and ${sameMark.journal} on ${sameMark.host})` : journal.file);
+  await refuseIfMovedOn(
+    client,
+    summary,
+    ctx,
+    sameMark ? `the mark in the cluster (and ${sameMark.journal} on ${sameMark.host})` : journal.file,
+  );
   await journal.append({ type: 'phase', phase: 'rolling-back' });
   // The journal keeps no plaintext: a touched domain key cannot be put back after a crash.
   const restore = await restorePreState({ live: begin.preState }, begin.touched, ctx, () => undefined);
   if (summary.release !== undefined) {
     // The apply got as far as writing its release record (or was writing it): it did not happen.
     const record = (await readReleases(client)).find((r) => r.number === summary.release);
-    if (record && !record.voided) await voidRelease(client, record, `interrupted; rolled back by recover (apply ${begin.applyId})`, new Date());
+    if (record && !record.voided)
+      await voidRelease(client, record, `interrupted; rolled back by recover (apply ${begin.applyId})`, new Date());
   }
   await journal.append({ type: 'end', outcome: 'recovered' });
   await journal.archive();
@@ -96,17 +113,32 @@ export async function rollBackInterrupted(
 /** The release an interrupted apply recorded, when it got that far: same version, recorded after it began. */
 async function releaseOf(client: AdminClient, summary: JournalSummary): Promise<ReleaseRecord | undefined> {
   const latest = effectiveReleases(await readReleases(client)).at(-1);
-  return latest && latest.desiredVersion === summary.begin.desiredVersion && Date.parse(latest.appliedAt) >= Date.parse(summary.begin.startedAt) ? latest : undefined;
+  return latest &&
+    latest.desiredVersion === summary.begin.desiredVersion &&
+    Date.parse(latest.appliedAt) >= Date.parse(summary.begin.startedAt)
+    ? latest
+    : undefined;
 }
 
 /** The number of the release of an apply that finished (recorded, and the cluster as it wrote it), or undefined. */
-async function completedRelease(client: AdminClient, summary: JournalSummary, ctx: ApplyContext): Promise<number | undefined> {
+async function completedRelease(
+  client: AdminClient,
+  summary: JournalSummary,
+  ctx: ApplyContext,
+): Promise<number | undefined> {
   const release = await releaseOf(client, summary);
   if (!release) return undefined;
   const begin = summary.begin;
   const judged = new Set(begin.touched.map((t) => `${t.kind}:${t.id}`).filter((k) => !k.startsWith('secrets:')));
   const { read, live } = await ctx.readLive();
-  const differs = touchedDiffering(begin.desiredState.resources, begin.scope.namespaces, begin.scope.selectTags, judged, read, live);
+  const differs = touchedDiffering(
+    begin.desiredState.resources,
+    begin.scope.namespaces,
+    begin.scope.selectTags,
+    judged,
+    read,
+    live,
+  );
   return differs.size === 0 ? release.number : undefined;
 }
 
@@ -117,7 +149,12 @@ async function completedRelease(client: AdminClient, summary: JournalSummary, ct
  * step was sent but never confirmed may be anywhere in between, and secret values cannot be read,
  * so those are not judged.
  */
-async function refuseIfMovedOn(client: AdminClient, summary: JournalSummary, ctx: ApplyContext, journalFile: string): Promise<void> {
+async function refuseIfMovedOn(
+  client: AdminClient,
+  summary: JournalSummary,
+  ctx: ApplyContext,
+  journalFile: string,
+): Promise<void> {
   const begin = summary.begin;
   const refuse = (why: string) =>
     new DgateError({
@@ -125,17 +162,40 @@ async function refuseIfMovedOn(client: AdminClient, summary: JournalSummary, ctx
       message: `the interrupted apply ${begin.applyId} (started ${begin.startedAt}) is not rolled back: ${why}, and rolling back would undo it`,
       hint: `nothing was changed; make the cluster what you want it to be, then run \`dgate-cli recover --abandon\` to forget the interrupted apply (${journalFile})`,
     });
-  const later = effectiveReleases(await readReleases(client)).filter((r) => r.number !== summary.release && Date.parse(r.appliedAt) > Date.parse(begin.startedAt));
+  const later = effectiveReleases(await readReleases(client)).filter(
+    (r) => r.number !== summary.release && Date.parse(r.appliedAt) > Date.parse(begin.startedAt),
+  );
   if (later.length > 0) {
     const r = later.at(-1)!;
     throw refuse(`release ${r.number} (${r.kind} by ${r.appliedBy} at ${r.appliedAt}) was recorded after it began`);
   }
-  const uncertain = new Set(summary.uncertain.map((i) => begin.steps.find((s) => s.index === i)).filter((s) => s !== undefined).map((s) => `${s.kind}:${s.id}`));
-  const judged = new Set(begin.touched.map((t) => `${t.kind}:${t.id}`).filter((k) => !uncertain.has(k) && !k.startsWith('secrets:')));
+  const uncertain = new Set(
+    summary.uncertain
+      .map((i) => begin.steps.find((s) => s.index === i))
+      .filter((s) => s !== undefined)
+      .map((s) => `${s.kind}:${s.id}`),
+  );
+  const judged = new Set(
+    begin.touched.map((t) => `${t.kind}:${t.id}`).filter((k) => !uncertain.has(k) && !k.startsWith('secrets:')),
+  );
   const { read, live } = await ctx.readLive();
   const namespaces = [...new Set([...begin.preState.namespaces.map((n) => n.name), ...begin.scope.namespaces])];
-  const fromBefore = touchedDiffering(begin.preState as unknown as Resources, namespaces, begin.scope.selectTags, judged, read, live);
-  const fromWritten = touchedDiffering(begin.desiredState.resources, begin.scope.namespaces, begin.scope.selectTags, judged, read, live);
+  const fromBefore = touchedDiffering(
+    begin.preState as unknown as Resources,
+    namespaces,
+    begin.scope.selectTags,
+    judged,
+    read,
+    live,
+  );
+  const fromWritten = touchedDiffering(
+    begin.desiredState.resources,
+    begin.scope.namespaces,
+    begin.scope.selectTags,
+    judged,
+    read,
+    live,
+  );
   const moved = [...fromBefore].filter((k) => fromWritten.has(k));
   if (moved.length > 0) {
     const named = moved.slice(0, 5).map((k) => {
@@ -147,7 +207,14 @@ async function refuseIfMovedOn(client: AdminClient, summary: JournalSummary, ctx
 }
 
 /** The touched resources (of `judged`) whose live state differs from `target`, sensitive-only differences aside. */
-function touchedDiffering(target: Resources, namespaces: string[], selectTags: string[], judged: ReadonlySet<string>, read: LiveRead, live: LiveResources): Set<string> {
+function touchedDiffering(
+  target: Resources,
+  namespaces: string[],
+  selectTags: string[],
+  judged: ReadonlySet<string>,
+  read: LiveRead,
+  live: LiveResources,
+): Set<string> {
   return new Set(
     diffResources({
       desired: target,

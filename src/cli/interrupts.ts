@@ -4,7 +4,8 @@ import { DgateError } from '../errors/dgate-error.js';
 import type { JournalStore } from '../io/journal-store.js';
 import { ExitCode } from './exit-codes.js';
 
-const recoverNext = 'run `dgate-cli recover` to return the cluster to its state before it (or `dgate-cli recover --resume PATH` to finish it)';
+const recoverNext =
+  'run `dgate-cli recover` to return the cluster to its state before it (or `dgate-cli recover --resume PATH` to finish it)';
 
 /** SIGINT and SIGTERM while a command holds a cluster's apply lock (see watchInterrupts). */
 export interface InterruptWatch {
@@ -24,7 +25,11 @@ export interface InterruptWatch {
  * - finished: the command is only reporting; a second signal stops it.
  * Stopping at once means `stop` gets the error to show, and the process exits with 130.
  */
-export function watchInterrupts(opts: { journal: () => JournalStore; notify: (line: string) => void; stop: (err: DgateError) => void }): InterruptWatch {
+export function watchInterrupts(opts: {
+  journal: () => JournalStore;
+  notify: (line: string) => void;
+  stop: (err: DgateError) => void;
+}): InterruptWatch {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     const journal = opts.journal();
@@ -32,9 +37,18 @@ export function watchInterrupts(opts: { journal: () => JournalStore; notify: (li
     const summary = summarizeJournal(journal.readSync());
     const url = summary?.begin.adminUrl;
     if (!summary) {
-      stopNow(opts.stop, `stopped by ${sig} before any change: nothing was changed`, 'run the command again when you want the change made');
+      stopNow(
+        opts.stop,
+        `stopped by ${sig} before any change: nothing was changed`,
+        'run the command again when you want the change made',
+      );
     } else if (summary.finished) {
-      if (controller.signal.aborted) stopNow(opts.stop, `stopped by ${sig} after the apply to ${url} had finished`, '`dgate-cli plan` shows where the cluster stands');
+      if (controller.signal.aborted)
+        stopNow(
+          opts.stop,
+          `stopped by ${sig} after the apply to ${url} had finished`,
+          '`dgate-cli plan` shows where the cluster stands',
+        );
       controller.abort(`interrupted by ${sig}`);
     } else if (!controller.signal.aborted) {
       controller.abort(`interrupted by ${sig}`);
@@ -42,7 +56,9 @@ export function watchInterrupts(opts: { journal: () => JournalStore; notify: (li
         summary.phase === 'rolling-back'
           ? 'the rollback under way goes on'
           : 'no new step is sent; the steps under way finish, then what the apply changed is rolled back';
-      opts.notify(`interrupted by ${sig}: ${doing}. ${sig} again stops at once, leaving the apply for \`dgate-cli recover\`.`);
+      opts.notify(
+        `interrupted by ${sig}: ${doing}. ${sig} again stops at once, leaving the apply for \`dgate-cli recover\`.`,
+      );
     } else {
       const where = summary.phase === 'rolling-back' ? ' while it was rolling back' : '';
       const progress = `${summary.done.length} of ${summary.begin.steps.length} steps done, ${summary.uncertain.length} under way`;
@@ -74,7 +90,13 @@ function stopNow(stop: (err: DgateError) => void, message: string, hint: string)
  * The error that ends a command whose apply (`what`: apply, rollback, resume) was interrupted by
  * a signal and rolled back. `next`: what to run when the rollback was clean.
  */
-export function interruptedAndRolledBack(what: string, failure: string, restore: RestoreReport, note: string, next = `nothing was changed; run the ${what} again when you want it`): DgateError {
+export function interruptedAndRolledBack(
+  what: string,
+  failure: string,
+  restore: RestoreReport,
+  note: string,
+  next = `nothing was changed; run the ${what} again when you want it`,
+): DgateError {
   if (restore.equal) {
     return new DgateError({
       code: 'DG3012',

@@ -21,7 +21,10 @@ export const commandTable: readonly { path: readonly string[]; load: () => Promi
   { path: ['get'], load: async () => (await import('../commands/get.js')).GetCommand },
   { path: ['targets'], load: async () => (await import('../commands/targets.js')).TargetsCommand },
   { path: ['explain'], load: async () => (await import('../commands/explain.js')).ExplainCommand },
-  { path: ['secret', 'encrypt'], load: async () => (await import('../commands/secret/encrypt.js')).SecretEncryptCommand },
+  {
+    path: ['secret', 'encrypt'],
+    load: async () => (await import('../commands/secret/encrypt.js')).SecretEncryptCommand,
+  },
   { path: ['secret', 'keygen'], load: async () => (await import('../commands/secret/keygen.js')).SecretKeygenCommand },
   { path: ['bundle', 'update'], load: async () => (await import('../commands/bundle/update.js')).BundleUpdateCommand },
   { path: ['init'], load: async () => (await import('../commands/init.js')).InitCommand },
@@ -38,7 +41,9 @@ export const commandTable: readonly { path: readonly string[]; load: () => Promi
  */
 async function commandsFor(args: readonly string[]): Promise<CommandClass<BaseContext>[]> {
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) return [];
-  const named = commandTable.filter((c) => c.path.every((word, i) => args[i] === word)).sort((a, b) => b.path.length - a.path.length)[0];
+  const named = commandTable
+    .filter((c) => c.path.every((word, i) => args[i] === word))
+    .sort((a, b) => b.path.length - a.path.length)[0];
   return Promise.all((named ? [named] : commandTable).map((c) => c.load()));
 }
 
@@ -67,7 +72,7 @@ function useColourForHelp(): boolean {
  */
 export async function main(args: string[], context: BaseContext = Cli.defaultContext): Promise<number> {
   const cli = await createCli(args);
-  let command;
+  let command: ReturnType<typeof cli.process>;
   try {
     command = cli.process(args, context);
   } catch (err) {
@@ -77,7 +82,9 @@ export async function main(args: string[], context: BaseContext = Cli.defaultCon
       context.stderr.write(`error DG0001: ${unknown.message}\n  hint: ${unknown.hint}\n`);
       return ExitCode.ERROR;
     }
-    context.stderr.write(`error DG0001: ${usageMistake(raw, args)}\n  hint: run 'dgate-cli --help' for the commands, or 'dgate-cli <command> --help' for one\n`);
+    context.stderr.write(
+      `error DG0001: ${usageMistake(raw, args)}\n  hint: run 'dgate-cli --help' for the commands, or 'dgate-cli <command> --help' for one\n`,
+    );
     return ExitCode.ERROR;
   }
   return cli.run(command, context);
@@ -95,15 +102,28 @@ function unknownCommand(args: readonly string[]): { message: string; hint: strin
   // Two-word commands are compared by both words, so that 'bundle lnt' finds 'bundle lint'.
   const near = closestMatch(args.slice(0, 2).join(' '), paths(2)) ?? closestMatch(first, paths(1));
   const typed = near?.includes(' ') ? args.slice(0, 2).join(' ') : first;
-  if (near) return { message: `unknown command '${typed}': did you mean '${near}'?`, hint: `run 'dgate-cli ${near} --help' for what it takes` };
+  if (near)
+    return {
+      message: `unknown command '${typed}': did you mean '${near}'?`,
+      hint: `run 'dgate-cli ${near} --help' for what it takes`,
+    };
   const group = commandTable.filter((c) => c.path.length > 1 && c.path[0] === first).map((c) => c.path.join(' '));
   if (group.length > 0) {
     const second = args[1];
-    const message = second === undefined || second.startsWith('-') ? `'${first}' needs one more word` : `unknown command '${first} ${second}'`;
-    return { message: `${message}: the ${first} commands are ${group.join(', ')}`, hint: `run 'dgate-cli ${group[0]} --help' for what one takes` };
+    const message =
+      second === undefined || second.startsWith('-')
+        ? `'${first}' needs one more word`
+        : `unknown command '${first} ${second}'`;
+    return {
+      message: `${message}: the ${first} commands are ${group.join(', ')}`,
+      hint: `run 'dgate-cli ${group[0]} --help' for what one takes`,
+    };
   }
   const all = [...new Set(commandTable.map((c) => c.path[0]!))];
-  return { message: `unknown command '${first}'`, hint: `the commands are ${all.join(', ')}; run 'dgate-cli --help' for what each does` };
+  return {
+    message: `unknown command '${first}'`,
+    hint: `the commands are ${all.join(', ')}; run 'dgate-cli --help' for what each does`,
+  };
 }
 
 /**
@@ -113,7 +133,9 @@ function unknownCommand(args: readonly string[]): { message: string; hint: strin
 function usageMistake(raw: string, args: readonly string[]): string {
   const usage = /\n\$ (dgate-cli [^\n]*)/.exec(raw)?.[1];
   if (usage && /^Command not found; did you mean:/.test(raw)) {
-    const missing = [...usage.matchAll(/<(--[\w-]+)[^>]*>/g)].map((m) => m[1]!).filter((o) => !args.some((a) => a === o || a.startsWith(`${o}=`)));
+    const missing = [...usage.matchAll(/<(--[\w-]+)[^>]*>/g)]
+      .map((m) => m[1]!)
+      .filter((o) => !args.some((a) => a === o || a.startsWith(`${o}=`)));
     const command = usage.split(' [')[0]!.split(' <')[0]!;
     if (missing.length > 0) return `${command} needs ${missing.join(', ')}`;
   }

@@ -42,7 +42,10 @@ export function sourcesOfConfig(checked: CheckedConfig, identities: readonly str
     identities,
     locate: (kind, ns, name) => {
       const namespace = checked.config.namespaces.find((n) => n.name === ns);
-      const declared = kind === 'secrets' ? namespace?.resources.secrets.find((d) => d.spec.name === name) : namespace?.resources.domains.find((d) => d.spec.name === name);
+      const declared =
+        kind === 'secrets'
+          ? namespace?.resources.secrets.find((d) => d.spec.name === name)
+          : namespace?.resources.domains.find((d) => d.spec.name === name);
       return declared ? locationOf(declared.origin, [kind === 'secrets' ? 'value' : 'key']) : undefined;
     },
   };
@@ -57,14 +60,29 @@ export function recordedValueKey(kind: 'secrets' | 'domains', namespace: string,
  * Resolves one sensitive value: from a release's recorded (encrypted) copy when there is one,
  * else from where the reference says.
  */
-export function resolveSensitiveValue(sources: SensitiveSources, kind: 'secrets' | 'domains', namespace: string, name: string, ref: SecretRef, owner: string): Promise<string> {
+export function resolveSensitiveValue(
+  sources: SensitiveSources,
+  kind: 'secrets' | 'domains',
+  namespace: string,
+  name: string,
+  ref: SecretRef,
+  owner: string,
+): Promise<string> {
   // A version copy (NAME.v<k>) holds the value of its secret.
   const base = kind === 'secrets' ? /^(.+)\.v[1-9][0-9]*$/.exec(name)?.[1] : undefined;
-  const recorded = sources.recorded?.[recordedValueKey(kind, namespace, name)] ?? (base ? sources.recorded?.[recordedValueKey(kind, namespace, base)] : undefined);
+  const recorded =
+    sources.recorded?.[recordedValueKey(kind, namespace, name)] ??
+    (base ? sources.recorded?.[recordedValueKey(kind, namespace, base)] : undefined);
   const resolving =
     recorded !== undefined
       ? decryptWithIdentities(recorded, sources.identities, `${owner} (as kept in the release)`)
-      : resolveSecretRef(ref, { owner, root: sources.root, env: process.env, inline: () => sources.inline(kind, namespace, name), identities: sources.identities });
+      : resolveSecretRef(ref, {
+          owner,
+          root: sources.root,
+          env: process.env,
+          inline: () => sources.inline(kind, namespace, name),
+          identities: sources.identities,
+        });
   // A reference that cannot be resolved is reported where the config writes it.
   return resolving.then(
     (value) => {
@@ -73,8 +91,11 @@ export function resolveSensitiveValue(sources: SensitiveSources, kind: 'secrets'
       return value;
     },
     (err: unknown) => {
-      const location = err instanceof DgateError && !err.location ? sources.locate?.(kind, namespace, base ?? name) : undefined;
-      throw location && err instanceof DgateError ? new DgateError({ code: err.code, message: err.message, hint: err.hint, location, cause: err }) : err;
+      const location =
+        err instanceof DgateError && !err.location ? sources.locate?.(kind, namespace, base ?? name) : undefined;
+      throw location && err instanceof DgateError
+        ? new DgateError({ code: err.code, message: err.message, hint: err.hint, location, cause: err })
+        : err;
     },
   );
 }
@@ -101,15 +122,33 @@ export interface PlanInputs {
  * Every secret value and domain key of a desired state, resolved and encrypted to `recipients`,
  * for the release record (what lets rollback restore them). Plaintext exists only in memory here.
  */
-export async function keepSensitiveValues(desired: DesiredState, sources: SensitiveSources, recipients: readonly string[]): Promise<Record<string, string>> {
+export async function keepSensitiveValues(
+  desired: DesiredState,
+  sources: SensitiveSources,
+  recipients: readonly string[],
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const sec of desired.resources.secrets) {
-    const value = await resolveSensitiveValue(sources, 'secrets', sec.namespace, sec.name, sec.data, `secret '${sec.namespace}/${sec.name}'`);
+    const value = await resolveSensitiveValue(
+      sources,
+      'secrets',
+      sec.namespace,
+      sec.name,
+      sec.data,
+      `secret '${sec.namespace}/${sec.name}'`,
+    );
     out[recordedValueKey('secrets', sec.namespace, sec.name)] = await encryptToRecipients(value, recipients);
   }
   for (const d of desired.resources.domains) {
     if (!d.key) continue;
-    const value = await resolveSensitiveValue(sources, 'domains', d.namespace, d.name, d.key, `domain '${d.namespace}/${d.name}' key`);
+    const value = await resolveSensitiveValue(
+      sources,
+      'domains',
+      d.namespace,
+      d.name,
+      d.key,
+      `domain '${d.namespace}/${d.name}' key`,
+    );
     out[recordedValueKey('domains', d.namespace, d.name)] = await encryptToRecipients(value, recipients);
   }
   return out;
@@ -121,7 +160,9 @@ export async function keepSensitiveValues(desired: DesiredState, sources: Sensit
  */
 export function startLiveRead(client: AdminClient, config: LoadedConfig): Promise<LiveRead> {
   // Bundle instances may add namespaces the config does not declare itself.
-  const read = readLiveState(client, [...new Set([...config.namespaces.map((n) => n.name), ...config.bundles.map((b) => b.spec.namespace)])]);
+  const read = readLiveState(client, [
+    ...new Set([...config.namespaces.map((n) => n.name), ...config.bundles.map((b) => b.spec.namespace)]),
+  ]);
   read.catch(() => undefined);
   return read;
 }
@@ -132,22 +173,37 @@ export function startLiveRead(client: AdminClient, config: LoadedConfig): Promis
  * documents; undefined when the cluster has no release yet (then they are not compared, as
  * before any apply: `--refresh` writes them).
  */
-async function appliedPrivateDocuments(client: AdminClient, read: LiveRead, desired: DesiredState): Promise<Map<string, unknown> | undefined> {
+async function appliedPrivateDocuments(
+  client: AdminClient,
+  read: LiveRead,
+  desired: DesiredState,
+): Promise<Map<string, unknown> | undefined> {
   const unreadable = new Set(read.unreadableDocumentCollections);
   if (!desired.resources.documents.some((d) => unreadable.has(`${d.namespace}/${d.collection}`))) return undefined;
   const latest = effectiveReleases(await readReleases(client)).at(-1);
   // A cluster dgate-cli never applied to (put together by hand, or adopted): nothing to compare with.
   if (!latest) return undefined;
-  return new Map(latest.desiredState.resources.documents.map((d) => [`${d.namespace}/${d.collection}/${d.id}`, d.data]));
+  return new Map(
+    latest.desiredState.resources.documents.map((d) => [`${d.namespace}/${d.collection}/${d.id}`, d.data]),
+  );
 }
 
 /**
  * Reads the cluster, resolves what must be compared by digest, and diffs: the one path from a
  * compiled config to a plan, shared by `plan` and `apply` so that the two never disagree.
  */
-export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: LiveResources; read: LiveRead; desiredDigests: Map<string, string>; desired: DesiredState }> {
+export async function makePlan(inputs: PlanInputs): Promise<{
+  plan: Plan;
+  live: LiveResources;
+  read: LiveRead;
+  desiredDigests: Map<string, string>;
+  desired: DesiredState;
+}> {
   const { desired, client, sources } = inputs;
-  const scope: Scope = { namespaces: inputs.namespaces ?? desired.resources.namespaces.map((n) => n.name), selectTags: inputs.selectTags };
+  const scope: Scope = {
+    namespaces: inputs.namespaces ?? desired.resources.namespaces.map((n) => n.name),
+    selectTags: inputs.selectTags,
+  };
   const read = await (inputs.liveRead ?? readLiveState(client, scope.namespaces));
   const live = normalizeLive(read);
   const digests = new Map<string, string>();
@@ -155,15 +211,34 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
     if (!d.key) continue;
     // A key that cannot be resolved here is reported as not compared; apply, which must send it,
     // resolves every value before its first write and stops there if one is missing.
-    const value = await resolveSensitiveValue(sources, 'domains', d.namespace, d.name, d.key, `domain '${d.namespace}/${d.name}' key`).catch(() => undefined);
-    if (value !== undefined) digests.set(digestKey('domains', `${d.namespace}/${d.name}`, 'key'), `sha256:${sha256Hex(value)}`);
+    const value = await resolveSensitiveValue(
+      sources,
+      'domains',
+      d.namespace,
+      d.name,
+      d.key,
+      `domain '${d.namespace}/${d.name}' key`,
+    ).catch(() => undefined);
+    if (value !== undefined)
+      digests.set(digestKey('domains', `${d.namespace}/${d.name}`, 'key'), `sha256:${sha256Hex(value)}`);
   }
   // Secret values compare by keyed hash, and only when the user gave the key (DGATE_CLI_HASH_KEY).
   const hashKey = process.env.DGATE_CLI_HASH_KEY;
   if (hashKey) {
     for (const sec of desired.resources.secrets) {
-      const value = await resolveSensitiveValue(sources, 'secrets', sec.namespace, sec.name, sec.data, `secret '${sec.namespace}/${sec.name}'`).catch(() => undefined);
-      if (value !== undefined) digests.set(digestKey('secrets', `${sec.namespace}/${sec.name}`, 'data'), `hmac:${secretValueHmac(hashKey, value)}`);
+      const value = await resolveSensitiveValue(
+        sources,
+        'secrets',
+        sec.namespace,
+        sec.name,
+        sec.data,
+        `secret '${sec.namespace}/${sec.name}'`,
+      ).catch(() => undefined);
+      if (value !== undefined)
+        digests.set(
+          digestKey('secrets', `${sec.namespace}/${sec.name}`, 'data'),
+          `hmac:${secretValueHmac(hashKey, value)}`,
+        );
     }
   }
   // Secrets that keep versions: their NAME.v<k> copies join the desired state here, as they depend on the cluster.
@@ -172,10 +247,13 @@ export async function makePlan(inputs: PlanInputs): Promise<{ plan: Plan; live: 
     throw new DgateError({
       code: 'DG2006',
       message: `secret${versions.unknown.length === 1 ? '' : 's'} ${versions.unknown.join(', ')} keep${versions.unknown.length === 1 ? 's' : ''} versions, and whether the value changed cannot be known`,
-      hint: hashKey ? 'its value could not be resolved here: set its source (variable, file, age identity)' : 'set DGATE_CLI_HASH_KEY (keepVersions compares values by keyed hash)',
+      hint: hashKey
+        ? 'its value could not be resolved here: set its source (variable, file, age identity)'
+        : 'set DGATE_CLI_HASH_KEY (keepVersions compares values by keyed hash)',
     });
   }
-  const expanded: DesiredState = versions.resources === desired.resources ? desired : { ...desired, resources: versions.resources };
+  const expanded: DesiredState =
+    versions.resources === desired.resources ? desired : { ...desired, resources: versions.resources };
   const diff = diffResources({
     desired: expanded.resources,
     live,

@@ -18,6 +18,7 @@ export function releaseStep(client: AdminClient, record: ReleaseRecord): NonNull
 /** What became of a release record written before the apply was rolled back. */
 export function voidedNote(voided: true | string | undefined, number: number): string {
   if (voided === undefined) return '';
-  if (voided === true) return `\n  release ${number} was recorded before the failure and is now marked voided (history shows it; rollback skips it).`;
+  if (voided === true)
+    return `\n  release ${number} was recorded before the failure and is now marked voided (history shows it; rollback skips it).`;
   return `\n  release ${number} may have been recorded before the failure, and could not be marked voided: ${voided}. \`dgate-cli history\` may list it though the apply was rolled back.`;
 }

@@ -30,12 +30,21 @@ export function chooseTargets(config: LoadedConfig, flags: TargetFlags, mode: 'r
     return all;
   }
   if (flags.target.length > 0) {
-    if (flags.allTargets) throw new DgateError({ code: 'DG0001', message: '--target and --all-targets exclude each other', hint: 'use one of them' });
+    if (flags.allTargets)
+      throw new DgateError({
+        code: 'DG0001',
+        message: '--target and --all-targets exclude each other',
+        hint: 'use one of them',
+      });
     const byName = new Map(all.map((t) => [t.name, t]));
     return [...new Set(flags.target)].map((name) => {
       const found = byName.get(name);
       if (!found) {
-        throw new DgateError({ code: 'DG1707', message: `the config declares no target named '${name}'`, hint: `declared targets: ${all.map((t) => t.name).join(', ')}` });
+        throw new DgateError({
+          code: 'DG1707',
+          message: `the config declares no target named '${name}'`,
+          hint: `declared targets: ${all.map((t) => t.name).join(', ')}`,
+        });
       }
       return found;
     });
@@ -55,7 +64,11 @@ export function evaluationInstant(at: string | undefined, now: number = Date.now
   if (at === undefined) return now;
   const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(at) ? Date.parse(at) : NaN;
   if (Number.isNaN(ms)) {
-    throw new DgateError({ code: 'DG1710', message: `--at '${at}' is not an RFC 3339 timestamp`, hint: 'write it as 2026-12-01T00:00:00Z' });
+    throw new DgateError({
+      code: 'DG1710',
+      message: `--at '${at}' is not an RFC 3339 timestamp`,
+      hint: 'write it as 2026-12-01T00:00:00Z',
+    });
   }
   return ms;
 }
@@ -72,20 +85,34 @@ export interface ConnectionFlags {
  * credentials, which belong to another cluster). `--admin` may stand in for a declared target's
  * URLs only when one target is chosen.
  */
-export function connectionOf(target: Target, flags: ConnectionFlags, root: string, env: NodeJS.ProcessEnv, chosenCount: number): { urls: string[]; options: Omit<ClientOptions, 'baseUrl'> } {
+export function connectionOf(
+  target: Target,
+  flags: ConnectionFlags,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  chosenCount: number,
+): { urls: string[]; options: Omit<ClientOptions, 'baseUrl'> } {
   if (!target.spec) {
     const { baseUrl, ...options } = clientOptionsFrom(flags, env);
     return { urls: [baseUrl], options };
   }
   if (flags.admin !== undefined && chosenCount > 1) {
-    throw new DgateError({ code: 'DG1708', message: '--admin stands in for one target\'s URLs, and several targets are chosen', hint: 'add --target NAME, or leave out --admin to use the URLs the config declares' });
+    throw new DgateError({
+      code: 'DG1708',
+      message: "--admin stands in for one target's URLs, and several targets are chosen",
+      hint: 'add --target NAME, or leave out --admin to use the URLs the config declares',
+    });
   }
   const auth = target.spec.auth ?? {};
   const fromEnv = (name: string | undefined, what: string): string | undefined => {
     if (name === undefined) return undefined;
     const value = env[name];
     if (!value) {
-      throw new DgateError({ code: 'DG1709', message: `target '${target.name}': ${what} is read from $${name}, which is not set`, hint: `export ${name} before running, as a CI secret for example` });
+      throw new DgateError({
+        code: 'DG1709',
+        message: `target '${target.name}': ${what} is read from $${name}, which is not set`,
+        hint: `export ${name} before running, as a CI secret for example`,
+      });
     }
     return value;
   };
@@ -97,16 +124,26 @@ export function connectionOf(target: Target, flags: ConnectionFlags, root: strin
     caFile: flags.caFile ?? (target.spec.caFile ? path.resolve(root, target.spec.caFile) : undefined),
     timeoutMs: flags.timeoutMs,
   };
-  const urls = flags.admin !== undefined ? [clientOptionsFrom({ admin: flags.admin }, {}).baseUrl] : target.spec.admin.map((u) => u.replace(/\/+$/, ''));
+  const urls =
+    flags.admin !== undefined
+      ? [clientOptionsFrom({ admin: flags.admin }, {}).baseUrl]
+      : target.spec.admin.map((u) => u.replace(/\/+$/, ''));
   return { urls, options };
 }
 
 /** A client for the first of a target's admin URLs that answers (a raft cluster lists several nodes). */
-export async function connectTarget(target: Target, connection: { urls: string[]; options: Omit<ClientOptions, 'baseUrl'> }): Promise<AdminClient> {
+export async function connectTarget(
+  target: Target,
+  connection: { urls: string[]; options: Omit<ClientOptions, 'baseUrl'> },
+): Promise<AdminClient> {
   if (connection.urls.length === 1) return new AdminClient({ ...connection.options, baseUrl: connection.urls[0]! });
   const failures: string[] = [];
   for (const url of connection.urls) {
-    const client = new AdminClient({ ...connection.options, baseUrl: url, timeoutMs: Math.min(connection.options.timeoutMs ?? 5000, 5000) });
+    const client = new AdminClient({
+      ...connection.options,
+      baseUrl: url,
+      timeoutMs: Math.min(connection.options.timeoutMs ?? 5000, 5000),
+    });
     try {
       await client.send('GET', '/readyz');
       await client.close();

@@ -34,14 +34,21 @@ function valueNamesOf(builder: Builder): Map<string, string> {
   // In a usage line an option stands in brackets, `[--out,-o #0]` (or `<...>` when required); in
   // the option list of --help, alone.
   const inLine = (text: string) =>
-    [...names].reduce((out, [option, name]) => out.split(`[${option} #0]`).join(`[${option} ${name}]`).split(`<${option} #0>`).join(`<${option} ${name}>`), text);
+    [...names].reduce(
+      (out, [option, name]) =>
+        out.split(`[${option} #0]`).join(`[${option} ${name}]`).split(`<${option} #0>`).join(`<${option} ${name}>`),
+      text,
+    );
   const alone = (definition: string) => {
     const name = names.get(definition.replace(/ #0$/, ''));
     return name === undefined ? definition : definition.replace(/ #0$/, ` ${name}`);
   };
   builder.usage = (opts?: UsageOptions) => {
     const built = usage(opts);
-    return { usage: inLine(built.usage), options: built.options.map((o) => ({ ...o, definition: alone(o.definition) })) };
+    return {
+      usage: inLine(built.usage),
+      options: built.options.map((o) => ({ ...o, definition: alone(o.definition) })),
+    };
   };
   return names;
 }

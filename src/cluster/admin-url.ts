@@ -23,4 +23,5 @@ export function redactCredentials(text: string): string {
 
 const userInfo = /^([a-z][a-z0-9+.-]*:\/\/)\S*@/i;
 
-export const credentialsHint = 'write the URL without them, and give the credentials in the environment: DGATE_ADMIN_USER and DGATE_ADMIN_PASSWORD (basic auth) or DGATE_ADMIN_KEY';
+export const credentialsHint =
+  'write the URL without them, and give the credentials in the environment: DGATE_ADMIN_USER and DGATE_ADMIN_PASSWORD (basic auth) or DGATE_ADMIN_KEY';

@@ -38,14 +38,30 @@ export const routeShape: Shape = {
   tags,
 };
 export const domainShape: Shape = { name: 'string', namespace: 'string' };
-export const domainDetailShape: Shape = { name: 'string', namespace: { name: 'string', tags }, pattern: 'string[]?', priority: 'number?', cert: 'string?', key: 'string?', tags };
-export const collectionShape: Shape = { name: 'string', namespace: 'string', schema: 'any', visibility: 'string?', type: 'string?', tags };
+export const domainDetailShape: Shape = {
+  name: 'string',
+  namespace: { name: 'string', tags },
+  pattern: 'string[]?',
+  priority: 'number?',
+  cert: 'string?',
+  key: 'string?',
+  tags,
+};
+export const collectionShape: Shape = {
+  name: 'string',
+  namespace: 'string',
+  schema: 'any',
+  visibility: 'string?',
+  type: 'string?',
+  tags,
+};
 export const secretShape: Shape = { name: 'string', namespace: 'string', tags };
 export const documentShape: Shape = { id: 'string', namespace: 'string', collection: 'string', data: 'any' };
 
 /** What is wrong with `value` as an object of `shape`, in words that name the field; undefined when nothing. */
 export function shapeProblem(value: unknown, shape: Shape, prefix = ''): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return `${prefix ? `'${prefix}' is` : 'it is'} ${shown(value)}, not an object`;
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return `${prefix ? `'${prefix}' is` : 'it is'} ${shown(value)}, not an object`;
   for (const [field, expected] of Object.entries(shape)) {
     const name = prefix ? `${prefix}.${field}` : field;
     const actual = (value as Record<string, unknown>)[field];

@@ -29,13 +29,33 @@ export async function readApplyMarker(client: AdminClient): Promise<ApplyMarker 
 }
 
 /** Marks an apply as running. Written before its first write: a failure here changes nothing. */
-export async function markApplyRunning(client: AdminClient, begin: BeginRecord, opts: { by: string; journal: string }): Promise<ApplyMarker> {
-  const marker: ApplyMarker = { applyId: begin.applyId, startedAt: begin.startedAt, by: opts.by, host: hostname(), pid: process.pid, journal: opts.journal, begin };
+export async function markApplyRunning(
+  client: AdminClient,
+  begin: BeginRecord,
+  opts: { by: string; journal: string },
+): Promise<ApplyMarker> {
+  const marker: ApplyMarker = {
+    applyId: begin.applyId,
+    startedAt: begin.startedAt,
+    by: opts.by,
+    host: hostname(),
+    pid: process.pid,
+    journal: opts.journal,
+    begin,
+  };
   await writeSystemDocument(client, locksCollection, markerId, marker);
   return marker;
 }
 
 /** Marks an apply as ended. Written over the running mark (a PUT: deletes break raft leaders). */
-export async function markApplyFinished(client: AdminClient, marker: ApplyMarker, outcome: NonNullable<ApplyMarker['finished']>['outcome'], at: Date): Promise<void> {
-  await writeSystemDocument(client, locksCollection, markerId, { ...marker, finished: { outcome, at: at.toISOString() } });
+export async function markApplyFinished(
+  client: AdminClient,
+  marker: ApplyMarker,
+  outcome: NonNullable<ApplyMarker['finished']>['outcome'],
+  at: Date,
+): Promise<void> {
+  await writeSystemDocument(client, locksCollection, markerId, {
+    ...marker,
+    finished: { outcome, at: at.toISOString() },
+  });
 }

@@ -26,21 +26,36 @@ export interface ClientOptions {
 export const defaultAdminUrl = 'http://127.0.0.1:9080';
 
 /** Client options from flags and the environment: credentials come only from the environment, never argv. */
-export function clientOptionsFrom(flags: { admin?: string; caFile?: string; timeoutMs?: number }, env: NodeJS.ProcessEnv): ClientOptions {
+export function clientOptionsFrom(
+  flags: { admin?: string; caFile?: string; timeoutMs?: number },
+  env: NodeJS.ProcessEnv,
+): ClientOptions {
   const baseUrl = (flags.admin ?? env.DGATE_ADMIN_URL ?? defaultAdminUrl).replace(/\/+$/, '');
   const from = flags.admin !== undefined ? '--admin' : '$DGATE_ADMIN_URL';
   const shown = redactCredentials(baseUrl);
   if (hasCredentials(baseUrl)) {
-    throw new DgateError({ code: 'DG2007', message: `the admin URL '${shown}' (${from}) has credentials written into it, which dgate-cli does not send`, hint: credentialsHint });
+    throw new DgateError({
+      code: 'DG2007',
+      message: `the admin URL '${shown}' (${from}) has credentials written into it, which dgate-cli does not send`,
+      hint: credentialsHint,
+    });
   }
   let parsed: URL;
   try {
     parsed = new URL(baseUrl);
   } catch {
-    throw new DgateError({ code: 'DG2007', message: `the admin URL '${shown}' is not a URL`, hint: `write it as http://host:9080 (from ${from})` });
+    throw new DgateError({
+      code: 'DG2007',
+      message: `the admin URL '${shown}' is not a URL`,
+      hint: `write it as http://host:9080 (from ${from})`,
+    });
   }
   if (!['http:', 'https:'].includes(parsed.protocol)) {
-    throw new DgateError({ code: 'DG2007', message: `the admin URL '${shown}' must start with http:// or https://`, hint: 'e.g. --admin http://127.0.0.1:9080' });
+    throw new DgateError({
+      code: 'DG2007',
+      message: `the admin URL '${shown}' must start with http:// or https://`,
+      hint: 'e.g. --admin http://127.0.0.1:9080',
+    });
   }
   return {
     baseUrl,
@@ -85,7 +100,11 @@ export class AdminClient {
       try {
         ca = readFileSync(opts.caFile, 'utf8');
       } catch (err) {
-        throw new DgateError({ code: 'DG2007', message: `cannot read --ca-file '${opts.caFile}': ${(err as NodeJS.ErrnoException).code}`, hint: 'name a PEM file holding the CA certificate' });
+        throw new DgateError({
+          code: 'DG2007',
+          message: `cannot read --ca-file '${opts.caFile}': ${(err as NodeJS.ErrnoException).code}`,
+          hint: 'name a PEM file holding the CA certificate',
+        });
       }
     }
     this.dispatcher = new Agent({ connections: opts.connections ?? 16, connect: ca ? { ca } : undefined });
@@ -123,7 +142,12 @@ export class AdminClient {
   }
 
   /** A raw call, for endpoints without the standard envelope. Non-2xx statuses are returned, not thrown. */
-  async send(method: 'GET' | 'PUT' | 'DELETE', path: string, query: Record<string, string> = {}, body?: unknown): Promise<AdminResponse> {
+  async send(
+    method: 'GET' | 'PUT' | 'DELETE',
+    path: string,
+    query: Record<string, string> = {},
+    body?: unknown,
+  ): Promise<AdminResponse> {
     const attempts = method === 'GET' ? 4 : 1;
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -154,7 +178,8 @@ export class AdminClient {
     const res = await this.send('GET', '/readyz');
     const state = res.headers['x-raft-state'];
     const leader = res.headers['x-raft-leader'];
-    if (typeof state !== 'string' || state.toLowerCase() === 'leader' || typeof leader !== 'string' || !leader) return undefined;
+    if (typeof state !== 'string' || state.toLowerCase() === 'leader' || typeof leader !== 'string' || !leader)
+      return undefined;
     return `${new URL(this.baseUrl).protocol}//${leader}`;
   }
 
@@ -186,7 +211,7 @@ export class AdminClient {
       // DGate's Location is scheme-relative (//leader:port/path): resolve it against this request.
       return this.sendOnce(method, new URL(res.headers.location, url).toString(), body, hops + 1);
     }
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     if (text.length > 0) {
       try {
         parsed = JSON.parse(text);
@@ -215,7 +240,10 @@ export class AdminClient {
 
   unexpected(res: AdminResponse, method: string, path: string): DgateError {
     if (res.status === 401) return this.unauthorized();
-    const apiError = res.body && typeof res.body === 'object' && 'error' in res.body ? String((res.body as { error: unknown }).error) : undefined;
+    const apiError =
+      res.body && typeof res.body === 'object' && 'error' in res.body
+        ? String((res.body as { error: unknown }).error)
+        : undefined;
     // Server text may echo a request body, secret included: held values are masked at once.
     const snippet = heldSecrets.redact(apiError ?? res.text.replace(/\s+/g, ' ').slice(0, 120));
     return new DgateError({
@@ -252,8 +280,17 @@ export class AdminClient {
         cause: err,
       });
     }
-    if (/certificate|self.signed|unable to verify/i.test(message) || code.startsWith('ERR_TLS') || code.includes('CERT')) {
-      return new DgateError({ code: 'DG2005', message: `TLS verification of ${this.baseUrl} failed: ${message}`, hint: 'pass the CA that signed its certificate with --ca-file', cause: err });
+    if (
+      /certificate|self.signed|unable to verify/i.test(message) ||
+      code.startsWith('ERR_TLS') ||
+      code.includes('CERT')
+    ) {
+      return new DgateError({
+        code: 'DG2005',
+        message: `TLS verification of ${this.baseUrl} failed: ${message}`,
+        hint: 'pass the CA that signed its certificate with --ca-file',
+        cause: err,
+      });
     }
     return new DgateError({
       code: 'DG2001',

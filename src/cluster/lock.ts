@@ -1,7 +1,13 @@
 import { hostname } from 'node:os';
 import { DgateError } from '../errors/dgate-error.js';
 import type { AdminClient } from './client.js';
-import { deleteSystemDocument, ensureSystemStore, locksCollection, readSystemDocuments, writeSystemDocument } from './system-store.js';
+import {
+  deleteSystemDocument,
+  ensureSystemStore,
+  locksCollection,
+  readSystemDocuments,
+  writeSystemDocument,
+} from './system-store.js';
 
 export interface LockRecord {
   holder: string;
@@ -53,14 +59,18 @@ async function readLock(client: AdminClient): Promise<LockRecord | undefined> {
  * left by a holder on this host whose process is gone is free at once; one from another host
  * frees itself when it expires.
  */
-export async function acquireApplyLock(client: AdminClient, opts: { holder: string; command: string; timeoutMs: number; leaseMs?: number; settleMs?: number }): Promise<HeldLock> {
+export async function acquireApplyLock(
+  client: AdminClient,
+  opts: { holder: string; command: string; timeoutMs: number; leaseMs?: number; settleMs?: number },
+): Promise<HeldLock> {
   const leaseMs = opts.leaseMs ?? 120_000;
   const settleMs = opts.settleMs ?? 150;
   const deadline = Date.now() + opts.timeoutMs;
   await ensureSystemStore(client);
   for (;;) {
     const current = await readLock(client);
-    const free = !current || Date.parse(current.expiresAt) <= Date.now() || current.holder === opts.holder || holderDied(current);
+    const free =
+      !current || Date.parse(current.expiresAt) <= Date.now() || current.holder === opts.holder || holderDied(current);
     if (free) {
       const record: LockRecord = {
         holder: opts.holder,
@@ -104,7 +114,8 @@ function hold(client: AdminClient, record: LockRecord, leaseMs: number): HeldLoc
     expiresAt: () => current.expiresAt,
     release: async () => {
       clearInterval(timer);
-      if ((await readLock(client))?.holder === record.holder) await deleteSystemDocument(client, locksCollection, lockId);
+      if ((await readLock(client))?.holder === record.holder)
+        await deleteSystemDocument(client, locksCollection, lockId);
     },
   };
 }

@@ -42,7 +42,8 @@ export function normalizeLive(read: LiveRead): LiveResources {
       ...tagsOf(s.tags),
     });
   }
-  for (const m of read.modules) out.modules.push({ name: m.name, namespace: m.namespace, payload: canonicalBase64(m.payload), ...tagsOf(m.tags) });
+  for (const m of read.modules)
+    out.modules.push({ name: m.name, namespace: m.namespace, payload: canonicalBase64(m.payload), ...tagsOf(m.tags) });
   for (const r of read.routes) {
     const modules = [...new Set(r.modules ?? [])].sort();
     out.routes.push({
@@ -88,7 +89,8 @@ export function normalizeLive(read: LiveRead): LiveResources {
       ...tagsOf((s.tags ?? []).filter((t) => !t.startsWith(secretHashTagPrefix))),
     });
   }
-  for (const d of read.documents) out.documents.push({ id: d.id, namespace: d.namespace, collection: d.collection, data: d.data });
+  for (const d of read.documents)
+    out.documents.push({ id: d.id, namespace: d.namespace, collection: d.collection, data: d.data });
   for (const kind of kindOrder) sortByIdentity(kind, out[kind] as AnyResource[]);
   return out;
 }

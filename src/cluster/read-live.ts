@@ -13,7 +13,19 @@ import type {
   ApiService,
   LiveRead,
 } from './api-types.js';
-import { collectionShape, documentShape, domainDetailShape, domainShape, listProblem, moduleShape, namespaceShape, routeShape, secretShape, serviceShape, type Shape } from './api-shapes.js';
+import {
+  collectionShape,
+  documentShape,
+  domainDetailShape,
+  domainShape,
+  listProblem,
+  moduleShape,
+  namespaceShape,
+  routeShape,
+  secretShape,
+  serviceShape,
+  type Shape,
+} from './api-shapes.js';
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping the input order in the result. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -47,27 +59,46 @@ const itemShapes: Record<'service' | 'module' | 'route' | 'domain' | 'collection
  * list; six lists per namespace; one read per domain (only the single-domain read carries its
  * priority); one document list per public collection. At most `concurrency` requests at a time.
  */
-export async function readLiveState(client: AdminClient, managed: readonly string[] | 'all', concurrency = 16): Promise<LiveRead> {
-  const [allNamespaces, readyz] = await Promise.all([client.getList<ApiNamespace>('/namespace', {}, namespaceShape), client.send('GET', '/readyz')]);
+export async function readLiveState(
+  client: AdminClient,
+  managed: readonly string[] | 'all',
+  concurrency = 16,
+): Promise<LiveRead> {
+  const [allNamespaces, readyz] = await Promise.all([
+    client.getList<ApiNamespace>('/namespace', {}, namespaceShape),
+    client.send('GET', '/readyz'),
+  ]);
   // 'all' means the gateway's namespaces: dgate-cli's own records are not part of it.
-  const wanted = new Set(managed === 'all' ? allNamespaces.map((n) => n.name).filter((n) => n !== systemNamespace) : managed);
+  const wanted = new Set(
+    managed === 'all' ? allNamespaces.map((n) => n.name).filter((n) => n !== systemNamespace) : managed,
+  );
   const namespaces = allNamespaces.filter((n) => wanted.has(n.name));
   const kinds = ['service', 'module', 'route', 'domain', 'collection', 'secret'] as const;
   const lists = await mapLimit(
     namespaces.flatMap((ns) => kinds.map((kind) => ({ ns: ns.name, kind }))),
     concurrency,
-    async ({ ns, kind }) => ({ kind, items: await client.getList<unknown>(`/${kind}`, { namespace: ns }, itemShapes[kind]) }),
+    async ({ ns, kind }) => ({
+      kind,
+      items: await client.getList<unknown>(`/${kind}`, { namespace: ns }, itemShapes[kind]),
+    }),
   );
   const of = <T>(kind: (typeof kinds)[number]) => lists.filter((l) => l.kind === kind).flatMap((l) => l.items as T[]);
   const collections = of<ApiCollection>('collection');
   const domainList = of<ApiDomain>('domain');
   const readable = collections.filter((c) => c.visibility !== 'private');
   const [domains, documentLists] = await Promise.all([
-    mapLimit(domainList, concurrency, (d) => client.getObject<ApiDomainDetail>(`/domain/${encodeURIComponent(d.name)}`, { namespace: d.namespace }, domainDetailShape)),
+    mapLimit(domainList, concurrency, (d) =>
+      client.getObject<ApiDomainDetail>(
+        `/domain/${encodeURIComponent(d.name)}`,
+        { namespace: d.namespace },
+        domainDetailShape,
+      ),
+    ),
     mapLimit(readable, concurrency, async (c) => {
       const query = { namespace: c.namespace, collection: c.name, ...allDocumentsQuery };
       const res = await client.send('GET', '/api/v1/document', query);
-      if (res.status !== 200 || !res.body || typeof res.body !== 'object') throw client.unexpected(res, 'GET', '/api/v1/document');
+      if (res.status !== 200 || !res.body || typeof res.body !== 'object')
+        throw client.unexpected(res, 'GET', '/api/v1/document');
       const documents = (res.body as { documents?: unknown }).documents ?? null;
       const problem = listProblem(documents, documentShape);
       if (problem) throw client.malformed('GET', '/api/v1/document', query, problem.replace('the list', "'documents'"));
@@ -87,7 +118,9 @@ export async function readLiveState(client: AdminClient, managed: readonly strin
     collections,
     secrets: of<ApiSecret>('secret'),
     documents: documentLists.flat(),
-    unreadableDocumentCollections: collections.filter((c) => c.visibility === 'private').map((c) => `${c.namespace}/${c.name}`),
+    unreadableDocumentCollections: collections
+      .filter((c) => c.visibility === 'private')
+      .map((c) => `${c.namespace}/${c.name}`),
     raft: typeof readyz.headers['x-raft-state'] === 'string',
   };
 }

@@ -1,7 +1,13 @@
 import { hostname } from 'node:os';
 import type { DesiredState } from '../schema/generated/desired-state.js';
 import type { AdminClient } from './client.js';
-import { deleteSystemDocument, ensureSystemStore, readSystemDocuments, releasesCollection, writeSystemDocument } from './system-store.js';
+import {
+  deleteSystemDocument,
+  ensureSystemStore,
+  readSystemDocuments,
+  releasesCollection,
+  writeSystemDocument,
+} from './system-store.js';
 
 /** One successful apply (or rollback), with everything needed to return to it but secret values. */
 export interface ReleaseRecord {
@@ -58,7 +64,10 @@ export function effectiveReleases(releases: readonly ReleaseRecord[]): ReleaseRe
  * writing it: apply writes it as a step of its transaction (writeRelease), after the cluster is
  * verified and before anything that cannot be undone.
  */
-export async function reserveRelease(client: AdminClient, release: Omit<ReleaseRecord, 'number'>): Promise<ReleaseRecord> {
+export async function reserveRelease(
+  client: AdminClient,
+  release: Omit<ReleaseRecord, 'number'>,
+): Promise<ReleaseRecord> {
   await ensureSystemStore(client);
   const existing = await readReleases(client);
   return { ...release, number: (existing.at(-1)?.number ?? 0) + 1 };
@@ -70,7 +79,10 @@ export async function writeRelease(client: AdminClient, record: ReleaseRecord): 
 
 /** Marks a written (or perhaps written) record as not having happened: the apply was rolled back. */
 export async function voidRelease(client: AdminClient, record: ReleaseRecord, reason: string, at: Date): Promise<void> {
-  await writeSystemDocument(client, releasesCollection, idOf(record.number), { ...record, voided: { reason, at: at.toISOString() } });
+  await writeSystemDocument(client, releasesCollection, idOf(record.number), {
+    ...record,
+    voided: { reason, at: at.toISOString() },
+  });
 }
 
 /**
@@ -82,7 +94,9 @@ export async function pruneReleases(client: AdminClient, keep = defaultReleasesK
   if (!all) return ['the release history could not be read to drop old records'];
   const problems: string[] = [];
   for (const old of all.slice(0, Math.max(0, all.length - keep))) {
-    await deleteSystemDocument(client, releasesCollection, idOf(old.number)).catch((err: unknown) => problems.push(`release ${old.number} could not be dropped: ${(err as Error).message}`));
+    await deleteSystemDocument(client, releasesCollection, idOf(old.number)).catch((err: unknown) =>
+      problems.push(`release ${old.number} could not be dropped: ${(err as Error).message}`),
+    );
   }
   return problems;
 }

@@ -57,20 +57,51 @@ export class ApplyCommand extends ClusterCommand {
       ['Apply the current directory, confirming on the terminal', '$0 apply'],
       ['In CI', '$0 apply examples/shop --auto-approve'],
       ['Apply a reviewed plan', '$0 plan --out plan.json && $0 apply plan.json --auto-approve'],
-      ['Staging first, then production', '$0 apply examples/regions --target eu-staging --target eu-prod --auto-approve'],
+      [
+        'Staging first, then production',
+        '$0 apply examples/regions --target eu-staging --target eu-prod --auto-approve',
+      ],
     ],
   });
 
   configPath = Option.String({ required: false, name: 'path' });
-  autoApprove = Option.Boolean('--auto-approve', false, { description: 'Apply without asking (required when not on a terminal)' });
-  selectTag = valueNamed('TAG', Option.Array('--select-tag', [], { description: 'Manage only resources carrying this tag (repeatable)' }));
-  lockTimeout = valueNamed('DURATION', Option.String('--lock-timeout', '0s', { description: 'How long to wait for another apply to this cluster to finish (default 0s: fail at once)' }));
-  keepReleases = valueNamed('N', Option.String('--keep-releases', String(defaultReleasesKept), { description: `How many releases the cluster keeps in its history (default ${defaultReleasesKept})` }));
-  target = valueNamed('NAME', Option.Array('--target', [], { description: 'Apply to this declared target (repeatable)' }));
-  allTargets = Option.Boolean('--all-targets', false, { description: 'Apply to every declared target, one after another' });
-  at = valueNamed('TIME', Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }));
-  refreshSecrets = Option.Boolean('--refresh-secrets', false, { description: 'Send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again' });
-  refresh = Option.Boolean('--refresh', false, { description: 'Write again what cannot be compared: secret values, and documents of private collections (which DGate never returns)' });
+  autoApprove = Option.Boolean('--auto-approve', false, {
+    description: 'Apply without asking (required when not on a terminal)',
+  });
+  selectTag = valueNamed(
+    'TAG',
+    Option.Array('--select-tag', [], { description: 'Manage only resources carrying this tag (repeatable)' }),
+  );
+  lockTimeout = valueNamed(
+    'DURATION',
+    Option.String('--lock-timeout', '0s', {
+      description: 'How long to wait for another apply to this cluster to finish (default 0s: fail at once)',
+    }),
+  );
+  keepReleases = valueNamed(
+    'N',
+    Option.String('--keep-releases', String(defaultReleasesKept), {
+      description: `How many releases the cluster keeps in its history (default ${defaultReleasesKept})`,
+    }),
+  );
+  target = valueNamed(
+    'NAME',
+    Option.Array('--target', [], { description: 'Apply to this declared target (repeatable)' }),
+  );
+  allTargets = Option.Boolean('--all-targets', false, {
+    description: 'Apply to every declared target, one after another',
+  });
+  at = valueNamed(
+    'TIME',
+    Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }),
+  );
+  refreshSecrets = Option.Boolean('--refresh-secrets', false, {
+    description: 'Send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again',
+  });
+  refresh = Option.Boolean('--refresh', false, {
+    description:
+      'Write again what cannot be compared: secret values, and documents of private collections (which DGate never returns)',
+  });
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 
@@ -83,7 +114,11 @@ export class ApplyCommand extends ClusterCommand {
     const flags = { target: this.target, allTargets: this.allTargets };
     if (saved?.target) {
       if (this.target.length > 0 && !this.target.includes(saved.target.name)) {
-        throw new DgateError({ code: 'DG1707', message: `the saved plan is for target '${saved.target.name}', not ${this.target.join(', ')}`, hint: 'leave out --target when applying a saved plan' });
+        throw new DgateError({
+          code: 'DG1707',
+          message: `the saved plan is for target '${saved.target.name}', not ${this.target.join(', ')}`,
+          hint: 'leave out --target when applying a saved plan',
+        });
       }
       flags.target = [saved.target.name];
       flags.allTargets = false;
@@ -95,11 +130,20 @@ export class ApplyCommand extends ClusterCommand {
     const lockTimeoutMs = parseFlagDuration(this.lockTimeout, '--lock-timeout');
     const done: string[] = [];
     for (const [i, target] of targets.entries()) {
-      if (targets.length > 1) this.context.stdout.write(`${i > 0 ? '\n' : ''}${this.style.bold(`── target ${target.name} ──`)}\n`);
+      if (targets.length > 1)
+        this.context.stdout.write(`${i > 0 ? '\n' : ''}${this.style.bold(`── target ${target.name} ──`)}\n`);
       let code: number;
       try {
-        const client = await connectTarget(target, connectionOf(target, this.connectionFlags(), checked.input.root, process.env, targets.length));
-        code = await this.underApplyLock(`apply ${source}`, lockTimeoutMs, (c, lock, interrupt) => this.applyTarget(c, lock, { checked, configSource, saved, target, at, interrupt }), { client });
+        const client = await connectTarget(
+          target,
+          connectionOf(target, this.connectionFlags(), checked.input.root, process.env, targets.length),
+        );
+        code = await this.underApplyLock(
+          `apply ${source}`,
+          lockTimeoutMs,
+          (c, lock, interrupt) => this.applyTarget(c, lock, { checked, configSource, saved, target, at, interrupt }),
+          { client },
+        );
       } catch (err) {
         if (targets.length > 1) this.reportProgress(done, target, targets.slice(i + 1));
         throw err;
@@ -110,7 +154,8 @@ export class ApplyCommand extends ClusterCommand {
       }
       done.push(target.name);
     }
-    if (targets.length > 1) this.context.stdout.write(`\n${this.style.green('All targets applied:')} ${done.join(', ')}.\n`);
+    if (targets.length > 1)
+      this.context.stdout.write(`\n${this.style.green('All targets applied:')} ${done.join(', ')}.\n`);
     return ExitCode.OK;
   }
 
@@ -129,7 +174,14 @@ export class ApplyCommand extends ClusterCommand {
     const { checked, configSource, saved, target } = job;
     const journal = new JournalStore(stateDirectory(), client.baseUrl);
     const git = job.git !== undefined ? job.git : await readGitInfo(checked.input.root);
-    const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git }, target, job.at, checked.bundles);
+    const compiled = compileTarget(
+      checked.config,
+      checked.files,
+      { tool: { name: 'dgate-cli', version: toolVersion() }, git },
+      target,
+      job.at,
+      checked.bundles,
+    );
     if (this.reportDiagnostics(compiled.diagnostics, configSource, 'applied') || !compiled.state) return ExitCode.ERROR;
     const desired = compiled.state;
     const sources = sourcesOfConfig(checked, await this.ageIdentities());
@@ -139,14 +191,22 @@ export class ApplyCommand extends ClusterCommand {
       client,
       selectTags: saved ? saved.scope.selectTags : this.selectTag,
       namespaces: checked.config.namespaces.map((n) => n.name),
-      refreshSecrets: this.refreshSecrets || this.refresh || saved?.changes.some((c) => c.fields.some((f) => f.refresh)),
-      refreshDocuments: this.refresh || saved?.changes.some((c) => c.fields.some((f) => f.unreadable === unreadableNotes.refresh)),
+      refreshSecrets:
+        this.refreshSecrets || this.refresh || saved?.changes.some((c) => c.fields.some((f) => f.refresh)),
+      refreshDocuments:
+        this.refresh || saved?.changes.some((c) => c.fields.some((f) => f.unreadable === unreadableNotes.refresh)),
     });
     if (saved) refuseStale(saved, made.plan, desired, configSource);
     const plan = made.plan;
-    if (target.spec) plan.target = { name: target.name, ...(desired.target?.evaluatedAt ? { evaluatedAt: desired.target.evaluatedAt } : {}), nextChange: nextScheduledChange(checked.config, target, job.at) };
+    if (target.spec)
+      plan.target = {
+        name: target.name,
+        ...(desired.target?.evaluatedAt ? { evaluatedAt: desired.target.evaluatedAt } : {}),
+        nextChange: nextScheduledChange(checked.config, target, job.at),
+      };
     if (plan.changes.length > 0) job.onChanges?.(plan);
-    if (plan.changes.length > 0 || !job.quietWhenInSync) this.context.stdout.write(renderPlanHuman(plan, this.style, configSource));
+    if (plan.changes.length > 0 || !job.quietWhenInSync)
+      this.context.stdout.write(renderPlanHuman(plan, this.style, configSource));
     if (plan.changes.length === 0) return ExitCode.OK;
     // Resolved and encrypted before the first write: a value that cannot be kept stops the apply here.
     const recipients = ageRecipientsFrom(configSettings(checked.config).ageRecipients ?? [], process.env);
@@ -183,11 +243,17 @@ export class ApplyCommand extends ClusterCommand {
       ...(secretValues ? { secretValues, secretRecipients: recipients } : {}),
     });
     ctx.release = releaseStep(client, release);
-    const result = await executeApply({ desired: made.desired, scope: plan.scope, changes: plan.changes, pre: { read: made.read, live: made.live } }, ctx);
+    const result = await executeApply(
+      { desired: made.desired, scope: plan.scope, changes: plan.changes, pre: { read: made.read, live: made.live } },
+      ctx,
+    );
     if (result.outcome === 'applied') {
       await journal.archive();
-      this.context.stdout.write(`${this.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`);
-      for (const problem of await pruneReleases(client, Number(this.keepReleases))) this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${problem}\n`);
+      this.context.stdout.write(
+        `${this.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`,
+      );
+      for (const problem of await pruneReleases(client, Number(this.keepReleases)))
+        this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${problem}\n`);
       if (result.foreignWrites) {
         this.context.stderr.write(
           `${this.errStyle.yellow('warning:')} ${plural(result.foreignWrites, 'write')} by another client reached ${client.baseUrl} while this apply ran (its change log grew by more than this apply's writes); run \`dgate-cli plan\` to see whether they touched managed resources\n`,
@@ -196,14 +262,22 @@ export class ApplyCommand extends ClusterCommand {
       return ExitCode.OK;
     }
     await journal.archive();
-    if (result.interrupted) throw interruptedAndRolledBack('apply', result.failure, result.restore, voidedNote(result.releaseVoided, release.number));
+    if (result.interrupted)
+      throw interruptedAndRolledBack(
+        'apply',
+        result.failure,
+        result.restore,
+        voidedNote(result.releaseVoided, release.number),
+      );
     const restored = result.restore.equal
       ? 'the cluster now equals its state before the apply.'
       : `the cluster still differs from its state before the apply:\n${result.restore.differences.map((d) => `    ${d}`).join('\n')}`;
     throw new DgateError({
       code: result.restore.equal ? 'DG3003' : 'DG3004',
       message: `apply failed${target.spec ? ` on target ${target.name}` : ''}: ${result.failure}\n  rolled back: ${restored}${voidedNote(result.releaseVoided, release.number)}`,
-      hint: result.restore.equal ? 'fix the cause above and apply again' : 'inspect the resources listed; `dgate-cli plan` shows what remains to be done',
+      hint: result.restore.equal
+        ? 'fix the cause above and apply again'
+        : 'inspect the resources listed; `dgate-cli plan` shows what remains to be done',
     });
   }
 
@@ -217,7 +291,9 @@ export class ApplyCommand extends ClusterCommand {
       });
     }
     const s = plan.summary;
-    this.context.stdout.write(`\nApply ${plural(s.create + s.update + s.delete, 'change')} to ${plan.cluster.adminUrl}? Only 'yes' applies: `);
+    this.context.stdout.write(
+      `\nApply ${plural(s.create + s.update + s.delete, 'change')} to ${plan.cluster.adminUrl}? Only 'yes' applies: `,
+    );
     const answer = await new Promise<string>((resolve) => {
       stdin.setEncoding('utf8');
       stdin.once('data', (d) => resolve(String(d).trim()));
@@ -253,10 +329,18 @@ async function readSavedPlan(file: string): Promise<LoadedSavedPlan> {
   try {
     saved = JSON.parse(await readFile(file, 'utf8')) as LoadedSavedPlan;
   } catch (err) {
-    throw new DgateError({ code: 'DG0006', message: `cannot read the saved plan '${file}': ${(err as Error).message}`, hint: 'save one with `dgate-cli plan --out FILE`' });
+    throw new DgateError({
+      code: 'DG0006',
+      message: `cannot read the saved plan '${file}': ${(err as Error).message}`,
+      hint: 'save one with `dgate-cli plan --out FILE`',
+    });
   }
   if (saved.format !== planFormat || !saved.desiredState || typeof saved.configPath !== 'string') {
-    throw new DgateError({ code: 'DG0006', message: `'${file}' is not a plan saved by this version of dgate-cli`, hint: 'save one with `dgate-cli plan --out FILE`' });
+    throw new DgateError({
+      code: 'DG0006',
+      message: `'${file}' is not a plan saved by this version of dgate-cli`,
+      hint: 'save one with `dgate-cli plan --out FILE`',
+    });
   }
   return saved;
 }
@@ -284,4 +368,3 @@ function refuseStale(saved: LoadedSavedPlan, fresh: Plan, desired: DesiredState,
     });
   }
 }
-

@@ -36,17 +36,36 @@ export class CompileCommand extends BaseCommand {
     examples: [
       ['Print the desired state of the current directory', '$0 compile'],
       ['Write it to a file', '$0 compile examples/shop --out state.json'],
-      ['One target, as it will be on launch day', '$0 compile examples/regions --target eu-prod --at 2026-12-01T00:00:00Z'],
+      [
+        'One target, as it will be on launch day',
+        '$0 compile examples/regions --target eu-prod --at 2026-12-01T00:00:00Z',
+      ],
       ['Every target, one file each', '$0 compile examples/regions --out-dir build/'],
     ],
   });
 
-  configPath = Option.String({ required: false, name: "path" });
-  out = valueNamed('FILE', Option.String('--out,-o', { description: 'Write the desired state to this file instead of stdout (one target)' }));
-  outDir = valueNamed('DIR', Option.String('--out-dir', { description: 'Write one desired state per target to DIR/NAME.json' }));
-  target = valueNamed('NAME', Option.Array('--target', [], { description: 'Compile for this target (repeatable; default: every declared target)' }));
-  allTargets = Option.Boolean('--all-targets', false, { description: 'Compile for every declared target (the default)' });
-  at = valueNamed('TIME', Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }));
+  configPath = Option.String({ required: false, name: 'path' });
+  out = valueNamed(
+    'FILE',
+    Option.String('--out,-o', { description: 'Write the desired state to this file instead of stdout (one target)' }),
+  );
+  outDir = valueNamed(
+    'DIR',
+    Option.String('--out-dir', { description: 'Write one desired state per target to DIR/NAME.json' }),
+  );
+  target = valueNamed(
+    'NAME',
+    Option.Array('--target', [], {
+      description: 'Compile for this target (repeatable; default: every declared target)',
+    }),
+  );
+  allTargets = Option.Boolean('--all-targets', false, {
+    description: 'Compile for every declared target (the default)',
+  });
+  at = valueNamed(
+    'TIME',
+    Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }),
+  );
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 
@@ -56,20 +75,37 @@ export class CompileCommand extends BaseCommand {
     if (this.reportDiagnostics(checked.diagnostics, target, 'compiled')) return ExitCode.ERROR;
     const at = evaluationInstant(this.at);
     const targets = chooseTargets(checked.config, { target: this.target, allTargets: this.allTargets }, 'read');
-    if (this.out && this.outDir) throw new DgateError({ code: 'DG0001', message: '--out and --out-dir exclude each other', hint: '--out for one target, --out-dir for several' });
+    if (this.out && this.outDir)
+      throw new DgateError({
+        code: 'DG0001',
+        message: '--out and --out-dir exclude each other',
+        hint: '--out for one target, --out-dir for several',
+      });
     if (this.out && targets.length > 1) {
-      throw new DgateError({ code: 'DG1708', message: `--out takes one desired state, and ${targets.length} targets are chosen`, hint: 'use --out-dir DIR for one file per target, or pick one with --target NAME' });
+      throw new DgateError({
+        code: 'DG1708',
+        message: `--out takes one desired state, and ${targets.length} targets are chosen`,
+        hint: 'use --out-dir DIR for one file per target, or pick one with --target NAME',
+      });
     }
     const git = await readGitInfo(checked.input.root);
     const states: DesiredState[] = [];
     for (const t of targets) {
-      const compiled = compileTarget(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git }, t, at, checked.bundles);
+      const compiled = compileTarget(
+        checked.config,
+        checked.files,
+        { tool: { name: 'dgate-cli', version: toolVersion() }, git },
+        t,
+        at,
+        checked.bundles,
+      );
       if (this.reportDiagnostics(compiled.diagnostics, target, 'compiled') || !compiled.state) return ExitCode.ERROR;
       states.push(compiled.state);
     }
     if (this.outDir) {
       await mkdir(this.outDir, { recursive: true }).catch(() => undefined);
-      for (const state of states) await this.write(path.join(this.outDir, `${state.target?.name ?? 'default'}.json`), state, target);
+      for (const state of states)
+        await this.write(path.join(this.outDir, `${state.target?.name ?? 'default'}.json`), state, target);
       return ExitCode.OK;
     }
     if (this.out) {
@@ -77,18 +113,28 @@ export class CompileCommand extends BaseCommand {
       return ExitCode.OK;
     }
     const single = states.length === 1 && targets.length === 1 && !this.allTargets;
-    this.context.stdout.write(canonicalJson(single ? states[0] : Object.fromEntries(states.map((s) => [s.target?.name ?? 'default', s])), 2) + '\n');
+    this.context.stdout.write(
+      canonicalJson(single ? states[0] : Object.fromEntries(states.map((s) => [s.target?.name ?? 'default', s])), 2) +
+        '\n',
+    );
     return ExitCode.OK;
   }
 
   private async write(file: string, state: DesiredState, source: string): Promise<void> {
     try {
-      await writeFile(file, canonicalJson(state, 2) + '\n');
+      await writeFile(file, `${canonicalJson(state, 2)}\n`);
     } catch (err) {
-      throw new DgateError({ code: 'DG0005', message: `cannot write '${file}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'check that the directory exists and is writable', cause: err });
+      throw new DgateError({
+        code: 'DG0005',
+        message: `cannot write '${file}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        hint: 'check that the directory exists and is writable',
+        cause: err,
+      });
     }
     const count = kindOrder.reduce((n, k) => n + state.resources[k].length, 0);
     const forTarget = state.target ? ` for target ${state.target.name}` : '';
-    this.context.stderr.write(`${this.errStyle.green('✓')} compiled ${source}${forTarget} → ${file}: ${plural(count, 'resource')}, version ${state.version}\n`);
+    this.context.stderr.write(
+      `${this.errStyle.green('✓')} compiled ${source}${forTarget} → ${file}: ${plural(count, 'resource')}, version ${state.version}\n`,
+    );
   }
 }

@@ -39,9 +39,17 @@ export class ConvertCommand extends BaseCommand {
     ],
   });
 
-  to = valueNamed('FORMAT', Option.String('--to', { required: true, description: 'pkl or yaml', validator: t.isEnum(['pkl', 'yaml']) }));
+  to = valueNamed(
+    'FORMAT',
+    Option.String('--to', { required: true, description: 'pkl or yaml', validator: t.isEnum(['pkl', 'yaml']) }),
+  );
   source = Option.String({ name: 'src' });
-  out = valueNamed('DIR', Option.String('--out,-o', { description: 'Directory to write (default: SRC-pkl or SRC-yaml); must not hold a config' }));
+  out = valueNamed(
+    'DIR',
+    Option.String('--out,-o', {
+      description: 'Directory to write (default: SRC-pkl or SRC-yaml); must not hold a config',
+    }),
+  );
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 
@@ -91,16 +99,26 @@ export class ConvertCommand extends BaseCommand {
     await assertNoConfigIn(outDir, shownOut);
     const files = new Map<string, string>();
     const converted = new Set<string>();
-    for (const [doc, kind] of [[manifestDoc, 'bundle'], ...resourceDocs.map((d) => [d, 'bundleResources'] as const)] as const) {
+    for (const [doc, kind] of [
+      [manifestDoc, 'bundle'],
+      ...resourceDocs.map((d) => [d, 'bundleResources'] as const),
+    ] as const) {
       const rel = doc.source.rel;
       converted.add(rel);
       const target = rel.replace(/\.(ya?ml|pkl)$/i, `.${this.to}`);
       const header = `Converted from ${rel} by dgate-cli convert.`;
       const value = doc.value as Record<string, unknown>;
-      files.set(target, this.to === 'pkl' ? renderConfigAsPkl(value, header, kind) : renderConfigAsYaml(value, header, kind));
+      files.set(
+        target,
+        this.to === 'pkl' ? renderConfigAsPkl(value, header, kind) : renderConfigAsYaml(value, header, kind),
+      );
     }
     // Pkl libraries the resource files imported are folded into the YAML; test cases stay YAML.
-    const others = [...read.files.keys()].filter((rel) => !converted.has(rel) && !(this.to === 'yaml' && rel.endsWith('.pkl') && !rel.startsWith('tests/'))).sort();
+    const others = [...read.files.keys()]
+      .filter(
+        (rel) => !converted.has(rel) && !(this.to === 'yaml' && rel.endsWith('.pkl') && !rel.startsWith('tests/')),
+      )
+      .sort();
     await writeFiles(outDir, files);
     await copySupportFiles(path.resolve(this.source), outDir, others);
     this.context.stdout.write(
@@ -111,6 +129,13 @@ export class ConvertCommand extends BaseCommand {
 }
 
 async function isBundleDir(dir: string): Promise<boolean> {
-  const found = await Promise.all(bundleManifestNames.map((f) => stat(path.join(dir, f)).then((s) => s.isFile(), () => false)));
+  const found = await Promise.all(
+    bundleManifestNames.map((f) =>
+      stat(path.join(dir, f)).then(
+        (s) => s.isFile(),
+        () => false,
+      ),
+    ),
+  );
   return found.some(Boolean);
 }

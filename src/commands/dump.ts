@@ -23,7 +23,9 @@ function withoutTombstones(live: LiveResources): { live: LiveResources; tombston
   const tombstones: string[] = [];
   for (const kind of kindOrder) {
     const list = live[kind] as unknown as AnyResource[];
-    for (const r of list) if (isTombstone(r)) tombstones.push(`${kinds[kind].singular} ${printableName(kinds[kind].identity(r).join('/'))}`);
+    for (const r of list)
+      if (isTombstone(r))
+        tombstones.push(`${kinds[kind].singular} ${printableName(kinds[kind].identity(r).join('/'))}`);
     (out as Record<string, unknown>)[kind] = list.filter((r) => !isTombstone(r));
   }
   return { live: out, tombstones };
@@ -31,7 +33,9 @@ function withoutTombstones(live: LiveResources): { live: LiveResources; tombston
 
 /** The built-in `default` namespace is dumped only when something lives in it. */
 function withoutEmptyDefault(live: LiveResources): LiveResources {
-  const used = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets'] as const).some((k) => live[k].some((r) => r.namespace === 'default'));
+  const used = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets'] as const).some((k) =>
+    live[k].some((r) => r.namespace === 'default'),
+  );
   return used ? live : { ...live, namespaces: live.namespaces.filter((n) => n.name !== 'default') };
 }
 
@@ -49,25 +53,47 @@ export class DumpCommand extends ClusterCommand {
     `,
     examples: [
       ['Dump the local cluster into ./gateway', '$0 dump --out gateway'],
-      ['Dump two namespaces of another cluster', '$0 dump --out gateway --namespace shop --namespace blog --admin http://dgate.internal:9080'],
+      [
+        'Dump two namespaces of another cluster',
+        '$0 dump --out gateway --namespace shop --namespace blog --admin http://dgate.internal:9080',
+      ],
     ],
   });
 
-  out = valueNamed('DIR', Option.String('--out,-o', { required: true, description: 'Directory to write the config into (created; must be empty unless --force)' }));
-  namespace = valueNamed('NAME', Option.Array('--namespace,-n', [], { description: 'Dump only this namespace (repeatable)' }));
-  force = Option.Boolean('--force', false, { description: 'Write into a directory that is not empty, replacing files with the same names' });
+  out = valueNamed(
+    'DIR',
+    Option.String('--out,-o', {
+      required: true,
+      description: 'Directory to write the config into (created; must be empty unless --force)',
+    }),
+  );
+  namespace = valueNamed(
+    'NAME',
+    Option.Array('--namespace,-n', [], { description: 'Dump only this namespace (repeatable)' }),
+  );
+  force = Option.Boolean('--force', false, {
+    description: 'Write into a directory that is not empty, replacing files with the same names',
+  });
 
   protected async run(): Promise<number> {
     const existing = await readdir(this.out).catch(() => [] as string[]);
     if (existing.length > 0 && !this.force) {
-      throw new DgateError({ code: 'DG0005', message: `'${this.out}' is not empty`, hint: 'choose a new directory, or pass --force to write into it' });
+      throw new DgateError({
+        code: 'DG0005',
+        message: `'${this.out}' is not empty`,
+        hint: 'choose a new directory, or pass --force to write into it',
+      });
     }
     const client = this.createClient();
     try {
       const read = await readLiveState(client, this.namespace.length > 0 ? this.namespace : 'all');
       const missing = this.namespace.filter((n) => !read.namespaces.some((ns) => ns.name === n));
       if (missing.length > 0) {
-        throw new DgateError({ code: 'DG2003', message: `namespace ${missing.map((m) => `'${m}'`).join(', ')} does not exist on ${client.baseUrl}`, hint: `namespaces there: ${read.allNamespaces.map((n) => n.name).join(', ')}` });
+        throw new DgateError({
+          code: 'DG2003',
+          message: `namespace ${missing.map((m) => `'${m}'`).join(', ')} does not exist on ${client.baseUrl}`,
+          hint: `namespaces there: ${read.allNamespaces.map((n) => n.name).join(', ')}`,
+        });
       }
       const { live: kept, tombstones } = withoutTombstones(normalizeLive(read));
       const live = withoutEmptyDefault(kept);
@@ -77,24 +103,40 @@ export class DumpCommand extends ClusterCommand {
         const file = path.resolve(root, rel);
         // Names are escaped into single path segments; this guard is the last word on it.
         if (path.relative(root, file).startsWith('..') || path.isAbsolute(path.relative(root, file))) {
-          throw new DgateError({ code: 'DG9001', message: `refusing to write '${rel}' outside '${this.out}'`, hint: 'this is a bug in dgate-cli: please report it' });
+          throw new DgateError({
+            code: 'DG9001',
+            message: `refusing to write '${rel}' outside '${this.out}'`,
+            hint: 'this is a bug in dgate-cli: please report it',
+          });
         }
         await mkdir(path.dirname(file), { recursive: true });
         await writeFile(file, content);
       }
-      const count = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets', 'documents'] as const).reduce((n, k) => n + live[k].length, 0);
-      this.context.stdout.write(`${this.style.green('✓')} dumped ${plural(live.namespaces.length, 'namespace')} and ${plural(count, 'resource')} from ${client.baseUrl} to ${this.out}\n`);
+      const count = (
+        ['services', 'modules', 'routes', 'domains', 'collections', 'secrets', 'documents'] as const
+      ).reduce((n, k) => n + live[k].length, 0);
+      this.context.stdout.write(
+        `${this.style.green('✓')} dumped ${plural(live.namespaces.length, 'namespace')} and ${plural(count, 'resource')} from ${client.baseUrl} to ${this.out}\n`,
+      );
       if (read.unreadableDocumentCollections.length > 0) {
-        this.context.stdout.write(`  documents of private collections are not dumped (DGate does not list them): ${read.unreadableDocumentCollections.join(', ')}\n`);
+        this.context.stdout.write(
+          `  documents of private collections are not dumped (DGate does not list them): ${read.unreadableDocumentCollections.join(', ')}\n`,
+        );
       }
       if (tombstones.length > 0) {
-        this.context.stdout.write(`  tombstones are not dumped (left by a failed apply on raft; unreachable): ${tombstones.join(', ')}\n`);
+        this.context.stdout.write(
+          `  tombstones are not dumped (left by a failed apply on raft; unreachable): ${tombstones.join(', ')}\n`,
+        );
       }
       if (dumped.escaped.length > 0) {
-        this.context.stdout.write(`  names that are not safe file names were written escaped: ${dumped.escaped.map((e) => `${e.what} → ${e.file}`).join(', ')}\n`);
+        this.context.stdout.write(
+          `  names that are not safe file names were written escaped: ${dumped.escaped.map((e) => `${e.what} → ${e.file}`).join(', ')}\n`,
+        );
       }
       if (dumped.env.length > 0) {
-        this.context.stdout.write(`  set these before planning (DGate never returns secret values): ${dumped.env.join(', ')}\n`);
+        this.context.stdout.write(
+          `  set these before planning (DGate never returns secret values): ${dumped.env.join(', ')}\n`,
+        );
       }
       return ExitCode.OK;
     } finally {

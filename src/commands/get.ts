@@ -5,27 +5,45 @@ import { ClusterCommand } from '../cli/cluster-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { normalizeLive } from '../cluster/normalize.js';
 import { readLiveState } from '../cluster/read-live.js';
-import { collectionSpecOf, domainSpecOf, moduleSpecOf, routeSpecOf, secretSpecOf, serviceSpecOf } from '../dump/to-config.js';
+import {
+  collectionSpecOf,
+  domainSpecOf,
+  moduleSpecOf,
+  routeSpecOf,
+  secretSpecOf,
+  serviceSpecOf,
+} from '../dump/to-config.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { kindFromAlias, type AnyResource } from '../model/registry.js';
 import { isTombstone } from '../model/tombstones.js';
 import type { LiveResources } from '../state/live-state.js';
 import { valueNamed } from '../cli/value-names.js';
 
-
 /** How `get` marks a tombstone (model/tombstones.ts), so that it is never taken for a resource of the config. */
 const tombstoneMark = 'left by a failed apply on raft, which cannot delete it; unreachable, and in no config';
 
-function specsOf(kind: string, live: LiveResources): { namespace: string; name: string; spec: unknown; tombstone: boolean }[] {
+function specsOf(
+  kind: string,
+  live: LiveResources,
+): { namespace: string; name: string; spec: unknown; tombstone: boolean }[] {
   const named = <T extends { namespace: string; name: string }>(list: T[], toSpec: (r: T) => unknown) =>
-    list.map((r) => ({ namespace: r.namespace, name: r.name, spec: toSpec(r), tombstone: isTombstone(r as unknown as AnyResource) }));
+    list.map((r) => ({
+      namespace: r.namespace,
+      name: r.name,
+      spec: toSpec(r),
+      tombstone: isTombstone(r as unknown as AnyResource),
+    }));
   switch (kind) {
     case 'namespaces':
       return live.namespaces.map((n) => ({ namespace: n.name, name: n.name, spec: n, tombstone: isTombstone(n) }));
     case 'services':
       return named(live.services, serviceSpecOf);
     case 'modules':
-      return named(live.modules, (m) => ({ ...moduleSpecOf(m), file: undefined, source: Buffer.from(m.payload, 'base64').toString('utf8') }));
+      return named(live.modules, (m) => ({
+        ...moduleSpecOf(m),
+        file: undefined,
+        source: Buffer.from(m.payload, 'base64').toString('utf8'),
+      }));
     case 'routes':
       return named(live.routes, routeSpecOf);
     case 'domains':
@@ -35,7 +53,12 @@ function specsOf(kind: string, live: LiveResources): { namespace: string; name: 
     case 'secrets':
       return named(live.secrets, secretSpecOf);
     default:
-      return live.documents.map((d) => ({ namespace: d.namespace, name: d.id, spec: { id: d.id, collection: d.collection, data: d.data }, tombstone: false }));
+      return live.documents.map((d) => ({
+        namespace: d.namespace,
+        name: d.id,
+        spec: { id: d.id, collection: d.collection, data: d.data },
+        tombstone: false,
+      }));
   }
 }
 
@@ -59,26 +82,51 @@ export class GetCommand extends ClusterCommand {
   kind = Option.String({ name: 'kind' });
   name = Option.String({ required: false, name: 'name' });
   namespace = valueNamed('NAME', Option.String('--namespace,-n', { description: 'Only this namespace' }));
-  format = valueNamed('FORMAT', Option.String('--format', 'yaml', { description: 'yaml (default) or json', validator: t.isEnum(['yaml', 'json']) }));
+  format = valueNamed(
+    'FORMAT',
+    Option.String('--format', 'yaml', { description: 'yaml (default) or json', validator: t.isEnum(['yaml', 'json']) }),
+  );
 
   protected async run(): Promise<number> {
     const kind = kindFromAlias(this.kind);
     if (!kind) {
-      throw new DgateError({ code: 'DG0001', message: `unknown kind '${this.kind}'`, hint: 'use one of: namespace, service, module, route, domain, collection, document, secret' });
+      throw new DgateError({
+        code: 'DG0001',
+        message: `unknown kind '${this.kind}'`,
+        hint: 'use one of: namespace, service, module, route, domain, collection, document, secret',
+      });
     }
     const client = this.createClient();
     try {
       const read = await readLiveState(client, this.namespace ? [this.namespace] : 'all');
       if (this.namespace && read.namespaces.length === 0) {
-        throw new DgateError({ code: 'DG2003', message: `namespace '${this.namespace}' does not exist on ${client.baseUrl}`, hint: `namespaces there: ${read.allNamespaces.map((n) => n.name).join(', ')}` });
+        throw new DgateError({
+          code: 'DG2003',
+          message: `namespace '${this.namespace}' does not exist on ${client.baseUrl}`,
+          hint: `namespaces there: ${read.allNamespaces.map((n) => n.name).join(', ')}`,
+        });
       }
       const found = specsOf(kind, normalizeLive(read)).filter((r) => this.name === undefined || r.name === this.name);
       if (this.name !== undefined && found.length === 0) {
-        throw new DgateError({ code: 'DG2003', message: `no ${kind.slice(0, -1)} named '${this.name}'${this.namespace ? ` in namespace '${this.namespace}'` : ''} on ${client.baseUrl}`, hint: `list them with: dgate-cli get ${kind}` });
+        throw new DgateError({
+          code: 'DG2003',
+          message: `no ${kind.slice(0, -1)} named '${this.name}'${this.namespace ? ` in namespace '${this.namespace}'` : ''} on ${client.baseUrl}`,
+          hint: `list them with: dgate-cli get ${kind}`,
+        });
       }
       const mark = (r: (typeof found)[number]) => (r.tombstone ? { tombstone: tombstoneMark } : {});
-      const items = found.map((r) => (kind === 'namespaces' ? { ...mark(r), ...(r.spec as object) } : { namespace: r.namespace, ...mark(r), ...(r.spec as object) }));
-      this.context.stdout.write(this.format === 'json' ? JSON.stringify(items, null, 2) + '\n' : items.length === 0 ? '[]\n' : stringify(items, { lineWidth: 0 }));
+      const items = found.map((r) =>
+        kind === 'namespaces'
+          ? { ...mark(r), ...(r.spec as object) }
+          : { namespace: r.namespace, ...mark(r), ...(r.spec as object) },
+      );
+      this.context.stdout.write(
+        this.format === 'json'
+          ? `${JSON.stringify(items, null, 2)}\n`
+          : items.length === 0
+            ? '[]\n'
+            : stringify(items, { lineWidth: 0 }),
+      );
       return ExitCode.OK;
     } finally {
       await client.close();

@@ -21,14 +21,26 @@ export class HistoryCommand extends ClusterCommand {
     ],
   });
 
-  format = valueNamed('FORMAT', Option.String('--format', 'human', { description: 'human (default) or json', validator: t.isEnum(['human', 'json']) }));
+  format = valueNamed(
+    'FORMAT',
+    Option.String('--format', 'human', {
+      description: 'human (default) or json',
+      validator: t.isEnum(['human', 'json']),
+    }),
+  );
 
   protected async run(): Promise<number> {
     const client = this.createClient();
     try {
       const releases = await readReleases(client);
       if (this.format === 'json') {
-        this.context.stdout.write(JSON.stringify(releases.map(({ desiredState: _, ...r }) => r), null, 2) + '\n');
+        this.context.stdout.write(
+          `${JSON.stringify(
+            releases.map(({ desiredState: _, ...r }) => r),
+            null,
+            2,
+          )}\n`,
+        );
         return ExitCode.OK;
       }
       if (releases.length === 0) {
@@ -46,10 +58,17 @@ export class HistoryCommand extends ClusterCommand {
       ]);
       const header = ['#', 'kind', 'version', 'commit', 'by', 'at', 'changes'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-      const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-      this.context.stdout.write([this.style.bold(line(header)), ...rows.map(line)].join('\n') + '\n');
+      const line = (cells: string[]) =>
+        cells
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd();
+      this.context.stdout.write(`${[this.style.bold(line(header)), ...rows.map(line)].join('\n')}\n`);
       // A voided record is an apply that was rolled back after its record was written: say why.
-      for (const r of releases.filter((x) => x.voided)) this.context.stdout.write(`${r.number}: voided ${r.voided!.at.replace(/\.\d+Z$/, 'Z')}: the apply was rolled back (${r.voided!.reason})\n`);
+      for (const r of releases.filter((x) => x.voided))
+        this.context.stdout.write(
+          `${r.number}: voided ${r.voided!.at.replace(/\.\d+Z$/, 'Z')}: the apply was rolled back (${r.voided!.reason})\n`,
+        );
       return ExitCode.OK;
     } finally {
       await client.close();

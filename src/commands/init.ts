@@ -22,7 +22,13 @@ export class InitCommand extends BaseCommand {
     ],
   });
 
-  format = valueNamed('FORMAT', Option.String('--format', 'yaml' as 'yaml' | 'pkl', { description: 'yaml (default) or pkl', validator: t.isEnum(['yaml', 'pkl'] as const) }));
+  format = valueNamed(
+    'FORMAT',
+    Option.String('--format', 'yaml' as 'yaml' | 'pkl', {
+      description: 'yaml (default) or pkl',
+      validator: t.isEnum(['yaml', 'pkl'] as const),
+    }),
+  );
   dir = Option.String({ required: false, name: 'dir' });
 
   protected async run(): Promise<number> {

@@ -50,21 +50,53 @@ export class PlanCommand extends ClusterCommand {
   });
 
   configPath = Option.String({ required: false, name: 'path' });
-  format = valueNamed('FORMAT', Option.String('--format', 'human', { description: 'human (default), json (schema/plan.schema.json) or markdown', validator: t.isEnum(['human', 'json', 'markdown']) }));
-  detailedExitcode = Option.Boolean('--detailed-exitcode', false, { description: 'Exit 0 when there are no changes, 2 when there are, 1 on error' });
-  out = valueNamed('FILE', Option.String('--out,-o', { description: 'Save the plan (with its desired state, no secret values) for `apply FILE` (one target)' }));
-  selectTag = valueNamed('TAG', Option.Array('--select-tag', [], { description: 'Manage only resources carrying this tag (repeatable; all must match), e.g. team:checkout' }));
-  target = valueNamed('NAME', Option.Array('--target', [], { description: 'Plan this declared target (repeatable; default: every target)' }));
+  format = valueNamed(
+    'FORMAT',
+    Option.String('--format', 'human', {
+      description: 'human (default), json (schema/plan.schema.json) or markdown',
+      validator: t.isEnum(['human', 'json', 'markdown']),
+    }),
+  );
+  detailedExitcode = Option.Boolean('--detailed-exitcode', false, {
+    description: 'Exit 0 when there are no changes, 2 when there are, 1 on error',
+  });
+  out = valueNamed(
+    'FILE',
+    Option.String('--out,-o', {
+      description: 'Save the plan (with its desired state, no secret values) for `apply FILE` (one target)',
+    }),
+  );
+  selectTag = valueNamed(
+    'TAG',
+    Option.Array('--select-tag', [], {
+      description: 'Manage only resources carrying this tag (repeatable; all must match), e.g. team:checkout',
+    }),
+  );
+  target = valueNamed(
+    'NAME',
+    Option.Array('--target', [], { description: 'Plan this declared target (repeatable; default: every target)' }),
+  );
   allTargets = Option.Boolean('--all-targets', false, { description: 'Plan every declared target (the default)' });
-  at = valueNamed('TIME', Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }));
-  refreshSecrets = Option.Boolean('--refresh-secrets', false, { description: 'Plan to send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again' });
-  refresh = Option.Boolean('--refresh', false, { description: 'Plan to write again what cannot be compared: secret values, and documents of private collections (which DGate never returns)' });
+  at = valueNamed(
+    'TIME',
+    Option.String('--at', { description: 'Evaluate time-qualified tags at this RFC 3339 instant instead of now' }),
+  );
+  refreshSecrets = Option.Boolean('--refresh-secrets', false, {
+    description: 'Plan to send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again',
+  });
+  refresh = Option.Boolean('--refresh', false, {
+    description:
+      'Plan to write again what cannot be compared: secret values, and documents of private collections (which DGate never returns)',
+  });
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
-    const sessions = new TargetSessions({ target: this.target, allTargets: this.allTargets, ...this.connectionFlags() }, 'read');
+    const sessions = new TargetSessions(
+      { target: this.target, allTargets: this.allTargets, ...this.connectionFlags() },
+      'read',
+    );
     try {
       return await this.planWith(sessions, source);
     } finally {
@@ -73,14 +105,25 @@ export class PlanCommand extends ClusterCommand {
   }
 
   private async planWith(sessions: TargetSessions, source: string): Promise<number> {
-    const checked = await readCheckedConfig(source, (config, root) => sessions.start(config, root), pklOptionsFrom(this.pklEnv, this.pklTimeout));
+    const checked = await readCheckedConfig(
+      source,
+      (config, root) => sessions.start(config, root),
+      pklOptionsFrom(this.pklEnv, this.pklTimeout),
+    );
     if (this.reportDiagnostics(checked.diagnostics, source, 'planned')) return ExitCode.ERROR;
     const at = evaluationInstant(this.at);
     const targets = chooseTargets(checked.config, { target: this.target, allTargets: this.allTargets }, 'read');
     if (this.out && targets.length > 1) {
-      throw new DgateError({ code: 'DG1708', message: `a saved plan is for one target, and ${targets.length} are chosen`, hint: 'add --target NAME (one saved plan per target)' });
+      throw new DgateError({
+        code: 'DG1708',
+        message: `a saved plan is for one target, and ${targets.length} are chosen`,
+        hint: 'add --target NAME (one saved plan per target)',
+      });
     }
-    const metadata = { tool: { name: 'dgate-cli' as const, version: toolVersion() }, git: await readGitInfo(checked.input.root) };
+    const metadata = {
+      tool: { name: 'dgate-cli' as const, version: toolVersion() },
+      git: await readGitInfo(checked.input.root),
+    };
     const namespaces = checked.config.namespaces.map((n) => n.name);
     const plans: Plan[] = [];
     let failed = 0;
@@ -92,7 +135,16 @@ export class PlanCommand extends ClusterCommand {
       try {
         const session = sessions.get(target, checked.config, checked.input.root, targets.length);
         const client = await session.client;
-        ({ plan } = await makePlan({ sources: sourcesOfConfig(checked, await this.ageIdentities()), desired, client, selectTags: this.selectTag, liveRead: session.liveRead, namespaces, refreshSecrets: this.refreshSecrets || this.refresh, refreshDocuments: this.refresh }));
+        ({ plan } = await makePlan({
+          sources: sourcesOfConfig(checked, await this.ageIdentities()),
+          desired,
+          client,
+          selectTags: this.selectTag,
+          liveRead: session.liveRead,
+          namespaces,
+          refreshSecrets: this.refreshSecrets || this.refresh,
+          refreshDocuments: this.refresh,
+        }));
         // After the read (already under way): a cluster that does not answer is reported as such first.
         await journalRefusingInterrupted(client, false);
       } catch (err) {
@@ -104,25 +156,37 @@ export class PlanCommand extends ClusterCommand {
       }
       if (target.spec) {
         const next = nextScheduledChange(checked.config, target, at);
-        plan.target = { name: target.name, ...(desired.target?.evaluatedAt ? { evaluatedAt: desired.target.evaluatedAt } : {}), nextChange: next };
+        plan.target = {
+          name: target.name,
+          ...(desired.target?.evaluatedAt ? { evaluatedAt: desired.target.evaluatedAt } : {}),
+          nextChange: next,
+        };
       }
       plans.push(plan);
       if (this.out) {
         const saved: SavedPlan = { ...plan, desiredState: desired, configPath: source };
         try {
-          await writeFile(this.out, canonicalJson(saved, 2) + '\n');
+          await writeFile(this.out, `${canonicalJson(saved, 2)}\n`);
         } catch (err) {
-          throw new DgateError({ code: 'DG0005', message: `cannot write '${this.out}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'check that the directory exists and is writable', cause: err });
+          throw new DgateError({
+            code: 'DG0005',
+            message: `cannot write '${this.out}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+            hint: 'check that the directory exists and is writable',
+            cause: err,
+          });
         }
       }
-      if (this.format === 'markdown') this.context.stdout.write((plans.length > 1 ? '\n' : '') + renderPlanMarkdown(plan, source));
-      else if (this.format === 'human') this.context.stdout.write((plans.length > 1 ? '\n' : '') + renderPlanHuman(plan, this.style, source));
+      if (this.format === 'markdown')
+        this.context.stdout.write((plans.length > 1 ? '\n' : '') + renderPlanMarkdown(plan, source));
+      else if (this.format === 'human')
+        this.context.stdout.write((plans.length > 1 ? '\n' : '') + renderPlanHuman(plan, this.style, source));
     }
     if (this.format === 'json') {
       const single = targets.length === 1 && !this.allTargets;
-      this.context.stdout.write(canonicalJson(single ? plans[0] : { format: 'dgate-cli/plan-set@1', plans }, 2) + '\n');
+      this.context.stdout.write(`${canonicalJson(single ? plans[0] : { format: 'dgate-cli/plan-set@1', plans }, 2)}\n`);
     }
-    if (this.out && this.format === 'human') this.context.stderr.write(`Saved the plan to ${this.out}; apply it with: dgate-cli apply ${this.out}\n`);
+    if (this.out && this.format === 'human')
+      this.context.stderr.write(`Saved the plan to ${this.out}; apply it with: dgate-cli apply ${this.out}\n`);
     if (failed > 0) return ExitCode.ERROR;
     return this.detailedExitcode && plans.some(hasChanges) ? ExitCode.CHANGES : ExitCode.OK;
   }

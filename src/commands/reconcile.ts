@@ -73,17 +73,47 @@ export class ReconcileCommand extends ApplyCommand {
     examples: [
       ['Follow main, checking every 30 seconds', '$0 reconcile --repo https://git.example.com/gateway.git'],
       ['One cycle, from a CI job or a cron', '$0 reconcile --repo git+file:///srv/gateway.git --branch prod --once'],
-      ['A config in a subdirectory, every target', '$0 reconcile --repo ../gateway --interval 1m --all-targets config/'],
+      [
+        'A config in a subdirectory, every target',
+        '$0 reconcile --repo ../gateway --interval 1m --all-targets config/',
+      ],
     ],
   });
 
-  repo = valueNamed('URL', Option.String('--repo', { required: true, description: 'The git repository to follow: a path, or a file://, https:// or ssh:// URL (git+ prefix allowed)' }));
-  branch = valueNamed('NAME', Option.String('--branch', 'main', { description: 'The branch to follow (default main)' }));
-  interval = valueNamed('DURATION', Option.String('--interval', '30s', { description: 'Time between cycles, e.g. 30s (default), 500ms or 5m' }));
-  once = Option.Boolean('--once', false, { description: 'Run one cycle and exit (0: in sync with the branch, 1: not)' });
-  workdir = valueNamed('DIR', Option.String('--workdir', { description: 'Where to keep the checkout (default: under .dgate-cli/reconcile/)' }));
-  statusFile = valueNamed('FILE', Option.String('--status-file', { description: 'Write the loop\'s status here as JSON after every cycle (for monitoring)' }));
-  listen = valueNamed('HOST:PORT', Option.String('--listen', { description: 'Serve GET /status, GET /healthz and POST /hook (a cycle now) on HOST:PORT, e.g. 127.0.0.1:9090' }));
+  repo = valueNamed(
+    'URL',
+    Option.String('--repo', {
+      required: true,
+      description: 'The git repository to follow: a path, or a file://, https:// or ssh:// URL (git+ prefix allowed)',
+    }),
+  );
+  branch = valueNamed(
+    'NAME',
+    Option.String('--branch', 'main', { description: 'The branch to follow (default main)' }),
+  );
+  interval = valueNamed(
+    'DURATION',
+    Option.String('--interval', '30s', { description: 'Time between cycles, e.g. 30s (default), 500ms or 5m' }),
+  );
+  once = Option.Boolean('--once', false, {
+    description: 'Run one cycle and exit (0: in sync with the branch, 1: not)',
+  });
+  workdir = valueNamed(
+    'DIR',
+    Option.String('--workdir', { description: 'Where to keep the checkout (default: under .dgate-cli/reconcile/)' }),
+  );
+  statusFile = valueNamed(
+    'FILE',
+    Option.String('--status-file', {
+      description: "Write the loop's status here as JSON after every cycle (for monitoring)",
+    }),
+  );
+  listen = valueNamed(
+    'HOST:PORT',
+    Option.String('--listen', {
+      description: 'Serve GET /status, GET /healthz and POST /hook (a cycle now) on HOST:PORT, e.g. 127.0.0.1:9090',
+    }),
+  );
   // reconcile never asks: following the branch is the approval.
   override autoApprove = Option.Boolean('--auto-approve', true, { hidden: true });
 
@@ -96,8 +126,20 @@ export class ReconcileCommand extends ApplyCommand {
   protected override async run(): Promise<number> {
     const url = followedRepoUrl(this.repo);
     const intervalMs = parseFlagDuration(this.interval, '--interval');
-    if (intervalMs < 100) throw new DgateError({ code: 'DG0001', message: `--interval ${this.interval} is shorter than 100ms`, hint: 'every cycle fetches the branch and reads the cluster: give it some room, e.g. --interval 30s' });
-    const workdir = path.resolve(this.workdir ?? path.join(stateDirectory(), 'reconcile', createHash('sha256').update(`${url}#${this.branch}`).digest('hex').slice(0, 16)));
+    if (intervalMs < 100)
+      throw new DgateError({
+        code: 'DG0001',
+        message: `--interval ${this.interval} is shorter than 100ms`,
+        hint: 'every cycle fetches the branch and reads the cluster: give it some room, e.g. --interval 30s',
+      });
+    const workdir = path.resolve(
+      this.workdir ??
+        path.join(
+          stateDirectory(),
+          'reconcile',
+          createHash('sha256').update(`${url}#${this.branch}`).digest('hex').slice(0, 16),
+        ),
+    );
     const state: FollowState = {};
     if (this.once) return this.cycleWithStatus(url, workdir, state);
     const stop = () => {
@@ -144,12 +186,17 @@ export class ReconcileCommand extends ApplyCommand {
    */
   private async serve(listen: string, cycleNow: () => void): Promise<Server> {
     const m = /^(.*):(\d+)$/.exec(listen);
-    if (!m) throw new DgateError({ code: 'DG0001', message: `--listen '${listen}' is not HOST:PORT`, hint: 'e.g. --listen 127.0.0.1:9090 (0.0.0.0 to listen on every interface)' });
+    if (!m)
+      throw new DgateError({
+        code: 'DG0001',
+        message: `--listen '${listen}' is not HOST:PORT`,
+        hint: 'e.g. --listen 127.0.0.1:9090 (0.0.0.0 to listen on every interface)',
+      });
     const token = process.env.DGATE_CLI_HOOK_TOKEN;
     const server = createServer((req, res) => {
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(heldSecrets.redact(JSON.stringify(body)) + '\n');
+        res.end(`${heldSecrets.redact(JSON.stringify(body))}\n`);
       };
       const route = `${req.method} ${(req.url ?? '').split('?')[0]}`;
       if (route === 'GET /status') return send(this.lastStatus ? 200 : 503, this.lastStatus ?? { state: 'starting' });
@@ -160,7 +207,8 @@ export class ReconcileCommand extends ApplyCommand {
       if (route === 'POST /hook') {
         req.resume();
         const given = req.headers.authorization ?? '';
-        if (token && !timingSafeEqualText(given, `Bearer ${token}`)) return send(401, { error: 'a valid Authorization: Bearer token is required' });
+        if (token && !timingSafeEqualText(given, `Bearer ${token}`))
+          return send(401, { error: 'a valid Authorization: Bearer token is required' });
         cycleNow();
         return send(202, { cycle: 'started' });
       }
@@ -168,12 +216,20 @@ export class ReconcileCommand extends ApplyCommand {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new DgateError({ code: 'DG0001', message: `cannot listen on ${listen}: ${err.code ?? err.message}`, hint: 'choose a free port, or another address' })),
+        reject(
+          new DgateError({
+            code: 'DG0001',
+            message: `cannot listen on ${listen}: ${err.code ?? err.message}`,
+            hint: 'choose a free port, or another address',
+          }),
+        ),
       );
       server.listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), resolve);
     });
     const address = server.address() as AddressInfo;
-    this.log(`listening on http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
+    this.log(
+      `listening on http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+    );
     return server;
   }
 
@@ -201,7 +257,7 @@ export class ReconcileCommand extends ApplyCommand {
     this.lastStatus = status;
     if (this.statusFile) {
       const tmp = `${this.statusFile}.tmp`;
-      await writeFile(tmp, heldSecrets.redact(JSON.stringify(status, null, 2)) + '\n');
+      await writeFile(tmp, `${heldSecrets.redact(JSON.stringify(status, null, 2))}\n`);
       await rename(tmp, this.statusFile);
     }
     if (failure) throw failure;
@@ -227,7 +283,11 @@ export class ReconcileCommand extends ApplyCommand {
       if (errorsIn(checked.diagnostics).length > 0) {
         this.reportDiagnostics(checked.diagnostics, display, 'applied');
         const holding = state.good ? `; holding the cluster at ${state.good.commit.slice(0, 7)}` : '';
-        state.refused = new DgateError({ code: 'DG3102', message: `commit ${short} of ${this.branch} does not check, so it is not applied${holding}`, hint: 'fix the config on the branch; the next commit is picked up at the next cycle' });
+        state.refused = new DgateError({
+          code: 'DG3102',
+          message: `commit ${short} of ${this.branch} does not check, so it is not applied${holding}`,
+          hint: 'fix the config on the branch; the next commit is picked up at the next cycle',
+        });
         this.reportError(state.refused, 'reconcile');
       } else {
         state.refused = undefined;
@@ -260,20 +320,33 @@ export class ReconcileCommand extends ApplyCommand {
     const lockTimeoutMs = parseFlagDuration(this.lockTimeout, '--lock-timeout');
     let changed = false;
     for (const target of targets) {
-      const client = await connectTarget(target, connectionOf(target, this.connectionFlags(), checked.input.root, process.env, targets.length));
+      const client = await connectTarget(
+        target,
+        connectionOf(target, this.connectionFlags(), checked.input.root, process.env, targets.length),
+      );
       const code = await this.underApplyLock(
         `reconcile ${shownRepoUrl(this.repo)}#${this.branch}`,
         lockTimeoutMs,
         async (c, lock, interrupt) => {
           // An apply this loop (or anyone) left interrupted is rolled back first, as `recover` does:
           // a daemon restarted after a crash heals that too.
-          const recovered = await rollBackInterrupted(c, new JournalStore(stateDirectory(), c.baseUrl), this.printApplyEvent);
+          const recovered = await rollBackInterrupted(
+            c,
+            new JournalStore(stateDirectory(), c.baseUrl),
+            this.printApplyEvent,
+          );
           if (recovered?.completed !== undefined) {
-            this.log(`apply ${recovered.applyId} had finished (release ${recovered.completed}); cleared the mark it left`);
+            this.log(
+              `apply ${recovered.applyId} had finished (release ${recovered.completed}); cleared the mark it left`,
+            );
           } else if (recovered) {
             this.log(`rolled back apply ${recovered.applyId}, interrupted since ${recovered.startedAt}`);
             if (!recovered.equal) {
-              throw new DgateError({ code: 'DG3004', message: `rolled back an interrupted apply, but the cluster still differs from its state before it:\n${recovered.differences.map((d) => `    ${d}`).join('\n')}`, hint: '`dgate-cli plan` shows them; the next cycle applies the branch over them' });
+              throw new DgateError({
+                code: 'DG3004',
+                message: `rolled back an interrupted apply, but the cluster still differs from its state before it:\n${recovered.differences.map((d) => `    ${d}`).join('\n')}`,
+                hint: '`dgate-cli plan` shows them; the next cycle applies the branch over them',
+              });
             }
           }
           return this.applyTarget(c, lock, {
@@ -287,7 +360,9 @@ export class ReconcileCommand extends ApplyCommand {
             onChanges: (plan) => {
               changed = true;
               const why = state.reportedInSync === commit ? 'drift' : `commit ${short}`;
-              this.log(`${why}: ${plural(plan.changes.length, 'change')} to ${plan.cluster.adminUrl}${target.spec ? ` (target ${target.name})` : ''}`);
+              this.log(
+                `${why}: ${plural(plan.changes.length, 'change')} to ${plan.cluster.adminUrl}${target.spec ? ` (target ${target.name})` : ''}`,
+              );
             },
           });
         },
@@ -298,7 +373,10 @@ export class ReconcileCommand extends ApplyCommand {
     }
     if (changed) state.lastChangeAt = new Date().toISOString();
     // While held, the newer commit is named once, where the cluster is said to be in sync (its errors were shown when it came).
-    const heldOff = state.seen !== undefined && state.seen !== commit ? `; ${this.configAt(state.seen)}, newer, does not check and is held off` : '';
+    const heldOff =
+      state.seen !== undefined && state.seen !== commit
+        ? `; ${this.configAt(state.seen)}, newer, does not check and is held off`
+        : '';
     if (changed || state.reportedInSync !== commit) this.log(`in sync with ${display}${heldOff}`);
     state.reportedInSync = commit;
     return ExitCode.OK;

@@ -35,13 +35,24 @@ export class RecoverCommand extends ClusterCommand {
   });
 
   configPath = Option.String({ required: false, name: 'path' });
-  resume = Option.Boolean('--resume', false, { description: 'Finish the interrupted apply instead of rolling it back (needs its config)' });
-  abandon = Option.Boolean('--abandon', false, { description: 'Forget the interrupted apply without changing any resource (after DG3011, once the cluster is as you want it)' });
+  resume = Option.Boolean('--resume', false, {
+    description: 'Finish the interrupted apply instead of rolling it back (needs its config)',
+  });
+  abandon = Option.Boolean('--abandon', false, {
+    description:
+      'Forget the interrupted apply without changing any resource (after DG3011, once the cluster is as you want it)',
+  });
 
   protected async run(): Promise<number> {
-    return this.underApplyLock('recover', 0, (client, _lock, interrupt) => this.recoverWith(client, new JournalStore(stateDirectory(), client.baseUrl), interrupt), {
-      recovering: true,
-    });
+    return this.underApplyLock(
+      'recover',
+      0,
+      (client, _lock, interrupt) =>
+        this.recoverWith(client, new JournalStore(stateDirectory(), client.baseUrl), interrupt),
+      {
+        recovering: true,
+      },
+    );
   }
 
   private async recoverWith(client: AdminClient, journal: JournalStore, interrupt: AbortSignal): Promise<number> {
@@ -49,7 +60,11 @@ export class RecoverCommand extends ClusterCommand {
     const marker = await readApplyMarker(client);
     const open = marker && !marker.finished ? marker : undefined;
     if ((!local || local.finished) && !open) {
-      throw new DgateError({ code: 'DG3008', message: `no interrupted apply to ${client.baseUrl} is recorded, in ${journal.file} or in the cluster`, hint: 'recover is only needed after an apply was killed; plan shows the current state' });
+      throw new DgateError({
+        code: 'DG3008',
+        message: `no interrupted apply to ${client.baseUrl} is recorded, in ${journal.file} or in the cluster`,
+        hint: 'recover is only needed after an apply was killed; plan shows the current state',
+      });
     }
     const summary = local && !local.finished ? local : undefined;
     const begin = summary?.begin ?? open!.begin;
@@ -65,17 +80,22 @@ export class RecoverCommand extends ClusterCommand {
         await journal.archive();
       }
       if (open) await markApplyFinished(client, open, 'recovered', new Date());
-      this.context.stdout.write(`${this.style.green('Abandoned:')} apply ${begin.applyId} is no longer marked interrupted; no resource was changed. \`dgate-cli plan\` shows where the cluster stands.\n`);
+      this.context.stdout.write(
+        `${this.style.green('Abandoned:')} apply ${begin.applyId} is no longer marked interrupted; no resource was changed. \`dgate-cli plan\` shows where the cluster stands.\n`,
+      );
       return ExitCode.OK;
     }
     const onEvent = this.printApplyEvent;
     if (this.resume) {
       const checked = await readCheckedConfig(this.configPath ?? '.');
       if (errorsIn(checked.diagnostics).length > 0) {
-        this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
+        this.context.stderr.write(`${renderDiagnostics(checked.diagnostics, this.errStyle)}\n`);
         return ExitCode.ERROR;
       }
-      const desired = compileConfig(checked.config, checked.files, { tool: { name: 'dgate-cli', version: toolVersion() }, git: await readGitInfo(checked.input.root) });
+      const desired = compileConfig(checked.config, checked.files, {
+        tool: { name: 'dgate-cli', version: toolVersion() },
+        git: await readGitInfo(checked.input.root),
+      });
       if (desired.version !== begin.desiredVersion) {
         throw new DgateError({
           code: 'DG3005',
@@ -83,15 +103,40 @@ export class RecoverCommand extends ClusterCommand {
           hint: 'check out the config the apply was made from, or run `dgate-cli recover` without --resume to roll it back',
         });
       }
-      const made = await makePlan({ sources: sourcesOfConfig(checked, await this.ageIdentities()), desired, client, selectTags: begin.scope.selectTags });
-      const ctx = createApplyContext({ client, journal, namespaces: begin.scope.namespaces, sources: sourcesOfConfig(checked, await this.ageIdentities()), desiredDigests: made.desiredDigests, onEvent });
+      const made = await makePlan({
+        sources: sourcesOfConfig(checked, await this.ageIdentities()),
+        desired,
+        client,
+        selectTags: begin.scope.selectTags,
+      });
+      const ctx = createApplyContext({
+        client,
+        journal,
+        namespaces: begin.scope.namespaces,
+        sources: sourcesOfConfig(checked, await this.ageIdentities()),
+        desiredDigests: made.desiredDigests,
+        onEvent,
+      });
       // Stopped before resuming, the interrupted apply stays in the journal for the next recover.
       if (interrupt.aborted) {
-        throw new DgateError({ code: 'DG3012', message: `${String(interrupt.reason)} before resuming: nothing was changed, and the earlier apply is still interrupted`, hint: 'run `dgate-cli recover` (or `dgate-cli recover --resume PATH`) again', exitCode: ExitCode.INTERRUPTED });
+        throw new DgateError({
+          code: 'DG3012',
+          message: `${String(interrupt.reason)} before resuming: nothing was changed, and the earlier apply is still interrupted`,
+          hint: 'run `dgate-cli recover` (or `dgate-cli recover --resume PATH`) again',
+          exitCode: ExitCode.INTERRUPTED,
+        });
       }
       ctx.signal = interrupt;
       await journal.append({ type: 'end', outcome: 'resumed', note: 'continued by a new apply' });
-      const result = await executeApply({ desired: made.desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
+      const result = await executeApply(
+        {
+          desired: made.desired,
+          scope: made.plan.scope,
+          changes: made.plan.changes,
+          pre: { read: made.read, live: made.live },
+        },
+        ctx,
+      );
       await journal.archive();
       if (result.outcome === 'applied') {
         this.context.stdout.write(`${this.style.green('Resumed:')} the cluster matches ${desired.version}.\n`);
@@ -99,17 +144,31 @@ export class RecoverCommand extends ClusterCommand {
       }
       // The resuming apply is undone; what the interrupted one made before stays.
       if (result.interrupted) {
-        throw interruptedAndRolledBack('resume', result.failure, result.restore, '', 'what the interrupted apply made before stays, and its journal is closed: run `dgate-cli apply PATH` to finish it, or `dgate-cli plan PATH` to see where it stands');
+        throw interruptedAndRolledBack(
+          'resume',
+          result.failure,
+          result.restore,
+          '',
+          'what the interrupted apply made before stays, and its journal is closed: run `dgate-cli apply PATH` to finish it, or `dgate-cli plan PATH` to see where it stands',
+        );
       }
-      throw new DgateError({ code: result.restore.equal ? 'DG3003' : 'DG3004', message: `resuming failed: ${result.failure}`, hint: 'run `dgate-cli plan` to see where the cluster stands' });
+      throw new DgateError({
+        code: result.restore.equal ? 'DG3003' : 'DG3004',
+        message: `resuming failed: ${result.failure}`,
+        hint: 'run `dgate-cli plan` to see where the cluster stands',
+      });
     }
     const restore = (await rollBackInterrupted(client, journal, onEvent))!;
     if (restore.completed !== undefined) {
-      this.context.stdout.write(`${this.style.green('Nothing to undo:')} the apply finished (release ${restore.completed}) and only its mark in the cluster was left; it is cleared.\n`);
+      this.context.stdout.write(
+        `${this.style.green('Nothing to undo:')} the apply finished (release ${restore.completed}) and only its mark in the cluster was left; it is cleared.\n`,
+      );
       return ExitCode.OK;
     }
     if (restore.equal) {
-      this.context.stdout.write(`${this.style.green('Recovered:')} the cluster equals its state before the interrupted apply.\n`);
+      this.context.stdout.write(
+        `${this.style.green('Recovered:')} the cluster equals its state before the interrupted apply.\n`,
+      );
       return ExitCode.OK;
     }
     throw new DgateError({

@@ -34,12 +34,26 @@ export class RollbackCommand extends ClusterCommand {
     ],
   });
 
-  to = valueNamed('N', Option.String('--to', { description: 'The release number to return to (see `dgate-cli history`)' }));
-  autoApprove = Option.Boolean('--auto-approve', false, { description: 'Roll back without asking (required when not on a terminal)' });
-  lockTimeout = valueNamed('DURATION', Option.String('--lock-timeout', '0s', { description: 'How long to wait for another apply to this cluster to finish' }));
+  to = valueNamed(
+    'N',
+    Option.String('--to', { description: 'The release number to return to (see `dgate-cli history`)' }),
+  );
+  autoApprove = Option.Boolean('--auto-approve', false, {
+    description: 'Roll back without asking (required when not on a terminal)',
+  });
+  lockTimeout = valueNamed(
+    'DURATION',
+    Option.String('--lock-timeout', '0s', {
+      description: 'How long to wait for another apply to this cluster to finish',
+    }),
+  );
 
   protected async run(): Promise<number> {
-    return this.underApplyLock('rollback', parseFlagDuration(this.lockTimeout, '--lock-timeout'), (client, _lock, interrupt) => this.rollbackWith(client, interrupt));
+    return this.underApplyLock(
+      'rollback',
+      parseFlagDuration(this.lockTimeout, '--lock-timeout'),
+      (client, _lock, interrupt) => this.rollbackWith(client, interrupt),
+    );
   }
 
   private async rollbackWith(client: AdminClient, interrupt: AbortSignal): Promise<number> {
@@ -51,17 +65,32 @@ export class RollbackCommand extends ClusterCommand {
     if (!target) {
       throw new DgateError({
         code: 'DG3007',
-        message: this.to !== undefined ? `release ${this.to} is not in the history of ${client.baseUrl}` : `${client.baseUrl} has no release before the latest to return to`,
-        hint: releases.length ? `releases kept: ${releases.map((r) => r.number).join(', ')} (dgate-cli history)` : 'apply records releases; there are none yet',
+        message:
+          this.to !== undefined
+            ? `release ${this.to} is not in the history of ${client.baseUrl}`
+            : `${client.baseUrl} has no release before the latest to return to`,
+        hint: releases.length
+          ? `releases kept: ${releases.map((r) => r.number).join(', ')} (dgate-cli history)`
+          : 'apply records releases; there are none yet',
       });
     }
     const desired = target.desiredState;
     // Secret values come back from the release's encrypted copies, when it kept them.
     const recorded = target.secretValues;
-    const sources: SensitiveSources = { root: target.configRoot ?? process.cwd(), inline: () => undefined, identities: await this.ageIdentities(), recorded };
+    const sources: SensitiveSources = {
+      root: target.configRoot ?? process.cwd(),
+      inline: () => undefined,
+      identities: await this.ageIdentities(),
+      recorded,
+    };
     const made = await makePlan({ sources, desired, client, selectTags: [], refreshSecrets: recorded !== undefined });
     this.context.stdout.write(renderPlanHuman(made.plan, this.style, `release ${target.number}`));
-    const lost = made.plan.changes.filter((c) => c.kind === 'secrets' && c.action !== 'delete' && recorded?.[recordedValueKey('secrets', c.namespace, c.name)] === undefined);
+    const lost = made.plan.changes.filter(
+      (c) =>
+        c.kind === 'secrets' &&
+        c.action !== 'delete' &&
+        recorded?.[recordedValueKey('secrets', c.namespace, c.name)] === undefined,
+    );
     if (lost.length > 0) {
       throw new DgateError({
         code: 'DG3009',
@@ -71,7 +100,11 @@ export class RollbackCommand extends ClusterCommand {
     }
     if (made.plan.changes.length === 0) return ExitCode.OK;
     if (!this.autoApprove) {
-      throw new DgateError({ code: 'DG3001', message: 'rollback needs confirmation', hint: 'review the plan above, then run again with --auto-approve' });
+      throw new DgateError({
+        code: 'DG3001',
+        message: 'rollback needs confirmation',
+        hint: 'review the plan above, then run again with --auto-approve',
+      });
     }
     const ctx = createApplyContext({
       client,
@@ -96,9 +129,23 @@ export class RollbackCommand extends ClusterCommand {
     });
     ctx.release = releaseStep(client, release);
     ctx.signal = interrupt;
-    const result = await executeApply({ desired: made.desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } }, ctx);
+    const result = await executeApply(
+      {
+        desired: made.desired,
+        scope: made.plan.scope,
+        changes: made.plan.changes,
+        pre: { read: made.read, live: made.live },
+      },
+      ctx,
+    );
     await journal.archive();
-    if (result.outcome !== 'applied' && result.interrupted) throw interruptedAndRolledBack('rollback', result.failure, result.restore, voidedNote(result.releaseVoided, release.number));
+    if (result.outcome !== 'applied' && result.interrupted)
+      throw interruptedAndRolledBack(
+        'rollback',
+        result.failure,
+        result.restore,
+        voidedNote(result.releaseVoided, release.number),
+      );
     if (result.outcome !== 'applied') {
       throw new DgateError({
         code: result.restore.equal ? 'DG3003' : 'DG3004',
@@ -106,8 +153,11 @@ export class RollbackCommand extends ClusterCommand {
         hint: 'fix the cause above and try again',
       });
     }
-    for (const problem of await pruneReleases(client)) this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${problem}\n`);
-    this.context.stdout.write(`${this.style.green('Rolled back')} to release ${target.number}: the cluster matches ${desired.version} (release ${release.number}).\n`);
+    for (const problem of await pruneReleases(client))
+      this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${problem}\n`);
+    this.context.stdout.write(
+      `${this.style.green('Rolled back')} to release ${target.number}: the cluster matches ${desired.version} (release ${release.number}).\n`,
+    );
     return ExitCode.OK;
   }
 }

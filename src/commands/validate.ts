@@ -27,11 +27,14 @@ export class ValidateCommand extends BaseCommand {
     ],
   });
 
-  configPath = Option.String({ required: false, name: "path" });
-  format = valueNamed('FORMAT', Option.String('--format', 'human', {
-    description: 'Output format: human (default) or json (an array of problems)',
-    validator: t.isEnum(['human', 'json']),
-  }));
+  configPath = Option.String({ required: false, name: 'path' });
+  format = valueNamed(
+    'FORMAT',
+    Option.String('--format', 'human', {
+      description: 'Output format: human (default) or json (an array of problems)',
+      validator: t.isEnum(['human', 'json']),
+    }),
+  );
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 
@@ -40,15 +43,17 @@ export class ValidateCommand extends BaseCommand {
     const checked = await readCheckedConfig(target, undefined, pklOptionsFrom(this.pklEnv, this.pklTimeout));
     const errors = errorsIn(checked.diagnostics);
     if (this.format === 'json') {
-      this.context.stdout.write(JSON.stringify(diagnosticsToJson(checked.diagnostics), null, 2) + '\n');
+      this.context.stdout.write(`${JSON.stringify(diagnosticsToJson(checked.diagnostics), null, 2)}\n`);
       return errors.length > 0 ? ExitCode.ERROR : ExitCode.OK;
     }
     if (checked.diagnostics.length > 0) {
-      this.context.stderr.write(renderDiagnostics(checked.diagnostics, this.errStyle) + '\n');
+      this.context.stderr.write(`${renderDiagnostics(checked.diagnostics, this.errStyle)}\n`);
     }
     const files = plural(checked.input.sources.length, 'file');
     if (errors.length > 0) {
-      this.context.stderr.write(`${this.errStyle.red('✗')} ${target}: ${countSummary(checked.diagnostics)} in ${files}\n`);
+      this.context.stderr.write(
+        `${this.errStyle.red('✗')} ${target}: ${countSummary(checked.diagnostics)} in ${files}\n`,
+      );
       return ExitCode.ERROR;
     }
     const resources = compileResources(checked.config, checked.files);

@@ -5,12 +5,27 @@ import { canonicalJson } from '../state/canonical-json.js';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import { closestMatch } from '../errors/suggest.js';
-import { configSettings, locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type Origin } from '../load/assemble.js';
+import {
+  configSettings,
+  locationOf,
+  namespacedSpecKinds,
+  type Declared,
+  type LoadedConfig,
+  type LoadedNamespace,
+  type Origin,
+} from '../load/assemble.js';
 import { pointerToPath } from '../load/check-schema.js';
 import type { YamlPath } from '../load/parse-yaml.js';
 import { systemNamespace } from '../model/registry.js';
 import { isSelectorTag } from '../select/tags.js';
-import type { CollectionSpec, DomainSpec, ModuleSpec, RouteSpec, SecretSource, ServiceSpec } from '../schema/generated/config.js';
+import type {
+  CollectionSpec,
+  DomainSpec,
+  ModuleSpec,
+  RouteSpec,
+  SecretSource,
+  ServiceSpec,
+} from '../schema/generated/config.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
 
 const singular: Record<string, string> = {
@@ -22,7 +37,14 @@ const singular: Record<string, string> = {
   routes: 'route',
 };
 
-type Report = (code: Code, origin: Origin, sub: YamlPath, message: string, hint: string, opts?: { key?: boolean; warning?: boolean }) => void;
+type Report = (
+  code: Code,
+  origin: Origin,
+  sub: YamlPath,
+  message: string,
+  hint: string,
+  opts?: { key?: boolean; warning?: boolean },
+) => void;
 
 /**
  * The checks that need more than one file at a time or knowledge of DGate: references,
@@ -38,7 +60,9 @@ export type ArmorDecoder = (text: string) => Uint8Array;
  */
 export function usesEncryptedValues(config: LoadedConfig): boolean {
   return config.namespaces.some(
-    (ns) => ns.resources.secrets.some((s) => typeof s.spec.value?.encrypted === 'string') || ns.resources.domains.some((d) => typeof d.spec.key?.encrypted === 'string'),
+    (ns) =>
+      ns.resources.secrets.some((s) => typeof s.spec.value?.encrypted === 'string') ||
+      ns.resources.domains.some((d) => typeof d.spec.key?.encrypted === 'string'),
   );
 }
 
@@ -55,10 +79,22 @@ export function checkConfig(config: LoadedConfig, files: FileTable, decodeArmor?
   };
   const documentValidators = new DocumentValidators();
   const settings = configSettings(config);
-  const secrets: SecretRules = { plaintextAllowed: settings.allowPlaintextSecrets === true, fileRoots: settings.secretFileRoots ?? [], files, decodeArmor };
+  const secrets: SecretRules = {
+    plaintextAllowed: settings.allowPlaintextSecrets === true,
+    fileRoots: settings.secretFileRoots ?? [],
+    files,
+    decodeArmor,
+  };
   for (const ns of config.namespaces) {
     if (ns.name === systemNamespace) {
-      for (const d of ns.declarations) report('DG1118', d.origin, ['name'], `namespace '${systemNamespace}' is reserved for dgate-cli's apply lock and release history`, 'give the namespace another name');
+      for (const d of ns.declarations)
+        report(
+          'DG1118',
+          d.origin,
+          ['name'],
+          `namespace '${systemNamespace}' is reserved for dgate-cli's apply lock and release history`,
+          'give the namespace another name',
+        );
     }
     checkDuplicates(ns, report);
     checkNamespaceTags(ns, report);
@@ -68,9 +104,18 @@ export function checkConfig(config: LoadedConfig, files: FileTable, decodeArmor?
     for (const service of valid(ns.resources.services)) checkService(ns, service, report);
     for (const module of valid(ns.resources.modules)) checkModule(ns, module, files, report);
     for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, secrets, report);
-    for (const collection of valid(ns.resources.collections)) checkCollection(ns, collection, documentValidators, report);
+    for (const collection of valid(ns.resources.collections))
+      checkCollection(ns, collection, documentValidators, report);
     checkSecretVersionNames(ns, report);
-    for (const secret of valid(ns.resources.secrets)) checkSecretSource(secret.origin, ['value'], secret.spec.value, `secret '${ns.name}/${secret.spec.name}'`, secrets, report);
+    for (const secret of valid(ns.resources.secrets))
+      checkSecretSource(
+        secret.origin,
+        ['value'],
+        secret.spec.value,
+        `secret '${ns.name}/${secret.spec.name}'`,
+        secrets,
+        report,
+      );
   }
   return diagnostics;
 }
@@ -149,14 +194,24 @@ const kindsThatNeedAName = new Set<string>(['namespaces', 'routes', 'domains', '
 const safeName = /^[A-Za-z0-9._-]+$/;
 
 /** `label` says what the name is ('route name', 'document id'), `place` where (" in namespace 'shop'"). */
-function checkName(origin: Origin, sub: YamlPath, name: string, label: string, place: string, needsOne: boolean, report: Report): void {
+function checkName(
+  origin: Origin,
+  sub: YamlPath,
+  name: string,
+  label: string,
+  place: string,
+  needsOne: boolean,
+  report: Report,
+): void {
   if (name === '') {
     report(
       'DG1011',
       origin,
       sub,
       `${label}${place} is empty`,
-      needsOne ? 'DGate refuses it ("name is required"): give it a name' : 'DGate stores it, but a resource without a name is hard to tell apart or refer to: give it one',
+      needsOne
+        ? 'DGate refuses it ("name is required"): give it a name'
+        : 'DGate stores it, but a resource without a name is hard to tell apart or refer to: give it one',
       { warning: !needsOne },
     );
     return;
@@ -174,16 +229,35 @@ function checkName(origin: Origin, sub: YamlPath, name: string, label: string, p
     );
   }
   if (name.length > 253) {
-    report('DG1009', origin, sub, `${label}${place} is ${name.length} characters long`, 'DGate accepts it, but other tools (and file names, such as dump writes) may not: keep names to 253 characters', { warning: true });
+    report(
+      'DG1009',
+      origin,
+      sub,
+      `${label}${place} is ${name.length} characters long`,
+      'DGate accepts it, but other tools (and file names, such as dump writes) may not: keep names to 253 characters',
+      { warning: true },
+    );
   }
 }
 
 /** A document id is a path segment of the admin API (PUT /document/{id}): DGate cannot store one with a '/'. */
 function checkDocumentId(origin: Origin, id: string, place: string, report: Report): void {
   if (id === '') {
-    report('DG1011', origin, ['id'], `document id${place} is empty`, 'DGate cannot store it (PUT /document/ has no id): give it an id');
+    report(
+      'DG1011',
+      origin,
+      ['id'],
+      `document id${place} is empty`,
+      'DGate cannot store it (PUT /document/ has no id): give it an id',
+    );
   } else if (id.includes('/')) {
-    report('DG1006', origin, ['id'], `document id ${JSON.stringify(id)}${place} has a '/'`, "DGate cannot store it: the id is one segment of the admin API's path; replace the slash, e.g. with \"-\"");
+    report(
+      'DG1006',
+      origin,
+      ['id'],
+      `document id ${JSON.stringify(id)}${place} has a '/'`,
+      'DGate cannot store it: the id is one segment of the admin API\'s path; replace the slash, e.g. with "-"',
+    );
   } else {
     checkName(origin, ['id'], id, 'document id', place, true, report);
   }
@@ -195,14 +269,30 @@ function checkTags(origin: Origin, tags: readonly string[] | undefined, what: st
   labels.forEach((tag, i) => {
     if (isSelectorTag(tag)) return;
     if (tag === '') {
-      report('DG1011', origin, ['tags', i], `${what} has an empty tag`, 'DGate stores it as given; remove it', { warning: true });
+      report('DG1011', origin, ['tags', i], `${what} has an empty tag`, 'DGate stores it as given; remove it', {
+        warning: true,
+      });
     } else if (/\s/.test(tag)) {
-      report('DG1012', origin, ['tags', i], `${what} has the tag ${JSON.stringify(tag)}, with white space in it`, 'DGate stores it as given, but tags are easier to select and search without white space, e.g. team:checkout', { warning: true });
+      report(
+        'DG1012',
+        origin,
+        ['tags', i],
+        `${what} has the tag ${JSON.stringify(tag)}, with white space in it`,
+        'DGate stores it as given, but tags are easier to select and search without white space, e.g. team:checkout',
+        { warning: true },
+      );
     }
   });
   for (const { index, first } of repeats(labels)) {
     if (isSelectorTag(labels[index]!)) continue;
-    report('DG1010', origin, ['tags', index], `${what} lists the tag ${JSON.stringify(labels[index])} twice (items ${first + 1} and ${index + 1})`, 'DGate stores it twice; remove the repeated tag', { warning: true });
+    report(
+      'DG1010',
+      origin,
+      ['tags', index],
+      `${what} lists the tag ${JSON.stringify(labels[index])} twice (items ${first + 1} and ${index + 1})`,
+      'DGate stores it twice; remove the repeated tag',
+      { warning: true },
+    );
   }
 }
 
@@ -215,7 +305,15 @@ function checkNamesAndTags(ns: LoadedNamespace, report: Report): void {
     for (const item of ns.resources[kind] as Declared<{ name: string; tags?: string[] }>[]) {
       if (!item.valid) continue;
       const what = `${singular[kind]} '${ns.name}/${item.spec.name}'`;
-      checkName(item.origin, ['name'], item.spec.name, `${singular[kind]} name`, ` in namespace '${ns.name}'`, kindsThatNeedAName.has(kind), report);
+      checkName(
+        item.origin,
+        ['name'],
+        item.spec.name,
+        `${singular[kind]} name`,
+        ` in namespace '${ns.name}'`,
+        kindsThatNeedAName.has(kind),
+        report,
+      );
       checkTags(item.origin, item.spec.tags, what, report);
     }
   }
@@ -240,7 +338,9 @@ function names(list: Declared<{ name?: unknown }>[]): string[] {
 function suggest(wanted: string, available: string[], kind: string, ns: string): string {
   if (available.length === 0) return `namespace '${ns}' declares no ${kind}s: add one named '${wanted}'`;
   const near = closestMatch(wanted, available);
-  return near ? `did you mean '${near}'? (${kind}s in '${ns}': ${available.join(', ')})` : `${kind}s in '${ns}': ${available.join(', ')}`;
+  return near
+    ? `did you mean '${near}'? (${kind}s in '${ns}': ${available.join(', ')})`
+    : `${kind}s in '${ns}': ${available.join(', ')}`;
 }
 
 function checkRoute(ns: LoadedNamespace, route: Declared<RouteSpec>, report: Report): void {
@@ -268,7 +368,14 @@ function checkRoute(ns: LoadedNamespace, route: Declared<RouteSpec>, report: Rep
     }
   });
   for (const { index, first } of repeats(spec.modules ?? [])) {
-    report('DG1010', route.origin, ['modules', index], `${id} lists module '${spec.modules![index]}' twice (items ${first + 1} and ${index + 1})`, 'DGate stores each module of a route once; remove the repeated one', { warning: true });
+    report(
+      'DG1010',
+      route.origin,
+      ['modules', index],
+      `${id} lists module '${spec.modules![index]}' twice (items ${first + 1} and ${index + 1})`,
+      'DGate stores each module of a route once; remove the repeated one',
+      { warning: true },
+    );
   }
   const mods = [...new Set(spec.modules ?? [])];
   const sorted = [...mods].sort();
@@ -283,7 +390,9 @@ function checkRoute(ns: LoadedNamespace, route: Declared<RouteSpec>, report: Rep
     );
   }
   const service = ns.resources.services.find((s) => s.spec.name === spec.service);
-  const bareUrl = service?.spec.urls?.find((u) => typeof u === 'string' && /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]+$/.test(u));
+  const bareUrl = service?.spec.urls?.find(
+    (u) => typeof u === 'string' && /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]+$/.test(u),
+  );
   const wildcard = spec.paths.find((p) => p.endsWith('*'));
   if (spec.stripPath && wildcard && bareUrl) {
     const example = `${wildcard.slice(0, -1)}x`;
@@ -297,17 +406,52 @@ function checkRoute(ns: LoadedNamespace, route: Declared<RouteSpec>, report: Rep
     );
   }
   if (spec.methods.includes('*') && spec.methods.length > 1) {
-    report('DG1105', route.origin, ['methods'], `${id} combines '*' with other methods, which DGate rejects`, "use [\"*\"] alone for every method, or list the methods");
+    report(
+      'DG1105',
+      route.origin,
+      ['methods'],
+      `${id} combines '*' with other methods, which DGate rejects`,
+      'use ["*"] alone for every method, or list the methods',
+    );
   }
   if (spec.paths.length === 0) {
-    report('DG1011', route.origin, ['paths'], `${id} has no paths, so it matches no request`, 'DGate accepts a route without paths; give it one, e.g. [/api/*], or remove the route', { key: true, warning: true });
+    report(
+      'DG1011',
+      route.origin,
+      ['paths'],
+      `${id} has no paths, so it matches no request`,
+      'DGate accepts a route without paths; give it one, e.g. [/api/*], or remove the route',
+      { key: true, warning: true },
+    );
   } else if (spec.methods.length === 0) {
-    report('DG1011', route.origin, ['methods'], `${id} has paths but no methods, which DGate rejects`, 'list the methods, e.g. [GET, POST], or ["*"] for every method', { key: true });
+    report(
+      'DG1011',
+      route.origin,
+      ['methods'],
+      `${id} has paths but no methods, which DGate rejects`,
+      'list the methods, e.g. [GET, POST], or ["*"] for every method',
+      { key: true },
+    );
   }
   spec.paths.forEach((p, i) => {
     const problem = pathProblem(p);
-    if (problem?.refused) report('DG1116', route.origin, ['paths', i], `${id} path '${p}' ${problem.text}`, 'path patterns look like /exact, /users/{id} or /api/*');
-    else if (problem) report('DG1116', route.origin, ['paths', i], `${id} path '${p}' ${problem.text}`, 'DGate accepts it and matches one path segment there; name the parameter, e.g. /users/{id}, to say what it holds', { warning: true });
+    if (problem?.refused)
+      report(
+        'DG1116',
+        route.origin,
+        ['paths', i],
+        `${id} path '${p}' ${problem.text}`,
+        'path patterns look like /exact, /users/{id} or /api/*',
+      );
+    else if (problem)
+      report(
+        'DG1116',
+        route.origin,
+        ['paths', i],
+        `${id} path '${p}' ${problem.text}`,
+        'DGate accepts it and matches one path segment there; name the parameter, e.g. /users/{id}, to say what it holds',
+        { warning: true },
+      );
   });
 }
 
@@ -341,38 +485,92 @@ function checkService(ns: LoadedNamespace, service: Declared<ServiceSpec>, repor
     } catch {
       parsed = undefined;
     }
-    if (!parsed || !parsed.host) {
+    if (!parsed?.host) {
       // DGate drops the connection on a URL it cannot parse, and then fails every list of services.
-      report('DG1106', service.origin, ['urls', i], `${id} has an upstream URL that cannot be parsed: '${u}'`, 'write it as scheme://host[:port][/path], e.g. http://127.0.0.1:8080');
+      report(
+        'DG1106',
+        service.origin,
+        ['urls', i],
+        `${id} has an upstream URL that cannot be parsed: '${u}'`,
+        'write it as scheme://host[:port][/path], e.g. http://127.0.0.1:8080',
+      );
       return;
     }
     if (!['http:', 'https:'].includes(parsed.protocol)) {
-      report('DG1106', service.origin, ['urls', i], `${id} has an upstream URL with scheme '${parsed.protocol.slice(0, -1)}'`, 'DGate accepts it, but proxies only to http:// and https:// upstreams', { warning: true });
+      report(
+        'DG1106',
+        service.origin,
+        ['urls', i],
+        `${id} has an upstream URL with scheme '${parsed.protocol.slice(0, -1)}'`,
+        'DGate accepts it, but proxies only to http:// and https:// upstreams',
+        { warning: true },
+      );
     }
     if (/\s/.test(u)) {
-      report('DG1106', service.origin, ['urls', i], `${id} has an upstream URL with white space in it: ${JSON.stringify(u)}`, 'DGate stores it %-escaped (a space as %20), so plans would keep showing a change: write it escaped', { warning: true });
+      report(
+        'DG1106',
+        service.origin,
+        ['urls', i],
+        `${id} has an upstream URL with white space in it: ${JSON.stringify(u)}`,
+        'DGate stores it %-escaped (a space as %20), so plans would keep showing a change: write it escaped',
+        { warning: true },
+      );
     }
   });
   for (const { index, first } of repeats(service.spec.urls)) {
-    report('DG1010', service.origin, ['urls', index], `${id} lists the upstream URL '${service.spec.urls[index]}' twice (items ${first + 1} and ${index + 1})`, 'DGate keeps both; remove the repeated one', { warning: true });
+    report(
+      'DG1010',
+      service.origin,
+      ['urls', index],
+      `${id} lists the upstream URL '${service.spec.urls[index]}' twice (items ${first + 1} and ${index + 1})`,
+      'DGate keeps both; remove the repeated one',
+      { warning: true },
+    );
   }
   if (service.spec.retries !== undefined && service.spec.retries > 1000) {
-    report('DG1009', service.origin, ['retries'], `${id} retries a failed upstream request ${service.spec.retries} times`, 'DGate accepts it, but so many retries is usually a typo', { warning: true });
+    report(
+      'DG1009',
+      service.origin,
+      ['retries'],
+      `${id} retries a failed upstream request ${service.spec.retries} times`,
+      'DGate accepts it, but so many retries is usually a typo',
+      { warning: true },
+    );
   }
   for (const field of ['connectTimeout', 'requestTimeout'] as const) {
     const value = service.spec[field];
     if (value?.startsWith('-')) {
-      report('DG1007', service.origin, [field], `${id} has a negative ${field}: ${value}`, 'DGate accepts it, but a timeout below zero is a mistake: write 0 for none', { warning: true });
+      report(
+        'DG1007',
+        service.origin,
+        [field],
+        `${id} has a negative ${field}: ${value}`,
+        'DGate accepts it, but a timeout below zero is a mistake: write 0 for none',
+        { warning: true },
+      );
     }
   }
   for (const field of ['hideDGateHeaders', 'disableQueryParams'] as const) {
     if (service.spec[field] !== undefined) {
-      report('DG1902', service.origin, [field], `${id} sets '${field}', which DGate v0.11 accepts and then discards`, 'remove it: it has no effect on the gateway', { key: true, warning: true });
+      report(
+        'DG1902',
+        service.origin,
+        [field],
+        `${id} sets '${field}', which DGate v0.11 accepts and then discards`,
+        'remove it: it has no effect on the gateway',
+        { key: true, warning: true },
+      );
     }
   }
 }
 
-const extensionTypes: Record<string, 'typescript' | 'javascript'> = { '.ts': 'typescript', '.mts': 'typescript', '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript' };
+const extensionTypes: Record<string, 'typescript' | 'javascript'> = {
+  '.ts': 'typescript',
+  '.mts': 'typescript',
+  '.js': 'javascript',
+  '.mjs': 'javascript',
+  '.cjs': 'javascript',
+};
 
 /** The module language: explicit `type`, else from the file extension, else typescript for inline source. */
 export function moduleTypeOf(spec: ModuleSpec): 'typescript' | 'javascript' | undefined {
@@ -382,20 +580,45 @@ export function moduleTypeOf(spec: ModuleSpec): 'typescript' | 'javascript' | un
   return extensionTypes[ext];
 }
 
-function checkFileRef(origin: Origin, sub: YamlPath, ref: string, files: FileTable | undefined, what: string, report: Report): void {
+function checkFileRef(
+  origin: Origin,
+  sub: YamlPath,
+  ref: string,
+  files: FileTable | undefined,
+  what: string,
+  report: Report,
+): void {
   const resolved = resolveFileRef(origin, ref);
   if (!resolved.rel) {
-    report('DG1110', origin, sub, `${what} names '${ref}', which is outside the config root`, 'move the file inside the config directory and name it with a relative path');
+    report(
+      'DG1110',
+      origin,
+      sub,
+      `${what} names '${ref}', which is outside the config root`,
+      'move the file inside the config directory and name it with a relative path',
+    );
     return;
   }
   if (!files) return;
   const entry = files.get(resolved.rel);
   if (!entry || entry.status === 'missing') {
-    report('DG1109', origin, sub, `${what} names '${ref}', which does not exist (looked for ${resolved.rel} under the config root)`, 'check the path: it is relative to the file that names it');
+    report(
+      'DG1109',
+      origin,
+      sub,
+      `${what} names '${ref}', which does not exist (looked for ${resolved.rel} under the config root)`,
+      'check the path: it is relative to the file that names it',
+    );
   } else if (entry.status === 'not-a-file') {
     report('DG1111', origin, sub, `${what} names '${ref}', which is not a file`, 'name a file, not a directory');
   } else if (entry.status === 'outside-root') {
-    report('DG1110', origin, sub, `${what} names '${ref}', which links to a file outside the config root`, 'copy the file into the config directory instead of linking to it');
+    report(
+      'DG1110',
+      origin,
+      sub,
+      `${what} names '${ref}', which links to a file outside the config root`,
+      'copy the file into the config directory instead of linking to it',
+    );
   }
 }
 
@@ -406,7 +629,13 @@ function checkModule(ns: LoadedNamespace, module: Declared<ModuleSpec>, files: F
   if (typeof spec.file === 'string') {
     checkFileRef(module.origin, ['file'], spec.file, files, id, report);
     if (!moduleTypeOf(spec)) {
-      report('DG1108', module.origin, ['file'], `${id} has file '${spec.file}', whose extension says neither TypeScript nor JavaScript`, "name the file .ts or .js, or set 'type: typescript' or 'type: javascript'");
+      report(
+        'DG1108',
+        module.origin,
+        ['file'],
+        `${id} has file '${spec.file}', whose extension says neither TypeScript nor JavaScript`,
+        "name the file .ts or .js, or set 'type: typescript' or 'type: javascript'",
+      );
     }
     const rel = resolveFileRef(module.origin, spec.file).rel;
     const entry = rel ? files.get(rel) : undefined;
@@ -446,49 +675,107 @@ function scriptSyntaxError(source: string): { line: number; message: string; esm
     const stackLine = /module\.js:(\d+)/.exec(String((err as Error).stack))?.[1];
     const line = stackLine ? Math.max(1, Number(stackLine) - 1) : 1;
     const message = (err as Error).message;
-    const esm = /\b(import|export)\b/.test(message) || /^\s*(import|export)\b/m.test(source.split('\n')[line - 1] ?? '');
+    const esm =
+      /\b(import|export)\b/.test(message) || /^\s*(import|export)\b/m.test(source.split('\n')[line - 1] ?? '');
     return { line, message, esm };
   }
 }
 
-function checkDomain(ns: LoadedNamespace, domain: Declared<DomainSpec>, files: FileTable, secrets: SecretRules, report: Report): void {
+function checkDomain(
+  ns: LoadedNamespace,
+  domain: Declared<DomainSpec>,
+  files: FileTable,
+  secrets: SecretRules,
+  report: Report,
+): void {
   const spec = domain.spec;
   const id = `domain '${ns.name}/${spec.name}'`;
   // DGate stores patterns without looking at them: every problem here is a warning.
   if (spec.patterns.length === 0) {
-    report('DG1011', domain.origin, ['patterns'], `${id} has no host patterns, so no request reaches the namespace through it`, 'DGate accepts it; give it a pattern, e.g. [shop.example.com], or remove the domain', { key: true, warning: true });
+    report(
+      'DG1011',
+      domain.origin,
+      ['patterns'],
+      `${id} has no host patterns, so no request reaches the namespace through it`,
+      'DGate accepts it; give it a pattern, e.g. [shop.example.com], or remove the domain',
+      { key: true, warning: true },
+    );
   }
   spec.patterns.forEach((p, i) => {
     if (p === '') {
-      report('DG1011', domain.origin, ['patterns', i], `${id} has an empty host pattern, which matches no host`, 'DGate accepts it; remove it', { warning: true });
+      report(
+        'DG1011',
+        domain.origin,
+        ['patterns', i],
+        `${id} has an empty host pattern, which matches no host`,
+        'DGate accepts it; remove it',
+        { warning: true },
+      );
     } else if (p.length >= 2 && p.startsWith('/') && p.endsWith('/')) {
       try {
         new RegExp(p.slice(1, -1));
       } catch (err) {
-        report('DG1107', domain.origin, ['patterns', i], `${id} has a regular expression that does not compile: ${(err as Error).message}`, 'DGate accepts it and fails only when matching a request; it uses Go RE2 syntax between the slashes, e.g. /^(www\\.)?shop\\.example\\.com$/', { warning: true });
+        report(
+          'DG1107',
+          domain.origin,
+          ['patterns', i],
+          `${id} has a regular expression that does not compile: ${(err as Error).message}`,
+          'DGate accepts it and fails only when matching a request; it uses Go RE2 syntax between the slashes, e.g. /^(www\\.)?shop\\.example\\.com$/',
+          { warning: true },
+        );
       }
     } else if (/\s/.test(p)) {
-      report('DG1107', domain.origin, ['patterns', i], `${id} has a host pattern with white space: '${p}'`, 'DGate accepts it, but no host name has white space; host patterns look like shop.example.com, *.example.com or *', { warning: true });
+      report(
+        'DG1107',
+        domain.origin,
+        ['patterns', i],
+        `${id} has a host pattern with white space: '${p}'`,
+        'DGate accepts it, but no host name has white space; host patterns look like shop.example.com, *.example.com or *',
+        { warning: true },
+      );
     }
   });
   for (const { index, first } of repeats(spec.patterns)) {
-    report('DG1010', domain.origin, ['patterns', index], `${id} lists the host pattern '${spec.patterns[index]}' twice (items ${first + 1} and ${index + 1})`, 'DGate keeps both; remove the repeated one', { warning: true });
+    report(
+      'DG1010',
+      domain.origin,
+      ['patterns', index],
+      `${id} lists the host pattern '${spec.patterns[index]}' twice (items ${first + 1} and ${index + 1})`,
+      'DGate keeps both; remove the repeated one',
+      { warning: true },
+    );
   }
   if ((spec.cert === undefined) !== (spec.key === undefined)) {
     const [has, lacks] = spec.cert !== undefined ? ['cert', 'key'] : ['key', 'cert'];
-    report('DG1013', domain.origin, [has], `${id} has a '${has}' but no '${lacks}'`, `DGate stores it, but serves TLS for a domain only with both: set both 'cert' and 'key', or neither`, { key: true, warning: true });
+    report(
+      'DG1013',
+      domain.origin,
+      [has],
+      `${id} has a '${has}' but no '${lacks}'`,
+      `DGate stores it, but serves TLS for a domain only with both: set both 'cert' and 'key', or neither`,
+      { key: true, warning: true },
+    );
   }
-  if (spec.cert && typeof spec.cert === 'object') checkFileRef(domain.origin, ['cert', 'file'], spec.cert.file, files, id, report);
+  if (spec.cert && typeof spec.cert === 'object')
+    checkFileRef(domain.origin, ['cert', 'file'], spec.cert.file, files, id, report);
   if (spec.key) checkSecretSource(domain.origin, ['key'], spec.key, `${id} key`, secrets, report);
 }
 
 /** A secret that keeps versions owns the names NAME.v<k>: no other secret may use one. */
 function checkSecretVersionNames(ns: LoadedNamespace, report: Report): void {
-  const keeping = ns.resources.secrets.filter((s) => s.valid && s.spec.keepVersions !== undefined).map((s) => s.spec.name);
+  const keeping = ns.resources.secrets
+    .filter((s) => s.valid && s.spec.keepVersions !== undefined)
+    .map((s) => s.spec.name);
   for (const secret of ns.resources.secrets) {
     const base = /^(.+)\.v[1-9][0-9]*$/.exec(secret.spec.name)?.[1];
     if (base !== undefined && keeping.includes(base)) {
-      report('DG1121', secret.origin, ['name'], `secret '${ns.name}/${secret.spec.name}' has the name of a version of secret '${base}', which keeps versions`, `rename it: ${base}.v1, ${base}.v2, ... are written by dgate-cli for keepVersions`);
+      report(
+        'DG1121',
+        secret.origin,
+        ['name'],
+        `secret '${ns.name}/${secret.spec.name}' has the name of a version of secret '${base}', which keeps versions`,
+        `rename it: ${base}.v1, ${base}.v2, ... are written by dgate-cli for keepVersions`,
+      );
     }
   }
 }
@@ -511,10 +798,24 @@ export function insideSecretFileRoots(file: string, roots: readonly string[]): b
   });
 }
 
-function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, what: string, rules: SecretRules, report: Report): void {
+function checkSecretSource(
+  origin: Origin,
+  sub: YamlPath,
+  source: SecretSource,
+  what: string,
+  rules: SecretRules,
+  report: Report,
+): void {
   if (typeof source.value === 'string') {
     if (rules.plaintextAllowed) {
-      report('DG1901', origin, [...sub, 'value'], `${what} is written in plain text in the config`, 'reference it instead, e.g. { fromEnv: NAME }, { encrypted: ... } or { fromFile: path }, so it stays out of git', { key: true, warning: true });
+      report(
+        'DG1901',
+        origin,
+        [...sub, 'value'],
+        `${what} is written in plain text in the config`,
+        'reference it instead, e.g. { fromEnv: NAME }, { encrypted: ... } or { fromFile: path }, so it stays out of git',
+        { key: true, warning: true },
+      );
     } else {
       report(
         'DG1119',
@@ -529,15 +830,37 @@ function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, 
   if (typeof source.fromFile === 'string') {
     const absolute = path.posix.isAbsolute(source.fromFile);
     if (absolute && !insideSecretFileRoots(source.fromFile, rules.fileRoots)) {
-      report('DG1110', origin, [...sub, 'fromFile'], `${what} is read from '${source.fromFile}', an absolute path outside every directory settings.secretFileRoots allows`, `list its directory under settings.secretFileRoots (e.g. [${path.posix.dirname(path.posix.normalize(source.fromFile))}]), or keep the file inside the config root`);
+      report(
+        'DG1110',
+        origin,
+        [...sub, 'fromFile'],
+        `${what} is read from '${source.fromFile}', an absolute path outside every directory settings.secretFileRoots allows`,
+        `list its directory under settings.secretFileRoots (e.g. [${path.posix.dirname(path.posix.normalize(source.fromFile))}]), or keep the file inside the config root`,
+      );
     } else if (!absolute && !resolveFileRef(origin, source.fromFile).rel) {
-      report('DG1110', origin, [...sub, 'fromFile'], `${what} is read from '${source.fromFile}', which is outside the config root`, 'keep secret files inside the config directory (and out of git) with a relative path, or use an absolute path under settings.secretFileRoots');
+      report(
+        'DG1110',
+        origin,
+        [...sub, 'fromFile'],
+        `${what} is read from '${source.fromFile}', which is outside the config root`,
+        'keep secret files inside the config directory (and out of git) with a relative path, or use an absolute path under settings.secretFileRoots',
+      );
     }
   }
   if (typeof source.encrypted === 'string') {
-    if (!rules.decodeArmor) throw new Error('checkConfig: the config has encrypted values, and no armor decoder was given (see usesEncryptedValues)');
+    if (!rules.decodeArmor)
+      throw new Error(
+        'checkConfig: the config has encrypted values, and no armor decoder was given (see usesEncryptedValues)',
+      );
     const problem = armorProblem(source.encrypted, rules.decodeArmor);
-    if (problem) report('DG1120', origin, [...sub, 'encrypted'], `${what} is not an age-encrypted value: ${problem}`, 'paste the whole output of `dgate-cli secret encrypt`, from -----BEGIN AGE ENCRYPTED FILE----- to -----END AGE ENCRYPTED FILE-----, as a block scalar (encrypted: |)');
+    if (problem)
+      report(
+        'DG1120',
+        origin,
+        [...sub, 'encrypted'],
+        `${what} is not an age-encrypted value: ${problem}`,
+        'paste the whole output of `dgate-cli secret encrypt`, from -----BEGIN AGE ENCRYPTED FILE----- to -----END AGE ENCRYPTED FILE-----, as a block scalar (encrypted: |)',
+      );
   }
   if (typeof source.fromEncryptedFile === 'string') {
     checkFileRef(origin, [...sub, 'fromEncryptedFile'], source.fromEncryptedFile, rules.files, what, report);
@@ -548,7 +871,9 @@ function checkSecretSource(origin: Origin, sub: YamlPath, source: SecretSource, 
 function armorProblem(text: string, decode: ArmorDecoder): string | undefined {
   try {
     const bytes = decode(text.trim());
-    return new TextDecoder().decode(bytes.slice(0, 21)) === 'age-encryption.org/v1' ? undefined : 'the armor does not hold an age file';
+    return new TextDecoder().decode(bytes.slice(0, 21)) === 'age-encryption.org/v1'
+      ? undefined
+      : 'the armor does not hold an age file';
   } catch (err) {
     return (err as Error).message;
   }
@@ -559,32 +884,54 @@ function armorProblem(text: string, decode: ArmorDecoder): string | undefined {
  * drops the connection and leaves the node refusing every later write (checked against a real
  * server; see docs/dgate-quirks.md).
  */
-export const collectionSchemaKeywordsDgateCannotLoad = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'patternProperties'] as const;
+export const collectionSchemaKeywordsDgateCannotLoad = [
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'patternProperties',
+] as const;
 
 /**
  * Keywords whose value DGate decodes as a schema object: a true/false schema there crashes its
  * loader (each verified against a real server). `items`, `additionalProperties` and `$defs` take
  * booleans safely, and DGate does not decode what is under `items` at all.
  */
-const schemaValuedKeywords = ['not', 'contains', 'if', 'then', 'else', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems'];
+const schemaValuedKeywords = [
+  'not',
+  'contains',
+  'if',
+  'then',
+  'else',
+  'propertyNames',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+];
 const schemaMapKeywords = ['properties', 'dependentSchemas'];
 const schemaListKeywords = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 
-function findUnloadableKeywords(schema: unknown, path: YamlPath, out: { path: YamlPath; keyword: string; why: string }[]): void {
+function findUnloadableKeywords(
+  schema: unknown,
+  path: YamlPath,
+  out: { path: YamlPath; keyword: string; why: string }[],
+): void {
   if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return;
   const s = schema as Record<string, unknown>;
   for (const k of collectionSchemaKeywordsDgateCannotLoad) {
     if (k in s) out.push({ path: [...path, k], keyword: k, why: `'${k}'` });
   }
   for (const k of schemaValuedKeywords) {
-    if (typeof s[k] === 'boolean') out.push({ path: [...path, k], keyword: k, why: `a true/false schema under '${k}'` });
+    if (typeof s[k] === 'boolean')
+      out.push({ path: [...path, k], keyword: k, why: `a true/false schema under '${k}'` });
     else findUnloadableKeywords(s[k], [...path, k], out);
   }
   for (const k of schemaMapKeywords) {
     const map = s[k];
     if (!map || typeof map !== 'object') continue;
     for (const [name, sub] of Object.entries(map)) {
-      if (typeof sub === 'boolean') out.push({ path: [...path, k, name], keyword: k, why: `a true/false schema for '${name}' under '${k}'` });
+      if (typeof sub === 'boolean')
+        out.push({ path: [...path, k, name], keyword: k, why: `a true/false schema for '${name}' under '${k}'` });
       else findUnloadableKeywords(sub, [...path, k, name], out);
     }
   }
@@ -592,7 +939,8 @@ function findUnloadableKeywords(schema: unknown, path: YamlPath, out: { path: Ya
     const list = s[k];
     if (!Array.isArray(list)) continue;
     list.forEach((sub, i) => {
-      if (typeof sub === 'boolean') out.push({ path: [...path, k, i], keyword: k, why: `a true/false schema in '${k}'` });
+      if (typeof sub === 'boolean')
+        out.push({ path: [...path, k, i], keyword: k, why: `a true/false schema in '${k}'` });
       else findUnloadableKeywords(sub, [...path, k, i], out);
     });
   }
@@ -639,18 +987,44 @@ class DocumentValidators {
   }
 }
 
-function checkCollection(ns: LoadedNamespace, collection: Declared<CollectionSpec>, validators: DocumentValidators, report: Report): void {
+function checkCollection(
+  ns: LoadedNamespace,
+  collection: Declared<CollectionSpec>,
+  validators: DocumentValidators,
+  report: Report,
+): void {
   const spec = collection.spec;
   const id = `collection '${ns.name}/${spec.name}'`;
   const documents = spec.documents ?? [];
   if (spec.type !== undefined && !['document', 'fetcher'].includes(spec.type)) {
-    report('DG1005', collection.origin, ['type'], `${id} has type ${JSON.stringify(spec.type)}`, 'DGate v0.11 discards the type, so it stores the collection all the same; write document or fetcher', { warning: true });
+    report(
+      'DG1005',
+      collection.origin,
+      ['type'],
+      `${id} has type ${JSON.stringify(spec.type)}`,
+      'DGate v0.11 discards the type, so it stores the collection all the same; write document or fetcher',
+      { warning: true },
+    );
   }
   if (spec.visibility !== undefined && !['public', 'private'].includes(spec.visibility)) {
-    report('DG1005', collection.origin, ['visibility'], `${id} has visibility ${JSON.stringify(spec.visibility)}, which DGate stores as given and treats as public`, 'write public or private', { warning: true });
+    report(
+      'DG1005',
+      collection.origin,
+      ['visibility'],
+      `${id} has visibility ${JSON.stringify(spec.visibility)}, which DGate stores as given and treats as public`,
+      'write public or private',
+      { warning: true },
+    );
   }
   if ((spec.type ?? 'document') !== 'document' && documents.length > 0) {
-    report('DG1112', collection.origin, ['documents'], `${id} has type '${spec.type}', so it is not meant to hold documents`, "DGate v0.11 discards the type and stores them all the same; set 'type: document', or move the documents to a document collection", { key: true, warning: true });
+    report(
+      'DG1112',
+      collection.origin,
+      ['documents'],
+      `${id} has type '${spec.type}', so it is not meant to hold documents`,
+      "DGate v0.11 discards the type and stores them all the same; set 'type: document', or move the documents to a document collection",
+      { key: true, warning: true },
+    );
   }
   if (spec.schema === undefined) return;
   const unloadable: { path: YamlPath; keyword: string; why: string }[] = [];
@@ -668,7 +1042,13 @@ function checkCollection(ns: LoadedNamespace, collection: Declared<CollectionSpe
   if (unloadable.length > 0) return;
   const validate = validators.get(spec.schema);
   if (validate instanceof Error) {
-    report('DG1113', collection.origin, ['schema'], `${id} schema is not a valid JSON Schema: ${validate.message}`, 'fix the schema (JSON Schema draft 2020-12)');
+    report(
+      'DG1113',
+      collection.origin,
+      ['schema'],
+      `${id} schema is not a valid JSON Schema: ${validate.message}`,
+      'fix the schema (JSON Schema draft 2020-12)',
+    );
     return;
   }
   documents.forEach((doc, i) => {

@@ -46,8 +46,14 @@ export function compileTarget(
     };
   }
   // Which bundle instance produced which of the resources this target gets.
-  const present = new Set(kindOrder.flatMap((k) => (state.resources[k] as AnyResource[]).map((r) => `${k}:${kinds[k].identity(r).join('/')}`)));
-  const produced = bundles.map((b) => ({ ...b, resources: b.resources.filter((r) => present.has(r)) })).filter((b) => b.resources.length > 0);
+  const present = new Set(
+    kindOrder.flatMap((k) =>
+      (state.resources[k] as AnyResource[]).map((r) => `${k}:${kinds[k].identity(r).join('/')}`),
+    ),
+  );
+  const produced = bundles
+    .map((b) => ({ ...b, resources: b.resources.filter((r) => present.has(r)) }))
+    .filter((b) => b.resources.length > 0);
   if (produced.length > 0) state.bundles = produced;
   return { state, diagnostics: [] };
 }
@@ -59,11 +65,34 @@ export function compileResources(config: LoadedConfig, files: FileTable): Resour
     out.namespaces.push(withTags({ name: ns.name }, tags));
     const namespace = ns.name;
     for (const { spec, origin } of ns.resources.secrets) {
-      out.secrets.push(withTags({ name: spec.name, namespace, data: secretRef(origin, spec.value), ...(spec.keepVersions ? { keepVersions: spec.keepVersions } : {}) }, spec.tags));
+      out.secrets.push(
+        withTags(
+          {
+            name: spec.name,
+            namespace,
+            data: secretRef(origin, spec.value),
+            ...(spec.keepVersions ? { keepVersions: spec.keepVersions } : {}),
+          },
+          spec.tags,
+        ),
+      );
     }
     for (const { spec, origin } of ns.resources.modules) {
-      const bytes = typeof spec.file === 'string' ? fileBytes(files, resolveFileRef(origin, spec.file).rel) : new TextEncoder().encode(spec.source ?? '');
-      out.modules.push(withTags({ name: spec.name, namespace, payload: Buffer.from(bytes).toString('base64'), moduleType: moduleTypeOf(spec) ?? 'typescript' }, spec.tags));
+      const bytes =
+        typeof spec.file === 'string'
+          ? fileBytes(files, resolveFileRef(origin, spec.file).rel)
+          : new TextEncoder().encode(spec.source ?? '');
+      out.modules.push(
+        withTags(
+          {
+            name: spec.name,
+            namespace,
+            payload: Buffer.from(bytes).toString('base64'),
+            moduleType: moduleTypeOf(spec) ?? 'typescript',
+          },
+          spec.tags,
+        ),
+      );
     }
     for (const { spec } of ns.resources.services) {
       const service = {
@@ -83,14 +112,28 @@ export function compileResources(config: LoadedConfig, files: FileTable): Resour
     }
     for (const { spec } of ns.resources.collections) {
       out.collections.push(
-        withTags({ name: spec.name, namespace, schema: (spec.schema as Record<string, unknown> | undefined) ?? null, visibility: spec.visibility ?? 'public', type: spec.type ?? 'document' }, spec.tags),
+        withTags(
+          {
+            name: spec.name,
+            namespace,
+            schema: (spec.schema as Record<string, unknown> | undefined) ?? null,
+            visibility: spec.visibility ?? 'public',
+            type: spec.type ?? 'document',
+          },
+          spec.tags,
+        ),
       );
       for (const doc of spec.documents ?? []) {
         out.documents.push({ id: doc.id, namespace, collection: spec.name, data: doc.data });
       }
     }
     for (const { spec, origin } of ns.resources.domains) {
-      const cert = spec.cert === undefined ? undefined : typeof spec.cert === 'string' ? spec.cert : new TextDecoder().decode(fileBytes(files, resolveFileRef(origin, spec.cert.file).rel));
+      const cert =
+        spec.cert === undefined
+          ? undefined
+          : typeof spec.cert === 'string'
+            ? spec.cert
+            : new TextDecoder().decode(fileBytes(files, resolveFileRef(origin, spec.cert.file).rel));
       out.domains.push(
         withTags(
           {
@@ -136,7 +179,8 @@ function withTags<T extends object>(resource: T, tags: string[] | undefined): T 
 
 function fileBytes(files: FileTable, rel: string | null): Uint8Array {
   const entry = rel ? files.get(rel) : undefined;
-  if (!entry || entry.status !== 'ok') throw new Error(`compile called with unreadable file ${rel ?? '(outside root)'}: run checkConfig first`);
+  if (entry?.status !== 'ok')
+    throw new Error(`compile called with unreadable file ${rel ?? '(outside root)'}: run checkConfig first`);
   return entry.bytes;
 }
 
@@ -150,9 +194,13 @@ function secretRef(origin: Origin, source: SecretSource): SecretRef {
   if (typeof source.fromEnv === 'string') return { fromEnv: source.fromEnv };
   if (typeof source.fromFile === 'string') {
     // An absolute path (allowed under settings.secretFileRoots) stays absolute.
-    return { fromFile: resolveFileRef(origin, source.fromFile).rel ?? source.fromFile, trimTrailingNewline: source.trimTrailingNewline ?? true };
+    return {
+      fromFile: resolveFileRef(origin, source.fromFile).rel ?? source.fromFile,
+      trimTrailingNewline: source.trimTrailingNewline ?? true,
+    };
   }
-  if (typeof source.encrypted === 'string') return { encrypted: source.encrypted.trim() + '\n' };
-  if (typeof source.fromEncryptedFile === 'string') return { fromEncryptedFile: resolveFileRef(origin, source.fromEncryptedFile).rel ?? source.fromEncryptedFile };
+  if (typeof source.encrypted === 'string') return { encrypted: `${source.encrypted.trim()}\n` };
+  if (typeof source.fromEncryptedFile === 'string')
+    return { fromEncryptedFile: resolveFileRef(origin, source.fromEncryptedFile).rel ?? source.fromEncryptedFile };
   return { inline: true };
 }

@@ -1,4 +1,4 @@
-const unitNanos: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const unitNanos: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /**
  * Parses a duration such as `1h30m` or `250ms` into integer nanoseconds, the unit DGate's admin

@@ -14,9 +14,10 @@ const defs = (configFileSchema as unknown as { $defs: Record<string, Schema> }).
 // Pkl keywords and reserved words, and `_` (a lambda's ignored parameter): a property so named is
 // written in backticks, a key of free-form JSON as an entry (["super"] = ...).
 const keywords = new Set(
-  ('abstract amends as class const else extends external false fixed for function hidden if import in is let local module new ' +
-    'nothing null open out outer read super this throw trace true typealias unknown when case delete override protected record switch vararg _')
-    .split(' '),
+  (
+    'abstract amends as class const else extends external false fixed for function hidden if import in is let local module new ' +
+    'nothing null open out outer read super this throw trace true typealias unknown when case delete override protected record switch vararg _'
+  ).split(' '),
 );
 
 /** The config file schema, for walking a value alongside it. */
@@ -42,11 +43,11 @@ export function pklString(s: string): string {
     else if (code < 0x20 || code === 0x7f) out += `\\u{${code.toString(16)}}`;
     else out += ch;
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 function propertyName(name: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !keywords.has(name) ? name : '`' + name + '`';
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !keywords.has(name) ? name : `\`${name}\``;
 }
 
 const isIdentifier = (name: string) => /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !keywords.has(name);
@@ -88,15 +89,24 @@ function freeForm(value: unknown, indent: string, options: RenderOptions): strin
   if (Array.isArray(value)) return `List(${value.map((v) => freeForm(v, indent, options)).join(', ')})`;
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return 'new Dynamic {}';
-  const inner = indent + '  ';
+  const inner = `${indent}  `;
   // `default` as a member of a Dynamic is Pkl's template for new elements, never rendered: a
   // JSON Schema default written so would vanish. As an entry (["default"]) it renders as the key.
-  const members = entries.map(([k, v]) => `${inner}${isIdentifier(k) && k !== 'default' ? k : `[${pklString(k)}]`} = ${freeForm(v, inner, options)}`);
+  const members = entries.map(
+    ([k, v]) =>
+      `${inner}${isIdentifier(k) && k !== 'default' ? k : `[${pklString(k)}]`} = ${freeForm(v, inner, options)}`,
+  );
   return `new Dynamic {\n${members.join('\n')}\n${indent}}`;
 }
 
 /** The lines of one property of a schema class. */
-function member(key: string, value: unknown, schema: Schema | undefined, indent: string, options: RenderOptions): string[] {
+function member(
+  key: string,
+  value: unknown,
+  schema: Schema | undefined,
+  indent: string,
+  options: RenderOptions,
+): string[] {
   const s = resolve(schema);
   const name = propertyName(key);
   const simple = scalar(value) ?? paramRef(value, options);
@@ -111,23 +121,27 @@ function member(key: string, value: unknown, schema: Schema | undefined, indent:
     if (scalars.every((v) => v !== undefined) && scalars.join('; ').length + indent.length + name.length < 90) {
       return [`${indent}${name} {${scalars.length > 0 ? ` ${scalars.join('; ')} ` : ''}}`];
     }
-    return [`${indent}${name} {`, ...value.flatMap((v) => element(v, items, indent + '  ', options)), `${indent}}`];
+    return [`${indent}${name} {`, ...value.flatMap((v) => element(v, items, `${indent}  `, options)), `${indent}}`];
   }
   if (s.oneOf && !s.properties) {
     // A union (a domain's cert: a string or { file }): the object branch is a class of its own.
     const branch = (s.oneOf as Schema[]).map(resolve).find((b) => b?.type === 'object' && b.properties);
     if (!branch) return [`${indent}${name} = ${freeForm(value, indent, options)}`];
     const className = (branch.title as string | undefined) ?? pascal(key);
-    return [`${indent}${name} = new ${className} {`, ...body(value as Record<string, unknown>, branch, indent + '  ', options), `${indent}}`];
+    return [
+      `${indent}${name} = new ${className} {`,
+      ...body(value as Record<string, unknown>, branch, `${indent}  `, options),
+      `${indent}}`,
+    ];
   }
-  return [`${indent}${name} {`, ...body(value as Record<string, unknown>, s, indent + '  ', options), `${indent}}`];
+  return [`${indent}${name} {`, ...body(value as Record<string, unknown>, s, `${indent}  `, options), `${indent}}`];
 }
 
 function element(value: unknown, schema: Schema | undefined, indent: string, options: RenderOptions): string[] {
   const simple = scalar(value) ?? paramRef(value, options);
   if (simple !== undefined) return [`${indent}${simple}`];
   if (schema?.type === 'object' && schema.properties && value && typeof value === 'object' && !Array.isArray(value)) {
-    return [`${indent}new {`, ...body(value as Record<string, unknown>, schema, indent + '  ', options), `${indent}}`];
+    return [`${indent}new {`, ...body(value as Record<string, unknown>, schema, `${indent}  `, options), `${indent}}`];
   }
   return [`${indent}${freeForm(value, indent, options)}`];
 }
@@ -153,10 +167,19 @@ export function schemaOfKind(kind: keyof typeof pklKinds): Schema {
  * A whole file's value as a Pkl module amending the dgate schema: a config file (the default),
  * a bundle's manifest, or a bundle's resource file (parameter references as module.param).
  */
-export function renderConfigAsPkl(value: Record<string, unknown>, header: string, kind: keyof typeof pklKinds = 'config'): string {
+export function renderConfigAsPkl(
+  value: Record<string, unknown>,
+  header: string,
+  kind: keyof typeof pklKinds = 'config',
+): string {
   const { amends, schema, params } = pklKinds[kind];
   const rest = Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'version' || kind === 'bundle'));
   const lines = body(rest, schema, '', { params });
-  const comment = header ? header.split('\n').map((l) => `// ${l}`.trimEnd()).join('\n') + '\n' : '';
-  return `${comment}amends "modulepath:/dgate/${amends}"\n${lines.length > 0 ? '\n' + lines.join('\n') + '\n' : ''}`;
+  const comment = header
+    ? `${header
+        .split('\n')
+        .map((l) => `// ${l}`.trimEnd())
+        .join('\n')}\n`
+    : '';
+  return `${comment}amends "modulepath:/dgate/${amends}"\n${lines.length > 0 ? `\n${lines.join('\n')}\n` : ''}`;
 }

@@ -23,16 +23,26 @@ function withoutDefaults(value: unknown, schema: Schema | undefined): unknown {
  * A whole file's value as YAML, with a comment on where it came from: a config file or a bundle's
  * resource file (`version` first), or a bundle's manifest (as it is).
  */
-export function renderConfigAsYaml(value: Record<string, unknown>, header: string, kind: 'config' | 'bundle' | 'bundleResources' = 'config'): string {
+export function renderConfigAsYaml(
+  value: Record<string, unknown>,
+  header: string,
+  kind: 'config' | 'bundle' | 'bundleResources' = 'config',
+): string {
   const { version, ...rest } = withoutDefaults(value, schemaOfKind(kind)) as Record<string, unknown>;
   const ordered = kind === 'bundle' ? value : { version: version ?? 'v1', ...rest };
-  const comment = header ? header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' : '';
+  const comment = header
+    ? `${header
+        .split('\n')
+        .map((l) => `# ${l}`.trimEnd())
+        .join('\n')}\n`
+    : '';
   const doc = new Document(ordered, { aliasDuplicateObjects: false });
   // A parameter reference reads as one value: `paths: { param: paths }`.
   visit(doc, {
     Map(_, node) {
       const only = node.items.length === 1 ? node.items[0] : undefined;
-      if (only && isScalar(only.key) && only.key.value === 'param' && isScalar(only.value) && !isMap(only.value)) node.flow = true;
+      if (only && isScalar(only.key) && only.key.value === 'param' && isScalar(only.value) && !isMap(only.value))
+        node.flow = true;
     },
   });
   return comment + doc.toString({ lineWidth: 0 });

@@ -176,7 +176,15 @@ export function diffResources(input: DiffInput): DiffResult {
             continue;
           }
           const [namespace, name] = splitId(kind, id);
-          changes.push({ action: 'update', kind, id, namespace, name, fields: [{ field: 'data', unreadable: note }], after: masked(kind, want) });
+          changes.push({
+            action: 'update',
+            kind,
+            id,
+            namespace,
+            name,
+            fields: [{ field: 'data', unreadable: note }],
+            after: masked(kind, want),
+          });
           continue;
         }
       }
@@ -186,15 +194,41 @@ export function diffResources(input: DiffInput): DiffResult {
       const have = liveById.get(id) ?? (tombstone && isTombstone(want) ? tombstone : undefined);
       const [namespace, name] = splitId(kind, id);
       if (!have) {
-        changes.push({ action: 'create', kind, id, namespace, name, fields: fieldsOf(kind, want, 'after'), after: masked(kind, want), ...(tombstone ? { replacesTombstone: true as const } : {}) });
+        changes.push({
+          action: 'create',
+          kind,
+          id,
+          namespace,
+          name,
+          fields: fieldsOf(kind, want, 'after'),
+          after: masked(kind, want),
+          ...(tombstone ? { replacesTombstone: true as const } : {}),
+        });
         continue;
       }
       const fields = compare(kind, id, want, have, input.desiredDigests);
-      if (kinds[kind].sensitive.some((f) => (want as unknown as Record<string, unknown>)[f] !== undefined && !input.desiredDigests.has(digestKey(kind, id, f)))) {
-        if (input.refreshSecrets && kind === 'secrets' && !fields.some((f) => f.field === 'data')) fields.push({ field: 'data', sensitive: true, refresh: true });
+      if (
+        kinds[kind].sensitive.some(
+          (f) =>
+            (want as unknown as Record<string, unknown>)[f] !== undefined &&
+            !input.desiredDigests.has(digestKey(kind, id, f)),
+        )
+      ) {
+        if (input.refreshSecrets && kind === 'secrets' && !fields.some((f) => f.field === 'data'))
+          fields.push({ field: 'data', sensitive: true, refresh: true });
         else unverifiable.secretValues.push(id);
       }
-      if (fields.length > 0) changes.push({ action: 'update', kind, id, namespace, name, fields, before: masked(kind, have), after: masked(kind, want) });
+      if (fields.length > 0)
+        changes.push({
+          action: 'update',
+          kind,
+          id,
+          namespace,
+          name,
+          fields,
+          before: masked(kind, have),
+          after: masked(kind, want),
+        });
     }
     for (const [id, have] of tombstoneById) {
       // Deletes are safe on a single node, so a tombstone there goes as any resource would.
@@ -204,18 +238,32 @@ export function diffResources(input: DiffInput): DiffResult {
     for (const [id, have] of liveById) {
       if (desiredIds.has(id) || kind === 'namespaces') continue;
       if (kinds[kind].undeletable || input.raft) {
-        blocked.push({ resource: `${kinds[kind].singular} ${id}`, reason: input.raft ? blockedReasons.raft : blockedReasons.collection });
+        blocked.push({
+          resource: `${kinds[kind].singular} ${id}`,
+          reason: input.raft ? blockedReasons.raft : blockedReasons.collection,
+        });
         continue;
       }
       const [namespace, name] = splitId(kind, id);
-      changes.push({ action: 'delete', kind, id, namespace, name, fields: fieldsOf(kind, have, 'before'), before: masked(kind, have) });
+      changes.push({
+        action: 'delete',
+        kind,
+        id,
+        namespace,
+        name,
+        fields: fieldsOf(kind, have, 'before'),
+        before: masked(kind, have),
+      });
     }
   }
   const declared = new Set(scope.namespaces);
   return {
     changes: orderChanges(changes),
     blocked,
-    leftAlone: { namespaces: input.liveNamespaceNames.filter((n) => !declared.has(n) && n !== systemNamespace).sort(), resources: outOfScope },
+    leftAlone: {
+      namespaces: input.liveNamespaceNames.filter((n) => !declared.has(n) && n !== systemNamespace).sort(),
+      resources: outOfScope,
+    },
     unverifiable,
     tombstones,
   };
@@ -240,13 +288,18 @@ function fieldsOf(kind: KindKey, r: AnyResource, side: 'before' | 'after'): Fiel
   return Object.keys(r)
     .filter((f) => !info.identityFields.includes(f) && !info.local?.includes(f))
     .sort()
-    .map((field) => (info.sensitive.includes(field) ? { field, sensitive: true as const } : { field, [side]: (r as unknown as Record<string, unknown>)[field] }));
+    .map((field) =>
+      info.sensitive.includes(field)
+        ? { field, sensitive: true as const }
+        : { field, [side]: (r as unknown as Record<string, unknown>)[field] },
+    );
 }
 
 /** Whether two resources agree on every field the diff compares (not sensitive, unreadable or local ones). */
 function sameComparable(kind: KindKey, want: Record<string, unknown>, have: Record<string, unknown>): boolean {
   const info = kinds[kind];
-  const skipped = (k: string) => info.unreadable.includes(k) || info.sensitive.includes(k) || (info.local?.includes(k) ?? false);
+  const skipped = (k: string) =>
+    info.unreadable.includes(k) || info.sensitive.includes(k) || (info.local?.includes(k) ?? false);
   for (const k of Object.keys(want)) if (!skipped(k) && !sameField(want[k], have[k])) return false;
   for (const k of Object.keys(have)) if (!(k in want) && !skipped(k) && !sameField(undefined, have[k])) return false;
   return true;
@@ -259,7 +312,13 @@ function sameField(a: unknown, b: unknown): boolean {
   return aAbsent || bAbsent ? aAbsent === bAbsent : sameJson(a, b);
 }
 
-function compare(kind: KindKey, id: string, want: AnyResource, have: AnyResource, digests: ReadonlyMap<string, string>): FieldChange[] {
+function compare(
+  kind: KindKey,
+  id: string,
+  want: AnyResource,
+  have: AnyResource,
+  digests: ReadonlyMap<string, string>,
+): FieldChange[] {
   const info = kinds[kind];
   const w = want as unknown as Record<string, unknown>;
   const h = have as unknown as Record<string, unknown>;

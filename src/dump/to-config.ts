@@ -110,7 +110,14 @@ export function collectionSpecOf(c: LiveOf<'collections'>, documents: LiveOf<'do
     name: c.name,
     ...(c.visibility !== 'public' ? { visibility: c.visibility } : {}),
     ...(c.schema ? { schema: c.schema } : {}),
-    ...(documents.length > 0 ? { documents: documents.map((d) => ({ id: d.id, data: d.data as NonNullable<CollectionSpec['documents']>[number]['data'] })) } : {}),
+    ...(documents.length > 0
+      ? {
+          documents: documents.map((d) => ({
+            id: d.id,
+            data: d.data as NonNullable<CollectionSpec['documents']>[number]['data'],
+          })),
+        }
+      : {}),
     ...tags(c.tags),
   };
 }
@@ -156,7 +163,8 @@ export function dumpToConfig(live: LiveResources): DumpedConfig {
     if (secrets.length) spec.secrets = secrets.map(secretSpecOf);
     for (const m of modules) {
       const file = moduleFileFor(m.namespace, m.name);
-      if (file !== `modules/${m.namespace}/${m.name}.ts`) escaped.push({ what: `module ${JSON.stringify(`${m.namespace}/${m.name}`)}`, file });
+      if (file !== `modules/${m.namespace}/${m.name}.ts`)
+        escaped.push({ what: `module ${JSON.stringify(`${m.namespace}/${m.name}`)}`, file });
       files.set(file, Buffer.from(m.payload, 'base64').toString('utf8'));
     }
     for (const d of domains) if (d.key) env.push(envNameFor('DGATE_DOMAIN_KEY', d.namespace, d.name));

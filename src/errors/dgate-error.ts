@@ -31,7 +31,15 @@ export class DgateError extends Error {
   /** The exit code when this error ends a command, if not 1 (130: an interrupt). */
   readonly exitCode?: number;
 
-  constructor(init: { code: Code; message: string; location?: Location; hint?: string; cause?: unknown; diagnostics?: Diagnostic[]; exitCode?: number }) {
+  constructor(init: {
+    code: Code;
+    message: string;
+    location?: Location;
+    hint?: string;
+    cause?: unknown;
+    diagnostics?: Diagnostic[];
+    exitCode?: number;
+  }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'DgateError';
     this.code = init.code;

@@ -13,13 +13,24 @@ export async function loadAgeIdentities(env: NodeJS.ProcessEnv, identityFile?: s
     try {
       texts.push(await readFile(identityFile, 'utf8'));
     } catch (err) {
-      throw new DgateError({ code: 'DG0004', message: `cannot read --identity-file '${identityFile}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'name the file age-keygen (or `dgate-cli secret keygen`) wrote' });
+      throw new DgateError({
+        code: 'DG0004',
+        message: `cannot read --identity-file '${identityFile}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        hint: 'name the file age-keygen (or `dgate-cli secret keygen`) wrote',
+      });
     }
   }
-  const identities = texts.flatMap((t) => t.split(/\r?\n/)).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const identities = texts
+    .flatMap((t) => t.split(/\r?\n/))
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const bad = identities.find((l) => !/^AGE-SECRET-KEY-1[0-9A-Z]+$/.test(l));
   if (bad !== undefined) {
-    throw new DgateError({ code: 'DG2006', message: 'an age identity (from $DGATE_CLI_AGE_IDENTITY or --identity-file) is not an AGE-SECRET-KEY-1... line', hint: 'give the identity age-keygen printed, one per line; comments start with #' });
+    throw new DgateError({
+      code: 'DG2006',
+      message: 'an age identity (from $DGATE_CLI_AGE_IDENTITY or --identity-file) is not an AGE-SECRET-KEY-1... line',
+      hint: 'give the identity age-keygen printed, one per line; comments start with #',
+    });
   }
   return identities;
 }
@@ -40,24 +51,44 @@ export async function encryptToRecipients(value: string, recipients: readonly st
     try {
       e.addRecipient(r);
     } catch {
-      throw new DgateError({ code: 'DG0001', message: `'${r}' is not an age recipient`, hint: 'recipients are public keys that start with age1 (age-keygen -y prints one)' });
+      throw new DgateError({
+        code: 'DG0001',
+        message: `'${r}' is not an age recipient`,
+        hint: 'recipients are public keys that start with age1 (age-keygen -y prints one)',
+      });
     }
   }
   return armor.encode(await e.encrypt(value));
 }
 
 /** Decrypts an armored or binary age file; failures name the owner, never a value. */
-export async function decryptWithIdentities(data: Uint8Array | string, identities: readonly string[], owner: string): Promise<string> {
+export async function decryptWithIdentities(
+  data: Uint8Array | string,
+  identities: readonly string[],
+  owner: string,
+): Promise<string> {
   const { armor, Decrypter } = await age();
   if (identities.length === 0) {
-    throw new DgateError({ code: 'DG2006', message: `${owner} is encrypted with age, and no identity was given`, hint: 'set DGATE_CLI_AGE_IDENTITY to the identity (AGE-SECRET-KEY-1...), or pass --identity-file' });
+    throw new DgateError({
+      code: 'DG2006',
+      message: `${owner} is encrypted with age, and no identity was given`,
+      hint: 'set DGATE_CLI_AGE_IDENTITY to the identity (AGE-SECRET-KEY-1...), or pass --identity-file',
+    });
   }
   let bytes: Uint8Array;
   try {
     const text = typeof data === 'string' ? data : new TextDecoder().decode(data.slice(0, 40));
-    bytes = text.trimStart().startsWith('-----BEGIN AGE ENCRYPTED FILE-----') ? armor.decode((typeof data === 'string' ? data : new TextDecoder().decode(data)).trim()) : typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    bytes = text.trimStart().startsWith('-----BEGIN AGE ENCRYPTED FILE-----')
+      ? armor.decode((typeof data === 'string' ? data : new TextDecoder().decode(data)).trim())
+      : typeof data === 'string'
+        ? new TextEncoder().encode(data)
+        : data;
   } catch (err) {
-    throw new DgateError({ code: 'DG2006', message: `${owner} is not a readable age file (${(err as Error).message})`, hint: 'encrypt it again with `dgate-cli secret encrypt`' });
+    throw new DgateError({
+      code: 'DG2006',
+      message: `${owner} is not a readable age file (${(err as Error).message})`,
+      hint: 'encrypt it again with `dgate-cli secret encrypt`',
+    });
   }
   const d = new Decrypter();
   for (const id of identities) d.addIdentity(id);

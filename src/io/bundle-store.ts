@@ -1,4 +1,5 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +16,15 @@ export function builtinBundlesDir(): string {
 export async function readBundleFiles(dir: string): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
   const walk = async (sub: string) => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(path.join(dir, sub), { withFileTypes: true });
     } catch (err) {
-      throw new DgateError({ code: 'DG1808', message: `cannot read the bundle directory ${path.join(dir, sub)}: ${(err as NodeJS.ErrnoException).code}`, hint: 'check the bundle source, then run `dgate-cli bundle update`' });
+      throw new DgateError({
+        code: 'DG1808',
+        message: `cannot read the bundle directory ${path.join(dir, sub)}: ${(err as NodeJS.ErrnoException).code}`,
+        hint: 'check the bundle source, then run `dgate-cli bundle update`',
+      });
     }
     for (const e of entries) {
       if (e.name === '.git' || e.name === 'node_modules') continue;
@@ -47,7 +52,11 @@ export async function gitVersions(source: string): Promise<Map<string, string>> 
   try {
     listing = await simpleGit().listRemote(['--tags', gitUrlOf(source)]);
   } catch (err) {
-    throw new DgateError({ code: 'DG1808', message: `cannot list the tags of ${source}: ${(err as Error).message.split('\n')[0]}`, hint: 'check the URL and that the repository is reachable from here' });
+    throw new DgateError({
+      code: 'DG1808',
+      message: `cannot list the tags of ${source}: ${(err as Error).message.split('\n')[0]}`,
+      hint: 'check the URL and that the repository is reachable from here',
+    });
   }
   const out = new Map<string, string>();
   for (const line of listing.split('\n')) {
@@ -73,7 +82,11 @@ export async function vendorGitTag(source: string, tag: string, dest: string): P
     return commit;
   } catch (err) {
     if (err instanceof DgateError) throw err;
-    throw new DgateError({ code: 'DG1808', message: `cannot fetch ${source} at ${tag}: ${(err as Error).message.split('\n')[0]}`, hint: 'check the URL and the tag' });
+    throw new DgateError({
+      code: 'DG1808',
+      message: `cannot fetch ${source} at ${tag}: ${(err as Error).message.split('\n')[0]}`,
+      hint: 'check the URL and the tag',
+    });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -91,11 +104,18 @@ export async function readLock(root: string): Promise<LockFile | null> {
     if (lock.format !== lockFormat || typeof lock.bundles !== 'object') throw new Error('not a lock file');
     return lock;
   } catch (err) {
-    throw new DgateError({ code: 'DG1801', message: `${path.join(root, lockFileName)} cannot be read: ${(err as Error).message}`, hint: 'run `dgate-cli bundle update` to write it again' });
+    throw new DgateError({
+      code: 'DG1801',
+      message: `${path.join(root, lockFileName)} cannot be read: ${(err as Error).message}`,
+      hint: 'run `dgate-cli bundle update` to write it again',
+    });
   }
 }
 
 export async function writeLock(root: string, lock: LockFile): Promise<void> {
-  const sorted = { format: lock.format, bundles: Object.fromEntries(Object.entries(lock.bundles).sort(([a], [b]) => (a < b ? -1 : 1))) };
-  await writeFile(path.join(root, lockFileName), JSON.stringify(sorted, null, 2) + '\n');
+  const sorted = {
+    format: lock.format,
+    bundles: Object.fromEntries(Object.entries(lock.bundles).sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
+  await writeFile(path.join(root, lockFileName), `${JSON.stringify(sorted, null, 2)}\n`);
 }

@@ -35,7 +35,14 @@ export class BundleTrial {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.end(
+          JSON.stringify({
+            method: req.method,
+            url: req.url,
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
@@ -51,7 +58,12 @@ export class BundleTrial {
         for (const r of resources[kind] as AnyResource[]) {
           const rec = { ...(r as unknown as Record<string, unknown>) };
           for (const field of kinds[kind].sensitive) {
-            if (rec[field] !== undefined) rec[field] = await resolveSecretRef(rec[field] as SecretRef, { owner: `${kinds[kind].singular} ${String(rec.name)}`, root: process.cwd(), env: process.env });
+            if (rec[field] !== undefined)
+              rec[field] = await resolveSecretRef(rec[field] as SecretRef, {
+                owner: `${kinds[kind].singular} ${String(rec.name)}`,
+                root: process.cwd(),
+                env: process.env,
+              });
           }
           const req = putRequest(kind, rec as unknown as AnyResource);
           const res = await client.send('PUT', req.path, req.query, req.body);
@@ -65,15 +77,22 @@ export class BundleTrial {
 
   /** Sends one request through the gateway and lists how its answer differs from what is expected. */
   async check(r: TrialRequest): Promise<string[]> {
-    const res = await request(`${this.node.proxyUrl}${r.path}`, { method: (r.method ?? 'GET') as 'GET', headers: r.headers, body: r.body, reset: true });
+    const res = await request(`${this.node.proxyUrl}${r.path}`, {
+      method: (r.method ?? 'GET') as 'GET',
+      headers: r.headers,
+      body: r.body,
+      reset: true,
+    });
     const text = await res.body.text();
     const problems: string[] = [];
-    if (r.expect.status !== undefined && res.statusCode !== r.expect.status) problems.push(`status ${res.statusCode}, expected ${r.expect.status}`);
+    if (r.expect.status !== undefined && res.statusCode !== r.expect.status)
+      problems.push(`status ${res.statusCode}, expected ${r.expect.status}`);
     for (const [name, value] of Object.entries(r.expect.headers ?? {})) {
       const got = res.headers[name.toLowerCase()];
       if (got !== value) problems.push(`header ${name}: ${JSON.stringify(got)}, expected ${JSON.stringify(value)}`);
     }
-    if (r.expect.body !== undefined && text !== r.expect.body) problems.push(`body ${JSON.stringify(text.slice(0, 200))}, expected ${JSON.stringify(r.expect.body)}`);
+    if (r.expect.body !== undefined && text !== r.expect.body)
+      problems.push(`body ${JSON.stringify(text.slice(0, 200))}, expected ${JSON.stringify(r.expect.body)}`);
     if (r.expect.json !== undefined) {
       let json: unknown;
       try {
@@ -81,7 +100,8 @@ export class BundleTrial {
       } catch {
         json = undefined;
       }
-      if (!contains(json, r.expect.json)) problems.push(`body ${text.slice(0, 200)} does not contain ${JSON.stringify(r.expect.json)}`);
+      if (!contains(json, r.expect.json))
+        problems.push(`body ${text.slice(0, 200)} does not contain ${JSON.stringify(r.expect.json)}`);
     }
     return problems;
   }

@@ -11,7 +11,10 @@ export async function assertNoConfigIn(dir: string, shown: string): Promise<void
   if (taken.length > 0) {
     throw new DgateError({
       code: 'DG0005',
-      message: `'${shown}' already holds a config (${taken.map((e) => e.name).sort().join(', ')})`,
+      message: `'${shown}' already holds a config (${taken
+        .map((e) => e.name)
+        .sort()
+        .join(', ')})`,
       hint: 'name an empty or new directory',
     });
   }

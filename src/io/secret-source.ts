@@ -10,12 +10,22 @@ import { decryptWithIdentities } from './age-keys.js';
  */
 export async function resolveSecretRef(
   ref: SecretRef,
-  opts: { owner: string; root: string; env: NodeJS.ProcessEnv; inline?: () => string | undefined; identities?: readonly string[] },
+  opts: {
+    owner: string;
+    root: string;
+    env: NodeJS.ProcessEnv;
+    inline?: () => string | undefined;
+    identities?: readonly string[];
+  },
 ): Promise<string> {
   if (ref.fromEnv !== undefined) {
     const value = opts.env[ref.fromEnv];
     if (value === undefined || value === '') {
-      throw new DgateError({ code: 'DG2006', message: `${opts.owner} comes from environment variable ${ref.fromEnv}, which is not set`, hint: `export ${ref.fromEnv} before running dgate-cli (in CI, from the pipeline's secret store)` });
+      throw new DgateError({
+        code: 'DG2006',
+        message: `${opts.owner} comes from environment variable ${ref.fromEnv}, which is not set`,
+        hint: `export ${ref.fromEnv} before running dgate-cli (in CI, from the pipeline's secret store)`,
+      });
     }
     return value;
   }
@@ -25,7 +35,12 @@ export async function resolveSecretRef(
     try {
       bytes = await readFile(path.join(opts.root, ref.fromEncryptedFile));
     } catch (err) {
-      throw new DgateError({ code: 'DG2006', message: `${opts.owner} comes from encrypted file ${ref.fromEncryptedFile}, which cannot be read (${(err as NodeJS.ErrnoException).code})`, hint: 'commit the encrypted file with the config, or fix the path', cause: err });
+      throw new DgateError({
+        code: 'DG2006',
+        message: `${opts.owner} comes from encrypted file ${ref.fromEncryptedFile}, which cannot be read (${(err as NodeJS.ErrnoException).code})`,
+        hint: 'commit the encrypted file with the config, or fix the path',
+        cause: err,
+      });
     }
     return decryptWithIdentities(bytes, opts.identities ?? [], `${opts.owner} (${ref.fromEncryptedFile})`);
   }
@@ -36,11 +51,21 @@ export async function resolveSecretRef(
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      throw new DgateError({ code: 'DG2006', message: `${opts.owner} comes from file ${ref.fromFile}, which cannot be read (${(err as NodeJS.ErrnoException).code})`, hint: 'create the file under the config root, or fix the path', cause: err });
+      throw new DgateError({
+        code: 'DG2006',
+        message: `${opts.owner} comes from file ${ref.fromFile}, which cannot be read (${(err as NodeJS.ErrnoException).code})`,
+        hint: 'create the file under the config root, or fix the path',
+        cause: err,
+      });
     }
     return ref.trimTrailingNewline !== false ? text.replace(/\r?\n$/, '') : text;
   }
   const inline = opts.inline?.();
-  if (inline === undefined) throw new DgateError({ code: 'DG2006', message: `${opts.owner} has no value in the config`, hint: 'give it a source: { fromEnv: NAME } or { fromFile: path }' });
+  if (inline === undefined)
+    throw new DgateError({
+      code: 'DG2006',
+      message: `${opts.owner} has no value in the config`,
+      hint: 'give it a source: { fromEnv: NAME } or { fromFile: path }',
+    });
   return inline;
 }

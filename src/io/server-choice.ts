@@ -38,13 +38,22 @@ export function skippedServerLine(count: number | undefined, reason: string): st
 
 /** The line that says real-server tests are required and cannot run. */
 export function requiredServerLine(reason: string, env: Readonly<Record<string, string | undefined>>): string {
-  const why = env.DGATE_SERVER_BIN ? 'DGATE_SERVER_BIN is set' : env.DGATE_REQUIRE_SERVER ? 'DGATE_REQUIRE_SERVER is set' : 'CI is set';
+  const why = env.DGATE_SERVER_BIN
+    ? 'DGATE_SERVER_BIN is set'
+    : env.DGATE_REQUIRE_SERVER
+      ? 'DGATE_REQUIRE_SERVER is set'
+      : 'CI is set';
   return `real-server tests cannot run and are required (${why}): no dgate-server: ${reason}. Set DGATE_SERVER_BIN=/path/to/dgate-server to run them.`;
 }
 
 /** How a binary is named in summaries: its path and what it says its version is. */
 export function describeServer(binary: DgateServerBinary): string {
-  const kind = binary.version === 'dev' ? 'dev, a build from source' : binary.version === pinnedDgateVersion ? binary.version : `${binary.version}, not the pinned ${pinnedDgateVersion}`;
+  const kind =
+    binary.version === 'dev'
+      ? 'dev, a build from source'
+      : binary.version === pinnedDgateVersion
+        ? binary.version
+        : `${binary.version}, not the pinned ${pinnedDgateVersion}`;
   return `${binary.path} (${kind})`;
 }
 
@@ -59,7 +68,10 @@ export const waysToGetAServer = [
  * Finds dgate-server (installing it with `go install` when asked), turning "there is none" into
  * a reason rather than an exception. Any other failure is not about a missing server and escapes.
  */
-export async function searchDgateServer(opts: { install: boolean; log?: (line: string) => void }): Promise<ServerSearch> {
+export async function searchDgateServer(opts: {
+  install: boolean;
+  log?: (line: string) => void;
+}): Promise<ServerSearch> {
   try {
     return { found: await resolveDgateServer(opts) };
   } catch (err) {

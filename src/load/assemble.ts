@@ -81,7 +81,8 @@ export function loadConfig(
   for (const source of ordered) {
     // Pkl modules arrive evaluated (by rel); a *.pkl file not among them is a library that
     // modules import, not a config file of its own.
-    const parsed = evaluated.get(source.rel) ?? (isPklSource(source) ? { documents: [], diagnostics: [] } : parseYamlSource(source));
+    const parsed =
+      evaluated.get(source.rel) ?? (isPklSource(source) ? { documents: [], diagnostics: [] } : parseYamlSource(source));
     diagnostics.push(...parsed.diagnostics);
     for (const doc of parsed.documents) {
       documents.push(doc);
@@ -146,7 +147,11 @@ function mergeDocument(doc: ParsedDocument, errorPaths: YamlPath[], byName: Map<
       list.forEach((item, j) => {
         if (!item || typeof item !== 'object') return;
         const path: YamlPath = [...nsPath, kind, j];
-        (loaded.resources[kind] as Declared<unknown>[]).push({ spec: item, origin: { doc, path }, valid: !broken(path) });
+        (loaded.resources[kind] as Declared<unknown>[]).push({
+          spec: item,
+          origin: { doc, path },
+          valid: !broken(path),
+        });
       });
     }
   });
@@ -164,7 +169,8 @@ export function configSettings(config: LoadedConfig): NonNullable<ConfigFile['se
     if (settings.allowPlaintextSecrets === true) out.allowPlaintextSecrets = true;
     for (const key of ['ageRecipients', 'secretFileRoots'] as const) {
       const list = settings[key];
-      if (Array.isArray(list)) out[key] = [...new Set([...(out[key] ?? []), ...list.filter((v): v is string => typeof v === 'string')])];
+      if (Array.isArray(list))
+        out[key] = [...new Set([...(out[key] ?? []), ...list.filter((v): v is string => typeof v === 'string')])];
     }
   }
   return out;

@@ -20,11 +20,17 @@ function validatorFor(definition?: string): ValidateFunction {
  * as BundleManifest); every problem is reported. `errorPaths` lists where the document broke the
  * schema, so later checks can leave those parts out.
  */
-export function checkConfigSchema(parsed: ParsedDocument, definition?: string): { diagnostics: Diagnostic[]; errorPaths: YamlPath[] } {
+export function checkConfigSchema(
+  parsed: ParsedDocument,
+  definition?: string,
+): { diagnostics: Diagnostic[]; errorPaths: YamlPath[] } {
   const validate = validatorFor(definition);
   if (validate(parsed.value)) return { diagnostics: [], errorPaths: [] };
   const errors = validate.errors ?? [];
-  return { diagnostics: explainSchemaErrors(errors, parsed), errorPaths: errors.map((e) => pointerToPath(e.instancePath)) };
+  return {
+    diagnostics: explainSchemaErrors(errors, parsed),
+    errorPaths: errors.map((e) => pointerToPath(e.instancePath)),
+  };
 }
 
 /** A JSON pointer (`/a/0/b`) as a path of keys and list indexes. */
@@ -101,7 +107,7 @@ function typeName(v: unknown): string {
   if (typeof v === 'string') {
     // A malformed admin URL may still carry a password: it is never echoed.
     const shown = redactCredentials(v);
-    return `string "${shown.length > 40 ? shown.slice(0, 37) + '...' : shown}"`;
+    return `string "${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown}"`;
   }
   return `${typeof v} ${String(v)}`;
 }
@@ -128,7 +134,10 @@ function explainSchemaErrors(errors: ErrorObject[], parsed: ParsedDocument): Dia
   const oneOfFailures = errors.filter((e) => e.keyword === 'oneOf');
   const insideFailedOneOf = (e: ErrorObject) =>
     e.keyword !== 'oneOf' &&
-    oneOfFailures.some((o) => e.schemaPath.startsWith(o.schemaPath.replace(/oneOf$/, 'oneOf/')) && e.instancePath.startsWith(o.instancePath));
+    oneOfFailures.some(
+      (o) =>
+        e.schemaPath.startsWith(o.schemaPath.replace(/oneOf$/, 'oneOf/')) && e.instancePath.startsWith(o.instancePath),
+    );
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
@@ -185,7 +194,10 @@ function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | un
       );
     case 'enum':
     case 'const': {
-      const allowed = error.keyword === 'enum' ? (error.params as { allowedValues: unknown[] }).allowedValues : [(error.params as { allowedValue: unknown }).allowedValue];
+      const allowed =
+        error.keyword === 'enum'
+          ? (error.params as { allowedValues: unknown[] }).allowedValues
+          : [(error.params as { allowedValue: unknown }).allowedValue];
       const suggestion = typeof error.data === 'string' ? closestMatch(error.data, allowed.map(String)) : undefined;
       return diag(
         'DG1005',
@@ -206,12 +218,23 @@ function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | un
       if (def === 'Duration' || def === 'SignedDuration') {
         if (typeof error.data === 'string' && /^-\d/.test(error.data)) {
           // Only connect and request timeouts may be negative (SignedDuration): DGate refuses a negative retryTimeout.
-          const hint = path[path.length - 1] === 'retryTimeout' ? 'DGate refuses a negative retryTimeout ("retry timeout must be greater than 0"): write 0 for none' : 'write a duration of 0 or more, such as 250ms';
+          const hint =
+            path[path.length - 1] === 'retryTimeout'
+              ? 'DGate refuses a negative retryTimeout ("retry timeout must be greater than 0"): write 0 for none'
+              : 'write a duration of 0 or more, such as 250ms';
           return diag('DG1007', `${label(path)}${inWhere} is negative: ${typeName(error.data)}`, hint);
         }
-        return diag('DG1007', `${label(path)}${inWhere} is not a duration: ${typeName(error.data)}`, 'write a duration such as 250ms, 5s, 1m or 1h30m');
+        return diag(
+          'DG1007',
+          `${label(path)}${inWhere} is not a duration: ${typeName(error.data)}`,
+          'write a duration such as 250ms, 5s, 1m or 1h30m',
+        );
       }
-      return diag('DG1012', `${label(path)}${inWhere} does not have the expected form: ${typeName(error.data)}`, patternHint(path, description));
+      return diag(
+        'DG1012',
+        `${label(path)}${inWhere} does not have the expected form: ${typeName(error.data)}`,
+        patternHint(path, description),
+      );
     }
     case 'oneOf':
       return explainOneOf(error, path, inWhere, diag, description);
@@ -225,19 +248,42 @@ function explainOne(error: ErrorObject, parsed: ParsedDocument): Diagnostic | un
     case 'uniqueItems': {
       const { i, j } = error.params as { i: number; j: number };
       const [first, second] = [Math.min(i, j), Math.max(i, j)];
-      return diag('DG1010', `${label(path)}${inWhere} lists the same value twice (items ${first + 1} and ${second + 1})`, 'remove the repeated item', [...path, second]);
+      return diag(
+        'DG1010',
+        `${label(path)}${inWhere} lists the same value twice (items ${first + 1} and ${second + 1})`,
+        'remove the repeated item',
+        [...path, second],
+      );
     }
     case 'minItems':
     case 'minLength':
-      return diag('DG1011', `${label(path)}${inWhere} must not be empty`, description || 'give it a value, or remove the field');
+      return diag(
+        'DG1011',
+        `${label(path)}${inWhere} must not be empty`,
+        description || 'give it a value, or remove the field',
+      );
     case 'maxLength':
-      return diag('DG1009', `${label(path)}${inWhere} is too long`, `at most ${String((error.params as { limit: number }).limit)} characters`);
+      return diag(
+        'DG1009',
+        `${label(path)}${inWhere} is too long`,
+        `at most ${String((error.params as { limit: number }).limit)} characters`,
+      );
     case 'dependentRequired': {
       const { property, missingProperty } = error.params as { property: string; missingProperty: string };
-      return diag('DG1013', `'${property}' needs '${missingProperty}'${inWhere}`, `set both '${property}' and '${missingProperty}', or neither`, [...path, property], true);
+      return diag(
+        'DG1013',
+        `'${property}' needs '${missingProperty}'${inWhere}`,
+        `set both '${property}' and '${missingProperty}', or neither`,
+        [...path, property],
+        true,
+      );
     }
     default:
-      return diag('DG1012', `${label(path)}${inWhere}: ${error.message ?? 'invalid value'}`, description || 'see the file format reference in README.md');
+      return diag(
+        'DG1012',
+        `${label(path)}${inWhere}: ${error.message ?? 'invalid value'}`,
+        description || 'see the file format reference in README.md',
+      );
   }
 }
 
@@ -260,7 +306,8 @@ function patternHint(path: YamlPath, description: string): string {
   if (parent === 'urls') return 'an upstream URL needs a scheme and host, e.g. http://127.0.0.1:8080';
   if (parent === 'paths') return "a route path starts with '/', e.g. /api/*";
   if (parent === 'tags') return 'tags take no white space, e.g. team:checkout';
-  if (path[path.length - 1] === 'fromEnv') return 'an environment variable name: letters, digits and _, not starting with a digit';
+  if (path[path.length - 1] === 'fromEnv')
+    return 'an environment variable name: letters, digits and _, not starting with a digit';
   return description || 'see the file format reference in README.md';
 }
 
@@ -272,7 +319,9 @@ function explainOneOf(
   description: string,
 ): Diagnostic {
   const branches = ((error.schema as unknown[]) ?? []) as Record<string, unknown>[];
-  const alternatives = branches.map((b) => (Array.isArray(b.required) && b.required.length === 1 ? String(b.required[0]) : undefined));
+  const alternatives = branches.map((b) =>
+    Array.isArray(b.required) && b.required.length === 1 ? String(b.required[0]) : undefined,
+  );
   const data = error.data;
   // A whole resource (path ends in a list index) is named by its context: "module 'auth' needs ...".
   const subject = typeof path[path.length - 1] === 'number' && inWhere ? inWhere.slice(4) : `${label(path)}${inWhere}`;
@@ -292,5 +341,9 @@ function explainOneOf(
       true,
     );
   }
-  return diag('DG1012', `${subject} does not match any allowed form (got ${typeName(data)})`, description || 'see the file format reference');
+  return diag(
+    'DG1012',
+    `${subject} does not match any allowed form (got ${typeName(data)})`,
+    description || 'see the file format reference',
+  );
 }

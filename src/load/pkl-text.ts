@@ -20,7 +20,11 @@ export const freeFormProperties = ['schema', 'data', 'with', 'parameters'] as co
  * so a JSON Schema `default` written that way vanishes without a word. `["default"] = ...` is the
  * key. Elsewhere (`routes { default { ... } }`) the member is ordinary Pkl and is left alone.
  */
-export function freeFormDefaultMembers(file: string, source: string, blocks: readonly string[] = freeFormProperties): Diagnostic[] {
+export function freeFormDefaultMembers(
+  file: string,
+  source: string,
+  blocks: readonly string[] = freeFormProperties,
+): Diagnostic[] {
   const text = withoutCommentsAndStrings(source);
   const out: Diagnostic[] = [];
   // The name of each open block: `schema {`, `schema = new Dynamic {`, `new {` (no name).

@@ -1,7 +1,16 @@
 import type { Resources } from '../schema/generated/desired-state.js';
 
 /** The kinds of DGate resource, in apply order: a kind may only depend on kinds before it. */
-export const kindOrder = ['namespaces', 'secrets', 'modules', 'services', 'collections', 'domains', 'routes', 'documents'] as const;
+export const kindOrder = [
+  'namespaces',
+  'secrets',
+  'modules',
+  'services',
+  'collections',
+  'domains',
+  'routes',
+  'documents',
+] as const;
 
 export type KindKey = (typeof kindOrder)[number];
 export type ResourceOf<K extends KindKey> = Resources[K][number];
@@ -32,7 +41,12 @@ export interface KindInfo {
 const byNamespaceName = (r: AnyResource): string[] =>
   'namespace' in r ? [r.namespace, (r as { name: string }).name] : [(r as { name: string }).name];
 
-const named = { identity: byNamespaceName, identityFields: ['name', 'namespace'], unreadable: [] as string[], sensitive: [] as string[] };
+const named = {
+  identity: byNamespaceName,
+  identityFields: ['name', 'namespace'],
+  unreadable: [] as string[],
+  sensitive: [] as string[],
+};
 
 export const kinds: Record<KindKey, KindInfo> = {
   namespaces: { ...named, key: 'namespaces', singular: 'namespace' },
@@ -57,7 +71,16 @@ export const kinds: Record<KindKey, KindInfo> = {
 };
 
 export function emptyResources(): Resources {
-  return { namespaces: [], secrets: [], modules: [], services: [], collections: [], domains: [], routes: [], documents: [] };
+  return {
+    namespaces: [],
+    secrets: [],
+    modules: [],
+    services: [],
+    collections: [],
+    domains: [],
+    routes: [],
+    documents: [],
+  };
 }
 
 /** A stable id for messages and maps: `shop/catalog`, `shop/links/home`. */
@@ -74,7 +97,16 @@ export const systemNamespace = 'dgate-cli';
 /** The names a user may give a kind on the command line: singular, plural and short forms. */
 export function kindFromAlias(alias: string): KindKey | undefined {
   const a = alias.toLowerCase();
-  const short: Record<string, KindKey> = { ns: 'namespaces', svc: 'services', mod: 'modules', rt: 'routes', dom: 'domains', col: 'collections', doc: 'documents', sec: 'secrets' };
+  const short: Record<string, KindKey> = {
+    ns: 'namespaces',
+    svc: 'services',
+    mod: 'modules',
+    rt: 'routes',
+    dom: 'domains',
+    col: 'collections',
+    doc: 'documents',
+    sec: 'secrets',
+  };
   if (short[a]) return short[a];
   return kindOrder.find((k) => k === a || kinds[k].singular === a);
 }

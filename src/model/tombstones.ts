@@ -21,7 +21,8 @@ export const tombstoneServiceUrl = 'http://127.0.0.1:9/';
  * fetchUpstream, ...), so a route that still runs it behaves as one without modules. It must
  * compile to something: DGate fails on a TypeScript module whose output is empty (`export {}`).
  */
-export const tombstoneModuleSource = '// left by dgate-cli: a failed apply on raft created this module and could not delete it\nexport const dgateCliTombstone = true;\n';
+export const tombstoneModuleSource =
+  '// left by dgate-cli: a failed apply on raft created this module and could not delete it\nexport const dgateCliTombstone = true;\n';
 
 /**
  * A secret tombstone's value: DGate refuses an empty one, and this replaces what the failed apply
@@ -53,7 +54,13 @@ export function tombstoneBody(kind: KindKey, live: AnyResource): Record<string, 
     case 'services':
       return { name: r.name, namespace: r.namespace, urls: [tombstoneServiceUrl], tags };
     case 'modules':
-      return { name: r.name, namespace: r.namespace, moduleType: 'typescript', payload: Buffer.from(tombstoneModuleSource).toString('base64'), tags };
+      return {
+        name: r.name,
+        namespace: r.namespace,
+        moduleType: 'typescript',
+        payload: Buffer.from(tombstoneModuleSource).toString('base64'),
+        tags,
+      };
     case 'domains':
       return { name: r.name, namespace: r.namespace, patterns: [], tags };
     case 'secrets':
@@ -69,7 +76,10 @@ export function tombstoneDescription(kind: KindKey, live?: AnyResource): string 
     case 'routes': {
       const modules = (live as { modules?: string[] } | undefined)?.modules ?? [];
       // DGate keeps a route's module links through any PUT; only a delete would drop them.
-      const kept = modules.length > 0 ? `; DGate keeps its link to ${modules.length === 1 ? 'module' : 'modules'} ${modules.join(', ')}, which only a delete removes` : ', no modules';
+      const kept =
+        modules.length > 0
+          ? `; DGate keeps its link to ${modules.length === 1 ? 'module' : 'modules'} ${modules.join(', ')}, which only a delete removes`
+          : ', no modules';
       return `unreachable: no paths, no service${kept}`;
     }
     case 'services':

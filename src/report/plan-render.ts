@@ -32,10 +32,22 @@ export function formatValue(field: string, value: unknown): string {
 
 /** A multi-line value change as a unified diff: module sources, schemas, document bodies. */
 function fieldDiff(field: string, before: unknown, after: unknown): string | undefined {
-  const text = (v: unknown) => (field === 'payload' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : JSON.stringify(v, null, 2) + '\n');
-  const isBig = (v: unknown) => (field === 'payload' ? true : v !== null && typeof v === 'object' && JSON.stringify(v).length > 60);
+  const text = (v: unknown) =>
+    field === 'payload' && typeof v === 'string'
+      ? Buffer.from(v, 'base64').toString('utf8')
+      : `${JSON.stringify(v, null, 2)}\n`;
+  const isBig = (v: unknown) =>
+    field === 'payload' ? true : v !== null && typeof v === 'object' && JSON.stringify(v).length > 60;
   if (!isBig(before) && !isBig(after)) return undefined;
-  const patch = createTwoFilesPatch('before', 'after', before === undefined ? '' : text(before), after === undefined ? '' : text(after), '', '', { context: 2 });
+  const patch = createTwoFilesPatch(
+    'before',
+    'after',
+    before === undefined ? '' : text(before),
+    after === undefined ? '' : text(after),
+    '',
+    '',
+    { context: 2 },
+  );
   // Drop the file header (=== / --- / +++): the field name above says what is being compared.
   return printableText(
     patch
@@ -49,7 +61,11 @@ function fieldDiff(field: string, before: unknown, after: unknown): string | und
 function renderField(change: Change, f: FieldChange, style: Style, indent: string): string[] {
   if (f.unreadable) return [`${indent}${printableName(f.field)}: ${style.yellow(f.unreadable)}`];
   if (f.sensitive) {
-    const what = f.refresh ? '(sensitive value sent again: it cannot be compared)' : change.action === 'update' ? '(sensitive value changed)' : sensitiveMask;
+    const what = f.refresh
+      ? '(sensitive value sent again: it cannot be compared)'
+      : change.action === 'update'
+        ? '(sensitive value changed)'
+        : sensitiveMask;
     return [`${indent}${printableName(f.field)}: ${style.yellow(what)}`];
   }
   if (change.action === 'update') {
@@ -57,10 +73,17 @@ function renderField(change: Change, f: FieldChange, style: Style, indent: strin
     if (patch) {
       return [
         `${indent}${printableName(f.field)}:`,
-        ...patch.split('\n').map((l) => `${indent}  ${l.startsWith('+') && !l.startsWith('+++') ? style.green(l) : l.startsWith('-') && !l.startsWith('---') ? style.red(l) : style.dim(l)}`),
+        ...patch
+          .split('\n')
+          .map(
+            (l) =>
+              `${indent}  ${l.startsWith('+') && !l.startsWith('+++') ? style.green(l) : l.startsWith('-') && !l.startsWith('---') ? style.red(l) : style.dim(l)}`,
+          ),
       ];
     }
-    return [`${indent}${printableName(f.field)}: ${style.red(formatValue(f.field, f.before))} → ${style.green(formatValue(f.field, f.after))}`];
+    return [
+      `${indent}${printableName(f.field)}: ${style.red(formatValue(f.field, f.before))} → ${style.green(formatValue(f.field, f.after))}`,
+    ];
   }
   const value = change.action === 'create' ? f.after : f.before;
   return [`${indent}${printableName(f.field)}: ${formatValue(f.field, value)}`];
@@ -69,10 +92,13 @@ function renderField(change: Change, f: FieldChange, style: Style, indent: strin
 /** The human plan: grouped by namespace, in apply order, each changed field old → new. */
 export function renderPlanHuman(plan: Plan, style: Style, source: string): string {
   const lines: string[] = [];
-  const target = plan.target ? `target ${style.bold(plan.target.name)} (${plan.cluster.adminUrl})` : plan.cluster.adminUrl;
+  const target = plan.target
+    ? `target ${style.bold(plan.target.name)} (${plan.cluster.adminUrl})`
+    : plan.cluster.adminUrl;
   lines.push(`${style.bold('dgate-cli plan')}: ${source} (${short(plan.desired.version)}) → ${target}`);
   if (plan.target?.evaluatedAt) lines.push(style.dim(`tag selectors evaluated at ${plan.target.evaluatedAt}`));
-  if (plan.scope.selectTags.length > 0) lines.push(style.dim(`only resources tagged ${plan.scope.selectTags.join(', ')}`));
+  if (plan.scope.selectTags.length > 0)
+    lines.push(style.dim(`only resources tagged ${plan.scope.selectTags.join(', ')}`));
   const byNamespace = new Map<string, Change[]>();
   for (const c of plan.changes) {
     const list = byNamespace.get(c.namespace) ?? [];
@@ -81,7 +107,8 @@ export function renderPlanHuman(plan: Plan, style: Style, source: string): strin
   }
   // Resources a bundle instance produced are grouped under it, after the namespace's own.
   const instanceOf = new Map<string, string>();
-  for (const b of plan.bundles ?? []) for (const r of b.resources) instanceOf.set(r, `bundle ${b.instance} (${b.bundle}@${b.version})`);
+  for (const b of plan.bundles ?? [])
+    for (const r of b.resources) instanceOf.set(r, `bundle ${b.instance} (${b.bundle}@${b.version})`);
   for (const [namespace, changes] of [...byNamespace].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     lines.push('', style.bold(`namespace ${printableName(namespace)}`));
     const groups = new Map<string, Change[]>();
@@ -95,7 +122,10 @@ export function renderPlanHuman(plan: Plan, style: Style, source: string): strin
       for (const c of grouped) {
         const colour = c.action === 'create' ? style.green : c.action === 'delete' ? style.red : style.yellow;
         // A deleted resource's name comes from the cluster, which accepts any name.
-        lines.push(colour(`${indent}${symbols[c.action]} ${kinds[c.kind].singular} ${printableName(c.name)}`) + (c.replacesTombstone ? style.dim(` ${replacesTombstoneNote}`) : ''));
+        lines.push(
+          colour(`${indent}${symbols[c.action]} ${kinds[c.kind].singular} ${printableName(c.name)}`) +
+            (c.replacesTombstone ? style.dim(` ${replacesTombstoneNote}`) : ''),
+        );
         const fields = c.action === 'delete' ? [] : c.fields;
         for (const f of fields) lines.push(...renderField(c, f, style, `${indent}    `));
       }
@@ -103,41 +133,63 @@ export function renderPlanHuman(plan: Plan, style: Style, source: string): strin
   }
   lines.push('');
   lines.push(...renderFooter(plan, style));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function renderFooter(plan: Plan, style: Style): string[] {
-  if (plan.changes.length === 0) return [style.green(`No changes. The cluster matches ${plan.desired.version}.`), ...renderNotes(plan, style)];
+  if (plan.changes.length === 0)
+    return [style.green(`No changes. The cluster matches ${plan.desired.version}.`), ...renderNotes(plan, style)];
   const s = plan.summary;
-  return [`${style.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`, ...renderNotes(plan, style)];
+  return [
+    `${style.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`,
+    ...renderNotes(plan, style),
+  ];
 }
 
 /** What the plan did not touch or could not compare: never silent. */
 function renderNotes(plan: Plan, style: Style): string[] {
   const lines: string[] = [];
   const next = plan.target?.nextChange;
-  if (next) lines.push(style.cyan(`Scheduled: at ${next.at}: ${describeScheduledChange(next)} (time tags; plan again then, or let the reconciler do it).`));
+  if (next)
+    lines.push(
+      style.cyan(
+        `Scheduled: at ${next.at}: ${describeScheduledChange(next)} (time tags; plan again then, or let the reconciler do it).`,
+      ),
+    );
   const alone = plan.leftAlone;
   if (alone.namespaces.length > 0 || alone.resources > 0) {
     const parts = [];
-    if (alone.namespaces.length > 0) parts.push(`${plural(alone.namespaces.length, 'namespace')} not in the config (${alone.namespaces.map(printableName).join(', ')})`);
+    if (alone.namespaces.length > 0)
+      parts.push(
+        `${plural(alone.namespaces.length, 'namespace')} not in the config (${alone.namespaces.map(printableName).join(', ')})`,
+      );
     if (alone.resources > 0) parts.push(`${plural(alone.resources, 'resource')} without the selected tags`);
     lines.push(style.dim(`Left alone: ${parts.join('; ')}.`));
   }
   if (plan.blocked.length > 0) {
     const reasons = [...new Set(plan.blocked.map((b) => b.reason))];
-    lines.push(style.yellow(`Cannot delete: ${plan.blocked.map((b) => printableName(b.resource)).join(', ')} (${reasons.join('; ')}), so they stay.`));
+    lines.push(
+      style.yellow(
+        `Cannot delete: ${plan.blocked.map((b) => printableName(b.resource)).join(', ')} (${reasons.join('; ')}), so they stay.`,
+      ),
+    );
   }
   const tombstones = plan.tombstones ?? [];
   if (tombstones.length > 0) {
     const names = tombstones.map((t) => `${kinds[t.kind].singular} ${printableName(t.id)}`).join(', ');
-    lines.push(style.dim(`Tombstones (left by a failed apply on raft; unreachable): ${names}. They stay, as raft cannot delete them; a config that declares one of these names replaces it.`));
+    lines.push(
+      style.dim(
+        `Tombstones (left by a failed apply on raft; unreachable): ${names}. They stay, as raft cannot delete them; a config that declares one of these names replaces it.`,
+      ),
+    );
   }
   const u = plan.unverifiable;
   if (u.secretValues.length > 0 || u.documents.length > 0) {
     const parts = [];
-    if (u.secretValues.length > 0) parts.push(`${plural(u.secretValues.length, 'secret value')} (DGate never returns secret values)`);
-    if (u.documents.length > 0) parts.push(`${plural(u.documents.length, 'document')} in private collections (DGate does not list them)`);
+    if (u.secretValues.length > 0)
+      parts.push(`${plural(u.secretValues.length, 'secret value')} (DGate never returns secret values)`);
+    if (u.documents.length > 0)
+      parts.push(`${plural(u.documents.length, 'document')} in private collections (DGate does not list them)`);
     lines.push(style.dim(`Not compared: ${parts.join('; ')}.`));
   }
   return lines;
@@ -156,16 +208,34 @@ export function renderPlanMarkdown(plan: Plan, source: string): string {
   if (plan.changes.length === 0) {
     lines.push(`**No changes.** The cluster matches \`${plan.desired.version}\`.`);
   } else {
-    lines.push(`**${s.create} to create, ${s.update} to update, ${s.delete} to delete** · desired \`${short(plan.desired.version)}\` · cluster \`${plan.cluster.adminUrl}\``);
+    lines.push(
+      `**${s.create} to create, ${s.update} to update, ${s.delete} to delete** · desired \`${short(plan.desired.version)}\` · cluster \`${plan.cluster.adminUrl}\``,
+    );
     // With bundles, a column says which instance produced a resource, as the human output groups them.
     const instanceOf = new Map<string, string>();
-    for (const b of plan.bundles ?? []) for (const r of b.resources) instanceOf.set(r, `${b.instance} (${b.bundle}@${b.version})`);
+    for (const b of plan.bundles ?? [])
+      for (const r of b.resources) instanceOf.set(r, `${b.instance} (${b.bundle}@${b.version})`);
     const withBundles = instanceOf.size > 0;
-    lines.push('', `| | kind | resource | changed fields |${withBundles ? ' bundle |' : ''}`, `|---|---|---|---|${withBundles ? '---|' : ''}`);
+    lines.push(
+      '',
+      `| | kind | resource | changed fields |${withBundles ? ' bundle |' : ''}`,
+      `|---|---|---|---|${withBundles ? '---|' : ''}`,
+    );
     for (const c of plan.changes) {
-      const fields = c.action === 'update' ? c.fields.map((f) => (f.unreadable ? `${f.field} ${f.unreadable}` : f.sensitive ? `${f.field} (sensitive)` : f.field)).join(', ') : c.replacesTombstone ? replacesTombstoneNote : '';
+      const fields =
+        c.action === 'update'
+          ? c.fields
+              .map((f) =>
+                f.unreadable ? `${f.field} ${f.unreadable}` : f.sensitive ? `${f.field} (sensitive)` : f.field,
+              )
+              .join(', ')
+          : c.replacesTombstone
+            ? replacesTombstoneNote
+            : '';
       const bundle = withBundles ? ` ${mdEscape(instanceOf.get(`${c.kind}:${c.id}`) ?? '')} |` : '';
-      lines.push(`| ${symbols[c.action]} ${c.action} | ${kinds[c.kind].singular} | \`${mdEscape(printableName(c.id))}\` | ${mdEscape(printableText(fields))} |${bundle}`);
+      lines.push(
+        `| ${symbols[c.action]} ${c.action} | ${kinds[c.kind].singular} | \`${mdEscape(printableName(c.id))}\` | ${mdEscape(printableText(fields))} |${bundle}`,
+      );
     }
     const updates = plan.changes.filter((c) => c.action === 'update');
     if (updates.length > 0) {
@@ -180,5 +250,5 @@ export function renderPlanMarkdown(plan: Plan, source: string): string {
   }
   const notes = renderNotes(plan, createStyle(false));
   if (notes.length > 0) lines.push('', ...notes.map((l) => `_${l}_`));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

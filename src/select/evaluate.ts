@@ -53,7 +53,11 @@ export function evaluateSelector(selector: Selector, active: ReadonlySet<string>
 }
 
 /** Every selector must hold. An empty list selects every target. */
-export function evaluateSelectors(selectors: readonly Selector[], tags: readonly ServerTag[], at: number): { selected: boolean; verdicts: Verdict[] } {
+export function evaluateSelectors(
+  selectors: readonly Selector[],
+  tags: readonly ServerTag[],
+  at: number,
+): { selected: boolean; verdicts: Verdict[] } {
   const active = activeTags(tags, at);
   const verdicts = selectors.map((s) => evaluateSelector(s, active, at));
   return { selected: verdicts.every((v) => v.ok), verdicts };

@@ -55,7 +55,13 @@ export function parseServerTag(text: string): Parsed<ServerTag> {
     if (checked) return { ok: false, error: checked };
   }
   if (tag.kind === 'canary' && !(tag.percent > 0 && tag.percent <= 100)) {
-    return { ok: false, error: { offset: 'canary@'.length, message: `a canary share must be more than 0% and at most 100%, not ${tag.percent}%` } };
+    return {
+      ok: false,
+      error: {
+        offset: 'canary@'.length,
+        message: `a canary share must be more than 0% and at most 100%, not ${tag.percent}%`,
+      },
+    };
   }
   return parsed;
 }

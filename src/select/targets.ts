@@ -1,7 +1,15 @@
 import { hasCredentials } from '../cluster/admin-url.js';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
-import { locationOf, namespacedSpecKinds, type Declared, type LoadedConfig, type LoadedNamespace, type NamespacedSpecKind, type Origin } from '../load/assemble.js';
+import {
+  locationOf,
+  namespacedSpecKinds,
+  type Declared,
+  type LoadedConfig,
+  type LoadedNamespace,
+  type NamespacedSpecKind,
+  type Origin,
+} from '../load/assemble.js';
 import type { YamlPath } from '../load/parse-yaml.js';
 import type { TargetSpec } from '../schema/generated/config.js';
 import { changeInstants, evaluateSelectors, type Verdict } from './evaluate.js';
@@ -103,7 +111,8 @@ export function selectForTarget(config: LoadedConfig, target: Target, at: number
     return {
       config,
       get selected() {
-        return (all ??= everyResourceKey(config));
+        all ??= everyResourceKey(config);
+        return all;
       },
       diagnostics: [],
     };
@@ -136,19 +145,26 @@ export function selectForTarget(config: LoadedConfig, target: Target, at: number
         const key = resourceKey(kind, ns.name, nameOf(d));
         if (!judge(key, [...nsSelectors, ...selectorsIn(tagsOf(d), d.origin)])) continue;
         selected.add(key);
-        kept.push(d.spec && tagsOf(d) !== undefined ? { ...d, spec: { ...(d.spec as object), tags: labelsOf(tagsOf(d)) } } : d);
+        kept.push(
+          d.spec && tagsOf(d) !== undefined ? { ...d, spec: { ...(d.spec as object), tags: labelsOf(tagsOf(d)) } } : d,
+        );
       }
       (resources as Record<string, Declared<unknown>[]>)[kind] = kept;
     }
-    const declarations = ns.declarations.map((d) => (d.spec.tags !== undefined ? { ...d, spec: { ...d.spec, tags: labelsOf(d.spec.tags) } } : d));
+    const declarations = ns.declarations.map((d) =>
+      d.spec.tags !== undefined ? { ...d, spec: { ...d.spec, tags: labelsOf(d.spec.tags) } } : d,
+    );
     namespaces.push({ name: ns.name, declarations, resources });
   }
   // Dependencies: a route's service and modules must come along with it.
   for (const ns of namespaces) {
     for (const route of ns.resources.routes) {
       const needs: { kind: NamespacedSpecKind; name: string; path: YamlPath }[] = [];
-      if (route.spec.service !== undefined) needs.push({ kind: 'services', name: route.spec.service, path: ['service'] });
-      (route.spec.modules ?? []).forEach((m, i) => needs.push({ kind: 'modules', name: m, path: ['modules', i] }));
+      if (route.spec.service !== undefined)
+        needs.push({ kind: 'services', name: route.spec.service, path: ['service'] });
+      (route.spec.modules ?? []).forEach((m, i) => {
+        needs.push({ kind: 'modules', name: m, path: ['modules', i] });
+      });
       for (const need of needs) {
         const key = resourceKey(need.kind, ns.name, need.name);
         const why = failing.get(key);
@@ -181,7 +197,8 @@ function everyResourceKey(config: LoadedConfig): Set<string> {
   const out = new Set<string>();
   for (const ns of config.namespaces) {
     out.add(resourceKey('namespaces', ns.name, ns.name));
-    for (const kind of namespacedSpecKinds) for (const d of ns.resources[kind] as Declared<unknown>[]) out.add(resourceKey(kind, ns.name, nameOf(d)));
+    for (const kind of namespacedSpecKinds)
+      for (const d of ns.resources[kind] as Declared<unknown>[]) out.add(resourceKey(kind, ns.name, nameOf(d)));
   }
   return out;
 }
@@ -197,7 +214,8 @@ export function scheduledInstants(config: LoadedConfig, target: Target, at: numb
   for (const ns of config.namespaces) {
     selectors.push(...namespaceSelectors(ns).map((p) => p.selector));
     for (const kind of namespacedSpecKinds) {
-      for (const d of ns.resources[kind] as Declared<unknown>[]) selectors.push(...selectorsIn(tagsOf(d), d.origin).map((p) => p.selector));
+      for (const d of ns.resources[kind] as Declared<unknown>[])
+        selectors.push(...selectorsIn(tagsOf(d), d.origin).map((p) => p.selector));
     }
   }
   return changeInstants(selectors, target.tags).filter((t) => t > at);
@@ -222,7 +240,8 @@ export function nextScheduledChange(config: LoadedConfig, target: Target, at: nu
     const then = selectForTarget(config, target, instant).selected;
     const added = countByKind([...then].filter((k) => !now.has(k)));
     const removed = countByKind([...now].filter((k) => !then.has(k)));
-    if (Object.keys(added).length + Object.keys(removed).length > 0) return { at: new Date(instant).toISOString(), added, removed };
+    if (Object.keys(added).length + Object.keys(removed).length > 0)
+      return { at: new Date(instant).toISOString(), added, removed };
   }
   return null;
 }
@@ -251,8 +270,16 @@ export interface Explanation {
 }
 
 /** Why a resource is or is not selected for a target, selector by selector. */
-export function explainSelection(ns: LoadedNamespace, resource: Declared<unknown> | null, target: Target, at: number): Explanation {
-  const placed = [...namespaceSelectors(ns).map((p) => ({ p, scope: 'namespace' as const })), ...(resource ? selectorsIn(tagsOf(resource), resource.origin).map((p) => ({ p, scope: 'resource' as const })) : [])];
+export function explainSelection(
+  ns: LoadedNamespace,
+  resource: Declared<unknown> | null,
+  target: Target,
+  at: number,
+): Explanation {
+  const placed = [
+    ...namespaceSelectors(ns).map((p) => ({ p, scope: 'namespace' as const })),
+    ...(resource ? selectorsIn(tagsOf(resource), resource.origin).map((p) => ({ p, scope: 'resource' as const })) : []),
+  ];
   const { selected, verdicts } = evaluateSelectors(
     placed.map((x) => x.p.selector),
     target.tags,
@@ -261,7 +288,11 @@ export function explainSelection(ns: LoadedNamespace, resource: Declared<unknown
   return {
     target: target.name,
     selected,
-    verdicts: verdicts.map((v, i) => ({ ...v, scope: placed[i]!.scope, location: locationOf(placed[i]!.p.origin, placed[i]!.p.path) })),
+    verdicts: verdicts.map((v, i) => ({
+      ...v,
+      scope: placed[i]!.scope,
+      location: locationOf(placed[i]!.p.origin, placed[i]!.p.path),
+    })),
   };
 }
 
@@ -274,8 +305,21 @@ export function explainSelection(ns: LoadedNamespace, resource: Declared<unknown
  */
 export function checkTargets(config: LoadedConfig, now: number | null): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const report = (code: Code, origin: Origin, path: YamlPath, message: string, hint: string, opts: { offset?: number; warning?: boolean } = {}) => {
-    diagnostics.push({ code, severity: opts.warning ? 'warning' : 'error', message, hint, location: tagLocation(origin, path, opts.offset) });
+  const report = (
+    code: Code,
+    origin: Origin,
+    path: YamlPath,
+    message: string,
+    hint: string,
+    opts: { offset?: number; warning?: boolean } = {},
+  ) => {
+    diagnostics.push({
+      code,
+      severity: opts.warning ? 'warning' : 'error',
+      message,
+      hint,
+      location: tagLocation(origin, path, opts.offset),
+    });
   };
   let selectorCount = 0;
   const checkTags = (tags: readonly string[] | undefined, origin: Origin) => {
@@ -284,7 +328,14 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
       selectorCount++;
       const parsed = parseSelector(text);
       if (!parsed.ok) {
-        report('DG1701', origin, ['tags', i], `tag selector '${text}' is not valid: ${parsed.error.message}`, selectorHint, { offset: parsed.error.offset });
+        report(
+          'DG1701',
+          origin,
+          ['tags', i],
+          `tag selector '${text}' is not valid: ${parsed.error.message}`,
+          selectorHint,
+          { offset: parsed.error.offset },
+        );
       }
     });
   };
@@ -300,26 +351,56 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
     if (!t.valid) continue;
     const first = names.get(t.spec.name);
     if (first) {
-      report('DG1702', t.origin, ['name'], `target '${t.spec.name}' is declared twice (first at ${where(first, ['name'])})`, 'give each target its own name, or remove one');
+      report(
+        'DG1702',
+        t.origin,
+        ['name'],
+        `target '${t.spec.name}' is declared twice (first at ${where(first, ['name'])})`,
+        'give each target its own name, or remove one',
+      );
     } else {
       names.set(t.spec.name, t.origin);
     }
     t.spec.admin.forEach((url, i) => {
       // The URL itself is not shown: the point is that its password appears nowhere.
-      if (hasCredentials(url)) report('DG1711', t.origin, ['admin', i], `admin URL ${i + 1} of target '${t.spec.name}' has credentials written into it, which dgate-cli does not send`, 'write the URL without them, and name the environment variables that hold them in the target\'s auth: { userEnv, passwordEnv } or { keyEnv }');
+      if (hasCredentials(url))
+        report(
+          'DG1711',
+          t.origin,
+          ['admin', i],
+          `admin URL ${i + 1} of target '${t.spec.name}' has credentials written into it, which dgate-cli does not send`,
+          "write the URL without them, and name the environment variables that hold them in the target's auth: { userEnv, passwordEnv } or { keyEnv }",
+        );
     });
     (t.spec.tags ?? []).forEach((text, i) => {
       const parsed = parseServerTag(text);
       if (!parsed.ok) {
-        report('DG1703', t.origin, ['tags', i], `server tag '${text}' of target '${t.spec.name}' is not valid: ${parsed.error.message}`, serverTagHint, { offset: parsed.error.offset });
+        report(
+          'DG1703',
+          t.origin,
+          ['tags', i],
+          `server tag '${text}' of target '${t.spec.name}' is not valid: ${parsed.error.message}`,
+          serverTagHint,
+          { offset: parsed.error.offset },
+        );
         return;
       }
       if (parsed.value.kind === 'canary') {
         const name = parsed.value.name;
         canaryTargets.add(name);
-        const exists = config.namespaces.some((ns) => ns.resources.modules.some((m) => m.spec.name === name) || ns.resources.routes.some((r) => r.spec.name === name));
+        const exists = config.namespaces.some(
+          (ns) =>
+            ns.resources.modules.some((m) => m.spec.name === name) ||
+            ns.resources.routes.some((r) => r.spec.name === name),
+        );
         if (!exists) {
-          report('DG1704', t.origin, ['tags', i], `canary tag '${text}' of target '${t.spec.name}' names '${name}', which is neither a module nor a route of this config`, 'name a module or route the config declares, or remove the canary tag');
+          report(
+            'DG1704',
+            t.origin,
+            ['tags', i],
+            `canary tag '${text}' of target '${t.spec.name}' names '${name}', which is neither a module nor a route of this config`,
+            'name a module or route the config declares, or remove the canary tag',
+          );
         }
       }
     });
@@ -332,7 +413,9 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
           const key = `${d.location?.file}:${d.location?.line}:${d.location?.col}:${target.name}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          diagnostics.push(instant === now ? d : { ...d, message: `from ${new Date(instant).toISOString()}, ${d.message}` });
+          diagnostics.push(
+            instant === now ? d : { ...d, message: `from ${new Date(instant).toISOString()}, ${d.message}` },
+          );
         }
       }
     }
@@ -355,7 +438,10 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
 
 function firstSelector(config: LoadedConfig): { origin: Origin; path: YamlPath } | undefined {
   for (const ns of config.namespaces) {
-    for (const d of [...ns.declarations, ...namespacedSpecKinds.flatMap((k) => ns.resources[k] as Declared<unknown>[])]) {
+    for (const d of [
+      ...ns.declarations,
+      ...namespacedSpecKinds.flatMap((k) => ns.resources[k] as Declared<unknown>[]),
+    ]) {
       const i = (tagsOf(d) ?? []).findIndex(isSelectorTag);
       if (i >= 0) return { origin: d.origin, path: ['tags', i] };
     }
@@ -363,8 +449,10 @@ function firstSelector(config: LoadedConfig): { origin: Origin; path: YamlPath }
   return undefined;
 }
 
-const selectorHint = "selectors are #name:value (must have), !name:value (must not have), ?name:a,b (any of), ?*name:a,b (exactly one of), optionally after @(2026-12-01T00:00:00Z); names and values use letters, digits, '_', '-' and '.'";
-const serverTagHint = "server tags are name:value or value, canary@5%:NAME, or @(2026-12-01T00:00:00Z)#name:value; names and values use letters, digits, '_', '-' and '.'";
+const selectorHint =
+  "selectors are #name:value (must have), !name:value (must not have), ?name:a,b (any of), ?*name:a,b (exactly one of), optionally after @(2026-12-01T00:00:00Z); names and values use letters, digits, '_', '-' and '.'";
+const serverTagHint =
+  "server tags are name:value or value, canary@5%:NAME, or @(2026-12-01T00:00:00Z)#name:value; names and values use letters, digits, '_', '-' and '.'";
 
 /** The location of a character inside a tag: the tag's own location, moved past an opening quote. */
 function tagLocation(origin: Origin, path: YamlPath, offset: number | undefined): Location {

@@ -42,7 +42,7 @@ export function sameJson(a: unknown, b: unknown): boolean {
   for (const key of Object.keys(ao)) {
     if (absent(ao[key])) continue;
     count++;
-    if (!Object.prototype.hasOwnProperty.call(bo, key) || absent(bo[key]) || !sameJson(ao[key], bo[key])) return false;
+    if (!Object.hasOwn(bo, key) || absent(bo[key]) || !sameJson(ao[key], bo[key])) return false;
   }
   for (const key of Object.keys(bo)) if (!absent(bo[key])) count--;
   return count === 0;

@@ -23,10 +23,14 @@ async function renderedBy(error: string): Promise<{ code: number; stderr: string
 
 describe('the scripts in bin/ end without a stack trace', () => {
   it('render a DgateError the way the CLI does: location, code, message, hint', async () => {
-    const out = await renderedBy(`new DgateError({ code: 'DG0004', message: 'dgate-server is not installed', hint: 'set DGATE_SERVER_BIN' })`);
+    const out = await renderedBy(
+      `new DgateError({ code: 'DG0004', message: 'dgate-server is not installed', hint: 'set DGATE_SERVER_BIN' })`,
+    );
     expect(out.code).toBe(1);
     expect(out.stderr).toBe('error DG0004: dgate-server is not installed\n  hint: set DGATE_SERVER_BIN\n');
-    const located = await renderedBy(`new DgateError({ code: 'DG1103', message: 'm', location: { file: 'a.yaml', line: 2, col: 3 } })`);
+    const located = await renderedBy(
+      `new DgateError({ code: 'DG1103', message: 'm', location: { file: 'a.yaml', line: 2, col: 3 } })`,
+    );
     expect(located.stderr).toBe('a.yaml:2:3: error DG1103: m\n');
   });
 

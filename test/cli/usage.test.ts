@@ -5,16 +5,27 @@ import { dgateCli, repoRoot } from '../harness/cli.js';
 
 /** Every command's words, read from the build (clipanion loads under Node, not under vitest's resolver). */
 const commandPaths: string[][] = JSON.parse(
-  execFileSync(process.execPath, ['--input-type=module', '-e', `const { commandTable } = await import(${JSON.stringify(path.join(repoRoot, 'dist/cli/main.js'))}); console.log(JSON.stringify(commandTable.map((c) => c.path)));`], { encoding: 'utf8' }),
+  execFileSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { commandTable } = await import(${JSON.stringify(path.join(repoRoot, 'dist/cli/main.js'))}); console.log(JSON.stringify(commandTable.map((c) => c.path)));`,
+    ],
+    { encoding: 'utf8' },
+  ),
 );
 
 describe('usage lines', () => {
-  it.concurrent.each(commandPaths.map((p) => [p.join(' '), p] as const))('%s --help names every option value (no #0)', async (_, words) => {
-    const result = await dgateCli([...words, '--help']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`$ dgate-cli ${words.join(' ')}`);
-    expect(result.stdout).not.toMatch(/#\d/);
-  });
+  it.concurrent.each(commandPaths.map((p) => [p.join(' '), p] as const))(
+    '%s --help names every option value (no #0)',
+    async (_, words) => {
+      const result = await dgateCli([...words, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`$ dgate-cli ${words.join(' ')}`);
+      expect(result.stdout).not.toMatch(/#\d/);
+    },
+  );
 
   it('shows the value names in help and in the usage an error lists', async () => {
     const help = await dgateCli(['plan', '--help']);

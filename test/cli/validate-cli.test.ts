@@ -11,7 +11,9 @@ const examplesDir = path.join(root, 'examples');
 
 const fixtures = (await readdir(invalidDir)).sort();
 const warningFixtures = (await readdir(warningsDir)).sort();
-const examples = (await readdir(examplesDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+const examples = (await readdir(examplesDir, { withFileTypes: true }))
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
 
 describe('validate', () => {
   it('has at least 25 distinct invalid fixtures', () => {
@@ -51,10 +53,23 @@ describe('validate', () => {
 
   describe('--format json', () => {
     it('prints the same problems as a JSON array', async () => {
-      const result = await dgateCli(['validate', '.', '--format', 'json'], { cwd: path.join(invalidDir, '35-several-mistakes-in-one-file') });
+      const result = await dgateCli(['validate', '.', '--format', 'json'], {
+        cwd: path.join(invalidDir, '35-several-mistakes-in-one-file'),
+      });
       expect(result.code).toBe(1);
-      const problems = JSON.parse(result.stdout) as { code: string; file: string; line: number; col: number; hint: string; severity: string }[];
-      expect(problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.code}`)).toEqual(['config.yaml:5:66 DG1003', 'config.yaml:8:68 DG1103', 'config.yaml:9:86 DG1003']);
+      const problems = JSON.parse(result.stdout) as {
+        code: string;
+        file: string;
+        line: number;
+        col: number;
+        hint: string;
+        severity: string;
+      }[];
+      expect(problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.code}`)).toEqual([
+        'config.yaml:5:66 DG1003',
+        'config.yaml:8:68 DG1103',
+        'config.yaml:9:86 DG1003',
+      ]);
       expect(problems.every((p) => p.severity === 'error' && p.hint.length > 0)).toBe(true);
     });
 
@@ -69,7 +84,9 @@ describe('validate', () => {
     it('names a missing path', async () => {
       const result = await dgateCli(['validate', 'no/such/dir']);
       expect(result.code).toBe(1);
-      expect(result.stderr).toBe("error DG0002: config path 'no/such/dir' does not exist\n  hint: name a config file or a directory of *.yaml files\n");
+      expect(result.stderr).toBe(
+        "error DG0002: config path 'no/such/dir' does not exist\n  hint: name a config file or a directory of *.yaml files\n",
+      );
     });
 
     it('rejects an unknown option on stderr with a hint', async () => {

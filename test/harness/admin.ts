@@ -4,7 +4,12 @@ import { request } from 'undici';
  * A thin admin-API caller for tests that set up or inspect a real dgate-server by hand (as a
  * user with curl would). The product's own client lives in src/cluster/.
  */
-export async function adminCall(base: string, method: 'GET' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; json: any; headers: Record<string, string | string[] | undefined> }> {
+export async function adminCall(
+  base: string,
+  method: 'GET' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: any; headers: Record<string, string | string[] | undefined> }> {
   const res = await request(`${base}/api/v1${path}`, {
     method,
     body: body === undefined ? undefined : JSON.stringify(body),

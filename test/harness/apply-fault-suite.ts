@@ -38,7 +38,9 @@ export function applyFaultSuite(name: string, faults: [string, Fault][]): void {
     let proxy: FaultProxy;
 
     beforeAll(async () => {
-      const setup = await dgateCli(['apply', beforeDir, '--auto-approve'], { env: { DGATE_ADMIN_URL: node().adminUrl, ...txEnv } });
+      const setup = await dgateCli(['apply', beforeDir, '--auto-approve'], {
+        env: { DGATE_ADMIN_URL: node().adminUrl, ...txEnv },
+      });
       expect(setup.code, setup.stderr).toBe(0);
       before = await snapshot(node().adminUrl);
       proxy = await startFaultProxy(node().adminUrl);
@@ -47,7 +49,9 @@ export function applyFaultSuite(name: string, faults: [string, Fault][]): void {
       await proxy?.close();
     });
 
-    const cases = faults.flatMap(([label, fault]) => Array.from({ length: writes }, (_, i) => [label, i + 1, fault] as const));
+    const cases = faults.flatMap(([label, fault]) =>
+      Array.from({ length: writes }, (_, i) => [label, i + 1, fault] as const),
+    );
     it.each(cases)('%s at write %i: rolled back, the cluster equals its state before', async (_, k, fault) => {
       let seen = 0;
       proxy.log.length = 0;
@@ -60,7 +64,9 @@ export function applyFaultSuite(name: string, faults: [string, Fault][]): void {
       const state = await temps.make();
       // A short timeout only where the fault is a hang; module writes can take a second under load.
       const timeout = fault.kind === 'hang' ? ['--timeout', '2s'] : [];
-      const result = await dgateCli(['apply', afterDir, '--auto-approve', '--admin', proxy.url, ...timeout], { env: { ...txEnv, DGATE_CLI_STATE_DIR: state } });
+      const result = await dgateCli(['apply', afterDir, '--auto-approve', '--admin', proxy.url, ...timeout], {
+        env: { ...txEnv, DGATE_CLI_STATE_DIR: state },
+      });
       proxy.setRule(() => ({ kind: 'pass' }));
       expect(proxy.log.filter((r) => r.fault !== 'pass')).toHaveLength(1);
       expect(result.code, result.stdout + result.stderr).toBe(1);
@@ -80,14 +86,22 @@ export function applyFaultSuite(name: string, faults: [string, Fault][]): void {
 }
 
 /** Starts `dgate-cli apply` and kills it with SIGKILL once the proxy has passed `writes` of its writes. */
-export async function applyKilledAfter(proxy: FaultProxy, writes: number, env: Record<string, string>, admin = proxy.url): Promise<void> {
+export async function applyKilledAfter(
+  proxy: FaultProxy,
+  writes: number,
+  env: Record<string, string>,
+  admin = proxy.url,
+): Promise<void> {
   let seen = 0;
   proxy.log.length = 0;
   proxy.setRule(({ method, path: p }) => {
     if ((method === 'PUT' || method === 'DELETE') && !p.includes('namespace=dgate-cli')) seen++;
     return { kind: 'delay', ms: 60 };
   });
-  const child = spawn(process.execPath, [bin, 'apply', afterDir, '--auto-approve', '--admin', admin], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [bin, 'apply', afterDir, '--auto-approve', '--admin', admin], {
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    stdio: 'ignore',
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {

@@ -13,7 +13,10 @@ export interface CliResult {
 }
 
 /** Runs the built executable (bin/dgate-cli), as a user would; never throws on a non-zero exit. `input` is piped to stdin. */
-export async function dgateCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliResult> {
+export async function dgateCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
+): Promise<CliResult> {
   try {
     const pending = run(process.execPath, [bin, ...args], {
       cwd: opts.cwd ?? repoRoot,

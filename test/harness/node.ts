@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, inject } from 'vitest';
-import { startDgateNode, stopDgateNode, type DgateNode, type DgateServerBinary, type NodeOptions } from '../../src/io/local-server.js';
+import {
+  startDgateNode,
+  stopDgateNode,
+  type DgateNode,
+  type DgateServerBinary,
+  type NodeOptions,
+} from '../../src/io/local-server.js';
 
 export function suiteBinary(): DgateServerBinary {
   return { path: inject('dgateServerBin'), version: inject('dgateServerVersion') };

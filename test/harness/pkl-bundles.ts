@@ -11,4 +11,3 @@ export async function writePklCors(dir: string): Promise<void> {
   await rm(path.join(dir, 'resources.yaml'));
   for (const file of await readdir(pklCors)) await cp(path.join(pklCors, file), path.join(dir, file));
 }
-

@@ -7,9 +7,19 @@ import { repoRoot, type CliResult } from './cli.js';
 const run = promisify(execFile);
 
 /** Runs one of bin/'s scripts with node, as `npm start` or `npm test` would; never throws on a non-zero exit. */
-export async function runScript(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 300_000): Promise<CliResult> {
+export async function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 300_000,
+): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(repoRoot, 'bin', script), ...args], { cwd: repoRoot, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [path.join(repoRoot, 'bin', script), ...args], {
+      cwd: repoRoot,
+      env,
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: unknown; stdout?: string; stderr?: string };
@@ -23,7 +33,24 @@ export async function runScript(script: string, args: string[], env: Record<stri
  * modules (as on a machine whose proxy refuses DGate's module).
  */
 export function environmentWithoutServer(emptyGoBin: string): Record<string, string | undefined> {
-  const { DGATE_SERVER_BIN: _bin, CI: _ci, DGATE_REQUIRE_SERVER: _req, DGATE_TEST_SERVER: _srv, DGATE_TEST_SKIPPED_LINE: _line, DGATE_TEST_SKIPPED_COUNT: _count, ...rest } = process.env;
-  const pathDirs = (rest.PATH ?? '').split(path.delimiter).filter((dir) => dir && !existsSync(path.join(dir, 'dgate-server')));
-  return { ...rest, NO_COLOR: '1', PATH: pathDirs.join(path.delimiter), GOBIN: emptyGoBin, GOPROXY: 'off', GOFLAGS: '-mod=mod' };
+  const {
+    DGATE_SERVER_BIN: _bin,
+    CI: _ci,
+    DGATE_REQUIRE_SERVER: _req,
+    DGATE_TEST_SERVER: _srv,
+    DGATE_TEST_SKIPPED_LINE: _line,
+    DGATE_TEST_SKIPPED_COUNT: _count,
+    ...rest
+  } = process.env;
+  const pathDirs = (rest.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir && !existsSync(path.join(dir, 'dgate-server')));
+  return {
+    ...rest,
+    NO_COLOR: '1',
+    PATH: pathDirs.join(path.delimiter),
+    GOBIN: emptyGoBin,
+    GOPROXY: 'off',
+    GOFLAGS: '-mod=mod',
+  };
 }

@@ -18,7 +18,11 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
-    const server = process.env.DGATE_TEST_SKIPPED_LINE ?? (process.env.DGATE_TEST_SERVER ? `real-server tests used ${process.env.DGATE_TEST_SERVER}` : undefined);
-    process.stdout.write(`\n${server ? `${server}\n` : ''}tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    const server =
+      process.env.DGATE_TEST_SKIPPED_LINE ??
+      (process.env.DGATE_TEST_SERVER ? `real-server tests used ${process.env.DGATE_TEST_SERVER}` : undefined);
+    process.stdout.write(
+      `\n${server ? `${server}\n` : ''}tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`,
+    );
   }
 }

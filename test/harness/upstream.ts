@@ -14,7 +14,12 @@ export async function startUpstream(name: string): Promise<Upstream> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ upstream: name, method: req.method, url: req.url }));
     });

@@ -22,7 +22,10 @@ const hostile = '../../escaped-ns';
 /** Every file under `dir`, relative to it. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 }
 
 async function loadEveryAcceptedForm(base: string): Promise<void> {
@@ -33,37 +36,110 @@ async function loadEveryAcceptedForm(base: string): Promise<void> {
   const ns = hostile;
 
   // Services: a name with '/', duplicate URLs, an ftp:// URL, a negative connect timeout, many retries.
-  await adminPut(base, 'service', { name: 'a/b', namespace: ns, urls: ['http://127.0.0.1:9/', 'http://127.0.0.1:9/', 'ftp://127.0.0.1:21/files'], connectTimeout: -5_000_000_000, retries: 5000, tags: ['svc', 'svc'] });
-  await adminPut(base, 'service', { name: 'with space', namespace: ns, urls: ['http://127.0.0.1:9/'], requestTimeout: -1 });
+  await adminPut(base, 'service', {
+    name: 'a/b',
+    namespace: ns,
+    urls: ['http://127.0.0.1:9/', 'http://127.0.0.1:9/', 'ftp://127.0.0.1:21/files'],
+    connectTimeout: -5_000_000_000,
+    retries: 5000,
+    tags: ['svc', 'svc'],
+  });
+  await adminPut(base, 'service', {
+    name: 'with space',
+    namespace: ns,
+    urls: ['http://127.0.0.1:9/'],
+    requestTimeout: -1,
+  });
   await adminPut(base, 'service', { name: 'plain', namespace: 'café', urls: ['http://127.0.0.1:9/'] });
   await adminPut(base, 'service', { name: '', namespace: 'café', urls: ['http://127.0.0.1:9/'] });
 
   // Modules: a hostile name, a JavaScript module with export that no route uses, a 300-character name.
   await adminPut(base, 'module', { name: '../evil', namespace: ns, payload: b64('export const evil = 1;\n') });
-  await adminPut(base, 'module', { name: 'esm', namespace: ns, moduleType: 'javascript', payload: b64('export const unused = 1;\n') });
-  await adminPut(base, 'module', { name: 'entry', namespace: ns, payload: b64('export const requestHandler = (ctx: any) => ctx.response().status(204).send();\n') });
+  await adminPut(base, 'module', {
+    name: 'esm',
+    namespace: ns,
+    moduleType: 'javascript',
+    payload: b64('export const unused = 1;\n'),
+  });
+  await adminPut(base, 'module', {
+    name: 'entry',
+    namespace: ns,
+    payload: b64('export const requestHandler = (ctx: any) => ctx.response().status(204).send();\n'),
+  });
   await adminPut(base, 'module', { name: long, namespace: ns, payload: b64('export const long = true;\n') });
   await adminPut(base, 'module', { name: 'unicodé', namespace: 'café', payload: b64('export const x = 1;\n') });
   await adminPut(base, 'module', { name: '', namespace: 'café', payload: b64('export const nameless = 1;\n') });
 
   // Routes: '/{}', no paths, duplicate modules (stored once, sorted), a hostile module name.
-  await adminPut(base, 'route', { name: 'params', namespace: ns, paths: ['/', '/{}', '/<id>', '/<id>/{id}'], methods: ['GET'], service: 'a/b', modules: ['entry', 'entry'] });
+  await adminPut(base, 'route', {
+    name: 'params',
+    namespace: ns,
+    paths: ['/', '/{}', '/<id>', '/<id>/{id}'],
+    methods: ['GET'],
+    service: 'a/b',
+    modules: ['entry', 'entry'],
+  });
   await adminPut(base, 'route', { name: 'nowhere', namespace: ns, paths: [], methods: ['GET'] });
-  await adminPut(base, 'route', { name: 'evil route', namespace: ns, paths: ['/evil'], methods: ['*'], modules: ['entry', '../evil'] });
-  await adminPut(base, 'route', { name: long, namespace: 'café', paths: ['/long'], methods: ['GET', 'POST'], service: 'plain' });
+  await adminPut(base, 'route', {
+    name: 'evil route',
+    namespace: ns,
+    paths: ['/evil'],
+    methods: ['*'],
+    modules: ['entry', '../evil'],
+  });
+  await adminPut(base, 'route', {
+    name: long,
+    namespace: 'café',
+    paths: ['/long'],
+    methods: ['GET', 'POST'],
+    service: 'plain',
+  });
 
   // Domains: duplicate patterns, an invalid regex, a space, no patterns, a cert without a key, a key without a cert.
-  await adminPut(base, 'domain', { name: 'patterns', namespace: ns, patterns: ['a.example.com', 'a.example.com', '/([a-z/', 'with space'], priority: 3 });
+  await adminPut(base, 'domain', {
+    name: 'patterns',
+    namespace: ns,
+    patterns: ['a.example.com', 'a.example.com', '/([a-z/', 'with space'],
+    priority: 3,
+  });
   await adminPut(base, 'domain', { name: 'empty', namespace: ns, patterns: [] });
   await adminPut(base, 'domain', { name: 'cert-only', namespace: ns, patterns: ['c.example.com'], cert });
-  await adminPut(base, 'domain', { name: 'key-only', namespace: 'café', patterns: ['k.example.com'], key: everyFieldKey.trimEnd() });
+  await adminPut(base, 'domain', {
+    name: 'key-only',
+    namespace: 'café',
+    patterns: ['k.example.com'],
+    key: everyFieldKey.trimEnd(),
+  });
 
   // Collections: a visibility DGate stores as given, documents in a fetcher, a document that breaks its schema.
-  await adminPut(base, 'collection', { name: 'secretive', namespace: ns, visibility: 'secret', type: 'document', schema: { type: 'object', required: ['title'], properties: { title: { type: 'string' } } } });
-  await adminPut(base, 'collection', { name: 'fetched', namespace: ns, visibility: 'public', type: 'fetcher', schema: null });
-  await adminPut(base, 'collection', { name: 'docs with space', namespace: 'café', visibility: 'public', type: 'document', schema: null });
+  await adminPut(base, 'collection', {
+    name: 'secretive',
+    namespace: ns,
+    visibility: 'secret',
+    type: 'document',
+    schema: { type: 'object', required: ['title'], properties: { title: { type: 'string' } } },
+  });
+  await adminPut(base, 'collection', {
+    name: 'fetched',
+    namespace: ns,
+    visibility: 'public',
+    type: 'fetcher',
+    schema: null,
+  });
+  await adminPut(base, 'collection', {
+    name: 'docs with space',
+    namespace: 'café',
+    visibility: 'public',
+    type: 'document',
+    schema: null,
+  });
   const putDocument = async (namespace: string, collection: string, id: string, data: unknown) => {
-    const res = await adminCall(base, 'PUT', `/document/${encodeURIComponent(id)}?namespace=${encodeURIComponent(namespace)}&collection=${encodeURIComponent(collection)}`, data);
+    const res = await adminCall(
+      base,
+      'PUT',
+      `/document/${encodeURIComponent(id)}?namespace=${encodeURIComponent(namespace)}&collection=${encodeURIComponent(collection)}`,
+      data,
+    );
     expect(res.status, `document ${id}`).toBe(201);
   };
   await putDocument(ns, 'secretive', 'no title', { body: 42 });
@@ -95,18 +171,32 @@ describe('adopting a cluster built with every form DGate accepts', () => {
     expect(dumped.stdout).toContain('names that are not safe file names were written escaped');
     const written = await filesUnder(scratch);
     expect(written.length).toBeGreaterThan(3);
-    for (const file of written) expect(file.startsWith(path.join('one', 'two', 'three', 'dump') + path.sep), file).toBe(true);
+    for (const file of written)
+      expect(file.startsWith(path.join('one', 'two', 'three', 'dump') + path.sep), file).toBe(true);
 
     const validated = await dgateCli(['validate', out], { env });
     expect(validated.stderr).not.toMatch(/: error DG/);
     expect(validated.code).toBe(0);
     expect(validated.stdout).toMatch(/is valid: 3 namespaces, \d+ resources in \d+ files \(\d+ warnings\)/);
-    for (const code of ['DG1005', 'DG1006', 'DG1007', 'DG1009', 'DG1010', 'DG1011', 'DG1013', 'DG1107', 'DG1115', 'DG1116']) {
+    for (const code of [
+      'DG1005',
+      'DG1006',
+      'DG1007',
+      'DG1009',
+      'DG1010',
+      'DG1011',
+      'DG1013',
+      'DG1107',
+      'DG1115',
+      'DG1116',
+    ]) {
       expect(validated.stderr, code).toContain(`warning ${code}: `);
     }
 
     // The values of what the dump turned into references, as the dump lists them.
-    const listed = /set these before planning \(DGate never returns secret values\): (.+)\n/.exec(dumped.stdout)?.[1]?.split(', ') ?? [];
+    const listed =
+      /set these before planning \(DGate never returns secret values\): (.+)\n/.exec(dumped.stdout)?.[1]?.split(', ') ??
+      [];
     const values: Record<string, string> = {
       DGATE_SECRET_______ESCAPED_NS_A_SECRET: 'hunter2',
       DGATE_SECRET_CAF__TOKEN: 'café-token',

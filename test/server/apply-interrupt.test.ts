@@ -14,7 +14,8 @@ import { suiteBinary, useOwnDgateNode } from '../harness/node.js';
 const bin = path.join(repoRoot, 'bin', 'dgate-cli');
 
 /** A write of the apply itself: the lock and the release record are dgate-cli's own. */
-const isApplyWrite = (method: string, p: string) => (method === 'PUT' || method === 'DELETE') && !p.includes('namespace=dgate-cli');
+const isApplyWrite = (method: string, p: string) =>
+  (method === 'PUT' || method === 'DELETE') && !p.includes('namespace=dgate-cli');
 
 /**
  * Starts `dgate-cli apply before → after` through `proxy`, every request slowed so that it is
@@ -35,12 +36,17 @@ async function applyThen(
     if (isApplyWrite(method, p)) seen++;
     return { kind: 'delay', ms: 60 };
   });
-  const child = spawn(process.execPath, [bin, 'apply', afterDir, '--auto-approve', '--admin', proxy.url], { cwd: repoRoot, env: { ...process.env, ...env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [bin, 'apply', afterDir, '--auto-approve', '--admin', proxy.url], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  const exited = new Promise<number>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+  );
   const stderrShows = (text: string) =>
     new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
@@ -80,7 +86,9 @@ describe('an apply interrupted by a signal', () => {
   const env = async () => ({ ...txEnv, DGATE_CLI_STATE_DIR: await temps.make() });
 
   beforeAll(async () => {
-    const setup = await dgateCli(['apply', beforeDir, '--auto-approve'], { env: { DGATE_ADMIN_URL: node().adminUrl, ...txEnv } });
+    const setup = await dgateCli(['apply', beforeDir, '--auto-approve'], {
+      env: { DGATE_ADMIN_URL: node().adminUrl, ...txEnv },
+    });
     expect(setup.code, setup.stderr).toBe(0);
     before = await snapshot(node().adminUrl);
     proxy = await startFaultProxy(node().adminUrl);
@@ -89,22 +97,29 @@ describe('an apply interrupted by a signal', () => {
     await proxy?.close();
   });
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s: sends no new step, rolls back what was done, says so, exits 130', async (sig) => {
-    const local = await env();
-    const result = await applyThen(proxy, local, 6, (child) => void child.kill(sig));
-    expect(result.code, result.stdout + result.stderr).toBe(130);
-    expect(result.stderr).toContain(`interrupted by ${sig}: no new step is sent; the steps under way finish, then what the apply changed is rolled back. ${sig} again stops at once, leaving the apply for \`dgate-cli recover\`.`);
-    expect(result.stderr).toContain(`error DG3012: apply interrupted by ${sig}: the steps under way finished, and what was done is rolled back: the cluster equals its state before the apply.`);
-    expect(result.stdout).toContain('… rolling back');
-    // Stopped well before the end: 30 writes would have been made.
-    expect(result.stdout.match(/^✓ /gm)!.length).toBeLessThan(30);
-    expect(result.stdout).not.toContain('Apply complete');
-    expect(await snapshot(node().adminUrl)).toEqual(before);
-    // The journal is finished: the next plan does not refuse.
-    const plan = await dgateCli(['plan', afterDir, '--admin', proxy.url], { env: local });
-    expect(plan.stderr).not.toContain('DG3002');
-    expect(plan.code, plan.stderr).toBe(0);
-  });
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s: sends no new step, rolls back what was done, says so, exits 130',
+    async (sig) => {
+      const local = await env();
+      const result = await applyThen(proxy, local, 6, (child) => void child.kill(sig));
+      expect(result.code, result.stdout + result.stderr).toBe(130);
+      expect(result.stderr).toContain(
+        `interrupted by ${sig}: no new step is sent; the steps under way finish, then what the apply changed is rolled back. ${sig} again stops at once, leaving the apply for \`dgate-cli recover\`.`,
+      );
+      expect(result.stderr).toContain(
+        `error DG3012: apply interrupted by ${sig}: the steps under way finished, and what was done is rolled back: the cluster equals its state before the apply.`,
+      );
+      expect(result.stdout).toContain('… rolling back');
+      // Stopped well before the end: 30 writes would have been made.
+      expect(result.stdout.match(/^✓ /gm)!.length).toBeLessThan(30);
+      expect(result.stdout).not.toContain('Apply complete');
+      expect(await snapshot(node().adminUrl)).toEqual(before);
+      // The journal is finished: the next plan does not refuse.
+      const plan = await dgateCli(['plan', afterDir, '--admin', proxy.url], { env: local });
+      expect(plan.stderr).not.toContain('DG3002');
+      expect(plan.code, plan.stderr).toBe(0);
+    },
+  );
 
   it('twice: stops at once, says to run recover; recover restores the state before', async () => {
     const local = await env();
@@ -115,8 +130,12 @@ describe('an apply interrupted by a signal', () => {
       child.kill('SIGINT');
     });
     expect(result.code, result.stdout + result.stderr).toBe(130);
-    expect(result.stderr).toMatch(/error DG3012: stopped at once by a second SIGINT( while it was rolling back)?: the apply to http:\/\/127\.0\.0\.1:\d+ is interrupted \(\d+ of 29 steps done, \d+ under way\), and what it changed is left in place; its journal \S+\.jsonl keeps it\n/);
-    expect(result.stderr).toContain('hint: run `dgate-cli recover` to return the cluster to its state before it (or `dgate-cli recover --resume PATH` to finish it)');
+    expect(result.stderr).toMatch(
+      /error DG3012: stopped at once by a second SIGINT( while it was rolling back)?: the apply to http:\/\/127\.0\.0\.1:\d+ is interrupted \(\d+ of 29 steps done, \d+ under way\), and what it changed is left in place; its journal \S+\.jsonl keeps it\n/,
+    );
+    expect(result.stderr).toContain(
+      'hint: run `dgate-cli recover` to return the cluster to its state before it (or `dgate-cli recover --resume PATH` to finish it)',
+    );
     const plan = await dgateCli(['plan', afterDir, '--admin', proxy.url], { env: local });
     expect(plan.stderr).toContain('error DG3002');
     const recovered = await dgateCli(['recover', '--admin', proxy.url], { env: local });
@@ -143,7 +162,9 @@ describe('an apply whose node dies under it', () => {
   const temps = useTempDirs();
   beforeAll(async () => {
     node = await startDgateNode({ binary: suiteBinary() });
-    const setup = await dgateCli(['apply', beforeDir, '--auto-approve'], { env: { DGATE_ADMIN_URL: node.adminUrl, ...txEnv } });
+    const setup = await dgateCli(['apply', beforeDir, '--auto-approve'], {
+      env: { DGATE_ADMIN_URL: node.adminUrl, ...txEnv },
+    });
     expect(setup.code, setup.stderr).toBe(0);
   });
   afterAll(async () => {
@@ -161,9 +182,14 @@ describe('an apply whose node dies under it', () => {
       expect(result.code, result.stdout + result.stderr).toBe(1);
       expect(result.stdout).toContain('… rolling back');
       expect(result.stderr).toMatch(
-        new RegExp(`^error DG2001: .*; then the rollback could not finish \\(cannot reach the DGate admin API at ${proxy.url.replace(/\./g, '\\.')}: \\w+\\), so the apply is interrupted; not undone: (\\w+ [a-z]+ tx[/\\w-]*(, |$))+`, 'm'),
+        new RegExp(
+          `^error DG2001: .*; then the rollback could not finish \\(cannot reach the DGate admin API at ${proxy.url.replace(/\./g, '\\.')}: \\w+\\), so the apply is interrupted; not undone: (\\w+ [a-z]+ tx[/\\w-]*(, |$))+`,
+          'm',
+        ),
       );
-      expect(result.stderr).toContain(`hint: once ${proxy.url} answers again, run \`dgate-cli recover\` to return the cluster to its state before this apply (or \`dgate-cli recover --resume PATH\` to finish it)`);
+      expect(result.stderr).toContain(
+        `hint: once ${proxy.url} answers again, run \`dgate-cli recover\` to return the cluster to its state before this apply (or \`dgate-cli recover --resume PATH\` to finish it)`,
+      );
       // The journal is left unfinished, for recover.
       const summary = summarizeJournal(await new JournalStore(state, proxy.url).read());
       expect(summary?.finished).toBe(false);

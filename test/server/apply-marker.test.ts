@@ -18,7 +18,9 @@ describe('the interrupted-apply mark lives in the cluster', () => {
   const env = async () => ({ ...txEnv, DGATE_CLI_STATE_DIR: await temps.make() });
 
   beforeAll(async () => {
-    const setup = await dgateCli(['apply', beforeDir, '--auto-approve', '--admin', node().adminUrl], { env: await env() });
+    const setup = await dgateCli(['apply', beforeDir, '--auto-approve', '--admin', node().adminUrl], {
+      env: await env(),
+    });
     expect(setup.code, setup.stderr).toBe(0);
     before = await snapshot(node().adminUrl);
     proxy = await startFaultProxy(node().adminUrl);
@@ -33,7 +35,9 @@ describe('the interrupted-apply mark lives in the cluster', () => {
     const spelled = proxy.url.replace('127.0.0.1', 'localhost');
     const plan = await dgateCli(['plan', afterDir, '--admin', spelled], { env: elsewhere });
     expect(plan.code).toBe(1);
-    expect(plan.stderr).toMatch(/^error DG3002: an apply to http:\/\/localhost:\d+ by \S+ on \S+ \(started [^;]+; its journal: \S+\.jsonl\) was interrupted before it finished\n  hint: run `dgate-cli recover` \(from any machine/);
+    expect(plan.stderr).toMatch(
+      /^error DG3002: an apply to http:\/\/localhost:\d+ by \S+ on \S+ \(started [^;]+; its journal: \S+\.jsonl\) was interrupted before it finished\n {2}hint: run `dgate-cli recover` \(from any machine/,
+    );
     const apply = await dgateCli(['apply', afterDir, '--auto-approve', '--admin', spelled], { env: elsewhere });
     expect(apply.code).toBe(1);
     expect(apply.stderr).toContain('error DG3002');
@@ -65,13 +69,21 @@ describe('the interrupted-apply mark lives in the cluster', () => {
     proxy.setRule(() => ({ kind: 'pass' }));
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/Apply complete: .* \(release (\d+)\)\./);
-    expect(applied.stderr).toMatch(/warning: the cluster still marks apply \S+ as running \(.*\): the next plan or apply will stop at it, and `dgate-cli recover` will find it complete and clear the mark/);
+    expect(applied.stderr).toMatch(
+      /warning: the cluster still marks apply \S+ as running \(.*\): the next plan or apply will stop at it, and `dgate-cli recover` will find it complete and clear the mark/,
+    );
     const after = await snapshot(node().adminUrl);
-    expect((await dgateCli(['plan', afterDir, '--admin', node().adminUrl], { env: local })).stderr).toContain('error DG3002');
+    expect((await dgateCli(['plan', afterDir, '--admin', node().adminUrl], { env: local })).stderr).toContain(
+      'error DG3002',
+    );
     const recovered = await dgateCli(['recover', '--admin', node().adminUrl], { env: local });
     expect(recovered.code, recovered.stdout + recovered.stderr).toBe(0);
-    expect(recovered.stdout).toMatch(/Nothing to undo: the apply finished \(release \d+\) and only its mark in the cluster was left; it is cleared\./);
+    expect(recovered.stdout).toMatch(
+      /Nothing to undo: the apply finished \(release \d+\) and only its mark in the cluster was left; it is cleared\./,
+    );
     expect(await snapshot(node().adminUrl)).toEqual(after);
-    expect((await dgateCli(['plan', afterDir, '--detailed-exitcode', '--admin', node().adminUrl], { env: local })).code).toBe(0);
+    expect(
+      (await dgateCli(['plan', afterDir, '--detailed-exitcode', '--admin', node().adminUrl], { env: local })).code,
+    ).toBe(0);
   });
 });

@@ -12,7 +12,6 @@ import { suiteBinary, useOwnDgateNode } from '../harness/node.js';
 const releases = ['v1', 'v2', 'v3'].map((v) => path.join(repoRoot, 'test/fixtures/releases', v));
 const relEnv = { REL_SECRET: 'rel-secret-value' };
 
-
 describe('apply', () => {
   const node = useOwnDgateNode();
   const temps = useTempDirs();
@@ -34,11 +33,15 @@ describe('apply', () => {
       expect((await dgateCli(['plan', 'examples/blog', '--out', planFile], { env: env() })).code).toBe(0);
       const applied = await dgateCli(['apply', planFile, '--auto-approve'], { env: env() });
       expect(applied.stderr).toBe('');
-      expect(applied.stdout).toMatch(/Apply complete: 9 created, 0 updated, 0 deleted\. The cluster matches sha256:[0-9a-f]{64} \(release \d+\)\./);
+      expect(applied.stdout).toMatch(
+        /Apply complete: 9 created, 0 updated, 0 deleted\. The cluster matches sha256:[0-9a-f]{64} \(release \d+\)\./,
+      );
       // The same plan again: the cluster now has what it would create.
       const stale = await dgateCli(['apply', planFile, '--auto-approve'], { env: env() });
       expect(stale.code).toBe(1);
-      expect(stale.stderr).toMatch(/^error DG3005: the cluster changed since the plan was made: no longer: create namespace blog; no longer: create module blog\/health/);
+      expect(stale.stderr).toMatch(
+        /^error DG3005: the cluster changed since the plan was made: no longer: create namespace blog; no longer: create module blog\/health/,
+      );
     });
   });
 
@@ -85,22 +88,25 @@ describe('apply', () => {
     // Random points, different in every run; the seed is in the test name for a rerun.
     const seed = Date.now() % 100_000;
     const points = [0, 1, 2].map((i) => 1 + ((seed * (i + 7) * 7919) % 28));
-    it.each(points.map((p, i) => [p, i] as const))(`kill -9 after %i writes (seed ${seed}, #%i): plan refuses, recover restores the state before`, async (writes) => {
-      const state = await temps.make();
-      const local = { ...env(), DGATE_CLI_STATE_DIR: state };
-      await applyKilledAfter(proxy, writes, local);
-      const plan = await dgateCli(['plan', afterDir, '--admin', proxy.url], { env: local });
-      expect(plan.code).toBe(1);
-      expect(plan.stderr).toContain('error DG3002: an earlier apply to');
-      const apply = await dgateCli(['apply', afterDir, '--admin', proxy.url, '--auto-approve'], { env: local });
-      expect(apply.stderr).toContain('error DG3002');
-      const recovered = await dgateCli(['recover', '--admin', proxy.url], { env: local });
-      expect(recovered.stderr).toBe('');
-      expect(recovered.stdout).toContain('Recovered: the cluster equals its state before the interrupted apply.');
-      expect(await snapshot(node().adminUrl)).toEqual(before);
-      const again = await dgateCli(['recover', '--admin', proxy.url], { env: local });
-      expect(again.stderr).toContain('error DG3008');
-    });
+    it.each(points.map((p, i) => [p, i] as const))(
+      `kill -9 after %i writes (seed ${seed}, #%i): plan refuses, recover restores the state before`,
+      async (writes) => {
+        const state = await temps.make();
+        const local = { ...env(), DGATE_CLI_STATE_DIR: state };
+        await applyKilledAfter(proxy, writes, local);
+        const plan = await dgateCli(['plan', afterDir, '--admin', proxy.url], { env: local });
+        expect(plan.code).toBe(1);
+        expect(plan.stderr).toContain('error DG3002: an earlier apply to');
+        const apply = await dgateCli(['apply', afterDir, '--admin', proxy.url, '--auto-approve'], { env: local });
+        expect(apply.stderr).toContain('error DG3002');
+        const recovered = await dgateCli(['recover', '--admin', proxy.url], { env: local });
+        expect(recovered.stderr).toBe('');
+        expect(recovered.stdout).toContain('Recovered: the cluster equals its state before the interrupted apply.');
+        expect(await snapshot(node().adminUrl)).toEqual(before);
+        const again = await dgateCli(['recover', '--admin', proxy.url], { env: local });
+        expect(again.stderr).toContain('error DG3008');
+      },
+    );
 
     it('recover --resume finishes the interrupted apply instead', async () => {
       const state = await temps.make();
@@ -115,7 +121,13 @@ describe('apply', () => {
 
     it('another runner cannot apply over an interrupted apply; recover refuses to undo a change made since by hand, and --abandon forgets it', async () => {
       // The case before leaves the cluster at `after`: start again from `before`.
-      expect((await dgateCli(['apply', beforeDir, '--auto-approve'], { env: { ...env(), DGATE_CLI_STATE_DIR: await temps.make() } })).code).toBe(0);
+      expect(
+        (
+          await dgateCli(['apply', beforeDir, '--auto-approve'], {
+            env: { ...env(), DGATE_CLI_STATE_DIR: await temps.make() },
+          })
+        ).code,
+      ).toBe(0);
       const killed = { ...env(), DGATE_CLI_STATE_DIR: await temps.make() };
       // Late enough that services were written (they come after namespaces and modules).
       await applyKilledAfter(proxy, 16, killed);
@@ -124,21 +136,41 @@ describe('apply', () => {
       const otherEnv = { ...env(), DGATE_CLI_STATE_DIR: await temps.make() };
       const other = await dgateCli(['apply', afterDir, '--auto-approve'], { env: otherEnv });
       expect(other.code).toBe(1);
-      expect(other.stderr).toMatch(/^error DG3002: an apply to \S+ by \S+ on \S+ \(started [^;]+; its journal: \S+\) was interrupted before it finished/);
+      expect(other.stderr).toMatch(
+        /^error DG3002: an apply to \S+ by \S+ on \S+ \(started [^;]+; its journal: \S+\) was interrupted before it finished/,
+      );
       expect(await snapshot(node().adminUrl)).toEqual(interrupted);
       // Someone changes by hand a service the interrupted apply had already written.
       const journalDir = path.join(killed.DGATE_CLI_STATE_DIR, 'journal');
-      const records = (await readFile(path.join(journalDir, (await readdir(journalDir)).find((f) => f.endsWith('.jsonl') && !f.includes('.last'))!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const records = (
+        await readFile(
+          path.join(journalDir, (await readdir(journalDir)).find((f) => f.endsWith('.jsonl') && !f.includes('.last'))!),
+          'utf8',
+        )
+      )
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const begin = records.find((r) => r.type === 'begin');
       const doneIndexes = new Set(records.filter((r) => r.type === 'step' && r.state === 'done').map((r) => r.index));
-      const service = begin.steps.find((st: { kind: string; action: string; index: number }) => st.kind === 'services' && st.action !== 'delete' && doneIndexes.has(st.index));
-      expect(service, `a service step done before the kill: ${JSON.stringify(begin.steps.filter((st: { index: number }) => doneIndexes.has(st.index)))}`).toBeDefined();
+      const service = begin.steps.find(
+        (st: { kind: string; action: string; index: number }) =>
+          st.kind === 'services' && st.action !== 'delete' && doneIndexes.has(st.index),
+      );
+      expect(
+        service,
+        `a service step done before the kill: ${JSON.stringify(begin.steps.filter((st: { index: number }) => doneIndexes.has(st.index)))}`,
+      ).toBeDefined();
       const [ns, name] = service.id.split('/');
       await adminPut(node().adminUrl, 'service', { name, namespace: ns, urls: ['http://127.0.0.1:7/by-hand'] });
       const byHand = await snapshot(node().adminUrl);
       const recovered = await dgateCli(['recover', '--admin', proxy.url], { env: killed });
       expect(recovered.code).toBe(1);
-      expect(recovered.stderr).toMatch(new RegExp(`^error DG3011: the interrupted apply \\S+ \\(started [^)]+\\) is not rolled back: service ${service.id} changed since \\(neither as before the apply nor as it was writing\\), and rolling back would undo it\n  hint: nothing was changed; .*dgate-cli recover --abandon`));
+      expect(recovered.stderr).toMatch(
+        new RegExp(
+          `^error DG3011: the interrupted apply \\S+ \\(started [^)]+\\) is not rolled back: service ${service.id} changed since \\(neither as before the apply nor as it was writing\\), and rolling back would undo it\n  hint: nothing was changed; .*dgate-cli recover --abandon`,
+        ),
+      );
       expect(await snapshot(node().adminUrl)).toEqual(byHand);
       const abandoned = await dgateCli(['recover', '--abandon', '--admin', proxy.url], { env: killed });
       expect(abandoned.stdout).toContain('Abandoned: apply');
@@ -156,12 +188,19 @@ describe('apply', () => {
         expect((await dgateCli(['apply', releases[2]!, '--auto-approve'], { env: env() })).code).toBe(0);
         for (const p of [a, b]) p.setRule(() => ({ kind: 'delay', ms: 40 }));
         const [ra, rb] = await Promise.all([
-          dgateCli(['apply', releases[0]!, '--auto-approve', '--admin', a.url, '--lock-timeout', '60s'], { env: env() }),
-          dgateCli(['apply', releases[1]!, '--auto-approve', '--admin', b.url, '--lock-timeout', '60s'], { env: env() }),
+          dgateCli(['apply', releases[0]!, '--auto-approve', '--admin', a.url, '--lock-timeout', '60s'], {
+            env: env(),
+          }),
+          dgateCli(['apply', releases[1]!, '--auto-approve', '--admin', b.url, '--lock-timeout', '60s'], {
+            env: env(),
+          }),
         ]);
         expect(ra.code, ra.stderr).toBe(0);
         expect(rb.code, rb.stderr).toBe(0);
-        const writes = (p: FaultProxy) => p.log.filter((r) => (r.method === 'PUT' || r.method === 'DELETE') && !r.path.includes('namespace=dgate-cli')).map((r) => r.at);
+        const writes = (p: FaultProxy) =>
+          p.log
+            .filter((r) => (r.method === 'PUT' || r.method === 'DELETE') && !r.path.includes('namespace=dgate-cli'))
+            .map((r) => r.at);
         const [wa, wb] = [writes(a), writes(b)];
         expect(wa.length).toBeGreaterThan(0);
         expect(wb.length).toBeGreaterThan(0);
@@ -209,7 +248,10 @@ describe('apply', () => {
         expect(plan.stdout).toContain('No changes.');
         expect(plan.code).toBe(0);
       }
-      const after = JSON.parse((await dgateCli(['history', '--format', 'json'], { env: env() })).stdout) as { kind: string; rolledBackTo?: number }[];
+      const after = JSON.parse((await dgateCli(['history', '--format', 'json'], { env: env() })).stdout) as {
+        kind: string;
+        rolledBackTo?: number;
+      }[];
       expect(after.slice(-3).map((r) => [r.kind, r.rolledBackTo])).toEqual([
         ['rollback', applied[0]!.number],
         ['rollback', applied[2]!.number],
@@ -241,13 +283,23 @@ describe('apply against a 3-node raft cluster, pointed at a follower', () => {
       expect(applied.stderr).toBe('');
       expect(applied.stdout).toContain('is a raft follower; working through the leader at');
       expect(applied.code).toBe(0);
-      await expect.poll(async () => (await dgateCli(['plan', dir, '--detailed-exitcode'], { env })).code, { timeout: 15_000, interval: 250 }).toBe(0);
+      await expect
+        .poll(async () => (await dgateCli(['plan', dir, '--detailed-exitcode'], { env })).code, {
+          timeout: 15_000,
+          interval: 250,
+        })
+        .toBe(0);
     }
     const rolled = await dgateCli(['rollback', '--auto-approve'], { env });
     expect(rolled.stderr).toBe('');
     expect(rolled.stdout).toContain('Cannot delete: service rel/admin');
     expect(rolled.stdout).toContain('DGate v0.11 raft leaders break on deletes');
-    await expect.poll(async () => (await dgateCli(['plan', releases[0]!, '--detailed-exitcode'], { env })).code, { timeout: 15_000, interval: 250 }).toBe(0);
+    await expect
+      .poll(async () => (await dgateCli(['plan', releases[0]!, '--detailed-exitcode'], { env })).code, {
+        timeout: 15_000,
+        interval: 250,
+      })
+      .toBe(0);
   });
 
   it('refuses a change that needs a delete on raft (a route losing a module), before writing', async () => {

@@ -8,27 +8,35 @@ describe('bundle test, against a real dgate-server', () => {
   const temps = useTempDirs();
 
   it('every shipped bundle passes its golden and request cases against a real dgate-server', async () => {
-    const dirs = (await readdir(path.join(repoRoot, 'bundles'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => path.join('bundles', d.name));
+    const dirs = (await readdir(path.join(repoRoot, 'bundles'), { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => path.join('bundles', d.name));
     expect(dirs.length).toBeGreaterThanOrEqual(3);
     for (const dir of dirs) {
       const test = await dgateCli(['bundle', 'test', dir], { env: { DGATE_SERVER_BIN: inject('dgateServerBin') } });
       expect(test.code, `${dir}: ${test.stdout}`).toBe(0);
       const cases = await readdir(path.join(repoRoot, dir, 'tests'));
-      if (cases.includes('requests.yaml')) expect(test.stdout, dir).toMatch(/✓ requests \(\d+ requests answered as expected\)/);
+      if (cases.includes('requests.yaml'))
+        expect(test.stdout, dir).toMatch(/✓ requests \(\d+ requests answered as expected\)/);
     }
   });
 
-  it('sends a case\'s requests through a real dgate-server, and says which answer differs', async () => {
+  it("sends a case's requests through a real dgate-server, and says which answer differs", async () => {
     const work = await temps.make();
     await dgateCli(['bundle', 'init', 'live'], { cwd: work });
     const dir = path.join(work, 'live');
     const env = { DGATE_SERVER_BIN: inject('dgateServerBin') };
     const write = (greeting: string) =>
-      writeFile(path.join(dir, 'tests/live.yaml'), `with: { path: /hello }\nrequests:\n  - { path: /hello, expect: { status: 200, json: { greeting: ${greeting} } } }\n  - { path: /nowhere, expect: { status: 404 } }\n`);
+      writeFile(
+        path.join(dir, 'tests/live.yaml'),
+        `with: { path: /hello }\nrequests:\n  - { path: /hello, expect: { status: 200, json: { greeting: ${greeting} } } }\n  - { path: /nowhere, expect: { status: 404 } }\n`,
+      );
     await write('bye');
     const wrong = await dgateCli(['bundle', 'test', dir, '--update'], { env });
     expect(wrong.code).toBe(1);
-    expect(wrong.stdout).toMatch(/✗ live: against a real dgate-server\n {4}GET \/hello: body \{"greeting":"hello"\} does not contain \{"greeting":"bye"\}/);
+    expect(wrong.stdout).toMatch(
+      /✗ live: against a real dgate-server\n {4}GET \/hello: body \{"greeting":"hello"\} does not contain \{"greeting":"bye"\}/,
+    );
     await write('hello');
     const right = await dgateCli(['bundle', 'test', dir, '--update'], { env });
     expect(right.code, right.stdout + right.stderr).toBe(0);

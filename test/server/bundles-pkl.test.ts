@@ -11,7 +11,6 @@ import { useOwnDgateNode } from '../harness/node.js';
 import { startUpstream, type Upstream } from '../harness/upstream.js';
 import { writePklCors } from '../harness/pkl-bundles.js';
 
-
 /** A bundle written in Pkl with a secret slot, a library module its resources import, and a module. */
 async function writeVaultBundle(dir: string): Promise<void> {
   await mkdir(path.join(dir, 'modules'), { recursive: true });
@@ -57,13 +56,16 @@ routes {
 }
 `,
   );
-  await writeFile(path.join(dir, 'modules/answer.ts'), `export const requestHandler = (ctx: any) => {\n  ctx.response().status(200).json({ reply: PARAMS.reply, secret: NAMES.token });\n};\n`);
+  await writeFile(
+    path.join(dir, 'modules/answer.ts'),
+    `export const requestHandler = (ctx: any) => {\n  ctx.response().status(200).json({ reply: PARAMS.reply, secret: NAMES.token });\n};\n`,
+  );
 }
 
 describe('the Pkl port of cors, against a real server', () => {
   const temps = useTempDirs();
 
-  it('answers the YAML bundle\'s request cases unchanged', async () => {
+  it("answers the YAML bundle's request cases unchanged", async () => {
     const dir = await temps.make();
     await writePklCors(dir);
     const test = await dgateCli(['bundle', 'test', dir], { env: { DGATE_SERVER_BIN: inject('dgateServerBin') } });
@@ -146,14 +148,27 @@ ${corsSource}    with: { service: api, paths: ["/api/*"], origins: [https://app.
   it('applies them: cors answers its preflight, the Pkl module reads its parameters, the secret slot is a secret', async () => {
     const applied = await run(['apply', config, '--auto-approve']);
     expect(applied.code, applied.stderr).toBe(0);
-    const preflight = await send('/api/items', { origin: 'https://app.example.com', 'access-control-request-method': 'POST' }, 'OPTIONS');
+    const preflight = await send(
+      '/api/items',
+      { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+      'OPTIONS',
+    );
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(preflight.headers['access-control-max-age']).toBe('600');
-    expect(await send('/vault')).toMatchObject({ status: 200, text: JSON.stringify({ reply: 'sealed', secret: 'safe-token' }) });
-    const modules = ((await adminCall(node().adminUrl, 'GET', '/module?namespace=shop')).json.data as { name: string }[]).map((m) => m.name).sort();
+    expect(await send('/vault')).toMatchObject({
+      status: 200,
+      text: JSON.stringify({ reply: 'sealed', secret: 'safe-token' }),
+    });
+    const modules = (
+      (await adminCall(node().adminUrl, 'GET', '/module?namespace=shop')).json.data as { name: string }[]
+    )
+      .map((m) => m.name)
+      .sort();
     expect(modules).toEqual(['safe-vault-answer', 'web-headers', 'web-preflight']);
-    const secrets = ((await adminCall(node().adminUrl, 'GET', '/secret?namespace=shop')).json.data as { name: string }[]).map((s) => s.name);
+    const secrets = (
+      (await adminCall(node().adminUrl, 'GET', '/secret?namespace=shop')).json.data as { name: string }[]
+    ).map((s) => s.name);
     expect(secrets).toEqual(['safe-token']);
     const plan = await run(['plan', config, '--detailed-exitcode']);
     expect(plan.code, plan.stdout).toBe(0);
@@ -163,18 +178,26 @@ ${corsSource}    with: { service: api, paths: ["/api/*"], origins: [https://app.
     await editFile(path.join(repo, 'vault/resources.pkl'), 'methods { "GET" }', 'methods { "GET"; "POST" }');
     const validate = await run(['validate', config]);
     expect(validate.code).toBe(1);
-    expect(validate.stderr).toMatch(/error DG1803: the content of bundle vault@1\.0\.0 .* does not match dgate-cli\.lock/);
+    expect(validate.stderr).toMatch(
+      /error DG1803: the content of bundle vault@1\.0\.0 .* does not match dgate-cli\.lock/,
+    );
     await editFile(path.join(repo, 'vault/resources.pkl'), 'methods { "GET"; "POST" }', 'methods { "GET" }');
   });
 
-  it('never shows the value of the Pkl bundle\'s secret slot', async () => {
+  it("never shows the value of the Pkl bundle's secret slot", async () => {
     await run(['plan', config, '--format', 'json']);
     await run(['compile', config]);
     for (const out of outputs) expect(out).not.toContain(token);
     const stored = JSON.stringify([
       (await adminCall(node().adminUrl, 'GET', '/module?namespace=shop')).json,
       (await adminCall(node().adminUrl, 'GET', '/route?namespace=shop')).json,
-      (await adminCall(node().adminUrl, 'GET', '/document?namespace=dgate-cli&collection=releases&limit=0&offset=2147483647')).json,
+      (
+        await adminCall(
+          node().adminUrl,
+          'GET',
+          '/document?namespace=dgate-cli&collection=releases&limit=0&offset=2147483647',
+        )
+      ).json,
     ]);
     expect(stored).not.toContain(token);
   });

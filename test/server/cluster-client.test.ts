@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startDgateCluster, startDgateNode, stopDgateCluster, stopDgateNode, type DgateCluster, type DgateNode } from '../../src/io/local-server.js';
+import {
+  freePort,
+  startDgateCluster,
+  startDgateNode,
+  stopDgateCluster,
+  stopDgateNode,
+  type DgateCluster,
+  type DgateNode,
+} from '../../src/io/local-server.js';
 import { AdminClient } from '../../src/cluster/client.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { compileDir, fixtureSecret, secretEnv, useTempDirs } from '../harness/fixtures.js';
@@ -27,7 +35,11 @@ describe('the cluster client', () => {
     it('says when the URL is not an admin API (DG2003)', async () => {
       const result = await dgateCli(['plan', 'examples/shop', '--admin', node().proxyUrl]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(new RegExp(`^error DG2003: unexpected answer from ${node().proxyUrl} to GET /api/v1/namespace: 404.*\\n  hint: check that the URL is a DGate admin API`));
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^error DG2003: unexpected answer from ${node().proxyUrl} to GET /api/v1/namespace: 404.*\\n  hint: check that the URL is a DGate admin API`,
+        ),
+      );
     });
 
     it('rejects a malformed --admin before any request (DG2007)', async () => {
@@ -43,9 +55,18 @@ describe('the cluster client', () => {
       await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
       const port = (silent.address() as { port: number }).port;
       try {
-        const result = await dgateCli(['plan', 'examples/shop', '--admin', `http://127.0.0.1:${port}`, '--timeout', '300ms']);
+        const result = await dgateCli([
+          'plan',
+          'examples/shop',
+          '--admin',
+          `http://127.0.0.1:${port}`,
+          '--timeout',
+          '300ms',
+        ]);
         expect(result.code).toBe(1);
-        expect(result.stderr).toMatch(/^error DG2004: GET \/api\/v1\/namespace at http:\/\/127\.0\.0\.1:\d+ got no answer within 0\.3s\n {2}hint: /);
+        expect(result.stderr).toMatch(
+          /^error DG2004: GET \/api\/v1\/namespace at http:\/\/127\.0\.0\.1:\d+ got no answer within 0\.3s\n {2}hint: /,
+        );
       } finally {
         silent.close();
       }
@@ -67,10 +88,16 @@ describe('the cluster client', () => {
           if (n === 1) return { kind: 'status', status: 503, body: '{"error":"raft: no leader","status":503}' };
           return { kind: 'pass' };
         });
-        const result = await dgateCli(['plan', 'examples/shop', '--admin', proxy.url, '--detailed-exitcode'], { env: secretEnv });
+        const result = await dgateCli(['plan', 'examples/shop', '--admin', proxy.url, '--detailed-exitcode'], {
+          env: secretEnv,
+        });
         expect(result.stderr).toBe('');
         expect(result.code).toBe(2);
-        expect(proxy.log.filter((r) => r.path === '/api/v1/namespace').map((r) => r.fault)).toEqual(['reset', 'status', 'pass']);
+        expect(proxy.log.filter((r) => r.path === '/api/v1/namespace').map((r) => r.fault)).toEqual([
+          'reset',
+          'status',
+          'pass',
+        ]);
       } finally {
         await proxy.close();
       }
@@ -82,7 +109,9 @@ describe('the cluster client', () => {
         proxy.setRule(() => ({ kind: 'status', status: 503, body: '{"error":"raft: no leader","status":503}' }));
         const result = await dgateCli(['plan', 'examples/shop', '--admin', proxy.url]);
         expect(result.code).toBe(1);
-        expect(result.stderr).toBe(`error DG2003: unexpected answer from ${proxy.url} to GET /api/v1/namespace: 503 raft: no leader\n  hint: the cluster is unhealthy or electing a leader: check its /readyz and logs, then try again\n`);
+        expect(result.stderr).toBe(
+          `error DG2003: unexpected answer from ${proxy.url} to GET /api/v1/namespace: 503 raft: no leader\n  hint: the cluster is unhealthy or electing a leader: check its /readyz and logs, then try again\n`,
+        );
         expect(proxy.log.filter((r) => r.path === '/api/v1/namespace')).toHaveLength(4);
       } finally {
         await proxy.close();
@@ -91,14 +120,20 @@ describe('the cluster client', () => {
   });
 
   describe('basic auth', () => {
-    const node = useOwnDgateNode({ adminConfig: { auth_method: 'basic', basic_auth: { users: [{ username: 'ops', password: 'pw-456' }] } } });
+    const node = useOwnDgateNode({
+      adminConfig: { auth_method: 'basic', basic_auth: { users: [{ username: 'ops', password: 'pw-456' }] } },
+    });
 
     it('sends DGATE_ADMIN_USER and DGATE_ADMIN_PASSWORD', async () => {
       const env = { DGATE_ADMIN_URL: node().adminUrl, ...secretEnv };
-      const refused = await dgateCli(['plan', 'examples/shop'], { env: { ...env, DGATE_ADMIN_USER: 'ops', DGATE_ADMIN_PASSWORD: 'wrong' } });
+      const refused = await dgateCli(['plan', 'examples/shop'], {
+        env: { ...env, DGATE_ADMIN_USER: 'ops', DGATE_ADMIN_PASSWORD: 'wrong' },
+      });
       expect(refused.stderr).toContain('DG2002');
       expect(refused.stderr).not.toContain('wrong');
-      const ok = await dgateCli(['plan', 'examples/shop', '--detailed-exitcode'], { env: { ...env, DGATE_ADMIN_USER: 'ops', DGATE_ADMIN_PASSWORD: 'pw-456' } });
+      const ok = await dgateCli(['plan', 'examples/shop', '--detailed-exitcode'], {
+        env: { ...env, DGATE_ADMIN_USER: 'ops', DGATE_ADMIN_PASSWORD: 'pw-456' },
+      });
       expect(ok.stderr).toBe('');
       expect(ok.code).toBe(2);
     });
@@ -111,11 +146,15 @@ describe('the cluster client', () => {
       const env = { DGATE_ADMIN_URL: node().adminUrl, ...secretEnv };
       const refused = await dgateCli(['plan', 'examples/shop'], { env });
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain(`error DG2002: the DGate admin API at ${node().adminUrl} refused the credentials (401)`);
+      expect(refused.stderr).toContain(
+        `error DG2002: the DGate admin API at ${node().adminUrl} refused the credentials (401)`,
+      );
       const wrong = await dgateCli(['plan', 'examples/shop'], { env: { ...env, DGATE_ADMIN_KEY: 'nope' } });
       expect(wrong.stderr).toContain('DG2002');
       expect(wrong.stderr).not.toContain('nope');
-      const ok = await dgateCli(['plan', 'examples/shop', '--detailed-exitcode'], { env: { ...env, DGATE_ADMIN_KEY: 'k-123' } });
+      const ok = await dgateCli(['plan', 'examples/shop', '--detailed-exitcode'], {
+        env: { ...env, DGATE_ADMIN_KEY: 'k-123' },
+      });
       expect(ok.stderr).toBe('');
       expect(ok.code).toBe(2);
     });
@@ -127,7 +166,12 @@ describe('the cluster client', () => {
     beforeAll(async () => {
       const tlsPort = await freePort();
       const tls = path.join(repoRoot, 'test/fixtures/tls');
-      node = await startDgateNode({ binary: suiteBinary(), adminConfig: { tls: { port: tlsPort, cert_file: path.join(tls, 'server.crt'), key_file: path.join(tls, 'server.key') } } });
+      node = await startDgateNode({
+        binary: suiteBinary(),
+        adminConfig: {
+          tls: { port: tlsPort, cert_file: path.join(tls, 'server.crt'), key_file: path.join(tls, 'server.key') },
+        },
+      });
       httpsUrl = `https://127.0.0.1:${tlsPort}`;
     });
     afterAll(async () => {
@@ -137,8 +181,17 @@ describe('the cluster client', () => {
     it('verifies the certificate: refused without the CA (DG2005), accepted with --ca-file', async () => {
       const untrusted = await dgateCli(['plan', 'examples/shop', '--admin', httpsUrl]);
       expect(untrusted.code).toBe(1);
-      expect(untrusted.stderr).toMatch(/^error DG2005: TLS verification of https:\/\/127\.0\.0\.1:\d+ failed: .*\n {2}hint: pass the CA that signed its certificate with --ca-file\n$/);
-      const trusted = await dgateCli(['plan', 'examples/shop', '--admin', httpsUrl, '--ca-file', path.join(repoRoot, 'test/fixtures/tls/ca.crt')]);
+      expect(untrusted.stderr).toMatch(
+        /^error DG2005: TLS verification of https:\/\/127\.0\.0\.1:\d+ failed: .*\n {2}hint: pass the CA that signed its certificate with --ca-file\n$/,
+      );
+      const trusted = await dgateCli([
+        'plan',
+        'examples/shop',
+        '--admin',
+        httpsUrl,
+        '--ca-file',
+        path.join(repoRoot, 'test/fixtures/tls/ca.crt'),
+      ]);
       expect(trusted.stderr).toBe('');
       expect(trusted.stdout).toContain('Plan: 10 to create, 0 to update, 0 to delete.');
     });
@@ -160,7 +213,10 @@ describe('plan against a 3-node raft cluster, pointed at a follower', () => {
     try {
       const res = await client.send('PUT', '/api/v1/namespace', {}, { name: 'via-follower', tags: ['t'] });
       expect(res.status).toBe(201);
-      const onLeader = await new AdminClient({ baseUrl: cluster.leader.adminUrl }).getData<{ name: string; tags: string[] }>('/namespace/via-follower');
+      const onLeader = await new AdminClient({ baseUrl: cluster.leader.adminUrl }).getData<{
+        name: string;
+        tags: string[];
+      }>('/namespace/via-follower');
       expect(onLeader).toEqual({ name: 'via-follower', tags: ['t'] });
     } finally {
       await client.close();
@@ -177,7 +233,10 @@ describe('plan against a 3-node raft cluster, pointed at a follower', () => {
     await handApply(cluster.leader.adminUrl, await compileDir(shop), fixtureSecret(shop));
     // Followers apply committed writes a moment later.
     await expect
-      .poll(async () => (await dgateCli(['plan', 'examples/shop', '--detailed-exitcode'], { env })).code, { timeout: 15_000, interval: 250 })
+      .poll(async () => (await dgateCli(['plan', 'examples/shop', '--detailed-exitcode'], { env })).code, {
+        timeout: 15_000,
+        interval: 250,
+      })
       .toBe(0);
 
     const dir = await temps.make();

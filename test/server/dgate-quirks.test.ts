@@ -28,7 +28,9 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
     ['a boolean schema under properties', { type: 'object', properties: { a: true } }],
   ])('drops the connection on a collection schema with %s (DG1114)', async (_, schema) => {
     const node = await freshNode();
-    await expect(adminCall(node.adminUrl, 'PUT', '/collection', { name: 'c', namespace: 'q', schema })).rejects.toThrow();
+    await expect(
+      adminCall(node.adminUrl, 'PUT', '/collection', { name: 'c', namespace: 'q', schema }),
+    ).rejects.toThrow();
   });
 
   it('accepts the collection schema keywords dgate-cli lets through', async () => {
@@ -37,7 +39,10 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
       type: 'object',
       required: ['title'],
       additionalProperties: false,
-      properties: { title: { type: 'string', minLength: 1, pattern: '^[A-Z]' }, tags: { type: 'array', items: { type: 'string', minimum: 1 } } },
+      properties: {
+        title: { type: 'string', minLength: 1, pattern: '^[A-Z]' },
+        tags: { type: 'array', items: { type: 'string', minimum: 1 } },
+      },
     };
     const res = await adminCall(node.adminUrl, 'PUT', '/collection', { name: 'c', namespace: 'q', schema });
     expect(res.status).toBe(201);
@@ -45,7 +50,13 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
 
   it('refuses every later write after one write fails at apply time (why DG1103 exists)', async () => {
     const node = await freshNode();
-    const bad = await adminCall(node.adminUrl, 'PUT', '/route', { name: 'r', namespace: 'q', paths: ['/r'], methods: ['GET'], service: 'missing' });
+    const bad = await adminCall(node.adminUrl, 'PUT', '/route', {
+      name: 'r',
+      namespace: 'q',
+      paths: ['/r'],
+      methods: ['GET'],
+      service: 'missing',
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toBe('service not found: missing');
     // Perfectly valid writes stop getting answers.
@@ -54,7 +65,13 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
 
   it('wedges on deleting a collection (why dgate-cli never deletes one)', async () => {
     const node = await freshNode();
-    await adminPut(node.adminUrl, 'collection', { name: 'c', namespace: 'q', schema: null, visibility: 'public', type: 'document' });
+    await adminPut(node.adminUrl, 'collection', {
+      name: 'c',
+      namespace: 'q',
+      schema: null,
+      visibility: 'public',
+      type: 'document',
+    });
     const deleted = await adminCall(node.adminUrl, 'DELETE', '/collection/c?namespace=q');
     expect(deleted.status).toBe(500);
     expect(deleted.json.error).toContain("'namespace' expected type 'string'");
@@ -67,7 +84,14 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
     try {
       await adminPut(node.adminUrl, 'service', { name: 's', namespace: 'q', urls: [upstream.url] });
       await adminPut(node.adminUrl, 'domain', { name: 'd', namespace: 'q', patterns: ['*'] });
-      await adminPut(node.adminUrl, 'route', { name: 'r', namespace: 'q', paths: ['/p/*'], methods: ['GET'], service: 's', stripPath: true });
+      await adminPut(node.adminUrl, 'route', {
+        name: 'r',
+        namespace: 'q',
+        paths: ['/p/*'],
+        methods: ['GET'],
+        service: 's',
+        stripPath: true,
+      });
       const bare = await request(`${node.proxyUrl}/p/x`);
       await bare.body.text();
       expect(bare.statusCode).toBe(400); // Node's HTTP parser rejects 'GET x HTTP/1.1'
@@ -89,8 +113,19 @@ export const requestHandler = (ctx: any) => {
   ctx.response().status(200).json({ found: getCache('k') ?? null });
 };`;
     await adminPut(node.adminUrl, 'domain', { name: 'd', namespace: 'q', patterns: ['*'] });
-    await adminPut(node.adminUrl, 'module', { name: 'm', namespace: 'q', payload: Buffer.from(source).toString('base64'), moduleType: 'typescript' });
-    await adminPut(node.adminUrl, 'route', { name: 'r', namespace: 'q', paths: ['/c'], methods: ['GET'], modules: ['m'] });
+    await adminPut(node.adminUrl, 'module', {
+      name: 'm',
+      namespace: 'q',
+      payload: Buffer.from(source).toString('base64'),
+      moduleType: 'typescript',
+    });
+    await adminPut(node.adminUrl, 'route', {
+      name: 'r',
+      namespace: 'q',
+      paths: ['/c'],
+      methods: ['GET'],
+      modules: ['m'],
+    });
     for (let i = 0; i < 2; i++) {
       const res = await request(`${node.proxyUrl}/c`, { reset: true });
       expect(await res.body.json()).toEqual({ found: null });

@@ -30,7 +30,14 @@ describe('the real-server harness', () => {
     // The trailing '/' matters: DGate joins the stripped path onto the URL's path, and with none
     // the upstream gets 'GET hello' (see the DG1904 warning).
     await adminPut(admin, 'service', { name: 'echo', namespace: 'harness', urls: [`${upstream.url}/`] });
-    await adminPut(admin, 'route', { name: 'echo', namespace: 'harness', paths: ['/echo/*'], methods: ['GET'], service: 'echo', stripPath: true });
+    await adminPut(admin, 'route', {
+      name: 'echo',
+      namespace: 'harness',
+      paths: ['/echo/*'],
+      methods: ['GET'],
+      service: 'echo',
+      stripPath: true,
+    });
 
     const res = await request(`${proxy}/echo/hello?x=1`, { headers: { host: 'harness.test' } });
     const text = await res.body.text();
@@ -49,7 +56,9 @@ describe('the real-server harness', () => {
 describe('a 3-node raft cluster', () => {
   let cluster: DgateCluster;
   beforeAll(async () => {
-    cluster = await startDgateCluster({ binary: { path: inject('dgateServerBin'), version: inject('dgateServerVersion') } });
+    cluster = await startDgateCluster({
+      binary: { path: inject('dgateServerBin'), version: inject('dgateServerVersion') },
+    });
   });
   afterAll(async () => {
     if (cluster) await stopDgateCluster(cluster);
@@ -69,7 +78,10 @@ describe('a 3-node raft cluster', () => {
     await adminPut(cluster.leader.adminUrl, 'namespace', { name: 'raft', tags: ['replicated'] });
     for (const node of cluster.nodes) {
       await expect
-        .poll(async () => (await adminCall(node.adminUrl, 'GET', '/namespace/raft')).json?.data?.tags, { timeout: 10_000, interval: 100 })
+        .poll(async () => (await adminCall(node.adminUrl, 'GET', '/namespace/raft')).json?.data?.tags, {
+          timeout: 10_000,
+          interval: 100,
+        })
         .toEqual(['replicated']);
     }
   });

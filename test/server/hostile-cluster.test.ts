@@ -25,7 +25,9 @@ describe('credentials written into an admin URL', () => {
     const out = path.join(dir, 'plan.json');
     const result = await dgateCli(['plan', 'examples/shop', '--admin', withCredentials(), '--out', out]);
     expectRefusedQuietly(result);
-    expect(result.stderr).toContain(`error DG2007: the admin URL 'http://***@${node().adminUrl.slice('http://'.length)}' (--admin) has credentials written into it`);
+    expect(result.stderr).toContain(
+      `error DG2007: the admin URL 'http://***@${node().adminUrl.slice('http://'.length)}' (--admin) has credentials written into it`,
+    );
     expect(result.stderr).toMatch(/hint: .*DGATE_ADMIN_USER and DGATE_ADMIN_PASSWORD/);
     await expect(access(out)).rejects.toThrow();
   });
@@ -46,12 +48,27 @@ describe('credentials written into an admin URL', () => {
     const dir = await temps.make();
     await writeFile(
       path.join(dir, 'config.yaml'),
-      ['version: v1', 'targets:', `  - name: prod`, `    admin: ["${withCredentials()}"]`, 'namespaces:', '  - name: ns', ''].join('\n'),
+      [
+        'version: v1',
+        'targets:',
+        `  - name: prod`,
+        `    admin: ["${withCredentials()}"]`,
+        'namespaces:',
+        '  - name: ns',
+        '',
+      ].join('\n'),
     );
-    for (const args of [['plan', dir], ['apply', dir, '--auto-approve'], ['targets', dir], ['compile', dir]]) {
+    for (const args of [
+      ['plan', dir],
+      ['apply', dir, '--auto-approve'],
+      ['targets', dir],
+      ['compile', dir],
+    ]) {
       const result = await dgateCli(args);
       expectRefusedQuietly(result);
-      expect(result.stderr).toMatch(/config\.yaml:4:\d+: error DG1711: admin URL 1 of target 'prod' has credentials written into it/);
+      expect(result.stderr).toMatch(
+        /config\.yaml:4:\d+: error DG1711: admin URL 1 of target 'prod' has credentials written into it/,
+      );
     }
   });
 });
@@ -66,14 +83,28 @@ describe('terminal escape sequences in names on the cluster', () => {
     await adminPut(base, 'namespace', { name: `${red}-ns` });
     await adminPut(base, 'service', { name: clear, namespace: 'esc', urls: ['http://127.0.0.1:1'] });
     await adminPut(base, 'route', { name: red, namespace: 'esc', paths: ['/red'], methods: ['GET'], service: clear });
-    await adminPut(base, 'module', { name: 'm', namespace: 'esc', payload: Buffer.from(`export const colour = "${red}";\n`).toString('base64') });
+    await adminPut(base, 'module', {
+      name: 'm',
+      namespace: 'esc',
+      payload: Buffer.from(`export const colour = "${red}";\n`).toString('base64'),
+    });
     await adminPut(base, 'domain', { name: 'd', namespace: 'esc', patterns: ['esc.example.com'], priority: 2 });
     await adminPut(base, 'collection', { name: 'c', namespace: 'esc', visibility: 'public', type: 'document' });
     await adminPut(base, 'document/doc?namespace=esc&collection=c', { title: red });
     await adminPut(base, 'secret', { name: 's', namespace: 'esc', data: 'x' });
     // The config keeps the module, under another source, and nothing else: the rest is planned as deletes.
     const dir = await temps.make();
-    await writeFile(path.join(dir, 'config.yaml'), ['version: v1', 'namespaces:', '  - name: esc', '    modules:', '      - { name: m, source: "export const colour = 1;" }', ''].join('\n'));
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      [
+        'version: v1',
+        'namespaces:',
+        '  - name: esc',
+        '    modules:',
+        '      - { name: m, source: "export const colour = 1;" }',
+        '',
+      ].join('\n'),
+    );
     const env = { DGATE_ADMIN_URL: base, DGATE_CLI_STATE_DIR: dir };
 
     const human = await dgateCli(['plan', dir], { env });

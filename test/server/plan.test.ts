@@ -6,7 +6,15 @@ import { kindOrder } from '../../src/model/registry.js';
 import { planSchema } from '../../src/schema/generated/plan.schema.js';
 import { adminCall, adminPut } from '../harness/admin.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
-import { compileDir, editFile, everyFieldDir, everyFieldKey, fixtureSecret, secretEnv, useTempDirs } from '../harness/fixtures.js';
+import {
+  compileDir,
+  editFile,
+  everyFieldDir,
+  everyFieldKey,
+  fixtureSecret,
+  secretEnv,
+  useTempDirs,
+} from '../harness/fixtures.js';
 import { handApply } from '../harness/hand-apply.js';
 import { useOwnDgateNode } from '../harness/node.js';
 
@@ -16,15 +24,18 @@ const configs = [
   ['the every-field fixture', everyFieldDir],
 ] as const;
 
-const validatePlan = new Ajv2020({ strict: true, strictRequired: false, allErrors: true }).compile(planSchema as unknown as object);
+const validatePlan = new Ajv2020({ strict: true, strictRequired: false, allErrors: true }).compile(
+  planSchema as unknown as object,
+);
 
 describe('plan', () => {
   const node = useOwnDgateNode();
   const temps = useTempDirs();
-  const plan = (args: string[], env: Record<string, string> = {}) => dgateCli(['plan', ...args], { env: { DGATE_ADMIN_URL: node().adminUrl, ...secretEnv, ...env } });
+  const plan = (args: string[], env: Record<string, string> = {}) =>
+    dgateCli(['plan', ...args], { env: { DGATE_ADMIN_URL: node().adminUrl, ...secretEnv, ...env } });
   const planJson = async (dir: string, extra: string[] = []) => {
     const result = await plan([dir, '--format', 'json', ...extra]);
-    expect(result.stderr.replace(/^.*warning DG19\d\d.*\n(  hint: .*\n)?/gm, '')).toBe('');
+    expect(result.stderr.replace(/^.*warning DG19\d\d.*\n( {2}hint: .*\n)?/gm, '')).toBe('');
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.stdout);
     expect(validatePlan(parsed), JSON.stringify(validatePlan.errors)).toBe(true);
@@ -66,26 +77,71 @@ describe('plan', () => {
 
     it('says which values it cannot compare', async () => {
       const json = await planJson(everyFieldDir);
-      expect(json.unverifiable).toEqual({ secretValues: ['every/from-env', 'every/from-file', 'every/inline'], documents: ['every/private-docs/hidden'] });
+      expect(json.unverifiable).toEqual({
+        secretValues: ['every/from-env', 'every/from-file', 'every/inline'],
+        documents: ['every/private-docs/hidden'],
+      });
     });
 
     describe('each single-field edit shows exactly that one change', () => {
       const file = 'everything.yaml';
       // [what, from, to, kind, id, fields]
       const edits: [string, string, string, string, string, string[]][] = [
-        ['namespace tags', 'tags: [team:platform, "tier:gold"]', 'tags: [team:platform]', 'namespaces', 'every', ['tags']],
+        [
+          'namespace tags',
+          'tags: [team:platform, "tier:gold"]',
+          'tags: [team:platform]',
+          'namespaces',
+          'every',
+          ['tags'],
+        ],
         ['service retries', 'retries: 7', 'retries: 8', 'services', 'every/full', ['retries']],
         ['service urls', 'http://127.0.0.1:9080/]', 'http://127.0.0.1:9090/]', 'services', 'every/full', ['urls']],
-        ['service retryTimeout', 'retryTimeout: 1m30s', 'retryTimeout: 1m31s', 'services', 'every/full', ['retryTimeout']],
-        ['service connectTimeout', 'connectTimeout: 250ms', 'connectTimeout: 251ms', 'services', 'every/full', ['connectTimeout']],
-        ['service requestTimeout', 'requestTimeout: 10s', 'requestTimeout: 11s', 'services', 'every/full', ['requestTimeout']],
-        ['service tlsSkipVerify', 'tlsSkipVerify: true', 'tlsSkipVerify: false', 'services', 'every/full', ['tlsSkipVerify']],
+        [
+          'service retryTimeout',
+          'retryTimeout: 1m30s',
+          'retryTimeout: 1m31s',
+          'services',
+          'every/full',
+          ['retryTimeout'],
+        ],
+        [
+          'service connectTimeout',
+          'connectTimeout: 250ms',
+          'connectTimeout: 251ms',
+          'services',
+          'every/full',
+          ['connectTimeout'],
+        ],
+        [
+          'service requestTimeout',
+          'requestTimeout: 10s',
+          'requestTimeout: 11s',
+          'services',
+          'every/full',
+          ['requestTimeout'],
+        ],
+        [
+          'service tlsSkipVerify',
+          'tlsSkipVerify: true',
+          'tlsSkipVerify: false',
+          'services',
+          'every/full',
+          ['tlsSkipVerify'],
+        ],
         ['service http2Only', 'http2Only: true', 'http2Only: false', 'services', 'every/full', ['http2Only']],
         ['service tags', 'tags: [svc:full]', 'tags: [svc:full, extra]', 'services', 'every/full', ['tags']],
-        ['module source', "status(204)", "status(200)", 'modules', 'every/inline', ['payload']],
+        ['module source', 'status(204)', 'status(200)', 'modules', 'every/inline', ['payload']],
         ['module tags', 'tags: [mod:entry]', 'tags: [mod:other]', 'modules', 'every/entry', ['tags']],
         ['route paths', '/full/files/*]', '/full/blobs/*]', 'routes', 'every/full', ['paths']],
-        ['route methods', 'methods: [GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD]', 'methods: [GET, POST]', 'routes', 'every/full', ['methods']],
+        [
+          'route methods',
+          'methods: [GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD]',
+          'methods: [GET, POST]',
+          'routes',
+          'every/full',
+          ['methods'],
+        ],
         ['route preserveHost', 'preserveHost: true', 'preserveHost: false', 'routes', 'every/full', ['preserveHost']],
         ['route stripPath', 'stripPath: true', 'stripPath: false', 'routes', 'every/full', ['stripPath']],
         ['route service', 'service: minimal }', 'service: full }', 'routes', 'every/plain', ['service']],
@@ -94,10 +150,31 @@ describe('plan', () => {
         ['domain patterns', '"*.every.example.com"]', '"*.every.example.net"]', 'domains', 'every/tls', ['patterns']],
         ['domain priority', 'priority: 42', 'priority: 43', 'domains', 'every/tls', ['priority']],
         ['domain tags', 'tags: [dom:tls]', 'tags: [dom:other]', 'domains', 'every/tls', ['tags']],
-        ['collection schema', 'n: { type: integer, default: 0 }', 'n: { type: number, default: 0 }', 'collections', 'every/public-docs', ['schema']],
-        ['collection visibility', 'visibility: public', 'visibility: private', 'collections', 'every/public-docs', ['visibility']],
+        [
+          'collection schema',
+          'n: { type: integer, default: 0 }',
+          'n: { type: number, default: 0 }',
+          'collections',
+          'every/public-docs',
+          ['schema'],
+        ],
+        [
+          'collection visibility',
+          'visibility: public',
+          'visibility: private',
+          'collections',
+          'every/public-docs',
+          ['visibility'],
+        ],
         ['collection tags', 'tags: [col:public]', 'tags: [col:other]', 'collections', 'every/public-docs', ['tags']],
-        ['document data', 'data: { title: One, n: 1,', 'data: { title: Uno, n: 1,', 'documents', 'every/public-docs/one', ['data']],
+        [
+          'document data',
+          'data: { title: One, n: 1,',
+          'data: { title: Uno, n: 1,',
+          'documents',
+          'every/public-docs/one',
+          ['data'],
+        ],
         ['a scalar document', 'data: 42', 'data: 43', 'documents', 'every/no-schema/scalar', ['data']],
         ['secret tags', 'tags: [sec:env]', 'tags: [sec:other]', 'secrets', 'every/from-env', ['tags']],
       ];
@@ -105,12 +182,23 @@ describe('plan', () => {
         const dir = await temps.make(everyFieldDir);
         await editFile(path.join(dir, file), from, to);
         const json = await planJson(dir);
-        expect(json.changes.map((c: { action: string; kind: string; id: string; fields: { field: string }[] }) => [c.action, c.kind, c.id, c.fields.map((f) => f.field)])).toEqual([['update', kind, id, fields]]);
+        expect(
+          json.changes.map((c: { action: string; kind: string; id: string; fields: { field: string }[] }) => [
+            c.action,
+            c.kind,
+            c.id,
+            c.fields.map((f) => f.field),
+          ]),
+        ).toEqual([['update', kind, id, fields]]);
       });
 
       it('a changed domain key, masked', async () => {
         const dir = await temps.make(everyFieldDir);
-        await editFile(path.join(dir, 'tls/every.key'), '-----END PRIVATE KEY-----', '-----END PRIVATE KEY-----\nextra');
+        await editFile(
+          path.join(dir, 'tls/every.key'),
+          '-----END PRIVATE KEY-----',
+          '-----END PRIVATE KEY-----\nextra',
+        );
         const json = await planJson(dir);
         expect(json.changes).toHaveLength(1);
         expect(json.changes[0].fields).toEqual([{ field: 'key', sensitive: true }]);
@@ -125,18 +213,30 @@ describe('plan', () => {
       await editFile(path.join(dir, 'modules/entry.ts'), "'entry'", "'changed'");
       const result = await plan([dir, '--detailed-exitcode']);
       expect(result.code).toBe(2);
-      expect(result.stdout).toContain("  ~ module entry\n      payload:\n        @@ -1,4 +1,4 @@");
+      expect(result.stdout).toContain('  ~ module entry\n      payload:\n        @@ -1,4 +1,4 @@');
       expect(result.stdout).toContain("-  ctx.request().headers.set('X-Every', 'entry');");
       expect(result.stdout).toContain("+  ctx.request().headers.set('X-Every', 'changed');");
       expect(result.stdout).toContain('Plan: 0 to create, 1 to update, 0 to delete.');
     });
 
     it('plans deletes for resources the config no longer has, after the rest, in reverse order', async () => {
-      await adminPut(node().adminUrl, 'module', { name: 'stray', namespace: 'blog', payload: Buffer.from('export const requestModifier = (ctx: any) => {};').toString('base64') });
-      await adminPut(node().adminUrl, 'route', { name: 'stray', namespace: 'blog', paths: ['/stray'], methods: ['GET'], modules: ['stray'] });
+      await adminPut(node().adminUrl, 'module', {
+        name: 'stray',
+        namespace: 'blog',
+        payload: Buffer.from('export const requestModifier = (ctx: any) => {};').toString('base64'),
+      });
+      await adminPut(node().adminUrl, 'route', {
+        name: 'stray',
+        namespace: 'blog',
+        paths: ['/stray'],
+        methods: ['GET'],
+        modules: ['stray'],
+      });
       try {
         const json = await planJson(path.join(repoRoot, 'examples/blog'));
-        expect(json.changes.map((c: { action: string; id: string; kind: string }) => `${c.action} ${c.kind} ${c.id}`)).toEqual(['delete routes blog/stray', 'delete modules blog/stray']);
+        expect(
+          json.changes.map((c: { action: string; id: string; kind: string }) => `${c.action} ${c.kind} ${c.id}`),
+        ).toEqual(['delete routes blog/stray', 'delete modules blog/stray']);
         const result = await plan(['examples/blog']);
         expect(result.stdout).toContain('  - route stray\n  - module stray\n');
       } finally {
@@ -174,7 +274,8 @@ describe('plan', () => {
       expect(validatePlan(saved), JSON.stringify(validatePlan.errors)).toBe(true);
       expect(saved.cluster.liveVersion).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(saved.desiredState.version).toBe(saved.desired.version);
-      for (const secret of [secretEnv.EVERY_SECRET!, 'not-for-production', everyFieldKey.split('\n')[1]!]) expect(text).not.toContain(secret);
+      for (const secret of [secretEnv.EVERY_SECRET!, 'not-for-production', everyFieldKey.split('\n')[1]!])
+        expect(text).not.toContain(secret);
     });
 
     it('dump then plan round-trips with no changes', async () => {
@@ -182,18 +283,25 @@ describe('plan', () => {
       const dumped = await dgateCli(['dump', '--out', dir], { env: { DGATE_ADMIN_URL: node().adminUrl } });
       expect(dumped.code).toBe(0);
       expect(dumped.stdout).toContain('DGATE_DOMAIN_KEY_EVERY_TLS');
-      expect(dumped.stdout).toContain('documents of private collections are not dumped (DGate does not list them): every/private-docs, shop/links');
+      expect(dumped.stdout).toContain(
+        'documents of private collections are not dumped (DGate does not list them): every/private-docs, shop/links',
+      );
       const validated = await dgateCli(['validate', dir]);
       expect(validated.code).toBe(0);
-      const result = await plan([dir, '--detailed-exitcode'], { DGATE_DOMAIN_KEY_EVERY_TLS: everyFieldKey.replace(/\n$/, '') });
+      const result = await plan([dir, '--detailed-exitcode'], {
+        DGATE_DOMAIN_KEY_EVERY_TLS: everyFieldKey.replace(/\n$/, ''),
+      });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('No changes.');
-      for (const out of [await readFile(path.join(dir, 'every.yaml'), 'utf8'), dumped.stdout]) expect(out).not.toContain('PRIVATE KEY');
+      for (const out of [await readFile(path.join(dir, 'every.yaml'), 'utf8'), dumped.stdout])
+        expect(out).not.toContain('PRIVATE KEY');
     });
 
     it('get prints live resources in the config format', async () => {
-      const result = await dgateCli(['get', 'service', 'full', '--namespace', 'every', '--format', 'json'], { env: { DGATE_ADMIN_URL: node().adminUrl } });
+      const result = await dgateCli(['get', 'service', 'full', '--namespace', 'every', '--format', 'json'], {
+        env: { DGATE_ADMIN_URL: node().adminUrl },
+      });
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toEqual([
         {

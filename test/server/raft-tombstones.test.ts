@@ -99,17 +99,29 @@ const writesPerApply = newResources('k').length;
  * An HTTP front for a follower that tells dgate-cli the leader is `leaderFront`: the client then
  * works through our fault proxy (as it would through the leader), so its writes can be failed.
  */
-async function startFollowerFront(follower: string, leaderFront: string): Promise<{ url: string; close: () => Promise<void> }> {
+async function startFollowerFront(
+  follower: string,
+  leaderFront: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const target = new URL(follower);
   const leaderHost = new URL(leaderFront).host;
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
-    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (up) => {
-      const headers = { ...up.headers };
-      if (headers['x-raft-leader']) headers['x-raft-leader'] = leaderHost;
-      res.writeHead(up.statusCode ?? 502, headers);
-      up.pipe(res);
-    });
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
+      (up) => {
+        const headers = { ...up.headers };
+        if (headers['x-raft-leader']) headers['x-raft-leader'] = leaderHost;
+        res.writeHead(up.statusCode ?? 502, headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => req.socket.destroy());
     req.pipe(upstream);
   });
@@ -148,7 +160,8 @@ describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gat
     return dir;
   };
   /** Runs dgate-cli against the follower front, with a state directory of its own. */
-  const cli = async (args: string[]): Promise<CliResult> => dgateCli([...args, '--admin', front.url], { env: { ...env, DGATE_CLI_STATE_DIR: await temps.make() } });
+  const cli = async (args: string[]): Promise<CliResult> =>
+    dgateCli([...args, '--admin', front.url], { env: { ...env, DGATE_CLI_STATE_DIR: await temps.make() } });
   /** Every node's proxy answers each endpoint as it should (polled: followers apply a moment later). */
   const expectServed = async (endpoints: [string, string][], status: (code: number) => boolean, what: string) => {
     for (const node of cluster.nodes) {
@@ -188,60 +201,77 @@ describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gat
     // The write never reaches the cluster.
     ['a 500 answer', 'err', { kind: 'status', status: 500, body: '{"error":"injected failure","status":500}' }],
   ];
-  const cases = faultKinds.flatMap(([label, short, fault]) => Array.from({ length: writesPerApply }, (_, i) => [label, i + 1, short, fault] as const));
-  it.each(cases)('%s at write %i: what was created is left as tombstones that nothing reaches', async (_, k, short, fault) => {
-    const tag = `${short}${k}`;
-    const dir = await configDir(newConfig(upstream.url, tag));
-    let seen = 0;
-    faults.log.length = 0;
-    faults.setRule(({ method, path: p }) => {
-      // Only the apply's own writes count: the lock, the marks and the release record are dgate-cli's.
-      if ((method !== 'PUT' && method !== 'DELETE') || p.includes('namespace=dgate-cli')) return { kind: 'pass' };
-      seen++;
-      return seen === k ? fault : { kind: 'pass' };
-    });
-    const failed = await cli(['apply', dir, '--auto-approve']);
-    faults.setRule(() => ({ kind: 'pass' }));
-    expect(failed.code, failed.stdout + failed.stderr).toBe(1);
-    // Never a delete: one would wedge the leader.
-    expect(faults.log.filter((r) => r.method === 'DELETE' && !r.path.includes('namespace=dgate-cli'))).toEqual([]);
-    const tombstones = [...failed.stderr.matchAll(/^ {4}(\w+) (\S+) was created and cannot be deleted on raft: left as a tombstone \((.+)\)$/gm)].map((m) => `${m[1]} ${m[2]}`);
-    expect(failed.stderr).not.toMatch(/still differs \(|still exists|could not be made a tombstone/);
-    if (tombstones.some((t) => t.startsWith('route '))) expect(failed.stderr).toMatch(/left as a tombstone \(unreachable: no paths, no service/);
+  const cases = faultKinds.flatMap(([label, short, fault]) =>
+    Array.from({ length: writesPerApply }, (_, i) => [label, i + 1, short, fault] as const),
+  );
+  it.each(cases)(
+    '%s at write %i: what was created is left as tombstones that nothing reaches',
+    async (_, k, short, fault) => {
+      const tag = `${short}${k}`;
+      const dir = await configDir(newConfig(upstream.url, tag));
+      let seen = 0;
+      faults.log.length = 0;
+      faults.setRule(({ method, path: p }) => {
+        // Only the apply's own writes count: the lock, the marks and the release record are dgate-cli's.
+        if ((method !== 'PUT' && method !== 'DELETE') || p.includes('namespace=dgate-cli')) return { kind: 'pass' };
+        seen++;
+        return seen === k ? fault : { kind: 'pass' };
+      });
+      const failed = await cli(['apply', dir, '--auto-approve']);
+      faults.setRule(() => ({ kind: 'pass' }));
+      expect(failed.code, failed.stdout + failed.stderr).toBe(1);
+      // Never a delete: one would wedge the leader.
+      expect(faults.log.filter((r) => r.method === 'DELETE' && !r.path.includes('namespace=dgate-cli'))).toEqual([]);
+      const tombstones = [
+        ...failed.stderr.matchAll(
+          /^ {4}(\w+) (\S+) was created and cannot be deleted on raft: left as a tombstone \((.+)\)$/gm,
+        ),
+      ].map((m) => `${m[1]} ${m[2]}`);
+      expect(failed.stderr).not.toMatch(/still differs \(|still exists|could not be made a tombstone/);
+      if (tombstones.some((t) => t.startsWith('route ')))
+        expect(failed.stderr).toMatch(/left as a tombstone \(unreachable: no paths, no service/);
 
-    // Exactly what exists of the new config is reported, and each one carries the tag: the writes
-    // before the k-th at least (and the k-th when it landed).
-    const existing: string[] = [];
-    for (const { resource, read } of newResources(tag)) {
-      const got = await adminCall(cluster.leader.adminUrl, 'GET', read);
-      if (got.status === 404) continue;
-      existing.push(resource);
-      expect(got.json?.data?.tags, resource).toContain(tombstoneTag);
-    }
-    expect(tombstones.sort()).toEqual(existing.sort());
-    expect(existing.length).toBeGreaterThanOrEqual(fault.kind === 'lost-response' ? k : k - 1);
-    // Nothing made, nothing left: the cluster equals its state before (DG3003); else the tombstones are the difference.
-    expect(failed.stderr).toMatch(existing.length === 0 ? /^error DG3003: apply failed: .*\n {2}rolled back: the cluster now equals its state before the apply\./ : /^error DG3004: apply failed: /);
+      // Exactly what exists of the new config is reported, and each one carries the tag: the writes
+      // before the k-th at least (and the k-th when it landed).
+      const existing: string[] = [];
+      for (const { resource, read } of newResources(tag)) {
+        const got = await adminCall(cluster.leader.adminUrl, 'GET', read);
+        if (got.status === 404) continue;
+        existing.push(resource);
+        expect(got.json?.data?.tags, resource).toContain(tombstoneTag);
+      }
+      expect(tombstones.sort()).toEqual(existing.sort());
+      expect(existing.length).toBeGreaterThanOrEqual(fault.kind === 'lost-response' ? k : k - 1);
+      // Nothing made, nothing left: the cluster equals its state before (DG3003); else the tombstones are the difference.
+      expect(failed.stderr).toMatch(
+        existing.length === 0
+          ? /^error DG3003: apply failed: .*\n {2}rolled back: the cluster now equals its state before the apply\./
+          : /^error DG3004: apply failed: /,
+      );
 
-    // The gateway behaves as before: nothing the new config routes is reachable on any node, and the old route still serves.
-    await expectServed(newEndpoints(tag), (c) => c === 404, 'a tombstone answers');
-    await expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old route');
+      // The gateway behaves as before: nothing the new config routes is reachable on any node, and the old route still serves.
+      await expectServed(newEndpoints(tag), (c) => c === 404, 'a tombstone answers');
+      await expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old route');
 
-    // Plan against the old config: no changes, and the tombstones in its namespaces listed apart.
-    const plan = await cli(['plan', oldDir, '--detailed-exitcode']);
-    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-    expect(plan.stdout).toContain('No changes.');
-    const inTomb = tombstones.filter((t) => / tomb\//.test(t));
-    if (inTomb.length > 0) {
-      const line = plan.stdout.split('\n').find((l) => l.startsWith('Tombstones (left by a failed apply on raft; unreachable): '));
-      for (const t of inTomb) expect(line, t).toContain(t);
-    }
-    expect(plan.stdout).not.toContain('Cannot delete');
+      // Plan against the old config: no changes, and the tombstones in its namespaces listed apart.
+      const plan = await cli(['plan', oldDir, '--detailed-exitcode']);
+      expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+      expect(plan.stdout).toContain('No changes.');
+      const inTomb = tombstones.filter((t) => / tomb\//.test(t));
+      if (inTomb.length > 0) {
+        const line = plan.stdout
+          .split('\n')
+          .find((l) => l.startsWith('Tombstones (left by a failed apply on raft; unreachable): '));
+        for (const t of inTomb) expect(line, t).toContain(t);
+      }
+      expect(plan.stdout).not.toContain('Cannot delete');
 
-    // Reset for the next case: the old config applies cleanly (with nothing to do).
-    const reset = await cli(['apply', oldDir, '--auto-approve']);
-    expect(reset.code, reset.stdout + reset.stderr).toBe(0);
-  }, 120_000);
+      // Reset for the next case: the old config applies cleanly (with nothing to do).
+      const reset = await cli(['apply', oldDir, '--auto-approve']);
+      expect(reset.code, reset.stdout + reset.stderr).toBe(0);
+    },
+    120_000,
+  );
 
   it('then the new config of the last case applies over its tombstones, verifies, and serves', async () => {
     const tag = `lost${writesPerApply}`;
@@ -254,7 +284,9 @@ describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gat
     const applied = await cli(['apply', dir, '--auto-approve']);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     expect(applied.stdout).toContain(`Apply complete: ${writesPerApply} created, 0 updated, 0 deleted.`);
-    const writes = faults.log.filter((r) => (r.method === 'PUT' || r.method === 'DELETE') && !r.path.includes('namespace=dgate-cli'));
+    const writes = faults.log.filter(
+      (r) => (r.method === 'PUT' || r.method === 'DELETE') && !r.path.includes('namespace=dgate-cli'),
+    );
     expect(writes.map((r) => r.method)).toEqual(Array(writesPerApply).fill('PUT'));
     await expectServed(newEndpoints(tag), (c) => c === 200, 'the new config serves');
     await expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old route');
@@ -267,7 +299,14 @@ describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gat
 
   // Last: it leaves the old route linked to a module, which the old config cannot take back on raft.
   it('a route that gained a module the apply created is put back without a delete, the module a tombstone, and the kept link reported', async () => {
-    const dir = await configDir(oldConfig(upstream.url).replace('service: base }', 'service: base, modules: [m-gain] }').replace('    routes:', '    modules:\n      - { name: m-gain, source: "export const requestModifier = (ctx: any) => {};" }\n    routes:'));
+    const dir = await configDir(
+      oldConfig(upstream.url)
+        .replace('service: base }', 'service: base, modules: [m-gain] }')
+        .replace(
+          '    routes:',
+          '    modules:\n      - { name: m-gain, source: "export const requestModifier = (ctx: any) => {};" }\n    routes:',
+        ),
+    );
     let seen = 0;
     faults.log.length = 0;
     faults.setRule(({ method, path: p }) => {
@@ -280,11 +319,17 @@ describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gat
     expect(failed.code, failed.stdout + failed.stderr).toBe(1);
     expect(faults.log.filter((r) => r.method === 'DELETE' && !r.path.includes('namespace=dgate-cli'))).toEqual([]);
     expect(failed.stderr).toMatch(/^error DG3004: apply failed: /);
-    expect(failed.stderr).toContain('route tomb/r-base: keeps its link to module m-gain, which DGate removes only by deleting the route, and raft leaders break on deletes');
-    expect(failed.stderr).toContain('module tomb/m-gain was created and cannot be deleted on raft: left as a tombstone (its source defines nothing DGate calls)');
+    expect(failed.stderr).toContain(
+      'route tomb/r-base: keeps its link to module m-gain, which DGate removes only by deleting the route, and raft leaders break on deletes',
+    );
+    expect(failed.stderr).toContain(
+      'module tomb/m-gain was created and cannot be deleted on raft: left as a tombstone (its source defines nothing DGate calls)',
+    );
     // The module it keeps does nothing: the route serves as before, and the leader still takes writes.
     await expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old route');
-    expect((await adminCall(cluster.leader.adminUrl, 'PUT', '/namespace', { name: 'still-writable' })).status).toBe(201);
+    expect((await adminCall(cluster.leader.adminUrl, 'PUT', '/namespace', { name: 'still-writable' })).status).toBe(
+      201,
+    );
   }, 60_000);
 
   it('get marks tombstones, and dump leaves them out', async () => {
@@ -299,6 +344,8 @@ describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gat
     const out = path.join(await temps.make(), 'dump');
     const dumped = await cli(['dump', '--out', out, '--namespace', 'tomb']);
     expect(dumped.code, dumped.stderr).toBe(0);
-    expect(dumped.stdout).toMatch(/tombstones are not dumped \(left by a failed apply on raft; unreachable\): .*route tomb\/r-(plain-)?(lost|err)\d+\b/);
+    expect(dumped.stdout).toMatch(
+      /tombstones are not dumped \(left by a failed apply on raft; unreachable\): .*route tomb\/r-(plain-)?(lost|err)\d+\b/,
+    );
   }, 60_000);
 });

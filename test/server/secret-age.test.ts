@@ -20,13 +20,22 @@ describe('age-encrypted secrets, against a real server', () => {
   let identity: string;
   let recipient: string;
   let otherIdentity: string;
-  const base = (extra: Record<string, string | undefined> = {}) => ({ DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_HASH_KEY: hashKey, DGATE_CLI_AGE_IDENTITY: identity, ...extra });
+  const base = (extra: Record<string, string | undefined> = {}) => ({
+    DGATE_ADMIN_URL: node().adminUrl,
+    DGATE_CLI_HASH_KEY: hashKey,
+    DGATE_CLI_AGE_IDENTITY: identity,
+    ...extra,
+  });
   const cli = (args: string[], extra: Record<string, string | undefined> = {}) => dgateCli(args, { env: base(extra) });
   const hashTagOf = async (name: string) => {
-    const secrets = (await adminCall(node().adminUrl, 'GET', '/secret?namespace=vault')).json.data as { name: string; tags?: string[] }[];
+    const secrets = (await adminCall(node().adminUrl, 'GET', '/secret?namespace=vault')).json.data as {
+      name: string;
+      tags?: string[];
+    }[];
     return secrets.find((s) => s.name === name)?.tags?.find((t) => t.startsWith('dgate-cli.value-hmac:'));
   };
-  const expectValue = async (name: string, value: string) => expect(await hashTagOf(name)).toBe(`dgate-cli.value-hmac:${secretValueHmac(hashKey, value)}`);
+  const expectValue = async (name: string, value: string) =>
+    expect(await hashTagOf(name)).toBe(`dgate-cli.value-hmac:${secretValueHmac(hashKey, value)}`);
   const encrypt = async (value: string, args: string[] = []) => {
     const result = await dgateCli(['secret', 'encrypt', '--recipient', recipient, ...args], { input: value });
     expect(result.code, result.stderr).toBe(0);
@@ -43,7 +52,11 @@ namespaces:
       - name: api-key
         value:
           encrypted: |
-${inlineCiphertext.trim().split('\n').map((l) => `            ${l}`).join('\n')}
+${inlineCiphertext
+  .trim()
+  .split('\n')
+  .map((l) => `            ${l}`)
+  .join('\n')}
       - name: db-password
         value: { fromEncryptedFile: secrets/db.age }
 `,
@@ -55,7 +68,9 @@ ${inlineCiphertext.trim().split('\n').map((l) => `            ${l}`).join('\n')}
     const keygen = await dgateCli(['secret', 'keygen']);
     identity = keygen.stdout.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
     recipient = /Public key: (age1\w+)/.exec(keygen.stderr)![1]!;
-    otherIdentity = (await dgateCli(['secret', 'keygen'])).stdout.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+    otherIdentity = (await dgateCli(['secret', 'keygen'])).stdout
+      .split('\n')
+      .find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
     await mkdir(path.join(dir, 'secrets'));
     await writeFile(path.join(dir, 'secrets/db.age'), await encrypt('db-password-one'));
     await writeConfig(await encrypt('api-key-one\n'));
@@ -66,27 +81,46 @@ ${inlineCiphertext.trim().split('\n').map((l) => `            ${l}`).join('\n')}
     expect(validated.code, validated.stderr).toBe(0);
     const compiled = await cli(['compile', dir], { DGATE_CLI_AGE_IDENTITY: undefined });
     const state = JSON.parse(compiled.stdout);
-    expect(state.resources.secrets.map((s: { data: object }) => Object.keys(s.data))).toEqual([['encrypted'], ['fromEncryptedFile']]);
+    expect(state.resources.secrets.map((s: { data: object }) => Object.keys(s.data))).toEqual([
+      ['encrypted'],
+      ['fromEncryptedFile'],
+    ]);
     expect(compiled.stdout).not.toContain('api-key-one');
   });
 
   it('refuses to apply without an identity, naming the secret, before any write', async () => {
     const result = await cli(['apply', dir, '--auto-approve'], { DGATE_CLI_AGE_IDENTITY: undefined });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^\S*vault\.yaml:8:11: error DG2006: secret 'vault\/api-key' is encrypted with age, and no identity was given\n  hint: set DGATE_CLI_AGE_IDENTITY/);
-    expect(((await adminCall(node().adminUrl, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name)).not.toContain('vault');
+    expect(result.stderr).toMatch(
+      /^\S*vault\.yaml:8:11: error DG2006: secret 'vault\/api-key' is encrypted with age, and no identity was given\n {2}hint: set DGATE_CLI_AGE_IDENTITY/,
+    );
+    expect(
+      ((await adminCall(node().adminUrl, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name),
+    ).not.toContain('vault');
   });
 
   it('refuses an identity the values were not encrypted to, before any write', async () => {
     const result = await cli(['apply', dir, '--auto-approve'], { DGATE_CLI_AGE_IDENTITY: otherIdentity });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^\S*vault\.yaml:8:11: error DG2006: secret 'vault\/api-key' cannot be decrypted: no identity matched any of the file's recipients/);
-    expect(((await adminCall(node().adminUrl, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name)).not.toContain('vault');
+    expect(result.stderr).toMatch(
+      /^\S*vault\.yaml:8:11: error DG2006: secret 'vault\/api-key' cannot be decrypted: no identity matched any of the file's recipients/,
+    );
+    expect(
+      ((await adminCall(node().adminUrl, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name),
+    ).not.toContain('vault');
   });
 
   it.each([
-    ['an unset variable', '{ fromEnv: UNSET_IN_THIS_TEST }', /secret 'vault\/other' comes from environment variable UNSET_IN_THIS_TEST, which is not set/],
-    ['a missing file', '{ fromFile: nowhere.txt }', /secret 'vault\/other' comes from file nowhere.txt, which cannot be read \(ENOENT\)/],
+    [
+      'an unset variable',
+      '{ fromEnv: UNSET_IN_THIS_TEST }',
+      /secret 'vault\/other' comes from environment variable UNSET_IN_THIS_TEST, which is not set/,
+    ],
+    [
+      'a missing file',
+      '{ fromFile: nowhere.txt }',
+      /secret 'vault\/other' comes from file nowhere.txt, which cannot be read \(ENOENT\)/,
+    ],
   ])('reports %s where the config names it, before any write', async (_, source, message) => {
     const other = await temps.make(dir);
     const valueLine = (await readFile(path.join(other, 'vault.yaml'), 'utf8')).split('\n').length + 1;
@@ -94,7 +128,9 @@ ${inlineCiphertext.trim().split('\n').map((l) => `            ${l}`).join('\n')}
     const result = await cli(['apply', other, '--auto-approve']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^\\S*vault\\.yaml:${valueLine}:16: error DG2006: ${message.source}`));
-    expect(((await adminCall(node().adminUrl, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name)).not.toContain('vault');
+    expect(
+      ((await adminCall(node().adminUrl, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name),
+    ).not.toContain('vault');
   });
 
   it('applies the decrypted values (the stdin newline dropped), and records them only encrypted', async () => {
@@ -110,7 +146,9 @@ ${inlineCiphertext.trim().split('\n').map((l) => `            ${l}`).join('\n')}
   it('an identity file works as well as the variable', async () => {
     const file = path.join(dir, 'id.txt');
     await writeFile(file, `# a comment\n${identity}\n`);
-    const plan = await cli(['plan', dir, '--identity-file', file, '--format', 'json'], { DGATE_CLI_AGE_IDENTITY: undefined });
+    const plan = await cli(['plan', dir, '--identity-file', file, '--format', 'json'], {
+      DGATE_CLI_AGE_IDENTITY: undefined,
+    });
     expect(JSON.parse(plan.stdout).changes).toEqual([]);
   });
 
@@ -136,7 +174,9 @@ ${inlineCiphertext.trim().split('\n').map((l) => `            ${l}`).join('\n')}
     expect((await cli(['apply', dir, '--auto-approve'])).code).toBe(0);
     const rolled = await cli(['rollback', '--auto-approve'], { DGATE_CLI_HASH_KEY: undefined });
     expect(rolled.code, rolled.stderr).toBe(0);
-    expect(rolled.stdout).toContain('~ secret api-key\n      data: (sensitive value sent again: it cannot be compared)');
+    expect(rolled.stdout).toContain(
+      '~ secret api-key\n      data: (sensitive value sent again: it cannot be compared)',
+    );
     expect(rolled.stdout).toContain('✓ update secret vault/db-password');
     // Sent without the key, so untagged: plan with the key now sees the value as unknown, i.e. changed.
     expect(await hashTagOf('api-key')).toBeUndefined();
@@ -162,7 +202,9 @@ ${inlineCiphertext.trim().split('\n').map((l) => `            ${l}`).join('\n')}
     await appendFile(path.join(dir, 'vault.yaml'), token);
     const refused = await cli(['validate', dir]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`error DG1110: secret 'vault/token' is read from '${tokenFile}', an absolute path outside every directory settings.secretFileRoots allows`);
+    expect(refused.stderr).toContain(
+      `error DG1110: secret 'vault/token' is read from '${tokenFile}', an absolute path outside every directory settings.secretFileRoots allows`,
+    );
     await writeConfig(ciphertext, `ageRecipients: [${recipient}], secretFileRoots: [${outside}]`);
     await appendFile(path.join(dir, 'vault.yaml'), token);
     const applied = await cli(['apply', dir, '--auto-approve']);
@@ -177,7 +219,9 @@ ${inlineCiphertext.trim().split('\n').map((l) => `            ${l}`).join('\n')}
     expect((await cli(['apply', dir, '--auto-approve'])).code).toBe(0);
     const rolled = await cli(['rollback', '--auto-approve']);
     expect(rolled.code).toBe(1);
-    expect(rolled.stderr).toMatch(/^error DG3009: returning to release \d+ would have to write 1 secret \(vault\/api-key\), and the release kept no value for it/m);
+    expect(rolled.stderr).toMatch(
+      /^error DG3009: returning to release \d+ would have to write 1 secret \(vault\/api-key\), and the release kept no value for it/m,
+    );
     await expectValue('api-key', 'api-key-five');
   });
 });

@@ -21,12 +21,14 @@ describe('targets: one config, two real clusters', () => {
   const launch = ['--at', '2026-12-01T00:00:00Z'];
   // DGATE_ADMIN_URL points nowhere: declared targets must not fall back to it.
   const env = { DGATE_EU_PROD_KEY: 'eu-key', DGATE_ADMIN_URL: 'http://127.0.0.1:9' };
-  const cli = (args: string[], extraEnv: Record<string, string | undefined> = {}) => dgateCli(args, { env: { ...env, ...extraEnv } });
+  const cli = (args: string[], extraEnv: Record<string, string | undefined> = {}) =>
+    dgateCli(args, { env: { ...env, ...extraEnv } });
   const names = async (base: string, kind: string, namespace = 'shop') => {
     const res = await adminCall(base, 'GET', `/${kind}?namespace=${namespace}`);
     return ((res.json?.data ?? []) as { name: string }[]).map((r) => r.name).sort();
   };
-  const namespaces = async (base: string) => ((await adminCall(base, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name).sort();
+  const namespaces = async (base: string) =>
+    ((await adminCall(base, 'GET', '/namespace')).json.data as { name: string }[]).map((n) => n.name).sort();
   const compileFor = async (target: string, at: string[]) => {
     const result = await cli(['compile', dir, '--target', target, ...at]);
     expect(result.stderr).toBe('');
@@ -55,26 +57,43 @@ targets:
     expect(result.code).toBe(0);
     const listed = JSON.parse(result.stdout);
     const euState = await compileFor('eu-prod', before);
-    expect(listed.targets.map((t: { name: string; resources: number; version: string }) => [t.name, t.version])).toEqual([
+    expect(
+      listed.targets.map((t: { name: string; resources: number; version: string }) => [t.name, t.version]),
+    ).toEqual([
       ['eu-prod', euState.version],
       ['us-staging', (await compileFor('us-staging', before)).version],
     ]);
-    expect(listed.targets[0]).toMatchObject({ canaries: [{ name: 'checkout-v2', percent: 5 }], credentials: 'key from $DGATE_EU_PROD_KEY', resources: 5, nextChange: { at: '2026-12-01T00:00:00.000Z', added: { namespaces: 1, services: 1, routes: 1 } } });
-    expect(euState.target).toMatchObject({ name: 'eu-prod', canaries: [{ name: 'checkout-v2', percent: 5 }], evaluatedAt: '2026-11-30T00:00:00.000Z' });
+    expect(listed.targets[0]).toMatchObject({
+      canaries: [{ name: 'checkout-v2', percent: 5 }],
+      credentials: 'key from $DGATE_EU_PROD_KEY',
+      resources: 5,
+      nextChange: { at: '2026-12-01T00:00:00.000Z', added: { namespaces: 1, services: 1, routes: 1 } },
+    });
+    expect(euState.target).toMatchObject({
+      name: 'eu-prod',
+      canaries: [{ name: 'checkout-v2', percent: 5 }],
+      evaluatedAt: '2026-11-30T00:00:00.000Z',
+    });
   });
 
   it('refuses an apply that does not say which targets, before any write', async () => {
     const result = await cli(['apply', dir, '--auto-approve', ...before]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error DG1708: the config declares 2 targets \(eu-prod, us-staging\): say which to apply to/);
+    expect(result.stderr).toMatch(
+      /^error DG1708: the config declares 2 targets \(eu-prod, us-staging\): say which to apply to/,
+    );
     expect(await namespaces(eu().adminUrl)).toEqual(['default']);
     expect(await namespaces(us().adminUrl)).toEqual(['default']);
   });
 
   it('refuses a target whose credential variable is unset, before any write', async () => {
-    const result = await cli(['apply', dir, '--target', 'eu-prod', '--auto-approve', ...before], { DGATE_EU_PROD_KEY: undefined });
+    const result = await cli(['apply', dir, '--target', 'eu-prod', '--auto-approve', ...before], {
+      DGATE_EU_PROD_KEY: undefined,
+    });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error DG1709: target 'eu-prod': the admin API key is read from \$DGATE_EU_PROD_KEY, which is not set/);
+    expect(result.stderr).toMatch(
+      /^error DG1709: target 'eu-prod': the admin API key is read from \$DGATE_EU_PROD_KEY, which is not set/,
+    );
     expect(await namespaces(eu().adminUrl)).toEqual(['default']);
   });
 
@@ -83,17 +102,28 @@ targets:
     expect(result.code).toBe(0);
     const set = JSON.parse(result.stdout);
     expect(set.format).toBe('dgate-cli/plan-set@1');
-    expect(set.plans.map((p: { target: { name: string }; cluster: { adminUrl: string } }) => [p.target.name, p.cluster.adminUrl])).toEqual([
+    expect(
+      set.plans.map((p: { target: { name: string }; cluster: { adminUrl: string } }) => [
+        p.target.name,
+        p.cluster.adminUrl,
+      ]),
+    ).toEqual([
       ['eu-prod', eu().adminUrl],
       ['us-staging', us().adminUrl],
     ]);
     for (const [i, name] of ['eu-prod', 'us-staging'].entries()) {
       const state = await compileFor(name, before);
       const ids = (state.resources.routes as { name: string }[]).map((r) => `shop/${r.name}`);
-      const planned = set.plans[i].changes.filter((c: { kind: string }) => c.kind === 'routes').map((c: { id: string }) => c.id);
+      const planned = set.plans[i].changes
+        .filter((c: { kind: string }) => c.kind === 'routes')
+        .map((c: { id: string }) => c.id);
       expect(planned).toEqual(ids);
     }
-    expect(set.plans[0].target.nextChange).toEqual({ at: '2026-12-01T00:00:00.000Z', added: { namespaces: 1, services: 1, routes: 1 }, removed: {} });
+    expect(set.plans[0].target.nextChange).toEqual({
+      at: '2026-12-01T00:00:00.000Z',
+      added: { namespaces: 1, services: 1, routes: 1 },
+      removed: {},
+    });
     expect(set.plans[1].target.nextChange).toBeNull();
   });
 
@@ -141,7 +171,9 @@ targets:
   it('a resource moved off one target is deleted there, and only there', async () => {
     await editFile(path.join(dir, 'shop.yaml'), 'tags: ["?env:staging,dev"]', 'tags: ["?env:dev"]');
     const plan = await cli(['plan', dir, '--target', 'us-staging', '--format', 'json', ...launch]);
-    expect(JSON.parse(plan.stdout).changes.map((c: { action: string; id: string }) => `${c.action} ${c.id}`)).toEqual(['delete shop/debug']);
+    expect(JSON.parse(plan.stdout).changes.map((c: { action: string; id: string }) => `${c.action} ${c.id}`)).toEqual([
+      'delete shop/debug',
+    ]);
     const result = await cli(['apply', dir, '--target', 'us-staging', '--auto-approve', ...launch]);
     expect(result.code).toBe(0);
     expect(await names(us().adminUrl, 'route')).toEqual(['catalog-us', 'checkout']);
@@ -149,7 +181,11 @@ targets:
   });
 
   it('saves a plan for one target, and applies exactly it to that target', async () => {
-    await editFile(path.join(dir, 'shop.yaml'), 'urls: [http://checkout.internal:8080/]', 'urls: [http://checkout.internal:8080/]\n        retries: 5');
+    await editFile(
+      path.join(dir, 'shop.yaml'),
+      'urls: [http://checkout.internal:8080/]',
+      'urls: [http://checkout.internal:8080/]\n        retries: 5',
+    );
     const planFile = path.join(dir, 'eu.plan.json');
     const refused = await cli(['plan', dir, '--out', planFile, ...launch]);
     expect(refused.stderr).toMatch(/^error DG1708: a saved plan is for one target, and 2 are chosen/);
@@ -159,7 +195,8 @@ targets:
     const result = await cli(['apply', planFile, '--auto-approve']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const retries = async (base: string) => (await adminCall(base, 'GET', '/service/checkout?namespace=shop')).json.data.retries;
+    const retries = async (base: string) =>
+      (await adminCall(base, 'GET', '/service/checkout?namespace=shop')).json.data.retries;
     expect(await retries(eu().adminUrl)).toBe(5);
     expect(await retries(us().adminUrl)).toBe(3);
     const wrongTarget = await cli(['apply', planFile, '--target', 'us-staging', '--auto-approve']);
@@ -167,25 +204,39 @@ targets:
   });
 
   it('scopes every target with --select-tag', async () => {
-    await editFile(path.join(dir, 'shop.yaml'), 'tags: ["#region:us"]\n      - name: checkout', 'tags: ["#region:us", owner:search]\n      - name: checkout');
+    await editFile(
+      path.join(dir, 'shop.yaml'),
+      'tags: ["#region:us"]\n      - name: checkout',
+      'tags: ["#region:us", owner:search]\n      - name: checkout',
+    );
     const result = await cli(['plan', dir, '--select-tag', 'owner:search', '--format', 'json', ...launch]);
     const plans = JSON.parse(result.stdout).plans;
     expect(plans[0].changes).toEqual([]);
     // Only the resource carrying the tag is in scope; on the cluster it does not carry it yet.
-    expect(plans[1].changes.map((c: { action: string; kind: string; id: string }) => `${c.action} ${c.kind} ${c.id}`)).toEqual(['create services shop/catalog-us']);
+    expect(
+      plans[1].changes.map((c: { action: string; kind: string; id: string }) => `${c.action} ${c.kind} ${c.id}`),
+    ).toEqual(['create services shop/catalog-us']);
     expect(plans[1].leftAlone.resources).toBeGreaterThan(0);
   });
 
   it('explains why a resource is or is not selected for each target', async () => {
     const result = await cli(['explain', 'module', 'shop/debug-headers', dir]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/eu-prod: not selected\n  ✗ !env:prod +\(resource\) eu-prod has env:prod  .*shop\.yaml:\d+:16/);
-    expect(result.stdout).toMatch(/us-staging: selected\n  ✓ !env:prod +\(resource\) us-staging does not have env:prod/);
+    expect(result.stdout).toMatch(
+      /eu-prod: not selected\n {2}✗ !env:prod +\(resource\) eu-prod has env:prod {2}.*shop\.yaml:\d+:16/,
+    );
+    expect(result.stdout).toMatch(
+      /us-staging: selected\n {2}✓ !env:prod +\(resource\) us-staging does not have env:prod/,
+    );
   });
 
   it('still plans the reachable targets when one is down, and exits 1', async () => {
     const broken = await temps.make(dir);
-    await editFile(path.join(broken, 'targets.yaml'), 'targets:\n', 'targets:\n  - { name: gone, admin: ["http://127.0.0.1:9"], tags: [region:ap] }\n');
+    await editFile(
+      path.join(broken, 'targets.yaml'),
+      'targets:\n',
+      'targets:\n  - { name: gone, admin: ["http://127.0.0.1:9"], tags: [region:ap] }\n',
+    );
     const result = await cli(['plan', broken, ...launch, '--timeout', '2s']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error DG2001: target gone: /m);
@@ -200,7 +251,9 @@ targets:
     git(repo, 'add', '-A');
     git(repo, 'commit', '-q', '-m', 'regions');
     const state = await temps.make();
-    const result = await cli(['reconcile', '--repo', repo, '--once', '--all-targets', ...launch], { DGATE_CLI_STATE_DIR: state });
+    const result = await cli(['reconcile', '--repo', repo, '--once', '--all-targets', ...launch], {
+      DGATE_CLI_STATE_DIR: state,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Z in sync with main@[0-9a-f]{7}\n$/);
     // Both clusters now plan clean against the same config.

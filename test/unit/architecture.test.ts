@@ -5,7 +5,21 @@ import { describe, expect, it } from 'vitest';
 const src = path.resolve(import.meta.dirname, '../../src');
 
 /** Stages that take data and return data: no disk, network, processes, environment, clock or chance. */
-const pureDirectories = ['load', 'compile', 'model', 'state', 'errors', 'report', 'schema', 'diff', 'plan', 'dump', 'select', 'bundles', 'convert'];
+const pureDirectories = [
+  'load',
+  'compile',
+  'model',
+  'state',
+  'errors',
+  'report',
+  'schema',
+  'diff',
+  'plan',
+  'dump',
+  'select',
+  'bundles',
+  'convert',
+];
 const pureFiles = ['cluster/normalize.ts', 'cluster/admin-url.ts'];
 const forbidden = [
   /from 'node:(fs|fs\/promises|child_process|net|http|https|os)'/,

@@ -23,7 +23,9 @@ describe('the command table (commands are loaded only when named)', () => {
   });
 
   it('holds every command file, once', async () => {
-    const files = (await readdir(path.join(root, 'src/commands'), { recursive: true })).filter((f) => f.endsWith('.ts'));
+    const files = (await readdir(path.join(root, 'src/commands'), { recursive: true })).filter((f) =>
+      f.endsWith('.ts'),
+    );
     expect(rows.length).toBe(files.length);
     expect(new Set(rows.map((r) => r.path.join(' '))).size).toBe(rows.length);
   });

@@ -20,8 +20,12 @@ export class BundleDocsCommand extends BaseCommand {
   protected async run(): Promise<number> {
     const parsed = await readBundle(this.dir);
     if (!parsed.content) {
-      this.context.stderr.write(renderDiagnostics(parsed.diagnostics, this.errStyle) + '\n');
-      throw new DgateError({ code: 'DG1809', message: `${this.dir} is not a valid bundle`, hint: 'dgate-cli bundle lint shows what is wrong' });
+      this.context.stderr.write(`${renderDiagnostics(parsed.diagnostics, this.errStyle)}\n`);
+      throw new DgateError({
+        code: 'DG1809',
+        message: `${this.dir} is not a valid bundle`,
+        hint: 'dgate-cli bundle lint shows what is wrong',
+      });
     }
     this.context.stdout.write(bundleDocs(parsed.content));
     return ExitCode.OK;

@@ -11,7 +11,7 @@ export class BundleLintCommand extends BaseCommand {
   static override paths = [['bundle', 'lint']];
   static override usage = Command.Usage({
     category: 'Bundles',
-    description: "Check a bundle: its manifest, parameter schema, parameter use and secret slots",
+    description: 'Check a bundle: its manifest, parameter schema, parameter use and secret slots',
     details: `
       Checks bundle.yaml against the manifest schema, that the version is semver and dgateCli a
       semver range, that the parameter schema compiles, that every \`{ param }\` names a declared
@@ -27,13 +27,15 @@ export class BundleLintCommand extends BaseCommand {
     const display = path.relative(process.cwd(), path.resolve(this.dir)) || '.';
     const parsed = await readBundle(this.dir);
     const diagnostics = sortDiagnostics([...parsed.diagnostics, ...(parsed.content ? lintBundle(parsed.content) : [])]);
-    if (diagnostics.length > 0) this.context.stderr.write(renderDiagnostics(diagnostics, this.errStyle) + '\n');
+    if (diagnostics.length > 0) this.context.stderr.write(`${renderDiagnostics(diagnostics, this.errStyle)}\n`);
     if (errorsIn(diagnostics).length > 0) {
       this.context.stderr.write(`${this.errStyle.red('✗')} ${display}: ${countSummary(diagnostics)}\n`);
       return ExitCode.ERROR;
     }
     const m = parsed.content!.manifest;
-    this.context.stdout.write(`${this.style.green('✓')} ${m.name}@${m.version} (${display}) is a valid bundle${diagnostics.length ? ` (${countSummary(diagnostics)})` : ''}\n`);
+    this.context.stdout.write(
+      `${this.style.green('✓')} ${m.name}@${m.version} (${display}) is a valid bundle${diagnostics.length ? ` (${countSummary(diagnostics)})` : ''}\n`,
+    );
     return ExitCode.OK;
   }
 }

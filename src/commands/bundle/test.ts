@@ -44,46 +44,86 @@ export class BundleTestCommand extends BaseCommand {
 
   dir = Option.String({ name: 'dir' });
   update = Option.Boolean('--update', false, { description: 'Write tests/CASE.expected.json from what compiles now' });
-  requests = Option.Boolean('--requests', true, { description: 'Send the cases\' requests through a local dgate-server (--no-requests: golden output only)' });
+  requests = Option.Boolean('--requests', true, {
+    description: "Send the cases' requests through a local dgate-server (--no-requests: golden output only)",
+  });
 
   protected async run(): Promise<number> {
     const parsed = await readBundle(this.dir);
     const files = parsed.files;
     if (!parsed.content) {
-      this.context.stderr.write(renderDiagnostics(parsed.diagnostics, this.errStyle) + '\n');
-      throw new DgateError({ code: 'DG1809', message: `${this.dir} is not a valid bundle`, hint: 'dgate-cli bundle lint shows what is wrong' });
+      this.context.stderr.write(`${renderDiagnostics(parsed.diagnostics, this.errStyle)}\n`);
+      throw new DgateError({
+        code: 'DG1809',
+        message: `${this.dir} is not a valid bundle`,
+        hint: 'dgate-cli bundle lint shows what is wrong',
+      });
     }
     const content = parsed.content;
     const cases = [...files.keys()].filter((rel) => /^tests\/[^/]+\.ya?ml$/.test(rel)).sort();
-    if (cases.length === 0) throw new DgateError({ code: 'DG0003', message: `${this.dir} has no test cases (tests/*.yaml)`, hint: 'add tests/basic.yaml with `with: { ... }`' });
+    if (cases.length === 0)
+      throw new DgateError({
+        code: 'DG0003',
+        message: `${this.dir} has no test cases (tests/*.yaml)`,
+        hint: 'add tests/basic.yaml with `with: { ... }`',
+      });
     let failed = 0;
     for (const rel of cases) {
       const name = rel.replace(/^tests\//, '').replace(/\.ya?ml$/, '');
-      const spec = (load(new TextDecoder().decode(files.get(rel)!)) ?? {}) as { with?: unknown; as?: string; namespace?: string; namespaces?: unknown; requests?: TrialRequest[] };
-      const use = { use: `${content.manifest.name}@${content.manifest.version}`, as: spec.as ?? 'test', namespace: spec.namespace ?? 'test', with: withEcho(spec.with ?? {}, goldenEcho) };
+      const spec = (load(new TextDecoder().decode(files.get(rel)!)) ?? {}) as {
+        with?: unknown;
+        as?: string;
+        namespace?: string;
+        namespaces?: unknown;
+        requests?: TrialRequest[];
+      };
+      const use = {
+        use: `${content.manifest.name}@${content.manifest.version}`,
+        as: spec.as ?? 'test',
+        namespace: spec.namespace ?? 'test',
+        with: withEcho(spec.with ?? {}, goldenEcho),
+      };
       // A case may declare the resources around the instance (the service a route is given, say).
       const text = `version: v1\nbundles:\n  - ${JSON.stringify(use)}\n${spec.namespaces ? `namespaces: ${JSON.stringify(withEcho(spec.namespaces, goldenEcho))}\n` : ''}`;
       const loaded = loadConfig([{ path: path.join(this.dir, rel), rel, text }]);
       const expanded = expandBundles(loaded.config, [{ use: loaded.config.bundles[0]!, content }]);
-      const diagnostics = [...loaded.diagnostics, ...expanded.diagnostics, ...checkConfig(expanded.config, new Map(), await armorDecoderFor(expanded.config))];
+      const diagnostics = [
+        ...loaded.diagnostics,
+        ...expanded.diagnostics,
+        ...checkConfig(expanded.config, new Map(), await armorDecoderFor(expanded.config)),
+      ];
       if (errorsIn(diagnostics).length > 0) {
         failed++;
-        this.context.stdout.write(`${this.style.red('✗')} ${name}: does not compile\n${renderDiagnostics(diagnostics, this.style)}\n`);
+        this.context.stdout.write(
+          `${this.style.red('✗')} ${name}: does not compile\n${renderDiagnostics(diagnostics, this.style)}\n`,
+        );
         continue;
       }
       const resources = compileResources(expanded.config, new Map());
       // Module sources as text, so that a change reads as a diff of code, not of base64.
-      const readable = { ...resources, modules: resources.modules.map(({ payload, ...m }) => ({ ...m, source: Buffer.from(payload, 'base64').toString('utf8') })) };
-      const actual = canonicalJson(readable, 2) + '\n';
+      const readable = {
+        ...resources,
+        modules: resources.modules.map(({ payload, ...m }) => ({
+          ...m,
+          source: Buffer.from(payload, 'base64').toString('utf8'),
+        })),
+      };
+      const actual = `${canonicalJson(readable, 2)}\n`;
       const expectedFile = path.join(this.dir, 'tests', `${name}.expected.json`);
       const sendRequests = Boolean(spec.requests?.length) && this.requests;
       const trial = sendRequests ? await this.runRequests(spec.requests!, use, content, text, rel) : [];
       if (trial.length > 0) {
         failed++;
-        this.context.stdout.write(`${this.style.red('✗')} ${name}: against a real dgate-server\n${trial.map((p) => `    ${p}`).join('\n')}\n`);
+        this.context.stdout.write(
+          `${this.style.red('✗')} ${name}: against a real dgate-server\n${trial.map((p) => `    ${p}`).join('\n')}\n`,
+        );
         continue;
       }
-      const checked = sendRequests ? ` (${spec.requests!.length} requests answered as expected)` : spec.requests?.length ? ` (${spec.requests.length} requests not sent: --no-requests)` : '';
+      const checked = sendRequests
+        ? ` (${spec.requests!.length} requests answered as expected)`
+        : spec.requests?.length
+          ? ` (${spec.requests.length} requests not sent: --no-requests)`
+          : '';
       if (this.update) {
         await writeFile(expectedFile, actual);
         this.context.stdout.write(`${this.style.green('✓')} ${name}: wrote tests/${name}.expected.json${checked}\n`);
@@ -95,7 +135,13 @@ export class BundleTestCommand extends BaseCommand {
         continue;
       }
       failed++;
-      const why = expected === undefined ? `tests/${name}.expected.json is missing (write it with --update)` : createTwoFilesPatch('expected', 'compiled', expected, actual, '', '', { context: 2 }).split('\n').slice(2).join('\n');
+      const why =
+        expected === undefined
+          ? `tests/${name}.expected.json is missing (write it with --update)`
+          : createTwoFilesPatch('expected', 'compiled', expected, actual, '', '', { context: 2 })
+              .split('\n')
+              .slice(2)
+              .join('\n');
       this.context.stdout.write(`${this.style.red('✗')} ${name}: ${why}\n`);
     }
     if (failed > 0) {
@@ -109,10 +155,20 @@ export class BundleTestCommand extends BaseCommand {
    * Applies the case to a fresh dgate-server (with an echo upstream standing in for {{echo}}) and
    * sends its requests; returns what went wrong, one line each.
    */
-  private async runRequests(requests: TrialRequest[], use: { as: string; namespace: string; with: unknown }, content: BundleContent, goldenText: string, rel: string): Promise<string[]> {
+  private async runRequests(
+    requests: TrialRequest[],
+    use: { as: string; namespace: string; with: unknown },
+    content: BundleContent,
+    goldenText: string,
+    rel: string,
+  ): Promise<string[]> {
     const trial = await BundleTrial.start((line) => this.context.stderr.write(`${line}\n`)).catch((err: unknown) => {
       if (err instanceof DgateError && err.code === 'DG0004') {
-        throw new DgateError({ code: 'DG0004', message: `${rel} sends requests, which need a dgate-server: ${err.message}`, hint: 'set DGATE_SERVER_BIN to a dgate-server binary, or run with --no-requests to compare the golden output only' });
+        throw new DgateError({
+          code: 'DG0004',
+          message: `${rel} sends requests, which need a dgate-server: ${err.message}`,
+          hint: 'set DGATE_SERVER_BIN to a dgate-server binary, or run with --no-requests to compare the golden output only',
+        });
       }
       throw err;
     });
@@ -122,10 +178,12 @@ export class BundleTestCommand extends BaseCommand {
       const expanded = expandBundles(loaded.config, [{ use: loaded.config.bundles[0]!, content }]);
       const resources = compileResources(expanded.config, new Map());
       // The gateway answers only for a domain of the namespace: give the case one if it has none.
-      if (!resources.domains.some((d) => d.namespace === use.namespace)) resources.domains.push({ name: 'bundle-test', namespace: use.namespace, patterns: ['*'], priority: 0 });
+      if (!resources.domains.some((d) => d.namespace === use.namespace))
+        resources.domains.push({ name: 'bundle-test', namespace: use.namespace, patterns: ['*'], priority: 0 });
       await trial.put(resources);
       const problems: string[] = [];
-      for (const r of requests) for (const p of await trial.check(r)) problems.push(`${r.method ?? 'GET'} ${r.path}: ${p}`);
+      for (const r of requests)
+        for (const p of await trial.check(r)) problems.push(`${r.method ?? 'GET'} ${r.path}: ${p}`);
       return problems;
     } catch (err) {
       return [`could not run the case: ${(err as Error).message}`];
@@ -142,6 +200,7 @@ const goldenEcho = 'http://echo.bundle-test';
 function withEcho(value: unknown, url: string): unknown {
   if (typeof value === 'string') return value.split('{{echo}}').join(url);
   if (Array.isArray(value)) return value.map((v) => withEcho(v, url));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withEcho(v, url)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withEcho(v, url)]));
   return value;
 }

@@ -4,7 +4,17 @@ import { Command, Option } from 'clipanion';
 import { BaseCommand } from '../../cli/base-command.js';
 import { bundleDirOf } from '../../cli/bundle-input.js';
 import { ExitCode } from '../../cli/exit-codes.js';
-import { integrityOf, lockFormat, newestSatisfying, parseUse, satisfies, sourceOf, validRange, type LockEntry, type LockFile } from '../../bundles/lockfile.js';
+import {
+  integrityOf,
+  lockFormat,
+  newestSatisfying,
+  parseUse,
+  satisfies,
+  sourceOf,
+  validRange,
+  type LockEntry,
+  type LockFile,
+} from '../../bundles/lockfile.js';
 import { readBundle } from '../../cli/bundle-input.js';
 import { DgateError } from '../../errors/dgate-error.js';
 import { renderDiagnostics } from '../../errors/render.js';
@@ -38,7 +48,10 @@ export class BundleUpdateCommand extends BaseCommand {
   });
 
   names = Option.Rest({ name: 'instance' });
-  configPath = valueNamed('PATH', Option.String('--config,-c', '.', { description: 'The config directory or file (default: .)' }));
+  configPath = valueNamed(
+    'PATH',
+    Option.String('--config,-c', '.', { description: 'The config directory or file (default: .)' }),
+  );
 
   protected async run(): Promise<number> {
     const input = await readConfigSources(this.configPath);
@@ -49,27 +62,48 @@ export class BundleUpdateCommand extends BaseCommand {
     const diagnostics = [...input.diagnostics, ...evaluated.diagnostics, ...loaded.diagnostics];
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
-      this.context.stderr.write(renderDiagnostics(errors, this.errStyle) + '\n');
-      throw new DgateError({ code: 'DG1809', message: `the config at '${this.configPath}' has errors; fix them before resolving its bundles`, hint: 'dgate-cli validate shows them' });
+      this.context.stderr.write(`${renderDiagnostics(errors, this.errStyle)}\n`);
+      throw new DgateError({
+        code: 'DG1809',
+        message: `the config at '${this.configPath}' has errors; fix them before resolving its bundles`,
+        hint: 'dgate-cli validate shows them',
+      });
     }
     const uses = config.bundles.filter((b) => b.valid);
     const unknown = this.names.filter((n) => !uses.some((u) => u.spec.as === n));
     if (unknown.length > 0) {
-      throw new DgateError({ code: 'DG0001', message: `no bundle instance named ${unknown.join(', ')} in '${this.configPath}'`, hint: `instances: ${uses.map((u) => u.spec.as).join(', ') || '(none)'}` });
+      throw new DgateError({
+        code: 'DG0001',
+        message: `no bundle instance named ${unknown.join(', ')} in '${this.configPath}'`,
+        hint: `instances: ${uses.map((u) => u.spec.as).join(', ') || '(none)'}`,
+      });
     }
     const old = (await readLock(input.root)) ?? { format: lockFormat, bundles: {} };
     const lock: LockFile = { format: lockFormat, bundles: {} };
     for (const use of uses) {
       const keep = this.names.length > 0 && !this.names.includes(use.spec.as) ? old.bundles[use.spec.as] : undefined;
-      const entry = keep && keep.use === use.spec.use && keep.source === sourceOf(use.spec) ? keep : await this.resolve(use, input.root);
+      const entry =
+        keep && keep.use === use.spec.use && keep.source === sourceOf(use.spec)
+          ? keep
+          : await this.resolve(use, input.root);
       lock.bundles[use.spec.as] = entry;
       const was = old.bundles[use.spec.as];
-      const change = !was ? 'added' : was.version !== entry.version ? `was ${was.version}` : was.integrity !== entry.integrity ? 'content changed' : 'unchanged';
-      this.context.stdout.write(`${use.spec.as}: ${use.spec.use} → ${entry.version} from ${entry.source}${entry.commit ? ` (${entry.commit.slice(0, 12)})` : ''} · ${change}\n`);
+      const change = !was
+        ? 'added'
+        : was.version !== entry.version
+          ? `was ${was.version}`
+          : was.integrity !== entry.integrity
+            ? 'content changed'
+            : 'unchanged';
+      this.context.stdout.write(
+        `${use.spec.as}: ${use.spec.use} → ${entry.version} from ${entry.source}${entry.commit ? ` (${entry.commit.slice(0, 12)})` : ''} · ${change}\n`,
+      );
     }
     await writeLock(input.root, lock);
     await this.pruneVendored(input.root, lock);
-    this.context.stdout.write(`${this.style.green('✓')} wrote ${path.join(path.relative(process.cwd(), input.root) || '.', 'dgate-cli.lock')}\n`);
+    this.context.stdout.write(
+      `${this.style.green('✓')} wrote ${path.join(path.relative(process.cwd(), input.root) || '.', 'dgate-cli.lock')}\n`,
+    );
     return ExitCode.OK;
   }
 
@@ -79,7 +113,12 @@ export class BundleUpdateCommand extends BaseCommand {
     const fail = (code: 'DG1808' | 'DG1809', message: string, hint: string): never => {
       throw new DgateError({ code, message, hint, location: at });
     };
-    if (!validRange(range)) fail('DG1809', `'${range}' in ${use.spec.use} is not a semver range`, 'write a range such as ^1.2, ~1.2.3, >=1 <3 or an exact 1.2.3');
+    if (!validRange(range))
+      fail(
+        'DG1809',
+        `'${range}' in ${use.spec.use} is not a semver range`,
+        'write a range such as ^1.2, ~1.2.3, >=1 <3 or an exact 1.2.3',
+      );
     const source = sourceOf(use.spec);
     let dir: string;
     let commit: string | null = null;
@@ -88,7 +127,12 @@ export class BundleUpdateCommand extends BaseCommand {
     if (isGitSource(source)) {
       const versions = await gitVersions(source);
       const chosen = newestSatisfying([...versions.keys()], range);
-      if (!chosen) fail('DG1808', `${source} has no tag satisfying ${range} (versions: ${[...versions.keys()].join(', ') || 'none'})`, 'tag a release (git tag v1.2.3) or widen the range');
+      if (!chosen)
+        fail(
+          'DG1808',
+          `${source} has no tag satisfying ${range} (versions: ${[...versions.keys()].join(', ') || 'none'})`,
+          'tag a release (git tag v1.2.3) or widen the range',
+        );
       version = chosen!;
       vendored = `${vendorDir}/${name}@${version}`;
       dir = path.join(root, vendored);
@@ -100,24 +144,53 @@ export class BundleUpdateCommand extends BaseCommand {
     const parsed = await readBundle(dir);
     const files = parsed.files;
     if (!parsed.content) {
-      this.context.stderr.write(renderDiagnostics(parsed.diagnostics, this.errStyle) + '\n');
+      this.context.stderr.write(`${renderDiagnostics(parsed.diagnostics, this.errStyle)}\n`);
       fail('DG1809', `${dir} is not a valid bundle`, 'fix the problems above');
     }
     const manifest = parsed.content!.manifest;
-    if (manifest.name !== name) fail('DG1809', `${dir} holds bundle '${manifest.name}', and the config uses '${name}'`, 'fix the name in `use:` or the source');
+    if (manifest.name !== name)
+      fail(
+        'DG1809',
+        `${dir} holds bundle '${manifest.name}', and the config uses '${name}'`,
+        'fix the name in `use:` or the source',
+      );
     // A range that excludes this dgate-cli: resolving it is fine (another runner may use it), using it is refused.
-    if (isGitSource(source) && manifest.version !== version) fail('DG1809', `tag ${version} of ${source} holds a manifest of version ${manifest.version}`, 'tags and manifest versions must agree: fix bundle.yaml (or bundle.pkl) and tag again');
+    if (isGitSource(source) && manifest.version !== version)
+      fail(
+        'DG1809',
+        `tag ${version} of ${source} holds a manifest of version ${manifest.version}`,
+        'tags and manifest versions must agree: fix bundle.yaml (or bundle.pkl) and tag again',
+      );
     if (!isGitSource(source)) {
       version = manifest.version;
-      if (!satisfies(version, range)) fail('DG1808', `${source === 'builtin' ? 'dgate-cli ships' : `${source} holds`} ${name}@${version}, outside ${range}`, source === 'builtin' ? 'widen the range, or use a source that has the version you need' : 'widen the range, or update the directory');
+      if (!satisfies(version, range))
+        fail(
+          'DG1808',
+          `${source === 'builtin' ? 'dgate-cli ships' : `${source} holds`} ${name}@${version}, outside ${range}`,
+          source === 'builtin'
+            ? 'widen the range, or use a source that has the version you need'
+            : 'widen the range, or update the directory',
+        );
     }
-    return { use: use.spec.use, source, version, commit, integrity: integrityOf(files), ...(vendored ? { vendored } : {}) };
+    return {
+      use: use.spec.use,
+      source,
+      version,
+      commit,
+      integrity: integrityOf(files),
+      ...(vendored ? { vendored } : {}),
+    };
   }
 
   /** Vendored copies no lock entry points at any more are removed. */
   private async pruneVendored(root: string, lock: LockFile): Promise<void> {
-    const kept = new Set(Object.values(lock.bundles).map((e) => e.vendored).filter(Boolean));
+    const kept = new Set(
+      Object.values(lock.bundles)
+        .map((e) => e.vendored)
+        .filter(Boolean),
+    );
     const entries = await readdir(path.join(root, vendorDir)).catch(() => [] as string[]);
-    for (const e of entries) if (!kept.has(`${vendorDir}/${e}`)) await rm(path.join(root, vendorDir, e), { recursive: true, force: true });
+    for (const e of entries)
+      if (!kept.has(`${vendorDir}/${e}`)) await rm(path.join(root, vendorDir, e), { recursive: true, force: true });
   }
 }

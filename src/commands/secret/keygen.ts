@@ -21,7 +21,10 @@ export class SecretKeygenCommand extends BaseCommand {
     examples: [['A key for CI', '$0 secret keygen --out ci.agekey']],
   });
 
-  out = valueNamed('FILE', Option.String('--out,-o', { description: 'Write the identity to this file (mode 0600) instead of stdout' }));
+  out = valueNamed(
+    'FILE',
+    Option.String('--out,-o', { description: 'Write the identity to this file (mode 0600) instead of stdout' }),
+  );
 
   protected async run(): Promise<number> {
     const identity = await generateX25519Identity();
@@ -32,7 +35,14 @@ export class SecretKeygenCommand extends BaseCommand {
         await writeFile(this.out, text, { mode: 0o600, flag: 'wx' });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw new DgateError({ code: 'DG0005', message: `cannot write '${this.out}': ${code ?? String(err)}`, hint: code === 'EEXIST' ? 'the file exists; choose another name (an identity is never overwritten)' : 'check that the directory exists and is writable' });
+        throw new DgateError({
+          code: 'DG0005',
+          message: `cannot write '${this.out}': ${code ?? String(err)}`,
+          hint:
+            code === 'EEXIST'
+              ? 'the file exists; choose another name (an identity is never overwritten)'
+              : 'check that the directory exists and is writable',
+        });
       }
     } else {
       this.context.stdout.write(text);

@@ -15,7 +15,10 @@ export function sourcesOf(files: MemoryConfig) {
 
 export function fileTable(files: Record<string, string | null> = {}): FileTable {
   return new Map(
-    Object.entries(files).map(([rel, text]): [string, FileEntry] => [rel, text === null ? { status: 'missing' } : { status: 'ok', bytes: new TextEncoder().encode(text) }]),
+    Object.entries(files).map(([rel, text]): [string, FileEntry] => [
+      rel,
+      text === null ? { status: 'missing' } : { status: 'ok', bytes: new TextEncoder().encode(text) },
+    ]),
   );
 }
 
@@ -27,7 +30,12 @@ export function checkMemory(files: MemoryConfig, refs: Record<string, string | n
 /** Loads, checks and compiles in memory; fails the test on any error diagnostic. */
 export function compileMemory(files: MemoryConfig, refs: Record<string, string | null> = {}): DesiredState {
   const { config, diagnostics } = loadConfig(sourcesOf(files));
-  const all = [...diagnostics, ...checkConfig(config, fileTable(refs), (t) => armor.decode(t))].filter((d) => d.severity === 'error');
-  if (all.length > 0) throw new Error(`unexpected errors: ${all.map((d) => `${d.location?.file}:${d.location?.line} ${d.message}`).join('; ')}`);
+  const all = [...diagnostics, ...checkConfig(config, fileTable(refs), (t) => armor.decode(t))].filter(
+    (d) => d.severity === 'error',
+  );
+  if (all.length > 0)
+    throw new Error(
+      `unexpected errors: ${all.map((d) => `${d.location?.file}:${d.location?.line} ${d.message}`).join('; ')}`,
+    );
   return compileConfig(config, fileTable(refs), { tool: { name: 'dgate-cli', version: 'test' }, git: null });
 }

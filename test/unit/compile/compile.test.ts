@@ -53,7 +53,10 @@ namespaces:
       - { name: inline, value: { value: do-not-print-me } }
 `,
 };
-const refs = { 'mods/zeta.js': 'exports.z = 26;\n', 'tls/shop.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' };
+const refs = {
+  'mods/zeta.js': 'exports.z = 26;\n',
+  'tls/shop.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+};
 
 describe('compile', () => {
   const state = compileMemory(everyField, refs);
@@ -61,7 +64,17 @@ describe('compile', () => {
 
   it('fills in the defaults DGate would, and writes durations as integer nanoseconds', () => {
     expect(r.services).toEqual([
-      { name: 'bare', namespace: 'shop', urls: ['http://127.0.0.1:8082'], retries: 3, retryTimeout: 0, connectTimeout: 0, requestTimeout: 0, tlsSkipVerify: false, http2Only: false },
+      {
+        name: 'bare',
+        namespace: 'shop',
+        urls: ['http://127.0.0.1:8082'],
+        retries: 3,
+        retryTimeout: 0,
+        connectTimeout: 0,
+        requestTimeout: 0,
+        tlsSkipVerify: false,
+        http2Only: false,
+      },
       {
         name: 'catalog',
         namespace: 'shop',
@@ -79,22 +92,57 @@ describe('compile', () => {
 
   it('encodes module sources as padded base64 and takes the type from the extension', () => {
     expect(r.modules).toEqual([
-      { name: 'alpha', namespace: 'shop', payload: Buffer.from('export const x = 1;').toString('base64'), moduleType: 'typescript' },
-      { name: 'zeta', namespace: 'shop', payload: Buffer.from('exports.z = 26;\n').toString('base64'), moduleType: 'javascript' },
+      {
+        name: 'alpha',
+        namespace: 'shop',
+        payload: Buffer.from('export const x = 1;').toString('base64'),
+        moduleType: 'typescript',
+      },
+      {
+        name: 'zeta',
+        namespace: 'shop',
+        payload: Buffer.from('exports.z = 26;\n').toString('base64'),
+        moduleType: 'javascript',
+      },
     ]);
   });
 
   it('writes routes as the admin API takes them, modules sorted as DGate stores them', () => {
     expect(r.routes).toEqual([
-      { name: 'catalog', namespace: 'shop', paths: ['/catalog/*'], methods: ['GET', 'POST'], preserveHost: true, stripPath: true, service: 'catalog', modules: ['alpha', 'zeta'], tags: ['public'] },
-      { name: 'modonly', namespace: 'shop', paths: ['/m'], methods: ['*'], preserveHost: false, stripPath: false, modules: ['zeta'] },
+      {
+        name: 'catalog',
+        namespace: 'shop',
+        paths: ['/catalog/*'],
+        methods: ['GET', 'POST'],
+        preserveHost: true,
+        stripPath: true,
+        service: 'catalog',
+        modules: ['alpha', 'zeta'],
+        tags: ['public'],
+      },
+      {
+        name: 'modonly',
+        namespace: 'shop',
+        paths: ['/m'],
+        methods: ['*'],
+        preserveHost: false,
+        stripPath: false,
+        modules: ['zeta'],
+      },
     ]);
   });
 
   it('reads certificates from files and keeps private keys and secrets as references only', () => {
     expect(r.domains).toEqual([
       { name: 'any', namespace: 'shop', patterns: ['*'], priority: 0 },
-      { name: 'shop', namespace: 'shop', patterns: ['shop.example.com'], priority: 7, cert: refs['tls/shop.crt'], key: { fromFile: 'tls/shop.key', trimTrailingNewline: true } },
+      {
+        name: 'shop',
+        namespace: 'shop',
+        patterns: ['shop.example.com'],
+        priority: 7,
+        cert: refs['tls/shop.crt'],
+        key: { fromFile: 'tls/shop.key', trimTrailingNewline: true },
+      },
     ]);
     expect(r.secrets).toEqual([
       { name: 'env', namespace: 'shop', data: { fromEnv: 'STRIPE_KEY' } },
@@ -106,11 +154,22 @@ describe('compile', () => {
 
   it('gives collections explicit defaults and lifts documents out, sorted by id', () => {
     expect(r.collections).toEqual([
-      { name: 'links', namespace: 'shop', schema: { type: 'object', properties: { url: { type: 'string' } } }, visibility: 'private', type: 'document' },
+      {
+        name: 'links',
+        namespace: 'shop',
+        schema: { type: 'object', properties: { url: { type: 'string' } } },
+        visibility: 'private',
+        type: 'document',
+      },
       { name: 'raw', namespace: 'shop', schema: null, visibility: 'public', type: 'fetcher' },
     ]);
     expect(r.documents.map((d) => d.id)).toEqual(['a', 'b']);
-    expect(r.documents[0]).toEqual({ id: "a", namespace: "shop", collection: "links", data: { url: "https://a.example", extra: [1, 2] } });
+    expect(r.documents[0]).toEqual({
+      id: 'a',
+      namespace: 'shop',
+      collection: 'links',
+      data: { url: 'https://a.example', extra: [1, 2] },
+    });
   });
 
   it('keeps namespace tags and omits empty tag lists', () => {
@@ -121,7 +180,10 @@ describe('compile', () => {
   it('stamps a sha256 version over the resources only', () => {
     expect(state.version).toMatch(/^sha256:[0-9a-f]{64}$/);
     const { config } = loadConfig(sourcesOf(everyField));
-    const other = compileConfig(config, fileTable(refs), { tool: { name: 'dgate-cli', version: '9.9.9' }, git: { commit: 'abc123', dirty: true } });
+    const other = compileConfig(config, fileTable(refs), {
+      tool: { name: 'dgate-cli', version: '9.9.9' },
+      git: { commit: 'abc123', dirty: true },
+    });
     expect(other.metadata.git).toEqual({ commit: 'abc123', dirty: true });
     expect(other.version).toBe(state.version);
   });

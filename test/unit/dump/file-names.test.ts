@@ -4,7 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { dumpToConfig, fileSegmentFor } from '../../../src/dump/to-config.js';
 import type { LiveResources } from '../../../src/state/live-state.js';
 
-const emptyLive = (): LiveResources => ({ namespaces: [], services: [], modules: [], routes: [], domains: [], collections: [], documents: [], secrets: [] }) as unknown as LiveResources;
+const emptyLive = (): LiveResources =>
+  ({
+    namespaces: [],
+    services: [],
+    modules: [],
+    routes: [],
+    domains: [],
+    collections: [],
+    documents: [],
+    secrets: [],
+  }) as unknown as LiveResources;
 
 describe('dump file names', () => {
   it('keeps safe names and escapes the rest, a leading dot included', () => {
@@ -21,14 +31,18 @@ describe('dump file names', () => {
 
   it('never leaves its directory, and never collides, whatever the name', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), (a, b) => {
-        const seg = fileSegmentFor(a);
-        expect(seg).not.toContain('/');
-        expect(seg).not.toContain('\\');
-        expect(seg.startsWith('.')).toBe(false);
-        expect(path.resolve('/out', seg).startsWith('/out/')).toBe(true);
-        if (a !== b) expect(fileSegmentFor(b)).not.toBe(seg);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        (a, b) => {
+          const seg = fileSegmentFor(a);
+          expect(seg).not.toContain('/');
+          expect(seg).not.toContain('\\');
+          expect(seg.startsWith('.')).toBe(false);
+          expect(path.resolve('/out', seg).startsWith('/out/')).toBe(true);
+          if (a !== b) expect(fileSegmentFor(b)).not.toBe(seg);
+        },
+      ),
     );
   });
 
@@ -44,15 +58,24 @@ describe('dump file names', () => {
   it('writes every namespace and module of a hostile cluster inside the dump, and names what it escaped', () => {
     const live = emptyLive();
     live.namespaces.push({ name: '../../escaped-ns' } as never);
-    live.modules.push({ name: '../evil', namespace: '../../escaped-ns', payload: Buffer.from('x').toString('base64') } as never);
+    live.modules.push({
+      name: '../evil',
+      namespace: '../../escaped-ns',
+      payload: Buffer.from('x').toString('base64'),
+    } as never);
     const dumped = dumpToConfig(live);
-    expect([...dumped.files.keys()].sort()).toEqual(['%2E.%2F..%2Fescaped-ns.yaml', 'modules/%2E.%2F..%2Fescaped-ns/%2E.%2Fevil.ts']);
+    expect([...dumped.files.keys()].sort()).toEqual([
+      '%2E.%2F..%2Fescaped-ns.yaml',
+      'modules/%2E.%2F..%2Fescaped-ns/%2E.%2Fevil.ts',
+    ]);
     for (const rel of dumped.files.keys()) expect(path.resolve('/out', rel).startsWith('/out/')).toBe(true);
     expect(dumped.escaped).toEqual([
       { what: 'module "../../escaped-ns/../evil"', file: 'modules/%2E.%2F..%2Fescaped-ns/%2E.%2Fevil.ts' },
       { what: 'namespace "../../escaped-ns"', file: '%2E.%2F..%2Fescaped-ns.yaml' },
     ]);
     // The config names the module file where it was written.
-    expect(dumped.files.get('%2E.%2F..%2Fescaped-ns.yaml')).toContain('file: modules/%2E.%2F..%2Fescaped-ns/%2E.%2Fevil.ts');
+    expect(dumped.files.get('%2E.%2F..%2Fescaped-ns.yaml')).toContain(
+      'file: modules/%2E.%2F..%2Fescaped-ns/%2E.%2Fevil.ts',
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { pklArguments, pklSchemaDir } from '../../../src/io/pkl-eval.js';
 
-const base = { root: '/work/my config', modules: ['/work/my config/main.pkl'], allowedImports: [], env: {}, timeoutMs: 30_000 };
+const base = {
+  root: '/work/my config',
+  modules: ['/work/my config/main.pkl'],
+  allowedImports: [],
+  env: {},
+  timeoutMs: 30_000,
+};
 const flag = (args: string[], name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 describe('pklArguments (the sandbox)', () => {

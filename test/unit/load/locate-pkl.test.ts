@@ -44,7 +44,10 @@ describe('locateInPkl', () => {
   it('finds a list element by the name it sets, and a property inside it', () => {
     expect(locateInPkl(module, value, ['namespaces', 0, 'services', 1])).toEqual({ line: 9, col: 7 });
     expect(locateInPkl(module, value, ['namespaces', 0, 'services', 1, 'retries'])).toEqual({ line: 12, col: 19 });
-    expect(locateInPkl(module, value, ['namespaces', 0, 'services', 1, 'retries'], { key: true })).toEqual({ line: 12, col: 9 });
+    expect(locateInPkl(module, value, ['namespaces', 0, 'services', 1, 'retries'], { key: true })).toEqual({
+      line: 12,
+      col: 9,
+    });
     expect(locateInPkl(module, value, ['namespaces', 0, 'services', 0, 'name'])).toEqual({ line: 8, col: 20 });
   });
 

@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { moduleOutputSettings, parsePklOutputs, pklFailureDiagnostic, pklSettingsOf, selectPklModules, type PklContext } from '../../../src/load/parse-pkl.js';
+import {
+  moduleOutputSettings,
+  parsePklOutputs,
+  pklFailureDiagnostic,
+  pklSettingsOf,
+  selectPklModules,
+  type PklContext,
+} from '../../../src/load/parse-pkl.js';
 import type { ConfigSource, ParsedDocument } from '../../../src/load/parse-yaml.js';
 
 const source = (rel: string, text: string): ConfigSource => ({ path: `cfg/${rel}`, rel, text });
-const main = source('main.pkl', 'amends "modulepath:/dgate/Config.pkl"\n\nnamespaces {\n  new {\n    name = "shop"\n    services {\n      new { name = "a"; urls { "x" }; retries = 5000 }\n    }\n  }\n}\n');
+const main = source(
+  'main.pkl',
+  'amends "modulepath:/dgate/Config.pkl"\n\nnamespaces {\n  new {\n    name = "shop"\n    services {\n      new { name = "a"; urls { "x" }; retries = 5000 }\n    }\n  }\n}\n',
+);
 const context: PklContext = { root: '/work/cfg', sources: [main], allowedImports: [] };
 
 const constraintError = `–– Pkl Error ––
@@ -52,30 +62,57 @@ The above error occurred when rendering path \`namespaces[0].services[0].name\` 
   });
 
   it('reports a refused https import as DG1603, and an allowed one as pkl says', () => {
-    const stderr = "–– Pkl Error ––\nI/O error loading module `https://example.com/x.pkl`.\nConnectException: Error connecting to host `example.com`.\n\n2 | import \"https://example.com/x.pkl\"\n    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\nat main#x (file:///work/cfg/main.pkl, line 2)\n";
+    const stderr =
+      '–– Pkl Error ––\nI/O error loading module `https://example.com/x.pkl`.\nConnectException: Error connecting to host `example.com`.\n\n2 | import "https://example.com/x.pkl"\n    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\nat main#x (file:///work/cfg/main.pkl, line 2)\n';
     expect(pklFailureDiagnostic({ status: 'error', stderr }, context).code).toBe('DG1603');
-    expect(pklFailureDiagnostic({ status: 'error', stderr }, { ...context, allowedImports: ['https://example.com/'] }).code).toBe('DG1607');
+    expect(
+      pklFailureDiagnostic({ status: 'error', stderr }, { ...context, allowedImports: ['https://example.com/'] }).code,
+    ).toBe('DG1607');
   });
 
-  it('names the dgate schema the failing module amends, and gives a bundle\'s sandbox its own hints', () => {
-    const typeError = "–– Pkl Error ––\nExpected value of type `String`, but got type `Int`.\nValue: 42\n\n21 | x: *String|Param\n     ^^^^^^^^^^^^^\nat dgate.BundleResources#RouteSpec.x (modulepath:/dgate/BundleResources.pkl)\n\n5 | x = 42\n        ^^\nat main#x (file:///work/cfg/main.pkl, line 5)\n";
-    expect(pklFailureDiagnostic({ status: 'error', stderr: typeError }, context).hint).toContain('modulepath:/dgate/BundleResources.pkl');
-    expect(pklFailureDiagnostic({ status: 'error', stderr: constraintError }, context).hint).toContain('modulepath:/dgate/Config.pkl');
-    const unknown = "–– Pkl Error ––\nCannot find property `bogus` in object of type `dgate.BundleResources#RouteSpec`.\n\n5 | bogus = 1\n    ^^^^^\nat main#routes[#1] (file:///work/cfg/main.pkl, line 5)\n";
-    expect(pklFailureDiagnostic({ status: 'error', stderr: unknown }, context).message).toBe("unknown property 'bogus' in RouteSpec");
-    const env = "–– Pkl Error ––\nRefusing to read resource `env:HOME` because it does not match any entry in the resource allowlist (`--allowed-resources`).\n\n5 | x = read(\"env:HOME\")\n        ^^^^^^^^^^^^^^^^\nat main#x (file:///work/cfg/main.pkl, line 5)\n";
-    expect(pklFailureDiagnostic({ status: 'error', stderr: env }, context).hint).toMatch(/^name it with --pkl-env HOME/);
-    expect(pklFailureDiagnostic({ status: 'error', stderr: env }, { ...context, scope: 'bundle' }).hint).toBe("a bundle's Pkl sees no environment variables: take the value as a parameter of the bundle");
-    const file = "–– Pkl Error ––\nRefusing to load module `file:///work/other.pkl` because it does not match any entry in the module allowlist (`--allowed-modules`).\n\n2 | import \"../other.pkl\"\n    ^^^^^^^^^^^^^^^^^^^^\nat main (file:///work/cfg/main.pkl, line 2)\n";
-    expect(pklFailureDiagnostic({ status: 'error', stderr: file }, { ...context, scope: 'bundle' })).toMatchObject({ code: 'DG1603', message: "import of '../other.pkl' is not allowed by the Pkl sandbox", hint: expect.stringContaining('inside the bundle directory') });
+  it("names the dgate schema the failing module amends, and gives a bundle's sandbox its own hints", () => {
+    const typeError =
+      '–– Pkl Error ––\nExpected value of type `String`, but got type `Int`.\nValue: 42\n\n21 | x: *String|Param\n     ^^^^^^^^^^^^^\nat dgate.BundleResources#RouteSpec.x (modulepath:/dgate/BundleResources.pkl)\n\n5 | x = 42\n        ^^\nat main#x (file:///work/cfg/main.pkl, line 5)\n';
+    expect(pklFailureDiagnostic({ status: 'error', stderr: typeError }, context).hint).toContain(
+      'modulepath:/dgate/BundleResources.pkl',
+    );
+    expect(pklFailureDiagnostic({ status: 'error', stderr: constraintError }, context).hint).toContain(
+      'modulepath:/dgate/Config.pkl',
+    );
+    const unknown =
+      '–– Pkl Error ––\nCannot find property `bogus` in object of type `dgate.BundleResources#RouteSpec`.\n\n5 | bogus = 1\n    ^^^^^\nat main#routes[#1] (file:///work/cfg/main.pkl, line 5)\n';
+    expect(pklFailureDiagnostic({ status: 'error', stderr: unknown }, context).message).toBe(
+      "unknown property 'bogus' in RouteSpec",
+    );
+    const env =
+      '–– Pkl Error ––\nRefusing to read resource `env:HOME` because it does not match any entry in the resource allowlist (`--allowed-resources`).\n\n5 | x = read("env:HOME")\n        ^^^^^^^^^^^^^^^^\nat main#x (file:///work/cfg/main.pkl, line 5)\n';
+    expect(pklFailureDiagnostic({ status: 'error', stderr: env }, context).hint).toMatch(
+      /^name it with --pkl-env HOME/,
+    );
+    expect(pklFailureDiagnostic({ status: 'error', stderr: env }, { ...context, scope: 'bundle' }).hint).toBe(
+      "a bundle's Pkl sees no environment variables: take the value as a parameter of the bundle",
+    );
+    const file =
+      '–– Pkl Error ––\nRefusing to load module `file:///work/other.pkl` because it does not match any entry in the module allowlist (`--allowed-modules`).\n\n2 | import "../other.pkl"\n    ^^^^^^^^^^^^^^^^^^^^\nat main (file:///work/cfg/main.pkl, line 2)\n';
+    expect(pklFailureDiagnostic({ status: 'error', stderr: file }, { ...context, scope: 'bundle' })).toMatchObject({
+      code: 'DG1603',
+      message: "import of '../other.pkl' is not allowed by the Pkl sandbox",
+      hint: expect.stringContaining('inside the bundle directory'),
+    });
   });
 
   it('reports timeouts, a missing binary and a killed process without a location', () => {
-    expect(pklFailureDiagnostic({ status: 'timeout', timeoutMs: 1500 }, context)).toMatchObject({ code: 'DG1605', message: 'Pkl evaluation of cfg/main.pkl did not finish within 1500ms' });
+    expect(pklFailureDiagnostic({ status: 'timeout', timeoutMs: 1500 }, context)).toMatchObject({
+      code: 'DG1605',
+      message: 'Pkl evaluation of cfg/main.pkl did not finish within 1500ms',
+    });
     expect(pklFailureDiagnostic({ status: 'missing', detail: 'x' }, context)).toMatchObject({ code: 'DG1606' });
     expect(pklFailureDiagnostic({ status: 'missing', detail: 'x' }, context).location).toBeUndefined();
     expect(pklFailureDiagnostic({ status: 'killed', signal: 'SIGKILL' }, context).message).toContain('SIGKILL');
-    expect(pklFailureDiagnostic({ status: 'crashed', exitCode: 134, stderr: 'Aborted\n' }, context)).toMatchObject({ code: 'DG1606', message: 'pkl failed: Aborted' });
+    expect(pklFailureDiagnostic({ status: 'crashed', exitCode: 134, stderr: 'Aborted\n' }, context)).toMatchObject({
+      code: 'DG1606',
+      message: 'pkl failed: Aborted',
+    });
   });
 });
 
@@ -94,9 +131,16 @@ describe('selectPklModules', () => {
 
 describe('parsePklOutputs', () => {
   it('gives each module a document that locates into its own text', () => {
-    const { documents, diagnostics } = parsePklOutputs([main], ['{"version":"v1","namespaces":[{"name":"shop","services":[{"name":"a","urls":["x"],"retries":5000}]}]}']);
+    const { documents, diagnostics } = parsePklOutputs(
+      [main],
+      ['{"version":"v1","namespaces":[{"name":"shop","services":[{"name":"a","urls":["x"],"retries":5000}]}]}'],
+    );
     expect(diagnostics).toEqual([]);
-    expect(documents[0]!.locate(['namespaces', 0, 'services', 0, 'retries'])).toEqual({ file: 'cfg/main.pkl', line: 7, col: 49 });
+    expect(documents[0]!.locate(['namespaces', 0, 'services', 0, 'retries'])).toEqual({
+      file: 'cfg/main.pkl',
+      line: 7,
+      col: 49,
+    });
   });
 
   it('refuses output that is not a JSON object', () => {
@@ -109,9 +153,18 @@ describe('moduleOutputSettings', () => {
   const schema = 'amends "modulepath:/dgate/Config.pkl"\n\n';
 
   it('finds `output` set at the top of a module, written either way, and nothing else named output', () => {
-    const block = source('a.pkl', `${schema}namespaces { new { name = "a" } }\n\n  output {\n  renderer = new JsonRenderer {}\n}\n`);
-    const assigned = source('b.pkl', `${schema}// output { }\nx = "output = 1"\noutput = new ModuleOutput { text = "{}" }\n`);
-    const innocent = source('c.pkl', `${schema}local output = 1\nnamespaces { new { name = "c"; output = 2 } }\ny = let (output = 3) output\nclass X { output = 4 }\n`);
+    const block = source(
+      'a.pkl',
+      `${schema}namespaces { new { name = "a" } }\n\n  output {\n  renderer = new JsonRenderer {}\n}\n`,
+    );
+    const assigned = source(
+      'b.pkl',
+      `${schema}// output { }\nx = "output = 1"\noutput = new ModuleOutput { text = "{}" }\n`,
+    );
+    const innocent = source(
+      'c.pkl',
+      `${schema}local output = 1\nnamespaces { new { name = "c"; output = 2 } }\ny = let (output = 3) output\nclass X { output = 4 }\n`,
+    );
     const found = moduleOutputSettings([block, assigned, innocent], [block, assigned, innocent]);
     expect(found.map((d) => [d.code, d.location])).toEqual([
       ['DG1608', { file: 'cfg/a.pkl', line: 5, col: 3 }],
@@ -128,7 +181,9 @@ describe('moduleOutputSettings', () => {
     const found = moduleOutputSettings([one, two], [base, middle, one, two]);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ code: 'DG1608', location: { file: 'cfg/lib/base.pkl', line: 3, col: 1 } });
-    expect(found[0]!.message).toBe('a config module may not set `output`, nor may a module it amends or extends: cfg/lib/middle.pkl extends cfg/lib/base.pkl, which sets it');
+    expect(found[0]!.message).toBe(
+      'a config module may not set `output`, nor may a module it amends or extends: cfg/lib/middle.pkl extends cfg/lib/base.pkl, which sets it',
+    );
   });
 
   it('speaks of bundle modules for a bundle, and stops at a loop', () => {

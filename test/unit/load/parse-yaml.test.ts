@@ -3,10 +3,24 @@ import { parseYamlSource } from '../../../src/load/parse-yaml.js';
 
 /** "Billion laughs": `depth` anchors, each a list of `width` aliases of the one before, inside a document's data. */
 function aliasBomb(depth: number, width: number): string {
-  const lines = ['version: v1', 'namespaces:', '  - name: ns', '    collections:', '      - name: c', '        documents:', '          - id: d', '            data:'];
+  const lines = [
+    'version: v1',
+    'namespaces:',
+    '  - name: ns',
+    '    collections:',
+    '      - name: c',
+    '        documents:',
+    '          - id: d',
+    '            data:',
+  ];
   lines.push(`              a0: &a0 [${Array(width).fill('"lol"').join(', ')}]`);
-  for (let i = 1; i < depth; i++) lines.push(`              a${i}: &a${i} [${Array(width).fill(`*a${i - 1}`).join(', ')}]`);
-  return lines.join('\n') + '\n';
+  for (let i = 1; i < depth; i++)
+    lines.push(
+      `              a${i}: &a${i} [${Array(width)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
+  return `${lines.join('\n')}\n`;
 }
 
 const parse = (text: string) => parseYamlSource({ path: 'cfg/config.yaml', rel: 'config.yaml', text });
@@ -39,14 +53,22 @@ describe('parseYamlSource and aliases', () => {
     const { documents, diagnostics } = parse('version: v1\nnamespaces:\n  - &ns\n    name: ns\n    tags: [*ns]\n');
     expect(documents).toEqual([]);
     expect(diagnostics).toEqual([
-      { code: 'DG1001', severity: 'error', message: 'alias *ns refers to a value that contains it', location: { file: 'cfg/config.yaml', line: 5, col: 12 }, hint: expect.stringContaining('tree') },
+      {
+        code: 'DG1001',
+        severity: 'error',
+        message: 'alias *ns refers to a value that contains it',
+        location: { file: 'cfg/config.yaml', line: 5, col: 12 },
+        hint: expect.stringContaining('tree'),
+      },
     ]);
   });
 
   it('still expands aliases that repeat a value a reasonable number of times', () => {
     const { documents, diagnostics } = parse(aliasBomb(4, 9));
     expect(diagnostics).toEqual([]);
-    const data = (documents[0]!.value as { namespaces: { collections: { documents: { data: Record<string, unknown[][]> }[] }[] }[] }).namespaces[0]!.collections[0]!.documents[0]!.data;
-    expect(data['a3']!.flat(3)).toHaveLength(9 ** 4);
+    const data = (
+      documents[0]!.value as { namespaces: { collections: { documents: { data: Record<string, unknown[][]> }[] }[] }[] }
+    ).namespaces[0]!.collections[0]!.documents[0]!.data;
+    expect(data.a3!.flat(3)).toHaveLength(9 ** 4);
   });
 });

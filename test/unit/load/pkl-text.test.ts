@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { freeFormDefaultMembers, withoutCommentsAndStrings } from '../../../src/load/pkl-text.js';
 
-const found = (text: string) => freeFormDefaultMembers('f.pkl', text).map((d) => `${d.location!.line}:${d.location!.col} ${d.message.split(' is ')[0]}`);
+const found = (text: string) =>
+  freeFormDefaultMembers('f.pkl', text).map(
+    (d) => `${d.location!.line}:${d.location!.col} ${d.message.split(' is ')[0]}`,
+  );
 
 describe('freeFormDefaultMembers', () => {
   it('finds `default` members inside free-form JSON blocks, however the block is opened', () => {
@@ -21,7 +24,7 @@ describe('freeFormDefaultMembers', () => {
     ]);
   });
 
-  it('leaves alone Pkl\'s default member elsewhere, entries, and the word in strings and comments', () => {
+  it("leaves alone Pkl's default member elsewhere, entries, and the word in strings and comments", () => {
     const text = [
       'routes { default { stripPath = true } }',
       'schema {',
@@ -40,7 +43,7 @@ describe('freeFormDefaultMembers', () => {
 });
 
 describe('withoutCommentsAndStrings', () => {
-  it('blanks comments and strings of every kind, keeping each character\'s place', () => {
+  it("blanks comments and strings of every kind, keeping each character's place", () => {
     const text = 'a = "x // y" // c\n/* b\n c */ d = #"raw "q""# + """\nmulti\n"""\ne = 1';
     const out = withoutCommentsAndStrings(text);
     expect(out.length).toBe(text.length);

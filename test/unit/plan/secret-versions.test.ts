@@ -3,9 +3,15 @@ import { emptyResources } from '../../../src/model/registry.js';
 import { withSecretVersions } from '../../../src/plan/secret-versions.js';
 import type { LiveResources } from '../../../src/state/live-state.js';
 
-const desiredWith = (keepVersions: number) => ({ ...emptyResources(), secrets: [{ name: 'k', namespace: 'n', data: { fromEnv: 'K' }, keepVersions }] });
+const desiredWith = (keepVersions: number) => ({
+  ...emptyResources(),
+  secrets: [{ name: 'k', namespace: 'n', data: { fromEnv: 'K' }, keepVersions }],
+});
 const liveWith = (versions: Record<string, string>): LiveResources =>
-  ({ ...emptyResources(), secrets: Object.entries(versions).map(([name, digest]) => ({ name, namespace: 'n', data: { digest } })) }) as unknown as LiveResources;
+  ({
+    ...emptyResources(),
+    secrets: Object.entries(versions).map(([name, digest]) => ({ name, namespace: 'n', data: { digest } })),
+  }) as unknown as LiveResources;
 const names = (r: { secrets: { name: string }[] }) => r.secrets.map((s) => s.name);
 
 describe('secret versions', () => {
@@ -19,13 +25,21 @@ describe('secret versions', () => {
   });
 
   it('an unchanged value adds nothing and keeps what is there', () => {
-    const out = withSecretVersions(desiredWith(2), liveWith({ k: 'hmac:b', 'k.v1': 'hmac:a', 'k.v2': 'hmac:b' }), digests('hmac:b'));
+    const out = withSecretVersions(
+      desiredWith(2),
+      liveWith({ k: 'hmac:b', 'k.v1': 'hmac:a', 'k.v2': 'hmac:b' }),
+      digests('hmac:b'),
+    );
     expect(names(out.resources)).toEqual(['k', 'k.v1', 'k.v2']);
     expect(out.digests.get('secrets:n/k.v1:data')).toBe('hmac:a');
   });
 
   it('a new value is the next version, and versions older than the kept window are left out', () => {
-    const out = withSecretVersions(desiredWith(2), liveWith({ k: 'hmac:c', 'k.v1': 'hmac:a', 'k.v2': 'hmac:b', 'k.v3': 'hmac:c' }), digests('hmac:d'));
+    const out = withSecretVersions(
+      desiredWith(2),
+      liveWith({ k: 'hmac:c', 'k.v1': 'hmac:a', 'k.v2': 'hmac:b', 'k.v3': 'hmac:c' }),
+      digests('hmac:d'),
+    );
     expect(names(out.resources)).toEqual(['k', 'k.v2', 'k.v3', 'k.v4']);
   });
 

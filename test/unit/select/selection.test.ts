@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { compileTarget } from '../../../src/compile/compile.js';
 import { loadConfig } from '../../../src/load/assemble.js';
-import { checkTargets, nextScheduledChange, selectForTarget, targetsOf, type Target } from '../../../src/select/targets.js';
+import {
+  checkTargets,
+  nextScheduledChange,
+  selectForTarget,
+  targetsOf,
+  type Target,
+} from '../../../src/select/targets.js';
 import { fileTable, sourcesOf } from '../compile/build.js';
 
 const metadata = { tool: { name: 'dgate-cli' as const, version: 'test' }, git: null };
@@ -58,7 +64,12 @@ namespaces:
     expect(us.resources.routes.map((s) => s.name)).toEqual(['r-us']);
     expect(eu.resources.services[0]!.tags).toEqual(['owner:payments']);
     expect(eu.resources.namespaces).toEqual([{ name: 'shop', tags: ['team:checkout'] }]);
-    expect(eu.target).toEqual({ name: 'eu', serverTags: ['region:eu', 'env:prod', '@(2026-12-01T00:00:00Z)#launch:eu'], canaries: [], evaluatedAt: '2026-11-23T00:00:00.000Z' });
+    expect(eu.target).toEqual({
+      name: 'eu',
+      serverTags: ['region:eu', 'env:prod', '@(2026-12-01T00:00:00Z)#launch:eu'],
+      canaries: [],
+      evaluatedAt: '2026-11-23T00:00:00.000Z',
+    });
     expect(us.target).toEqual({ name: 'us', serverTags: ['region:us', 'env:staging'], canaries: [] });
     expect(eu.version).not.toBe(us.version);
   });
@@ -71,7 +82,11 @@ namespaces:
     expect(before.has('namespaces:launch')).toBe(false);
     expect(at.has('namespaces:launch')).toBe(true);
     expect(at.has('services:launch/landing')).toBe(true);
-    expect(nextScheduledChange(config, eu, now)).toEqual({ at: '2026-12-01T00:00:00.000Z', added: { namespaces: 1, services: 1 }, removed: {} });
+    expect(nextScheduledChange(config, eu, now)).toEqual({
+      at: '2026-12-01T00:00:00.000Z',
+      added: { namespaces: 1, services: 1 },
+      removed: {},
+    });
     expect(nextScheduledChange(config, eu, Date.parse('2026-12-01T00:00:00Z'))).toBeNull();
     expect(nextScheduledChange(config, targetNamed(targetsOf(config), 'us'), now)).toBeNull();
   });
@@ -83,15 +98,21 @@ namespaces:
     expect(diagnostics[0]).toMatchObject({
       code: 'DG1705',
       location: { file: 'shop.yaml', line: 12, col: 62 },
-      message: "route 'shop/r-eu' needs service 'shop/eu-only', which target 'us' does not get: selector '#region:eu' (shop.yaml:7:52) fails, because us does not have region:eu",
+      message:
+        "route 'shop/r-eu' needs service 'shop/eu-only', which target 'us' does not get: selector '#region:eu' (shop.yaml:7:52) fails, because us does not have region:eu",
     });
   });
 
   it('checks dependencies at every scheduled instant too, and says from when', () => {
-    const later = shop.replace('tags: ["#region:eu", owner:payments]', 'tags: ["@(2027-01-01T00:00:00Z)!region:eu", owner:payments]');
+    const later = shop.replace(
+      'tags: ["#region:eu", owner:payments]',
+      'tags: ["@(2027-01-01T00:00:00Z)!region:eu", owner:payments]',
+    );
     const { diagnostics } = load({ 'targets.yaml': targetsYaml, 'shop.yaml': later });
     expect(diagnostics.map((d) => d.message)).toEqual([
-      expect.stringMatching(/^from 2027-01-01T00:00:00.000Z, route 'shop\/r-eu' needs service 'shop\/eu-only', which target 'eu' does not get/),
+      expect.stringMatching(
+        /^from 2027-01-01T00:00:00.000Z, route 'shop\/r-eu' needs service 'shop\/eu-only', which target 'eu' does not get/,
+      ),
     ]);
   });
 
@@ -112,14 +133,22 @@ describe('selection does not depend on file order', () => {
     fc.constantFrom(...vocabulary).map((t) => `!${t}`),
     fc.subarray(['eu', 'us', 'ap'], { minLength: 1 }).map((v) => `?region:${v.join(',')}`),
     fc.subarray(['prod', 'staging'], { minLength: 1 }).map((v) => `?*env:${v.join(',')}`),
-    fc.constantFrom('2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z').chain((d) => fc.constantFrom(...vocabulary).map((t) => `@(${d})#${t}`)),
+    fc
+      .constantFrom('2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z')
+      .chain((d) => fc.constantFrom(...vocabulary).map((t) => `@(${d})#${t}`)),
   );
   const tagsArb = fc.uniqueArray(selectorArb, { maxLength: 3 });
   const namespaceArb = fc.record({
     selectors: tagsArb,
     services: fc.array(tagsArb, { maxLength: 5 }),
   });
-  const serverTagsArb = fc.uniqueArray(fc.oneof(fc.constantFrom(...vocabulary), fc.constantFrom(...vocabulary).map((t) => `@(2026-11-25T00:00:00Z)#${t}`)), { maxLength: 4 });
+  const serverTagsArb = fc.uniqueArray(
+    fc.oneof(
+      fc.constantFrom(...vocabulary),
+      fc.constantFrom(...vocabulary).map((t) => `@(2026-11-25T00:00:00Z)#${t}`),
+    ),
+    { maxLength: 4 },
+  );
 
   it('gives every target the same resources however the files are split, named and ordered', () => {
     fc.assert(
@@ -132,21 +161,44 @@ describe('selection does not depend on file order', () => {
         (namespaces, targetTags, fileCount, seed, at) => {
           const targets = targetTags.map((tags, i) => ({ name: `t${i}`, admin: [`http://127.0.0.1:${i + 1}`], tags }));
           // Each service is an item of its own, so files can split a namespace any way they like.
-          const items = namespaces.flatMap((ns, i) => ns.services.map((tags, j) => ({ ns: `ns${i}`, service: { name: `s${j}`, urls: ['http://x/'], tags } })));
+          const items = namespaces.flatMap((ns, i) =>
+            ns.services.map((tags, j) => ({ ns: `ns${i}`, service: { name: `s${j}`, urls: ['http://x/'], tags } })),
+          );
           const layout = (order: number, files: number) => {
-            const out: Record<string, { version: string; targets?: unknown[]; namespaces: { name: string; tags?: string[]; services: unknown[] }[] }> = {};
-            const file = (k: number) => (out[`f${(k * 7919 + order) % 1000}.yaml`] ??= { version: 'v1', namespaces: [] });
+            const out: Record<
+              string,
+              {
+                version: string;
+                targets?: unknown[];
+                namespaces: { name: string; tags?: string[]; services: unknown[] }[];
+              }
+            > = {};
+            const file = (k: number) =>
+              (out[`f${(k * 7919 + order) % 1000}.yaml`] ??= { version: 'v1', namespaces: [] });
             file(0).targets = targets;
-            namespaces.forEach((ns, i) => file(i % files).namespaces.push({ name: `ns${i}`, ...(ns.selectors.length ? { tags: ns.selectors } : {}), services: [] }));
+            namespaces.forEach((ns, i) => {
+              file(i % files).namespaces.push({
+                name: `ns${i}`,
+                ...(ns.selectors.length ? { tags: ns.selectors } : {}),
+                services: [],
+              });
+            });
             items.forEach((item, k) => {
               const f = file((k + order) % files);
               let decl = f.namespaces.find((n) => n.name === item.ns);
-              if (!decl) f.namespaces.push((decl = { name: item.ns, services: [] }));
+              if (!decl) {
+                decl = { name: item.ns, services: [] };
+                f.namespaces.push(decl);
+              }
               decl.services.push(item.service);
             });
             return Object.fromEntries(Object.entries(out).map(([name, doc]) => [name, stringify(doc)]));
           };
-          const selections = [layout(seed, fileCount), layout(seed + 1, Math.max(1, fileCount - 1)), layout(seed * 3 + 2, 4)].map((files) => {
+          const selections = [
+            layout(seed, fileCount),
+            layout(seed + 1, Math.max(1, fileCount - 1)),
+            layout(seed * 3 + 2, 4),
+          ].map((files) => {
             const { config, diagnostics } = load(files);
             expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
             return targetsOf(config).map((t) => [...selectForTarget(config, t, at).selected].sort());

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { activeTags, changeInstants, evaluateSelector, evaluateSelectors } from '../../../src/select/evaluate.js';
-import { isSelectorTag, parseSelector, parseServerTag, selectorText, type Selector, type ServerTag } from '../../../src/select/tags.js';
+import {
+  isSelectorTag,
+  parseSelector,
+  parseServerTag,
+  selectorText,
+  type Selector,
+  type ServerTag,
+} from '../../../src/select/tags.js';
 
 function selector(text: string): Selector {
   const parsed = parseSelector(text);
@@ -26,7 +33,10 @@ describe('the tag grammar', () => {
     ['?tier:gold', { op: 'anyOf', key: 'tier', values: ['gold'], from: null }],
     ['@(2026-12-01T00:00:00Z)#launch:eu', { op: 'require', tag: 'launch:eu', from: '2026-12-01T00:00:00Z' }],
     ['@(2026-12-01T01:00:00.5+01:00)!legacy', { op: 'forbid', tag: 'legacy', from: '2026-12-01T01:00:00.5+01:00' }],
-    ['@(2026-12-01T00:00:00Z)?*env:a,b', { op: 'exactlyOne', key: 'env', values: ['a', 'b'], from: '2026-12-01T00:00:00Z' }],
+    [
+      '@(2026-12-01T00:00:00Z)?*env:a,b',
+      { op: 'exactlyOne', key: 'env', values: ['a', 'b'], from: '2026-12-01T00:00:00Z' },
+    ],
   ])('parses the selector %s', (text, expected) => {
     expect(parseSelector(text)).toEqual({ ok: true, value: expected });
     expect(selectorText(expected as Selector)).toBe(text);
@@ -104,7 +114,10 @@ describe('selector evaluation', () => {
 
   it('exactly-one fails when the target has two of the values', () => {
     const both = activeTags(serverTags('region:eu', 'region:us'), now);
-    expect(evaluateSelector(selector('?*region:eu,us'), both, now)).toMatchObject({ ok: false, reason: 'has 2 of them (region:eu, region:us), not exactly one' });
+    expect(evaluateSelector(selector('?*region:eu,us'), both, now)).toMatchObject({
+      ok: false,
+      reason: 'has 2 of them (region:eu, region:us), not exactly one',
+    });
     expect(evaluateSelector(selector('?region:eu,us'), both, now).ok).toBe(true);
   });
 
@@ -123,10 +136,16 @@ describe('selector evaluation', () => {
     const both = [selector('#region:eu'), selector('!env:staging')];
     expect(evaluateSelectors(both, eu, now).selected).toBe(true);
     const contradiction = [selector('#env:prod'), selector('!env:prod')];
-    expect(evaluateSelectors(contradiction, eu, now)).toMatchObject({ selected: false, verdicts: [{ ok: true }, { ok: false }] });
+    expect(evaluateSelectors(contradiction, eu, now)).toMatchObject({
+      selected: false,
+      verdicts: [{ ok: true }, { ok: false }],
+    });
     // Two requirements on the same key: the target needs both values.
     expect(evaluateSelectors([selector('#region:eu'), selector('#region:us')], eu, now).selected).toBe(false);
-    expect(evaluateSelectors([selector('#region:eu'), selector('#region:us')], serverTags('region:eu', 'region:us'), now).selected).toBe(true);
+    expect(
+      evaluateSelectors([selector('#region:eu'), selector('#region:us')], serverTags('region:eu', 'region:us'), now)
+        .selected,
+    ).toBe(true);
   });
 
   describe('time', () => {

@@ -4,12 +4,16 @@ import { canonicalJson, contentVersion, sameJson } from '../../../src/state/cano
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('writes what JSON.stringify writes, with sorted keys', () => {
     const value = { s: 'q"uote\\n\u2028', n: -1.5e-7, t: true, u: undefined, arr: [undefined, 'x'], e: {}, ea: [] };
-    expect(canonicalJson(value)).toBe(JSON.stringify({ arr: [null, 'x'], e: {}, ea: [], n: -1.5e-7, s: 'q"uote\\n\u2028', t: true }));
+    expect(canonicalJson(value)).toBe(
+      JSON.stringify({ arr: [null, 'x'], e: {}, ea: [], n: -1.5e-7, s: 'q"uote\\n\u2028', t: true }),
+    );
   });
 
   it('pretty-prints the same data when asked', () => {
@@ -26,14 +30,30 @@ describe('canonicalJson', () => {
 describe('sameJson', () => {
   // JSON-like values with the awkward parts: undefined (in objects and arrays), null, -0, NaN,
   // shuffled keys, and small vocabularies so that equal values come up often.
-  const leaf = fc.oneof(fc.constant(undefined), fc.constant(null), fc.boolean(), fc.constantFrom(0, -0, 1, 1.5, Number.NaN, Infinity), fc.constantFrom('', 'a', 'b'));
+  const leaf = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.boolean(),
+    fc.constantFrom(0, -0, 1, 1.5, Number.NaN, Infinity),
+    fc.constantFrom('', 'a', 'b'),
+  );
   const { value } = fc.letrec<{ value: unknown }>((tie) => ({
-    value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('value'), { maxKeys: 3 })),
+    value: fc.oneof(
+      { depthSize: 'small' },
+      leaf,
+      fc.array(tie('value'), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('value'), { maxKeys: 3 }),
+    ),
   }));
   /** The same value with every object's keys in another order. */
   const reordered = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(reordered);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reordered(x)]));
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(
+        Object.entries(v)
+          .reverse()
+          .map(([k, x]) => [k, reordered(x)]),
+      );
     return v;
   };
 
