@@ -1,14 +1,17 @@
+import { parseDurationText } from '../compile/duration.js';
 import { DgateError } from '../errors/dgate-error.js';
 
-/** A duration flag (`30s`, `500ms`, `2m`, or bare seconds) in milliseconds; a clear error otherwise. */
+/**
+ * A duration flag in milliseconds: anything a config's durations take (`30s`, `500ms`, `2m`,
+ * `1h30m`), or bare seconds (`30`). A clear error otherwise, negative durations included.
+ */
 export function parseFlagDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!m)
+  const nanos = parseDurationText(text, { bareUnit: 's' });
+  if (nanos === undefined)
     throw new DgateError({
       code: 'DG0001',
       message: `${flag} '${text}' is not a duration`,
       hint: `e.g. ${flag} 30s or ${flag} 500ms`,
     });
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+  return nanos / 1e6;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
-import { parseDuration } from '../compile/duration.js';
+import { parseDurationText } from '../compile/duration.js';
 import { locateInPkl, parentModuleOf, topLevelMember } from './locate-pkl.js';
 import { withoutCommentsAndStrings } from './pkl-text.js';
 import type { ConfigSource, ParsedDocument } from './parse-yaml.js';
@@ -443,9 +443,9 @@ export function pklSettingsOf(documents: readonly ParsedDocument[]): PklSettings
     const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
     out.allowedImports = [...new Set([...out.allowedImports, ...strings(pkl.allowedImports)])];
     out.env = [...new Set([...out.env, ...strings(pkl.env)])];
-    if (typeof pkl.timeout === 'string' && /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/.test(pkl.timeout)) {
-      out.timeoutMs = Math.max(out.timeoutMs ?? 0, Math.round(parseDuration(pkl.timeout) / 1e6));
-    }
+    // A timeout that is not a duration is the schema's to report (DG1007); here it is left out.
+    const timeoutNanos = typeof pkl.timeout === 'string' ? parseDurationText(pkl.timeout) : undefined;
+    if (timeoutNanos !== undefined) out.timeoutMs = Math.max(out.timeoutMs ?? 0, Math.round(timeoutNanos / 1e6));
   }
   return out;
 }
