@@ -9,118 +9,11 @@
  * deepest node that exists.
  */
 
+import { type PklToken, scanPkl } from './scan-pkl.js';
+
 export interface TextPosition {
   line: number;
   col: number;
-}
-
-type TokenKind = 'ident' | 'string' | 'punct' | 'other';
-
-interface Token {
-  kind: TokenKind;
-  text: string;
-  /** The value of a string literal without interpolation. */
-  value?: string;
-  line: number;
-  col: number;
-  /** Brace depth before this token. */
-  depth: number;
-}
-
-/** Splits Pkl source into the tokens the locator needs, skipping comments and string contents. */
-function scanPkl(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  let line = 1;
-  let col = 1;
-  let depth = 0;
-  const advance = (n: number) => {
-    for (let k = 0; k < n && i < text.length; k++) {
-      if (text[i] === '\n') {
-        line++;
-        col = 1;
-      } else col++;
-      i++;
-    }
-  };
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (/\s/.test(ch)) {
-      advance(1);
-      continue;
-    }
-    if (text.startsWith('//', i)) {
-      while (i < text.length && text[i] !== '\n') advance(1);
-      continue;
-    }
-    if (text.startsWith('/*', i)) {
-      let nest = 0;
-      do {
-        if (text.startsWith('/*', i)) {
-          nest++;
-          advance(2);
-        } else if (text.startsWith('*/', i)) {
-          nest--;
-          advance(2);
-        } else advance(1);
-      } while (i < text.length && nest > 0);
-      continue;
-    }
-    const start = { line, col, depth };
-    const pounds = /^#*/.exec(text.slice(i))![0].length;
-    if (text[i + pounds] === '"') {
-      const multi = text.startsWith('"""', i + pounds);
-      const open = pounds + (multi ? 3 : 1);
-      const close = (multi ? '"""' : '"') + '#'.repeat(pounds);
-      const escapeMark = `\\${'#'.repeat(pounds)}`;
-      advance(open);
-      let value = '';
-      let plain = true;
-      while (i < text.length && !text.startsWith(close, i)) {
-        if (text.startsWith(escapeMark, i)) {
-          advance(escapeMark.length);
-          const c = text[i];
-          if (c === '(') {
-            plain = false;
-            let parens = 0;
-            do {
-              if (text[i] === '(') parens++;
-              else if (text[i] === ')') parens--;
-              advance(1);
-            } while (i < text.length && parens > 0);
-            continue;
-          }
-          value += c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : (c ?? '');
-          advance(1);
-          continue;
-        }
-        if (!multi && text[i] === '\n') break;
-        value += text[i];
-        advance(1);
-      }
-      advance(close.length);
-      tokens.push({ kind: 'string', text: '"', value: plain ? value : undefined, ...start });
-      continue;
-    }
-    if (ch === '`') {
-      const end = text.indexOf('`', i + 1);
-      const name = text.slice(i + 1, end < 0 ? text.length : end);
-      tokens.push({ kind: 'ident', text: name, ...start });
-      advance(name.length + 2);
-      continue;
-    }
-    const ident = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(text.slice(i, i + 256));
-    if (ident) {
-      tokens.push({ kind: 'ident', text: ident[0], ...start });
-      advance(ident[0].length);
-      continue;
-    }
-    if (ch === '{') depth++;
-    if (ch === '}') depth = Math.max(0, depth - 1);
-    tokens.push({ kind: ch === '{' || ch === '}' || ch === '=' ? 'punct' : 'other', text: ch, ...start });
-    advance(1);
-  }
-  return tokens;
 }
 
 /** A run of tokens: the inside of a block (`{` ... `}`), or a whole module. */
@@ -130,7 +23,7 @@ interface Region {
   depth: number;
 }
 
-function blockAt(tokens: Token[], open: number): Region {
+function blockAt(tokens: PklToken[], open: number): Region {
   const depth = tokens[open]!.depth + 1;
   let k = open + 1;
   while (k < tokens.length && !(tokens[k]!.text === '}' && tokens[k]!.depth === depth)) k++;
@@ -138,7 +31,7 @@ function blockAt(tokens: Token[], open: number): Region {
 }
 
 /** The token index of `name =` or `name {` written directly in the region. */
-function findMember(tokens: Token[], region: Region, name: string): number {
+function findMember(tokens: PklToken[], region: Region, name: string): number {
   for (let k = region.start; k < region.end; k++) {
     const t = tokens[k]!;
     if (t.depth !== region.depth || t.kind !== 'ident' || t.text !== name) continue;
@@ -151,7 +44,7 @@ function findMember(tokens: Token[], region: Region, name: string): number {
 }
 
 /** The first `{` that opens a block at the given depth, from `from` on, before the region ends. */
-function nextBlock(tokens: Token[], from: number, region: Region): number {
+function nextBlock(tokens: PklToken[], from: number, region: Region): number {
   for (let k = from; k < region.end; k++) {
     const t = tokens[k]!;
     if (t.depth === region.depth && t.text === '{') return k;
@@ -161,7 +54,7 @@ function nextBlock(tokens: Token[], from: number, region: Region): number {
 }
 
 /** The blocks written as direct elements of a listing region (`new { }`, `new Type { }`). */
-function elementBlocks(tokens: Token[], region: Region): number[] {
+function elementBlocks(tokens: PklToken[], region: Region): number[] {
   const out: number[] = [];
   for (let k = region.start; k < region.end; k++) {
     const t = tokens[k]!;
@@ -173,7 +66,7 @@ function elementBlocks(tokens: Token[], region: Region): number[] {
 }
 
 /** Where the element block opening at `open` starts: its `new` keyword, or the brace. */
-function elementStart(tokens: Token[], open: number, region: Region): number {
+function elementStart(tokens: PklToken[], open: number, region: Region): number {
   for (let k = open - 1; k >= region.start && k >= open - 4; k--) {
     if (tokens[k]!.text === 'new' && tokens[k]!.depth === tokens[open]!.depth) return k;
   }
@@ -181,7 +74,7 @@ function elementStart(tokens: Token[], open: number, region: Region): number {
 }
 
 /** The innermost block of the region that contains token `at`, as the `{` index. */
-function enclosingBlock(tokens: Token[], at: number, region: Region): number {
+function enclosingBlock(tokens: PklToken[], at: number, region: Region): number {
   let depth = tokens[at]!.depth;
   for (let k = at - 1; k >= region.start; k--) {
     const t = tokens[k]!;
@@ -213,9 +106,9 @@ export function locateInPkl(
   path: readonly (string | number)[],
   opts: { key?: boolean } = {},
 ): TextPosition {
-  const tokens = scanPkl(text);
+  const { tokens } = scanPkl(text);
   let region: Region = { start: 0, end: tokens.length, depth: 0 };
-  let best: Token | undefined;
+  let best: PklToken | undefined;
   let current: unknown = value;
   for (let i = 0; i < path.length; i++) {
     const segment = path[i]!;
@@ -281,7 +174,7 @@ export function locateInPkl(
  * module's own, not the property, and a name inside parentheses (`let (name = ...)`) is a binding.
  */
 export function topLevelMember(text: string, name: string): TextPosition | undefined {
-  const tokens = scanPkl(text);
+  const { tokens } = scanPkl(text);
   const found = tokens.find((t, k) => {
     if (t.depth !== 0 || t.kind !== 'ident' || t.text !== name) return false;
     const next = tokens[k + 1];
@@ -294,7 +187,7 @@ export function topLevelMember(text: string, name: string): TextPosition | undef
 
 /** The module a module amends or extends, as its header writes it (`amends "base.pkl"`); undefined when it does neither. */
 export function parentModuleOf(text: string): { keyword: 'amends' | 'extends'; uri: string } | undefined {
-  const tokens = scanPkl(text);
+  const { tokens } = scanPkl(text);
   for (let k = 0; k + 1 < tokens.length; k++) {
     const t = tokens[k]!;
     const uri = tokens[k + 1]!;

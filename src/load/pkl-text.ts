@@ -1,11 +1,21 @@
 import type { Diagnostic } from '../errors/dgate-error.js';
+import { scanPkl } from './scan-pkl.js';
 
-/** Pkl text with comments and string literals blanked out (same length, same line breaks). */
+/**
+ * Pkl text with comments and string literals blanked out (same length, same line breaks), as
+ * scanPkl reads them: nested block comments, raw and multi-line strings, and interpolations with
+ * strings and comment markers of their own are blanked whole.
+ */
 export function withoutCommentsAndStrings(text: string): string {
-  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
-  // Block and line comments; multi-line strings (raw: #"""..."""#); raw strings, which end at a
-  // quote followed by as many # as they began with; plain strings with their escapes.
-  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|(#*)"""[\s\S]*?"""\1|(#+)"[^\n]*?"\2|"(?:\\.|[^"\\\n])*"/g, blank);
+  const { tokens, comments } = scanPkl(text);
+  const spans = [...comments, ...tokens.filter((t) => t.kind === 'string')].sort((a, b) => a.offset - b.offset);
+  let out = '';
+  let at = 0;
+  for (const span of spans) {
+    out += text.slice(at, span.offset) + text.slice(span.offset, span.end).replace(/[^\n]/g, ' ');
+    at = span.end;
+  }
+  return out + text.slice(at);
 }
 
 /**

@@ -50,4 +50,42 @@ describe('withoutCommentsAndStrings', () => {
     expect(out.split('\n').length).toBe(text.split('\n').length);
     expect(out.replace(/\s+/g, ' ').trim()).toBe('a = d = + e = 1');
   });
+
+  it('blanks a nested block comment whole, up to the */ that closes the outer one', () => {
+    const text = 'a = 1\n/* outer /* inner */ still = comment */ b = 2';
+    const out = withoutCommentsAndStrings(text);
+    expect(out.length).toBe(text.length);
+    expect(out.replace(/\s+/g, ' ').trim()).toBe('a = 1 b = 2');
+  });
+
+  it('blanks a string whole when its interpolation holds quotes, parentheses and comment markers', () => {
+    // Each string below is what `pkl eval` reads as one literal (checked with pkl 0.28).
+    const text = [
+      String.raw`a = "x \(List("a)", "/*").join("")) y" // c`,
+      String.raw`b = #"raw \#("q" + ")") \(not) "#`,
+      'c = """',
+      String.raw`  m \("\"\"\"" + "*/") n`,
+      '  """',
+      String.raw`d = "\(f(/* ) " */ 1)) //"`,
+      'e = 5',
+    ].join('\n');
+    const out = withoutCommentsAndStrings(text);
+    expect(out.length).toBe(text.length);
+    expect(out.split('\n').length).toBe(text.split('\n').length);
+    expect(out.replace(/\s+/g, ' ').trim()).toBe('a = b = c = d = e = 5');
+  });
+});
+
+describe('freeFormDefaultMembers past what the lexer skips', () => {
+  it('sees past a nested comment and an interpolation that holds a brace, a quote and //', () => {
+    const text = [
+      '/* schema { /* } */ default = 0 } */',
+      'schema {',
+      String.raw`  description = "\(if (x) "}\"" else "//") {"`,
+      '  n { default = 1 }',
+      '}',
+      'routes { default { stripPath = true } }',
+    ].join('\n');
+    expect(found(text)).toEqual(["4:7 'default' inside schema.n"]);
+  });
 });
