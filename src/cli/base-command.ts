@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { DgateError, errorsIn, type Diagnostic } from '../errors/dgate-error.js';
-import { countSummary, renderDiagnostic, renderDiagnostics } from '../errors/render.js';
+import { renderDiagnostic } from '../errors/render.js';
+import { renderDiagnosticsReport } from '../report/diagnostics.js';
 import { createStyle, type Style } from '../report/style.js';
 import { ExitCode } from './exit-codes.js';
 import { heldSecrets } from '../io/held-secrets.js';
@@ -71,10 +72,10 @@ export abstract class BaseCommand extends Command {
    * line saying that nothing was `done` (compiled, planned, applied).
    */
   protected reportDiagnostics(diagnostics: readonly Diagnostic[], source: string, done: string): boolean {
-    if (diagnostics.length > 0) this.context.stderr.write(`${renderDiagnostics(diagnostics, this.errStyle)}\n`);
-    if (errorsIn(diagnostics).length === 0) return false;
-    this.context.stderr.write(`${this.errStyle.red('✗')} ${source}: ${countSummary(diagnostics)}; nothing ${done}\n`);
-    return true;
+    this.context.stderr.write(
+      renderDiagnosticsReport({ diagnostics, subject: source, after: `; nothing ${done}` }, this.errStyle),
+    );
+    return errorsIn(diagnostics).length > 0;
   }
 
   /** Shows an error that does not end the command (one target of several failed), prefixed with what it concerns. */

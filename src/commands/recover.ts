@@ -13,9 +13,9 @@ import { toolVersion } from '../cli/tool-version.js';
 import type { AdminClient } from '../cluster/client.js';
 import { compileConfig } from '../compile/compile.js';
 import { DgateError, errorsIn } from '../errors/dgate-error.js';
-import { renderDiagnostics } from '../errors/render.js';
 import { readGitInfo } from '../io/git.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
+import { renderDiagnosticsReport } from '../report/diagnostics.js';
 
 export class RecoverCommand extends ClusterCommand {
   static override paths = [['recover']];
@@ -89,7 +89,12 @@ export class RecoverCommand extends ClusterCommand {
     if (this.resume) {
       const checked = await readCheckedConfig(this.configPath ?? '.');
       if (errorsIn(checked.diagnostics).length > 0) {
-        this.context.stderr.write(`${renderDiagnostics(checked.diagnostics, this.errStyle)}\n`);
+        const report = {
+          diagnostics: checked.diagnostics,
+          subject: this.configPath ?? '.',
+          after: '; nothing resumed',
+        };
+        this.context.stderr.write(renderDiagnosticsReport(report, this.errStyle));
         return ExitCode.ERROR;
       }
       const desired = compileConfig(checked.config, checked.files, {

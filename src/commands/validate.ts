@@ -6,8 +6,9 @@ import { ExitCode } from '../cli/exit-codes.js';
 import { pklEnvOption, pklOptionsFrom, pklTimeoutOption } from '../cli/pkl-flags.js';
 import { compileResources } from '../compile/compile.js';
 import { errorsIn } from '../errors/dgate-error.js';
-import { countSummary, diagnosticsToJson, plural, renderDiagnostics } from '../errors/render.js';
+import { diagnosticsToJson, plural } from '../errors/render.js';
 import { kindOrder } from '../model/registry.js';
+import { renderDiagnosticsReport } from '../report/diagnostics.js';
 import { valueNamed } from '../cli/value-names.js';
 
 export class ValidateCommand extends BaseCommand {
@@ -46,16 +47,14 @@ export class ValidateCommand extends BaseCommand {
       this.context.stdout.write(`${JSON.stringify(diagnosticsToJson(checked.diagnostics), null, 2)}\n`);
       return errors.length > 0 ? ExitCode.ERROR : ExitCode.OK;
     }
-    if (checked.diagnostics.length > 0) {
-      this.context.stderr.write(`${renderDiagnostics(checked.diagnostics, this.errStyle)}\n`);
-    }
     const files = plural(checked.input.sources.length, 'file');
-    if (errors.length > 0) {
-      this.context.stderr.write(
-        `${this.errStyle.red('✗')} ${target}: ${countSummary(checked.diagnostics)} in ${files}\n`,
-      );
-      return ExitCode.ERROR;
-    }
+    this.context.stderr.write(
+      renderDiagnosticsReport(
+        { diagnostics: checked.diagnostics, subject: target, after: ` in ${files}` },
+        this.errStyle,
+      ),
+    );
+    if (errors.length > 0) return ExitCode.ERROR;
     const resources = compileResources(checked.config, checked.files);
     const count = kindOrder.reduce((n, k) => n + (k === 'namespaces' ? 0 : resources[k].length), 0);
     const warned = checked.diagnostics.length > 0 ? ` (${plural(checked.diagnostics.length, 'warning')})` : '';

@@ -4,7 +4,7 @@ import { ExitCode } from '../../cli/exit-codes.js';
 import { bundleDocs } from '../../bundles/lint.js';
 import { readBundle } from '../../cli/bundle-input.js';
 import { DgateError } from '../../errors/dgate-error.js';
-import { renderDiagnostics } from '../../errors/render.js';
+import { renderDiagnosticsReport } from '../../report/diagnostics.js';
 
 export class BundleDocsCommand extends BaseCommand {
   static override paths = [['bundle', 'docs']];
@@ -20,7 +20,7 @@ export class BundleDocsCommand extends BaseCommand {
   protected async run(): Promise<number> {
     const parsed = await readBundle(this.dir);
     if (!parsed.content) {
-      this.context.stderr.write(`${renderDiagnostics(parsed.diagnostics, this.errStyle)}\n`);
+      this.context.stderr.write(renderDiagnosticsReport({ diagnostics: parsed.diagnostics }, this.errStyle));
       throw new DgateError({
         code: 'DG1809',
         message: `${this.dir} is not a valid bundle`,

@@ -5,7 +5,8 @@ import { ExitCode } from '../../cli/exit-codes.js';
 import { lintBundle } from '../../bundles/lint.js';
 import { readBundle } from '../../cli/bundle-input.js';
 import { errorsIn, sortDiagnostics } from '../../errors/dgate-error.js';
-import { countSummary, renderDiagnostics } from '../../errors/render.js';
+import { countSummary } from '../../errors/render.js';
+import { renderDiagnosticsReport } from '../../report/diagnostics.js';
 
 export class BundleLintCommand extends BaseCommand {
   static override paths = [['bundle', 'lint']];
@@ -27,11 +28,8 @@ export class BundleLintCommand extends BaseCommand {
     const display = path.relative(process.cwd(), path.resolve(this.dir)) || '.';
     const parsed = await readBundle(this.dir);
     const diagnostics = sortDiagnostics([...parsed.diagnostics, ...(parsed.content ? lintBundle(parsed.content) : [])]);
-    if (diagnostics.length > 0) this.context.stderr.write(`${renderDiagnostics(diagnostics, this.errStyle)}\n`);
-    if (errorsIn(diagnostics).length > 0) {
-      this.context.stderr.write(`${this.errStyle.red('✗')} ${display}: ${countSummary(diagnostics)}\n`);
-      return ExitCode.ERROR;
-    }
+    this.context.stderr.write(renderDiagnosticsReport({ diagnostics, subject: display }, this.errStyle));
+    if (errorsIn(diagnostics).length > 0) return ExitCode.ERROR;
     const m = parsed.content!.manifest;
     this.context.stdout.write(
       `${this.style.green('✓')} ${m.name}@${m.version} (${display}) is a valid bundle${diagnostics.length ? ` (${countSummary(diagnostics)})` : ''}\n`,

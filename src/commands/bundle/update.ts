@@ -17,7 +17,7 @@ import {
 } from '../../bundles/lockfile.js';
 import { readBundle } from '../../cli/bundle-input.js';
 import { DgateError } from '../../errors/dgate-error.js';
-import { renderDiagnostics } from '../../errors/render.js';
+import { renderDiagnosticsReport } from '../../report/diagnostics.js';
 import { gitVersions, isGitSource, readLock, vendorGitTag, writeLock } from '../../io/bundle-store.js';
 import { readConfigSources } from '../../io/files.js';
 import { readPklDocuments } from '../../cli/pkl-input.js';
@@ -62,7 +62,7 @@ export class BundleUpdateCommand extends BaseCommand {
     const diagnostics = [...input.diagnostics, ...evaluated.diagnostics, ...loaded.diagnostics];
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
-      this.context.stderr.write(`${renderDiagnostics(errors, this.errStyle)}\n`);
+      this.context.stderr.write(renderDiagnosticsReport({ diagnostics: errors }, this.errStyle));
       throw new DgateError({
         code: 'DG1809',
         message: `the config at '${this.configPath}' has errors; fix them before resolving its bundles`,
@@ -144,7 +144,7 @@ export class BundleUpdateCommand extends BaseCommand {
     const parsed = await readBundle(dir);
     const files = parsed.files;
     if (!parsed.content) {
-      this.context.stderr.write(`${renderDiagnostics(parsed.diagnostics, this.errStyle)}\n`);
+      this.context.stderr.write(renderDiagnosticsReport({ diagnostics: parsed.diagnostics }, this.errStyle));
       fail('DG1809', `${dir} is not a valid bundle`, 'fix the problems above');
     }
     const manifest = parsed.content!.manifest;
