@@ -1,13 +1,15 @@
-import type { LiveRead } from '../cluster/api-types.js';
+import type { LiveRead } from '../model/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
 import { diffResources, sensitiveMask, type Change, type Scope } from '../diff/diff.js';
 import { DgateError } from '../errors/dgate-error.js';
-import { kinds, type AnyResource, type KindKey } from '../model/registry.js';
+import { kinds, namespacedKinds, type AnyResource, type KindKey } from '../model/registry.js';
 import { isTombstone, tombstoneBody, tombstoneDescription } from '../model/tombstones.js';
 import type { DesiredState, Resources } from '../schema/generated/desired-state.js';
 import type { LiveResources } from '../state/live-state.js';
 import type { JournalRecord } from './journal.js';
-import { buildSteps, waveOf, wavesOf, type AdminRequest, type Step } from './steps.js';
+import { type AdminRequest, deleteRequest, putBodyRequest } from '../cluster/admin-api.js';
+import { waveOf } from '../model/order.js';
+import { buildSteps, wavesOf, type Step } from './steps.js';
 
 export type ApplyEvent =
   | { type: 'step'; step: Step; state: 'start' | 'done' | 'failed'; error?: string }
@@ -106,18 +108,18 @@ function stopIfAsked(ctx: ApplyContext): void {
  */
 function irreversibleSteps(steps: readonly Step[], changes: readonly Change[]): Set<Step> {
   const out = new Set<Step>();
-  const newCollections = new Set<string>();
+  const newContainers = new Set<string>();
   for (const s of steps) {
     // A document DGate will not return cannot be read back to verify, nor its old data restored.
-    if (s.kind === 'documents' && changes[s.index]?.fields.some((f) => f.unreadable)) out.add(s);
-    if (s.kind === 'secrets' && (s.action === 'update' || s.action === 'delete')) out.add(s);
-    if (s.kind === 'collections' && s.action === 'create') {
-      out.add(s);
-      newCollections.add(s.id);
-    }
+    if (changes[s.index]?.fields.some((f) => f.unreadable)) out.add(s);
+    const action = s.action === 'recreate' ? 'update' : s.action;
+    if (kinds[s.kind].irreversible[action]) out.add(s);
+    if (s.action === 'create' && kinds[s.kind].irreversible.create) newContainers.add(`${s.kind}:${s.id}`);
   }
+  // What goes into a new resource that cannot be deleted again (a new collection's documents) waits with it.
   for (const s of steps) {
-    if (s.kind === 'documents' && newCollections.has(s.id.split('/').slice(0, 2).join('/'))) out.add(s);
+    const container = kinds[s.kind].containedIn;
+    if (container && newContainers.has(`${container}:${s.id.split('/').slice(0, 2).join('/')}`)) out.add(s);
   }
   return out;
 }
@@ -564,20 +566,15 @@ export async function restorePreState(
   for (const ns of current.raft ? [] : current.createdNamespaces) {
     // DGate refuses (inside the node, which wedges it) to delete a namespace that still holds
     // anything; a collection the apply created cannot be deleted, so its namespace stays too.
-    const holds = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets'] as const).some((k) =>
-      current.live[k].some((r) => r.namespace === ns.name),
+    const holds = namespacedKinds.some((k) =>
+      (current.live[k] as unknown as AnyResource[]).some((r) => kinds[k].namespaceOf(r) === ns.name),
     );
     if (holds) {
       unrestorable.push(`namespace ${ns.name}: it still holds resources that cannot be removed, so it stays`);
       continue;
     }
     try {
-      await send(
-        ctx.client,
-        { method: 'DELETE', path: '/api/v1/namespace', body: { name: ns.name } },
-        `namespace ${ns.name}`,
-        ctx.redact,
-      );
+      await send(ctx.client, deleteRequest('namespaces', ns), `namespace ${ns.name}`, ctx.redact);
     } catch (err) {
       unrestorable.push(`namespace ${ns.name}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -657,12 +654,7 @@ async function leaveTombstones(
     ctx.onEvent({ type: 'undo', change, state: 'start', tombstone: true });
     await ctx.appendJournal({ type: 'undo', kind, id, state: 'sending' });
     try {
-      await send(
-        ctx.client,
-        { method: 'PUT', path: `/api/v1/${kinds[kind].singular}`, body },
-        `${kinds[kind].singular} ${id}`,
-        ctx.redact,
-      );
+      await send(ctx.client, putBodyRequest(kind, body), `${kinds[kind].singular} ${id}`, ctx.redact);
       await ctx.appendJournal({ type: 'undo', kind, id, state: 'done' });
       ctx.onEvent({ type: 'undo', change, state: 'done', tombstone: true });
     } catch (err) {

@@ -2,7 +2,8 @@ import type { Scope } from '../diff/diff.js';
 import type { KindKey } from '../model/registry.js';
 import type { DesiredState } from '../schema/generated/desired-state.js';
 import type { LiveResources } from '../state/live-state.js';
-import type { AdminRequest, StepAction } from './steps.js';
+import type { AdminRequest } from '../cluster/admin-api.js';
+import type { StepAction } from './steps.js';
 
 /**
  * The apply journal: one JSON record per line, each written before the thing it announces is

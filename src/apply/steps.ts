@@ -1,13 +1,7 @@
 import type { Change } from '../diff/diff.js';
-import { kindOrder, kinds, type AnyResource, type KindKey } from '../model/registry.js';
-
-/** One admin-API write. Sensitive fields hold a reference until the executor fills them in memory. */
-export interface AdminRequest {
-  method: 'PUT' | 'DELETE';
-  path: string;
-  query?: Record<string, string>;
-  body?: unknown;
-}
+import { type AdminRequest, deleteRequest, putRequest } from '../cluster/admin-api.js';
+import { waveOf } from '../model/order.js';
+import type { AnyResource, KindKey } from '../model/registry.js';
 
 export type StepAction = 'create' | 'update' | 'delete' | 'recreate';
 
@@ -26,48 +20,6 @@ export interface Step {
   resource?: AnyResource;
 }
 
-/** The write that puts `r` into the cluster, exactly as the admin API takes it. */
-export function putRequest(kind: KindKey, r: AnyResource): AdminRequest {
-  const rec = r as unknown as Record<string, unknown>;
-  if (kind === 'documents') {
-    return {
-      method: 'PUT',
-      path: `/api/v1/document/${encodeURIComponent(String(rec.id))}`,
-      query: { namespace: String(rec.namespace), collection: String(rec.collection) },
-      body: rec.data,
-    };
-  }
-  const local = kinds[kind].local ?? [];
-  return {
-    method: 'PUT',
-    path: `/api/v1/${kinds[kind].singular}`,
-    body: local.length ? Object.fromEntries(Object.entries(rec).filter(([k]) => !local.includes(k))) : rec,
-  };
-}
-
-/** The write that removes `r`. Collections and documents are addressed by path, the rest by body. */
-export function deleteRequest(kind: KindKey, r: AnyResource): AdminRequest {
-  const rec = r as unknown as Record<string, unknown>;
-  if (kind === 'documents') {
-    return {
-      method: 'DELETE',
-      path: `/api/v1/document/${encodeURIComponent(String(rec.id))}`,
-      query: { namespace: String(rec.namespace), collection: String(rec.collection) },
-    };
-  }
-  if (kind === 'collections')
-    return {
-      method: 'DELETE',
-      path: `/api/v1/collection/${encodeURIComponent(String(rec.name))}`,
-      query: { namespace: String(rec.namespace) },
-    };
-  return {
-    method: 'DELETE',
-    path: `/api/v1/${kinds[kind].singular}`,
-    body: { name: rec.name, namespace: rec.namespace },
-  };
-}
-
 /**
  * DGate v0.11 never unlinks a module from a route on PUT, nor a service when the new body names
  * none; the stale link then blocks deleting the module or service. Such a route is deleted and
@@ -79,12 +31,6 @@ export function needsRecreate(before: AnyResource, after: AnyResource): boolean 
   const lostModule = (b.modules ?? []).some((m) => !(a.modules ?? []).includes(m));
   const lostService = b.service !== undefined && a.service === undefined;
   return lostModule || lostService;
-}
-
-/** The wave of a change: creates and updates by kind order, then deletes in reverse kind order. */
-export function waveOf(action: 'create' | 'update' | 'delete', kind: KindKey): number {
-  const k = kindOrder.indexOf(kind);
-  return action === 'delete' ? kindOrder.length + (kindOrder.length - 1 - k) : k;
 }
 
 /**

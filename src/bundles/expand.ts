@@ -1,8 +1,8 @@
+import { specKinds } from '../model/registry.js';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import {
   locationOf,
-  namespacedSpecKinds,
   type Declared,
   type LoadedConfig,
   type LoadedNamespace,
@@ -137,7 +137,7 @@ export function expandBundles(
     // Every name the bundle gives a resource, and the name it has in this instance.
     const names: Record<string, string> = {};
     for (const doc of content.resourceDocs) {
-      for (const kind of namespacedSpecKinds) {
+      for (const kind of specKinds) {
         const list = (doc.value as Record<string, unknown>)[kind];
         if (Array.isArray(list))
           for (const item of list)
@@ -176,7 +176,7 @@ export function expandBundles(
       const schema = checkConfigSchema({ ...doc, value: file }, 'BundleResources');
       for (const d of schema.diagnostics) diagnostics.push({ ...d, message: `${label}: ${d.message}` });
       const written = doc.value as Record<string, unknown>;
-      for (const kind of namespacedSpecKinds) {
+      for (const kind of specKinds) {
         const list = file[kind];
         if (!Array.isArray(list)) continue;
         list.forEach((item, i) => {
@@ -209,9 +209,7 @@ export function expandBundles(
 }
 
 function cloneResources(ns: LoadedNamespace): LoadedNamespace['resources'] {
-  return Object.fromEntries(
-    namespacedSpecKinds.map((k) => [k, [...ns.resources[k]]]),
-  ) as unknown as LoadedNamespace['resources'];
+  return Object.fromEntries(specKinds.map((k) => [k, [...ns.resources[k]]])) as unknown as LoadedNamespace['resources'];
 }
 
 /** A parameter reference as the bundle's author wrote it: YAML or Pkl. */

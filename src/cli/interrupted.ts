@@ -2,7 +2,7 @@ import { restorePreState, type ApplyContext, type ApplyEvent } from '../apply/ex
 import { summarizeJournal, type JournalSummary } from '../apply/journal.js';
 import type { AdminClient } from '../cluster/client.js';
 import { effectiveReleases, readReleases, voidRelease, type ReleaseRecord } from '../cluster/releases.js';
-import type { LiveRead } from '../cluster/api-types.js';
+import type { LiveRead } from '../model/api-types.js';
 import type { LiveResources } from '../state/live-state.js';
 import { diffResources } from '../diff/diff.js';
 import { kinds, type KindKey } from '../model/registry.js';

@@ -14,7 +14,7 @@ import { withSecretVersions } from '../plan/secret-versions.js';
 import { secretValueHmac } from '../secrets/keyed-hash.js';
 import { contentVersion, sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
-import type { LiveRead } from '../cluster/api-types.js';
+import type { LiveRead } from '../model/api-types.js';
 import type { LoadedConfig } from '../load/assemble.js';
 import type { CheckedConfig } from './config-input.js';
 import { locationOf } from '../load/assemble.js';

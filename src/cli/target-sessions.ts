@@ -1,4 +1,4 @@
-import type { LiveRead } from '../cluster/api-types.js';
+import type { LiveRead } from '../model/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
 import type { LoadedConfig } from '../load/assemble.js';
 import type { Target } from '../select/targets.js';

@@ -12,7 +12,7 @@ import type {
   ApiSecret,
   ApiService,
   LiveRead,
-} from './api-types.js';
+} from '../model/api-types.js';
 import {
   collectionShape,
   documentShape,

@@ -9,7 +9,7 @@ import { dumpToConfig } from '../dump/to-config.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import type { LiveResources } from '../state/live-state.js';
-import { kindOrder, kinds, type AnyResource } from '../model/registry.js';
+import { kindOrder, kinds, namespacedKinds, type AnyResource } from '../model/registry.js';
 import { isTombstone } from '../model/tombstones.js';
 import { printableName } from '../report/printable.js';
 import { valueNamed } from '../cli/value-names.js';
@@ -33,8 +33,8 @@ function withoutTombstones(live: LiveResources): { live: LiveResources; tombston
 
 /** The built-in `default` namespace is dumped only when something lives in it. */
 function withoutEmptyDefault(live: LiveResources): LiveResources {
-  const used = (['services', 'modules', 'routes', 'domains', 'collections', 'secrets'] as const).some((k) =>
-    live[k].some((r) => r.namespace === 'default'),
+  const used = namespacedKinds.some((k) =>
+    (live[k] as unknown as AnyResource[]).some((r) => kinds[k].namespaceOf(r) === 'default'),
   );
   return used ? live : { ...live, namespaces: live.namespaces.filter((n) => n.name !== 'default') };
 }
@@ -112,9 +112,7 @@ export class DumpCommand extends ClusterCommand {
         await mkdir(path.dirname(file), { recursive: true });
         await writeFile(file, content);
       }
-      const count = (
-        ['services', 'modules', 'routes', 'domains', 'collections', 'secrets', 'documents'] as const
-      ).reduce((n, k) => n + live[k].length, 0);
+      const count = namespacedKinds.reduce((n, k) => n + live[k].length, 0);
       this.context.stdout.write(
         `${this.style.green('✓')} dumped ${plural(live.namespaces.length, 'namespace')} and ${plural(count, 'resource')} from ${client.baseUrl} to ${this.out}\n`,
       );

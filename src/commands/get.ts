@@ -5,16 +5,9 @@ import { ClusterCommand } from '../cli/cluster-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { normalizeLive } from '../cluster/normalize.js';
 import { readLiveState } from '../cluster/read-live.js';
-import {
-  collectionSpecOf,
-  domainSpecOf,
-  moduleSpecOf,
-  routeSpecOf,
-  secretSpecOf,
-  serviceSpecOf,
-} from '../dump/to-config.js';
+import { dumpToolsFor } from '../dump/to-config.js';
 import { DgateError } from '../errors/dgate-error.js';
-import { kindFromAlias, type AnyResource } from '../model/registry.js';
+import { kindFromAlias, kinds, type AnyResource, type KindKey } from '../model/registry.js';
 import { isTombstone } from '../model/tombstones.js';
 import type { LiveResources } from '../state/live-state.js';
 import { valueNamed } from '../cli/value-names.js';
@@ -23,43 +16,18 @@ import { valueNamed } from '../cli/value-names.js';
 const tombstoneMark = 'left by a failed apply on raft, which cannot delete it; unreachable, and in no config';
 
 function specsOf(
-  kind: string,
+  kind: KindKey,
   live: LiveResources,
 ): { namespace: string; name: string; spec: unknown; tombstone: boolean }[] {
-  const named = <T extends { namespace: string; name: string }>(list: T[], toSpec: (r: T) => unknown) =>
-    list.map((r) => ({
-      namespace: r.namespace,
-      name: r.name,
-      spec: toSpec(r),
-      tombstone: isTombstone(r as unknown as AnyResource),
-    }));
-  switch (kind) {
-    case 'namespaces':
-      return live.namespaces.map((n) => ({ namespace: n.name, name: n.name, spec: n, tombstone: isTombstone(n) }));
-    case 'services':
-      return named(live.services, serviceSpecOf);
-    case 'modules':
-      return named(live.modules, (m) => ({
-        ...moduleSpecOf(m),
-        file: undefined,
-        source: Buffer.from(m.payload, 'base64').toString('utf8'),
-      }));
-    case 'routes':
-      return named(live.routes, routeSpecOf);
-    case 'domains':
-      return named(live.domains, domainSpecOf);
-    case 'collections':
-      return named(live.collections, (c) => collectionSpecOf(c, []));
-    case 'secrets':
-      return named(live.secrets, secretSpecOf);
-    default:
-      return live.documents.map((d) => ({
-        namespace: d.namespace,
-        name: d.id,
-        spec: { id: d.id, collection: d.collection, data: d.data },
-        tombstone: false,
-      }));
-  }
+  const info = kinds[kind];
+  // One resource alone: a module's source inline, a collection without its documents.
+  const tools = { ...dumpToolsFor(live), inlineModules: true, documentsOf: () => [] };
+  return (live[kind] as unknown as AnyResource[]).map((r) => ({
+    namespace: info.namespaceOf(r),
+    name: (r as { name?: string; id?: string }).name ?? String((r as { id?: string }).id),
+    spec: info.dump(r as never, tools),
+    tombstone: isTombstone(r),
+  }));
 }
 
 export class GetCommand extends ClusterCommand {

@@ -8,7 +8,6 @@ import { closestMatch } from '../errors/suggest.js';
 import {
   configSettings,
   locationOf,
-  namespacedSpecKinds,
   type Declared,
   type LoadedConfig,
   type LoadedNamespace,
@@ -16,7 +15,8 @@ import {
 } from '../load/assemble.js';
 import { pointerToPath } from '../load/check-schema.js';
 import type { YamlPath } from '../load/parse-yaml.js';
-import { systemNamespace } from '../model/registry.js';
+import { moduleTypeOf } from '../model/kinds/modules.js';
+import { kinds, specKinds, systemNamespace } from '../model/registry.js';
 import { isSelectorTag } from '../select/tags.js';
 import type {
   CollectionSpec,
@@ -27,15 +27,6 @@ import type {
   ServiceSpec,
 } from '../schema/generated/config.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
-
-const singular: Record<string, string> = {
-  secrets: 'secret',
-  modules: 'module',
-  services: 'service',
-  collections: 'collection',
-  domains: 'domain',
-  routes: 'route',
-};
 
 type Report = (
   code: Code,
@@ -126,7 +117,7 @@ function where(origin: Origin): string {
 }
 
 function checkDuplicates(ns: LoadedNamespace, report: Report): void {
-  for (const kind of namespacedSpecKinds) {
+  for (const kind of specKinds) {
     const first = new Map<string, Declared<unknown>>();
     for (const item of ns.resources[kind] as Declared<{ name?: unknown }>[]) {
       if (typeof item.spec.name !== 'string') continue;
@@ -136,7 +127,7 @@ function checkDuplicates(ns: LoadedNamespace, report: Report): void {
           'DG1101',
           item.origin,
           ['name'],
-          `${singular[kind]} '${item.spec.name}' is defined twice in namespace '${ns.name}' (first at ${where(earlier.origin)})`,
+          `${kinds[kind].singular} '${item.spec.name}' is defined twice in namespace '${ns.name}' (first at ${where(earlier.origin)})`,
           'remove one definition or rename one of them',
         );
       } else {
@@ -301,15 +292,15 @@ function checkNamesAndTags(ns: LoadedNamespace, report: Report): void {
   if (declaration) checkName(declaration.origin, ['name'], ns.name, 'namespace name', '', true, report);
   // Tags may be set in several files (checkNamespaceTags makes them equal): each place is checked.
   for (const d of ns.declarations) if (d.valid) checkTags(d.origin, d.spec.tags, `namespace '${ns.name}'`, report);
-  for (const kind of namespacedSpecKinds) {
+  for (const kind of specKinds) {
     for (const item of ns.resources[kind] as Declared<{ name: string; tags?: string[] }>[]) {
       if (!item.valid) continue;
-      const what = `${singular[kind]} '${ns.name}/${item.spec.name}'`;
+      const what = `${kinds[kind].singular} '${ns.name}/${item.spec.name}'`;
       checkName(
         item.origin,
         ['name'],
         item.spec.name,
-        `${singular[kind]} name`,
+        `${kinds[kind].singular} name`,
         ` in namespace '${ns.name}'`,
         kindsThatNeedAName.has(kind),
         report,
@@ -562,22 +553,6 @@ function checkService(ns: LoadedNamespace, service: Declared<ServiceSpec>, repor
       );
     }
   }
-}
-
-const extensionTypes: Record<string, 'typescript' | 'javascript'> = {
-  '.ts': 'typescript',
-  '.mts': 'typescript',
-  '.js': 'javascript',
-  '.mjs': 'javascript',
-  '.cjs': 'javascript',
-};
-
-/** The module language: explicit `type`, else from the file extension, else typescript for inline source. */
-export function moduleTypeOf(spec: ModuleSpec): 'typescript' | 'javascript' | undefined {
-  if (spec.type) return spec.type;
-  if (typeof spec.file !== 'string') return 'typescript';
-  const ext = /\.[^./]+$/.exec(spec.file)?.[0]?.toLowerCase() ?? '';
-  return extensionTypes[ext];
 }
 
 function checkFileRef(

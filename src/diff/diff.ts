@@ -1,4 +1,5 @@
 import { kindOrder, kinds, systemNamespace, type AnyResource, type KindKey } from '../model/registry.js';
+import { waveOf } from '../model/order.js';
 import { isTombstone } from '../model/tombstones.js';
 import type { Resources } from '../schema/generated/desired-state.js';
 import { sameJson } from '../state/canonical-json.js';
@@ -148,14 +149,13 @@ export function diffResources(input: DiffInput): DiffResult {
     const desiredList = desired[kind] as AnyResource[];
     const liveList = live[kind] as unknown as AnyResource[];
     const inScope = (r: AnyResource) => {
-      const ns = kind === 'namespaces' ? (r as { name: string }).name : (r as { namespace: string }).namespace;
-      return managed.has(ns) && hasTags(r, scope.selectTags);
+      return managed.has(kinds[kind].namespaceOf(r)) && hasTags(r, scope.selectTags);
     };
     const liveById = new Map<string, AnyResource>();
     // Tombstones are dgate-cli's, not the user's: kept apart whatever tags are selected.
     const tombstoneById = new Map<string, AnyResource>();
     for (const r of liveList) {
-      const ns = kind === 'namespaces' ? (r as { name: string }).name : (r as { namespace: string }).namespace;
+      const ns = kinds[kind].namespaceOf(r);
       if (isTombstone(r) && managed.has(ns)) tombstoneById.set(idOf(kind, r), r);
       else if (inScope(r)) liveById.set(idOf(kind, r), r);
       else if (kind !== 'namespaces') outOfScope++;
@@ -342,11 +342,8 @@ function compare(
   return out;
 }
 
-/** Creates and updates in dependency order; deletes after them, in reverse dependency order. */
+/** Creates and updates in dependency order; deletes after them, in reverse dependency order (model/order.ts). */
 export function orderChanges(changes: Change[]): Change[] {
-  const rank = (c: Change) => {
-    const k = kindOrder.indexOf(c.kind);
-    return c.action === 'delete' ? kindOrder.length * 2 - k : k;
-  };
+  const rank = (c: Change) => waveOf(c.action, c.kind);
   return [...changes].sort((a, b) => rank(a) - rank(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { putRequest } from '../apply/steps.js';
+import { putRequest } from '../cluster/admin-api.js';
 import { AdminClient } from '../cluster/client.js';
 import { kindOrder, kinds, type AnyResource } from '../model/registry.js';
 import type { Resources, SecretRef } from '../schema/generated/desired-state.js';

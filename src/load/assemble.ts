@@ -11,6 +11,7 @@ import type {
   BundleUse,
 } from '../schema/generated/config.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
+import { specKinds, type SpecKey } from '../model/registry.js';
 import { checkConfigSchema } from './check-schema.js';
 import { isPklSource } from './parse-pkl.js';
 import { locate, parseYamlSource, type ConfigSource, type ParsedDocument, type YamlPath } from './parse-yaml.js';
@@ -29,8 +30,7 @@ export interface Declared<T> {
 }
 
 /** The resource kinds that live inside a namespace declaration, as the config file spells them. */
-export const namespacedSpecKinds = ['secrets', 'modules', 'services', 'collections', 'domains', 'routes'] as const;
-export type NamespacedSpecKind = (typeof namespacedSpecKinds)[number];
+export type NamespacedSpecKind = SpecKey;
 
 export interface NamespacedSpecs {
   secrets: SecretSpec;
@@ -141,7 +141,7 @@ function mergeDocument(doc: ParsedDocument, errorPaths: YamlPath[], byName: Map<
     // The namespace's own fields: its name, its tags, and the mapping itself (unknown or missing fields).
     const ownValid = !broken([...nsPath, 'name']) && !broken([...nsPath, 'tags']) && !brokenAt(nsPath);
     loaded.declarations.push({ spec: ns, origin: { doc, path: nsPath }, valid: ownValid });
-    for (const kind of namespacedSpecKinds) {
+    for (const kind of specKinds) {
       const list = (ns as unknown as Record<string, unknown>)[kind];
       if (!Array.isArray(list)) continue;
       list.forEach((item, j) => {

@@ -1,86 +1,43 @@
 import type { Resources } from '../schema/generated/desired-state.js';
+import { type AnyResource, type Kind, type KindKey, kindOrder, type SpecKey } from './kind.js';
+import { collections } from './kinds/collections.js';
+import { documents } from './kinds/documents.js';
+import { domains } from './kinds/domains.js';
+import { modules } from './kinds/modules.js';
+import { namespaces } from './kinds/namespaces.js';
+import { routes } from './kinds/routes.js';
+import { secrets } from './kinds/secrets.js';
+import { services } from './kinds/services.js';
 
-/** The kinds of DGate resource, in apply order: a kind may only depend on kinds before it. */
-export const kindOrder = [
-  'namespaces',
-  'secrets',
-  'modules',
-  'services',
-  'collections',
-  'domains',
-  'routes',
-  'documents',
-] as const;
+export type { AnyResource, Kind, KindKey, LiveOf, ResourceOf, SpecKey, WireOf } from './kind.js';
+export { kindOrder } from './kind.js';
 
-export type KindKey = (typeof kindOrder)[number];
-export type ResourceOf<K extends KindKey> = Resources[K][number];
-export type AnyResource = ResourceOf<KindKey>;
-
-export interface KindInfo {
-  key: KindKey;
-  /** Singular name used in messages and in the admin API path (`/api/v1/<api>`). */
-  singular: string;
-  /** Sorting and identity: the fields that name one resource of this kind. */
-  identity: (r: AnyResource) => string[];
-  /** Fields that name the resource rather than describe it: never diffed. */
-  identityFields: string[];
-  /** Fields DGate accepts but never returns, so a plan cannot compare them. */
-  unreadable: string[];
-  /** Fields whose values are secret: compared by digest, always masked. */
-  sensitive: string[];
-  /** Fields that are dgate-cli's own settings, not DGate's: never sent, never compared. */
-  local?: string[];
-  /**
-   * DGate cannot delete this kind without breaking: v0.11.1's collection delete fails inside the
-   * node and wedges it (test/server/dgate-quirks.test.ts). Such deletes are never sent, and
-   * creating one cannot be undone.
-   */
-  undeletable?: boolean;
-}
-
-const byNamespaceName = (r: AnyResource): string[] =>
-  'namespace' in r ? [r.namespace, (r as { name: string }).name] : [(r as { name: string }).name];
-
-const named = {
-  identity: byNamespaceName,
-  identityFields: ['name', 'namespace'],
-  unreadable: [] as string[],
-  sensitive: [] as string[],
+/** Everything dgate-cli knows about a kind, by kind: the one place loops over kinds ask. */
+export const kinds: Record<KindKey, Kind> = {
+  namespaces,
+  secrets,
+  modules,
+  services,
+  collections,
+  domains,
+  routes,
+  documents,
 };
 
-export const kinds: Record<KindKey, KindInfo> = {
-  namespaces: { ...named, key: 'namespaces', singular: 'namespace' },
-  // DGate never returns a secret's value; it is compared by the keyed hash dgate-cli tags it with.
-  secrets: { ...named, key: 'secrets', singular: 'secret', sensitive: ['data'], local: ['keepVersions'] },
-  modules: { ...named, key: 'modules', singular: 'module', unreadable: ['moduleType'] },
-  services: { ...named, key: 'services', singular: 'service', unreadable: ['hideDGateHeaders', 'disableQueryParams'] },
-  collections: { ...named, key: 'collections', singular: 'collection', unreadable: ['type'], undeletable: true },
-  domains: { ...named, key: 'domains', singular: 'domain', sensitive: ['key'] },
-  routes: { ...named, key: 'routes', singular: 'route' },
-  documents: {
-    key: 'documents',
-    singular: 'document',
-    identityFields: ['id', 'namespace', 'collection'],
-    unreadable: [],
-    sensitive: [],
-    identity: (r) => {
-      const d = r as ResourceOf<'documents'>;
-      return [d.namespace, d.collection, d.id];
-    },
-  },
-};
+/**
+ * The resource lists a namespace declaration holds, in the order a config (and a dump) writes
+ * them. Documents are written inside their collection.
+ */
+export const specOrder: readonly SpecKey[] = ['services', 'modules', 'routes', 'domains', 'collections', 'secrets'];
+
+/** The resource lists a namespace declaration holds, in apply order (each compiles into its own kind). */
+export const specKinds: readonly SpecKey[] = kindOrder.filter((k): k is SpecKey => kinds[k].compiledFrom === k);
+
+/** The kinds that live in a namespace (all but namespaces themselves). */
+export const namespacedKinds = kindOrder.filter((k) => k !== 'namespaces');
 
 export function emptyResources(): Resources {
-  return {
-    namespaces: [],
-    secrets: [],
-    modules: [],
-    services: [],
-    collections: [],
-    domains: [],
-    routes: [],
-    documents: [],
-  };
+  return Object.fromEntries(kindOrder.map((k) => [k, []])) as unknown as Resources;
 }
 
 /** A stable id for messages and maps: `shop/catalog`, `shop/links/home`. */
@@ -97,18 +54,7 @@ export const systemNamespace = 'dgate-cli';
 /** The names a user may give a kind on the command line: singular, plural and short forms. */
 export function kindFromAlias(alias: string): KindKey | undefined {
   const a = alias.toLowerCase();
-  const short: Record<string, KindKey> = {
-    ns: 'namespaces',
-    svc: 'services',
-    mod: 'modules',
-    rt: 'routes',
-    dom: 'domains',
-    col: 'collections',
-    doc: 'documents',
-    sec: 'secrets',
-  };
-  if (short[a]) return short[a];
-  return kindOrder.find((k) => k === a || kinds[k].singular === a);
+  return kindOrder.find((k) => k === a || kinds[k].singular === a || kinds[k].short === a);
 }
 
 /**
@@ -116,7 +62,8 @@ export function kindFromAlias(alias: string): KindKey | undefined {
  * key is made once (a comparator that made them would make 2 n log n of them).
  */
 export function sortByIdentity(kind: KindKey, list: AnyResource[]): void {
-  const keyed = list.map((r) => ({ key: kinds[kind].identity(r).join('\u0000'), r }));
+  const identity = (r: AnyResource) => kinds[kind].identity(r);
+  const keyed = list.map((r) => ({ key: identity(r).join('\u0000'), r }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (let i = 0; i < keyed.length; i++) list[i] = keyed[i]!.r;
 }

@@ -1,9 +1,9 @@
+import { specKinds } from '../model/registry.js';
 import { hasCredentials } from '../cluster/admin-url.js';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import {
   locationOf,
-  namespacedSpecKinds,
   type Declared,
   type LoadedConfig,
   type LoadedNamespace,
@@ -139,7 +139,7 @@ export function selectForTarget(config: LoadedConfig, target: Target, at: number
     if (!judge(nsKey, nsSelectors)) continue;
     selected.add(nsKey);
     const resources = {} as LoadedNamespace['resources'];
-    for (const kind of namespacedSpecKinds) {
+    for (const kind of specKinds) {
       const kept: Declared<unknown>[] = [];
       for (const d of ns.resources[kind] as Declared<unknown>[]) {
         const key = resourceKey(kind, ns.name, nameOf(d));
@@ -186,7 +186,7 @@ export function selectForTarget(config: LoadedConfig, target: Target, at: number
 export function hasSelectors(config: LoadedConfig): boolean {
   for (const ns of config.namespaces) {
     for (const d of ns.declarations) if (d.spec.tags?.some(isSelectorTag)) return true;
-    for (const kind of namespacedSpecKinds) {
+    for (const kind of specKinds) {
       for (const d of ns.resources[kind] as Declared<unknown>[]) if (tagsOf(d)?.some(isSelectorTag)) return true;
     }
   }
@@ -197,7 +197,7 @@ function everyResourceKey(config: LoadedConfig): Set<string> {
   const out = new Set<string>();
   for (const ns of config.namespaces) {
     out.add(resourceKey('namespaces', ns.name, ns.name));
-    for (const kind of namespacedSpecKinds)
+    for (const kind of specKinds)
       for (const d of ns.resources[kind] as Declared<unknown>[]) out.add(resourceKey(kind, ns.name, nameOf(d)));
   }
   return out;
@@ -213,7 +213,7 @@ export function scheduledInstants(config: LoadedConfig, target: Target, at: numb
   const selectors: Selector[] = [];
   for (const ns of config.namespaces) {
     selectors.push(...namespaceSelectors(ns).map((p) => p.selector));
-    for (const kind of namespacedSpecKinds) {
+    for (const kind of specKinds) {
       for (const d of ns.resources[kind] as Declared<unknown>[])
         selectors.push(...selectorsIn(tagsOf(d), d.origin).map((p) => p.selector));
     }
@@ -341,7 +341,7 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
   };
   for (const ns of config.namespaces) {
     for (const d of ns.declarations) if (d.valid) checkTags(d.spec.tags, d.origin);
-    for (const kind of namespacedSpecKinds) {
+    for (const kind of specKinds) {
       for (const d of ns.resources[kind] as Declared<unknown>[]) if (d.valid) checkTags(tagsOf(d), d.origin);
     }
   }
@@ -438,10 +438,7 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
 
 function firstSelector(config: LoadedConfig): { origin: Origin; path: YamlPath } | undefined {
   for (const ns of config.namespaces) {
-    for (const d of [
-      ...ns.declarations,
-      ...namespacedSpecKinds.flatMap((k) => ns.resources[k] as Declared<unknown>[]),
-    ]) {
+    for (const d of [...ns.declarations, ...specKinds.flatMap((k) => ns.resources[k] as Declared<unknown>[])]) {
       const i = (tagsOf(d) ?? []).findIndex(isSelectorTag);
       if (i >= 0) return { origin: d.origin, path: ['tags', i] };
     }

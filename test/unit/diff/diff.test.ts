@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeLive } from '../../../src/cluster/normalize.js';
-import type { LiveRead } from '../../../src/cluster/api-types.js';
+import type { LiveRead } from '../../../src/model/api-types.js';
 import { diffResources, digestKey, sensitiveMask, type DiffInput } from '../../../src/diff/diff.js';
 import { emptyResources } from '../../../src/model/registry.js';
 import type { Resources } from '../../../src/schema/generated/desired-state.js';

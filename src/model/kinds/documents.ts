@@ -1,0 +1,35 @@
+import type { Kind } from '../kind.js';
+import type { CollectionSpec } from '../../schema/generated/config.js';
+import { reversible } from './shared.js';
+
+/**
+ * A document in a collection. Declared inside its collection; addressed by id within namespace
+ * and collection; carries no tags, so it has no tombstone.
+ */
+export const documents: Kind<'documents'> = {
+  key: 'documents',
+  singular: 'document',
+  short: 'doc',
+  identity: (r) => [r.namespace, r.collection, r.id],
+  identityFields: ['id', 'namespace', 'collection'],
+  unreadable: [],
+  sensitive: [],
+  irreversible: reversible,
+  containedIn: 'collections',
+  namespaceOf: (r) => r.namespace,
+  compiledFrom: 'collections',
+  compile: ({ spec }, tools) => {
+    const c = spec as CollectionSpec;
+    return (c.documents ?? []).map((doc) => ({
+      id: doc.id,
+      namespace: tools.namespace,
+      collection: c.name,
+      data: doc.data,
+    }));
+  },
+  normalize: (wire) => ({ id: wire.id, namespace: wire.namespace, collection: wire.collection, data: wire.data }),
+  wire: { path: 'document', putBy: 'path', deleteBy: 'path' },
+  putBody: (r) => r.data,
+  // Written inside its collection by a dump; alone (get), with the collection it belongs to.
+  dump: (live) => ({ id: live.id, collection: live.collection, data: live.data }),
+};
