@@ -2,18 +2,25 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'clipanion';
 import { createTwoFilesPatch } from 'diff';
-import { load } from 'js-yaml';
 import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { expandBundles, type BundleContent } from '../../bundles/expand.js';
+import {
+  goldenEcho,
+  parseTestCase,
+  testCaseConfig,
+  testCaseUse,
+  type ParsedTestCase,
+} from '../../bundles/test-case.js';
 import { BundleTrial, type TrialRequest } from '../../io/bundle-trial.js';
 import { readBundle } from '../../cli/bundle-input.js';
 import { checkConfig } from '../../compile/check.js';
 import { armorDecoderFor } from '../../cli/config-input.js';
 import { compileResources } from '../../compile/compile.js';
 import { DgateError, errorsIn } from '../../errors/dgate-error.js';
-import { renderDiagnostics } from '../../errors/render.js';
 import { loadConfig } from '../../load/assemble.js';
+import type { ParsedDocument } from '../../load/parse-yaml.js';
+import { renderDiagnosticsReport } from '../../report/diagnostics.js';
 import { canonicalJson } from '../../state/canonical-json.js';
 
 export class BundleTestCommand extends BaseCommand {
@@ -52,7 +59,7 @@ export class BundleTestCommand extends BaseCommand {
     const parsed = await readBundle(this.dir);
     const files = parsed.files;
     if (!parsed.content) {
-      this.context.stderr.write(`${renderDiagnostics(parsed.diagnostics, this.errStyle)}\n`);
+      this.context.stderr.write(renderDiagnosticsReport({ diagnostics: parsed.diagnostics }, this.errStyle));
       throw new DgateError({
         code: 'DG1809',
         message: `${this.dir} is not a valid bundle`,
@@ -70,22 +77,22 @@ export class BundleTestCommand extends BaseCommand {
     let failed = 0;
     for (const rel of cases) {
       const name = rel.replace(/^tests\//, '').replace(/\.ya?ml$/, '');
-      const spec = (load(new TextDecoder().decode(files.get(rel)!)) ?? {}) as {
-        with?: unknown;
-        as?: string;
-        namespace?: string;
-        namespaces?: unknown;
-        requests?: TrialRequest[];
-      };
-      const use = {
-        use: `${content.manifest.name}@${content.manifest.version}`,
-        as: spec.as ?? 'test',
-        namespace: spec.namespace ?? 'test',
-        with: withEcho(spec.with ?? {}, goldenEcho),
-      };
+      const read = parseTestCase({
+        path: path.join(this.dir, rel),
+        rel,
+        text: new TextDecoder().decode(files.get(rel)!),
+      });
+      if (!read.testCase) {
+        failed++;
+        this.context.stdout.write(
+          `${this.style.red('✗')} ${name}: is not a valid test case\n${renderDiagnosticsReport({ diagnostics: read.diagnostics }, this.style)}`,
+        );
+        continue;
+      }
+      const testCase = read.testCase;
+      const spec = testCase.spec;
       // A case may declare the resources around the instance (the service a route is given, say).
-      const text = `version: v1\nbundles:\n  - ${JSON.stringify(use)}\n${spec.namespaces ? `namespaces: ${JSON.stringify(withEcho(spec.namespaces, goldenEcho))}\n` : ''}`;
-      const loaded = loadConfig([{ path: path.join(this.dir, rel), rel, text }]);
+      const loaded = loadCase(testCase, testCaseConfig(testCase, content.manifest, goldenEcho));
       const expanded = expandBundles(loaded.config, [{ use: loaded.config.bundles[0]!, content }]);
       const diagnostics = [
         ...loaded.diagnostics,
@@ -95,7 +102,7 @@ export class BundleTestCommand extends BaseCommand {
       if (errorsIn(diagnostics).length > 0) {
         failed++;
         this.context.stdout.write(
-          `${this.style.red('✗')} ${name}: does not compile\n${renderDiagnostics(diagnostics, this.style)}\n`,
+          `${this.style.red('✗')} ${name}: does not compile\n${renderDiagnosticsReport({ diagnostics }, this.style)}`,
         );
         continue;
       }
@@ -111,7 +118,7 @@ export class BundleTestCommand extends BaseCommand {
       const actual = `${canonicalJson(readable, 2)}\n`;
       const expectedFile = path.join(this.dir, 'tests', `${name}.expected.json`);
       const sendRequests = Boolean(spec.requests?.length) && this.requests;
-      const trial = sendRequests ? await this.runRequests(spec.requests!, use, content, text, rel) : [];
+      const trial = sendRequests ? await this.runRequests(spec.requests!, testCase, content) : [];
       if (trial.length > 0) {
         failed++;
         this.context.stdout.write(
@@ -157,11 +164,10 @@ export class BundleTestCommand extends BaseCommand {
    */
   private async runRequests(
     requests: TrialRequest[],
-    use: { as: string; namespace: string; with: unknown },
+    testCase: ParsedTestCase,
     content: BundleContent,
-    goldenText: string,
-    rel: string,
   ): Promise<string[]> {
+    const rel = testCase.source.rel;
     const trial = await BundleTrial.start((line) => this.context.stderr.write(`${line}\n`)).catch((err: unknown) => {
       if (err instanceof DgateError && err.code === 'DG0004') {
         throw new DgateError({
@@ -173,13 +179,13 @@ export class BundleTestCommand extends BaseCommand {
       throw err;
     });
     try {
-      const text = goldenText.split(JSON.stringify(goldenEcho).slice(1, -1)).join(trial.echoUrl);
-      const loaded = loadConfig([{ path: path.join(this.dir, rel), rel, text }]);
+      const loaded = loadCase(testCase, testCaseConfig(testCase, content.manifest, trial.echoUrl));
       const expanded = expandBundles(loaded.config, [{ use: loaded.config.bundles[0]!, content }]);
       const resources = compileResources(expanded.config, new Map());
       // The gateway answers only for a domain of the namespace: give the case one if it has none.
-      if (!resources.domains.some((d) => d.namespace === use.namespace))
-        resources.domains.push({ name: 'bundle-test', namespace: use.namespace, patterns: ['*'], priority: 0 });
+      const { namespace } = testCaseUse(testCase, content.manifest, trial.echoUrl);
+      if (!resources.domains.some((d) => d.namespace === namespace))
+        resources.domains.push({ name: 'bundle-test', namespace, patterns: ['*'], priority: 0 });
       await trial.put(resources);
       const problems: string[] = [];
       for (const r of requests)
@@ -193,14 +199,7 @@ export class BundleTestCommand extends BaseCommand {
   }
 }
 
-/** What {{echo}} stands for in golden output: a fixed URL, so that the expected files are stable. */
-const goldenEcho = 'http://echo.bundle-test';
-
-/** Replaces {{echo}} in every string of a case's parameters and resources. */
-function withEcho(value: unknown, url: string): unknown {
-  if (typeof value === 'string') return value.split('{{echo}}').join(url);
-  if (Array.isArray(value)) return value.map((v) => withEcho(v, url));
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withEcho(v, url)]));
-  return value;
+/** Loads the config a case stands for, made by testCaseConfig, as the case's file. */
+function loadCase(testCase: ParsedTestCase, config: ParsedDocument) {
+  return loadConfig([testCase.source], new Map([[testCase.source.rel, { documents: [config], diagnostics: [] }]]));
 }

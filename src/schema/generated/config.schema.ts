@@ -776,6 +776,98 @@ export const configSchema = {
           }
         }
       }
+    },
+    "BundleTestCase": {
+      "title": "BundleTestCase",
+      "description": "A case of `dgate-cli bundle test` (a bundle's tests/CASE.yaml): one instance of the bundle, the resources around it, and requests to send through a local dgate-server. The string {{echo}} in `with` and `namespaces` stands for an upstream that answers every request with JSON describing it (method, url, headers, body).",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "with": {
+          "description": "The instance's parameters, as a config's bundles[].with.",
+          "type": "object"
+        },
+        "as": {
+          "description": "The instance name (default test).",
+          "$ref": "#/$defs/SafeName"
+        },
+        "namespace": {
+          "description": "The namespace the instance's resources go to (default test).",
+          "$ref": "#/$defs/Name"
+        },
+        "namespaces": {
+          "description": "Resources around the instance, as a config's namespaces (the service a route is given, say); checked as a config's once {{echo}} is replaced.",
+          "type": "array",
+          "items": {
+            "type": "object"
+          }
+        },
+        "requests": {
+          "description": "Requests sent through the instance on a local dgate-server (not with --no-requests).",
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/BundleTestRequest"
+          }
+        }
+      }
+    },
+    "BundleTestRequest": {
+      "title": "BundleTestRequest",
+      "description": "One request of a bundle test case, and what its answer must hold.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "path",
+        "expect"
+      ],
+      "properties": {
+        "method": {
+          "description": "The HTTP method (default GET).",
+          "type": "string",
+          "minLength": 1
+        },
+        "path": {
+          "description": "The path and query, e.g. /orders/1?x=1.",
+          "type": "string",
+          "pattern": "^/"
+        },
+        "headers": {
+          "description": "Request headers.",
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        },
+        "body": {
+          "description": "The request body.",
+          "type": "string"
+        },
+        "expect": {
+          "description": "What the answer must hold; each field given is checked.",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "status": {
+              "description": "The status code.",
+              "type": "integer"
+            },
+            "headers": {
+              "description": "Headers the answer must have, with exactly these values.",
+              "type": "object",
+              "additionalProperties": {
+                "type": "string"
+              }
+            },
+            "json": {
+              "description": "JSON the answer's body must hold: a mapping's fields are checked one by one (others may be there too), anything else compared whole."
+            },
+            "body": {
+              "description": "The answer's whole body, as text.",
+              "type": "string"
+            }
+          }
+        }
+      }
     }
   }
 } as const;

@@ -145,6 +145,14 @@ export type Duration2 = string;
  * via the `definition` "SignedDuration".
  */
 export type SignedDuration2 = string;
+/**
+ * A name dgate-cli keeps itself (a target, a bundle instance): letters, digits, '.', '_' and '-' only.
+ */
+export type SafeName2 = string;
+/**
+ * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
+ */
+export type Name4 = string;
 
 /**
  * One dgate-cli config file. A config is one file or a directory of them; namespaces with the same name merge across files.
@@ -512,4 +520,77 @@ export interface BundleResources {
   collections?: CollectionSpec[];
   domains?: DomainSpec[];
   routes?: RouteSpec[];
+}
+/**
+ * A case of `dgate-cli bundle test` (a bundle's tests/CASE.yaml): one instance of the bundle, the resources around it, and requests to send through a local dgate-server. The string {{echo}} in `with` and `namespaces` stands for an upstream that answers every request with JSON describing it (method, url, headers, body).
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "BundleTestCase".
+ */
+export interface BundleTestCase {
+  /**
+   * The instance's parameters, as a config's bundles[].with.
+   */
+  with?: {};
+  as?: SafeName2;
+  namespace?: Name4;
+  /**
+   * Resources around the instance, as a config's namespaces (the service a route is given, say); checked as a config's once {{echo}} is replaced.
+   */
+  namespaces?: {}[];
+  /**
+   * Requests sent through the instance on a local dgate-server (not with --no-requests).
+   */
+  requests?: BundleTestRequest[];
+}
+/**
+ * One request of a bundle test case, and what its answer must hold.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "BundleTestRequest".
+ */
+export interface BundleTestRequest {
+  /**
+   * The HTTP method (default GET).
+   */
+  method?: string;
+  /**
+   * The path and query, e.g. /orders/1?x=1.
+   */
+  path: string;
+  /**
+   * Request headers.
+   */
+  headers?: {
+    [k: string]: string;
+  };
+  /**
+   * The request body.
+   */
+  body?: string;
+  /**
+   * What the answer must hold; each field given is checked.
+   */
+  expect: {
+    /**
+     * The status code.
+     */
+    status?: number;
+    /**
+     * Headers the answer must have, with exactly these values.
+     */
+    headers?: {
+      [k: string]: string;
+    };
+    /**
+     * JSON the answer's body must hold: a mapping's fields are checked one by one (others may be there too), anything else compared whole.
+     */
+    json?: {
+      [k: string]: unknown;
+    };
+    /**
+     * The answer's whole body, as text.
+     */
+    body?: string;
+  };
 }
