@@ -13,19 +13,8 @@ import type {
   ApiService,
   LiveRead,
 } from '../model/api-types.js';
-import {
-  collectionShape,
-  documentShape,
-  domainDetailShape,
-  domainShape,
-  listProblem,
-  moduleShape,
-  namespaceShape,
-  routeShape,
-  secretShape,
-  serviceShape,
-  type Shape,
-} from './api-shapes.js';
+import { listProblem } from '../model/wire-shape.js';
+import { kinds, specKinds, type SpecKey } from '../model/registry.js';
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping the input order in the result. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -45,15 +34,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T
 // limit=0 with an offset past the last document returns them all (admin API notes §5).
 const allDocumentsQuery = { limit: '0', offset: '2147483647' };
 
-const itemShapes: Record<'service' | 'module' | 'route' | 'domain' | 'collection' | 'secret', Shape> = {
-  service: serviceShape,
-  module: moduleShape,
-  route: routeShape,
-  domain: domainShape,
-  collection: collectionShape,
-  secret: secretShape,
-};
-
 /**
  * Reads the managed namespaces of a cluster in as few requests as DGate allows: one namespace
  * list; six lists per namespace; one read per domain (only the single-domain read carries its
@@ -65,7 +45,7 @@ export async function readLiveState(
   concurrency = 16,
 ): Promise<LiveRead> {
   const [allNamespaces, readyz] = await Promise.all([
-    client.getList<ApiNamespace>('/namespace', {}, namespaceShape),
+    client.getList<ApiNamespace>(`/${kinds.namespaces.wire.path}`, {}, kinds.namespaces.wireShape),
     client.send('GET', '/readyz'),
   ]);
   // 'all' means the gateway's namespaces: dgate-cli's own records are not part of it.
@@ -73,25 +53,29 @@ export async function readLiveState(
     managed === 'all' ? allNamespaces.map((n) => n.name).filter((n) => n !== systemNamespace) : managed,
   );
   const namespaces = allNamespaces.filter((n) => wanted.has(n.name));
-  const kinds = ['service', 'module', 'route', 'domain', 'collection', 'secret'] as const;
+  // One list per kind a namespace holds (documents are listed per collection, below).
   const lists = await mapLimit(
-    namespaces.flatMap((ns) => kinds.map((kind) => ({ ns: ns.name, kind }))),
+    namespaces.flatMap((ns) => specKinds.map((kind) => ({ ns: ns.name, kind }))),
     concurrency,
     async ({ ns, kind }) => ({
       kind,
-      items: await client.getList<unknown>(`/${kind}`, { namespace: ns }, itemShapes[kind]),
+      items: await client.getList<unknown>(
+        `/${kinds[kind].wire.path}`,
+        { namespace: ns },
+        kinds[kind].listShape ?? kinds[kind].wireShape,
+      ),
     }),
   );
-  const of = <T>(kind: (typeof kinds)[number]) => lists.filter((l) => l.kind === kind).flatMap((l) => l.items as T[]);
-  const collections = of<ApiCollection>('collection');
-  const domainList = of<ApiDomain>('domain');
+  const of = <T>(kind: SpecKey) => lists.filter((l) => l.kind === kind).flatMap((l) => l.items as T[]);
+  const collections = of<ApiCollection>('collections');
+  const domainList = of<ApiDomain>('domains');
   const readable = collections.filter((c) => c.visibility !== 'private');
   const [domains, documentLists] = await Promise.all([
     mapLimit(domainList, concurrency, (d) =>
       client.getObject<ApiDomainDetail>(
         `/domain/${encodeURIComponent(d.name)}`,
         { namespace: d.namespace },
-        domainDetailShape,
+        kinds.domains.wireShape,
       ),
     ),
     mapLimit(readable, concurrency, async (c) => {
@@ -100,7 +84,7 @@ export async function readLiveState(
       if (res.status !== 200 || !res.body || typeof res.body !== 'object')
         throw client.unexpected(res, 'GET', '/api/v1/document');
       const documents = (res.body as { documents?: unknown }).documents ?? null;
-      const problem = listProblem(documents, documentShape);
+      const problem = listProblem(documents, kinds.documents.wireShape);
       if (problem) throw client.malformed('GET', '/api/v1/document', query, problem.replace('the list', "'documents'"));
       return (documents ?? []) as ApiDocument[];
     }),
@@ -111,12 +95,12 @@ export async function readLiveState(
     adminUrl: client.baseUrl,
     allNamespaces,
     namespaces,
-    services: of<ApiService>('service'),
-    modules: of<ApiModule>('module'),
-    routes: of<ApiRoute>('route'),
+    services: of<ApiService>('services'),
+    modules: of<ApiModule>('modules'),
+    routes: of<ApiRoute>('routes'),
     domains,
     collections,
-    secrets: of<ApiSecret>('secret'),
+    secrets: of<ApiSecret>('secrets'),
     documents: documentLists.flat(),
     unreadableDocumentCollections: collections
       .filter((c) => c.visibility === 'private')

@@ -1,5 +1,5 @@
 import { systemNamespace } from '../model/registry.js';
-import { listProblem } from './api-shapes.js';
+import { listProblem } from '../model/wire-shape.js';
 import type { AdminClient } from './client.js';
 
 /**

@@ -1,82 +1,14 @@
-/**
- * What the DGate v0.11 admin API returns, kind by kind (the wire form). normalize.ts turns these
- * into the canonical form compile produces. Shapes from ../shared/docs/dgate-admin-api.md §3.
- */
-export interface ApiNamespace {
-  name: string;
-  tags?: string[] | null;
-}
+import type { ApiCollection } from './kinds/collections.js';
+import type { ApiDocument } from './kinds/documents.js';
+import type { ApiDomainDetail } from './kinds/domains.js';
+import type { ApiModule } from './kinds/modules.js';
+import type { ApiNamespace } from './kinds/namespaces.js';
+import type { ApiRoute } from './kinds/routes.js';
+import type { ApiSecret } from './kinds/secrets.js';
+import type { ApiService } from './kinds/services.js';
 
-export interface ApiService {
-  name: string;
-  namespace: string;
-  urls: string[] | null;
-  retries: number;
-  retryTimeout: number;
-  connectTimeout: number;
-  requestTimeout: number;
-  tlsSkipVerify: boolean;
-  http2Only: boolean;
-  tags?: string[] | null;
-}
-
-export interface ApiModule {
-  name: string;
-  namespace: string;
-  payload: string;
-  tags?: string[] | null;
-}
-
-export interface ApiRoute {
-  name: string;
-  namespace: string;
-  paths: string[] | null;
-  methods: string[] | null;
-  preserveHost: boolean;
-  stripPath: boolean;
-  service?: string;
-  modules?: string[] | null;
-  tags?: string[] | null;
-}
-
-/** `GET /domain/{name}`: the only read that carries the real priority (the list says 0). */
-export interface ApiDomainDetail {
-  name: string;
-  namespace: { name: string; tags?: string[] | null };
-  pattern: string[] | null;
-  priority: number;
-  cert: string;
-  key: string;
-  tags?: string[] | null;
-}
-
-export interface ApiDomain {
-  name: string;
-  namespace: string;
-}
-
-export interface ApiCollection {
-  name: string;
-  namespace: string;
-  schema: unknown;
-  visibility: string;
-  type: string;
-  tags?: string[] | null;
-}
-
-export interface ApiSecret {
-  name: string;
-  namespace: string;
-  data: string;
-  tags?: string[] | null;
-}
-
-export interface ApiDocument {
-  id: string;
-  namespace: string;
-  collection: string;
-  data: unknown;
-}
+export type { ApiCollection, ApiDocument, ApiModule, ApiNamespace, ApiRoute, ApiSecret, ApiService, ApiDomainDetail };
+export type { ApiDomain } from './kinds/domains.js';
 
 /** Everything read from a cluster for the managed namespaces, before normalizing. */
 export interface LiveRead {

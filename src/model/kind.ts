@@ -1,4 +1,5 @@
 import type { LiveRead } from './api-types.js';
+import type { Shape } from './wire-shape.js';
 import type { Resources } from '../schema/generated/desired-state.js';
 import type { LiveResources } from '../state/live-state.js';
 
@@ -117,6 +118,10 @@ export interface Kind<K extends KindKey = KindKey> {
   compile(declared: DeclaredSpec, tools: CompileTools): ResourceOf<K>[];
   /** What the admin API returned, in the canonical form `compile` produces, so that equal means equal. */
   normalize(wire: WireOf<K>): LiveOf<K>;
+  /** The shape of one resource in the admin API's answer, checked before it is read. */
+  wireShape: Shape;
+  /** The shape of one item of the kind's list, when the list says less than a single read (domains). */
+  listShape?: Shape;
   /** How the admin API addresses writes of this kind. */
   wire: WireAddress;
   /** The body of the write that puts `r` into the cluster (sensitive fields still as references). */

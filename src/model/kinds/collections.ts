@@ -1,6 +1,27 @@
 import type { Kind } from '../kind.js';
+import { type Shape, tagsShape } from '../wire-shape.js';
 import type { CollectionSpec } from '../../schema/generated/config.js';
 import { byNamespaceName, namespacedIdentity, specTags, withTags } from './shared.js';
+
+/** What the admin API returns for one collection (the wire form). */
+export interface ApiCollection {
+  name: string;
+  namespace: string;
+  schema: unknown;
+  visibility: string;
+  type: string;
+  tags?: string[] | null;
+}
+
+/** The answer's shape, checked before it is read (DG2003 names a field of another shape). */
+const wireShape: Shape = {
+  name: 'string',
+  namespace: 'string',
+  schema: 'any',
+  visibility: 'string?',
+  type: 'string?',
+  tags: tagsShape,
+};
 
 /** A collection of documents, optionally checked against a JSON schema. DGate cannot delete one. */
 export const collections: Kind<'collections'> = {
@@ -43,6 +64,7 @@ export const collections: Kind<'collections'> = {
       },
       wire.tags,
     ),
+  wireShape,
   wire: { path: 'collection', putBy: 'body', deleteBy: 'path' },
   putBody: (r) => r,
   dump: (live, tools): CollectionSpec => {

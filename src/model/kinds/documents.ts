@@ -1,6 +1,18 @@
 import type { Kind } from '../kind.js';
+import type { Shape } from '../wire-shape.js';
 import type { CollectionSpec } from '../../schema/generated/config.js';
 import { reversible } from './shared.js';
+
+/** What the admin API returns for one document (the wire form). */
+export interface ApiDocument {
+  id: string;
+  namespace: string;
+  collection: string;
+  data: unknown;
+}
+
+/** The answer's shape, checked before it is read (DG2003 names a field of another shape). */
+const wireShape: Shape = { id: 'string', namespace: 'string', collection: 'string', data: 'any' };
 
 /**
  * A document in a collection. Declared inside its collection; addressed by id within namespace
@@ -28,6 +40,7 @@ export const documents: Kind<'documents'> = {
     }));
   },
   normalize: (wire) => ({ id: wire.id, namespace: wire.namespace, collection: wire.collection, data: wire.data }),
+  wireShape,
   wire: { path: 'document', putBy: 'path', deleteBy: 'path' },
   putBody: (r) => r.data,
   // Written inside its collection by a dump; alone (get), with the collection it belongs to.

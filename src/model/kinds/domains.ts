@@ -1,10 +1,40 @@
 import type { Kind } from '../kind.js';
+import { type Shape, tagsShape } from '../wire-shape.js';
 import type { DomainSpec } from '../../schema/generated/config.js';
 import { sha256Hex } from '../../state/canonical-json.js';
 import { byNamespaceName, namespacedIdentity, reversible, specTags, withTags } from './shared.js';
 
 /** The environment variable prefix a dumped domain key is read from: DGATE_DOMAIN_KEY_SHOP_WWW. */
 export const dumpedDomainKeyEnvPrefix = 'DGATE_DOMAIN_KEY';
+
+/** `GET /domain/{name}`: the only read that carries the real priority (the list says 0). */
+export interface ApiDomainDetail {
+  name: string;
+  namespace: { name: string; tags?: string[] | null };
+  pattern: string[] | null;
+  priority: number;
+  cert: string;
+  key: string;
+  tags?: string[] | null;
+}
+
+/** One item of `GET /domain`: the list names domains only (its priority is always 0). */
+export interface ApiDomain {
+  name: string;
+  namespace: string;
+}
+
+/** The answers' shapes, checked before they are read (DG2003 names a field of another shape). */
+const wireShape: Shape = {
+  name: 'string',
+  namespace: { name: 'string', tags: tagsShape },
+  pattern: 'string[]?',
+  priority: 'number?',
+  cert: 'string?',
+  key: 'string?',
+  tags: tagsShape,
+};
+const listShape: Shape = { name: 'string', namespace: 'string' };
 
 /**
  * A domain: host patterns that send requests to its namespace, with an optional certificate and
@@ -56,6 +86,8 @@ export const domains: Kind<'domains'> = {
       },
       wire.tags,
     ),
+  wireShape,
+  listShape,
   wire: { path: 'domain', putBy: 'body', deleteBy: 'body' },
   putBody: (r) => r,
   tombstone: {

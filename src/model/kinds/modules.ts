@@ -1,4 +1,5 @@
 import type { Kind } from '../kind.js';
+import { type Shape, tagsShape } from '../wire-shape.js';
 import type { ModuleSpec } from '../../schema/generated/config.js';
 import { byNamespaceName, namespacedIdentity, reversible, specTags, withTags } from './shared.js';
 
@@ -31,6 +32,17 @@ function canonicalBase64(payload: string): string {
   return Buffer.from(payload, 'base64').toString('base64');
 }
 
+/** What the admin API returns for one module (the wire form). */
+export interface ApiModule {
+  name: string;
+  namespace: string;
+  payload: string;
+  tags?: string[] | null;
+}
+
+/** The answer's shape, checked before it is read (DG2003 names a field of another shape). */
+const wireShape: Shape = { name: 'string', namespace: 'string', payload: 'string', tags: tagsShape };
+
 /** A JavaScript or TypeScript module routes run. DGate never returns its type, only its source. */
 export const modules: Kind<'modules'> = {
   key: 'modules',
@@ -61,6 +73,7 @@ export const modules: Kind<'modules'> = {
   },
   normalize: (wire) =>
     withTags({ name: wire.name, namespace: wire.namespace, payload: canonicalBase64(wire.payload) }, wire.tags),
+  wireShape,
   wire: { path: 'module', putBy: 'body', deleteBy: 'body' },
   putBody: (r) => r,
   tombstone: {

@@ -1,6 +1,16 @@
 import type { Kind } from '../kind.js';
+import { type Shape, tagsShape } from '../wire-shape.js';
 import type { NamespaceSpec } from '../../schema/generated/config.js';
 import { reversible, specTags, withTags } from './shared.js';
+
+/** What the admin API returns for one namespace (the wire form). */
+export interface ApiNamespace {
+  name: string;
+  tags?: string[] | null;
+}
+
+/** The answer's shape, checked before it is read (DG2003 names a field of another shape). */
+const wireShape: Shape = { name: 'string', tags: tagsShape };
 
 /** A DGate namespace: the container every other resource lives in. Its tags are its only field. */
 export const namespaces: Kind<'namespaces'> = {
@@ -21,6 +31,7 @@ export const namespaces: Kind<'namespaces'> = {
     return [withTags({ name: declarations.name }, tags)];
   },
   normalize: (wire) => withTags({ name: wire.name }, wire.tags),
+  wireShape,
   wire: { path: 'namespace', putBy: 'body', deleteBy: 'body' },
   putBody: (r) => r,
   dump: (live) => ({ name: live.name, ...specTags(live.tags) }),

@@ -1,4 +1,5 @@
 import type { Kind } from '../kind.js';
+import { type Shape, tagsShape } from '../wire-shape.js';
 import type { RouteSpec } from '../../schema/generated/config.js';
 import { byNamespaceName, namespacedIdentity, reversible, specTags, withTags } from './shared.js';
 
@@ -7,6 +8,32 @@ function moduleList(modules: readonly string[] | null | undefined): { modules?: 
   const list = [...new Set(modules ?? [])].sort();
   return list.length > 0 ? { modules: list as [string, ...string[]] } : {};
 }
+
+/** What the admin API returns for one route (the wire form). */
+export interface ApiRoute {
+  name: string;
+  namespace: string;
+  paths: string[] | null;
+  methods: string[] | null;
+  preserveHost: boolean;
+  stripPath: boolean;
+  service?: string;
+  modules?: string[] | null;
+  tags?: string[] | null;
+}
+
+/** The answer's shape, checked before it is read (DG2003 names a field of another shape). */
+const wireShape: Shape = {
+  name: 'string',
+  namespace: 'string',
+  paths: 'string[]?',
+  methods: 'string[]?',
+  preserveHost: 'boolean?',
+  stripPath: 'boolean?',
+  service: 'string?',
+  modules: 'string[]?',
+  tags: tagsShape,
+};
 
 /** A route: paths and methods, the service it forwards to and the modules it runs. */
 export const routes: Kind<'routes'> = {
@@ -52,6 +79,7 @@ export const routes: Kind<'routes'> = {
       },
       wire.tags,
     ),
+  wireShape,
   wire: { path: 'route', putBy: 'body', deleteBy: 'body' },
   putBody: (r) => r,
   tombstone: {

@@ -1,4 +1,5 @@
 import type { Kind } from '../kind.js';
+import { type Shape, tagsShape } from '../wire-shape.js';
 import type { SecretSpec } from '../../schema/generated/config.js';
 import { byNamespaceName, namespacedIdentity, specTags, withTags } from './shared.js';
 
@@ -17,6 +18,17 @@ export const tombstoneSecretValue = 'dgate-cli tombstone';
 
 /** The environment variable prefix a dumped secret is read from: DGATE_SECRET_SHOP_STRIPE_KEY. */
 export const dumpedSecretEnvPrefix = 'DGATE_SECRET';
+
+/** What the admin API returns for one secret (the wire form). */
+export interface ApiSecret {
+  name: string;
+  namespace: string;
+  data: string;
+  tags?: string[] | null;
+}
+
+/** The answer's shape, checked before it is read (DG2003 names a field of another shape). */
+const wireShape: Shape = { name: 'string', namespace: 'string', tags: tagsShape };
 
 /**
  * A secret: a value modules read. DGate never returns it, so it compiles to a reference, is
@@ -60,6 +72,7 @@ export const secrets: Kind<'secrets'> = {
       (wire.tags ?? []).filter((t) => !t.startsWith(secretHashTagPrefix)),
     );
   },
+  wireShape,
   wire: { path: 'secret', putBy: 'body', deleteBy: 'body' },
   putBody: ({ keepVersions: _local, ...body }) => body,
   tombstone: {

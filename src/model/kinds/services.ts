@@ -1,4 +1,5 @@
 import type { Kind } from '../kind.js';
+import { type Shape, tagsShape } from '../wire-shape.js';
 import type { ServiceSpec } from '../../schema/generated/config.js';
 import { byNamespaceName, namespacedIdentity, normalizeUrl, reversible, specTags, withTags } from './shared.js';
 
@@ -8,6 +9,34 @@ import { byNamespaceName, namespacedIdentity, normalizeUrl, reversible, specTags
  * service (routes are tombstoned without one), so nothing is sent there anyway.
  */
 export const tombstoneServiceUrl = 'http://127.0.0.1:9/';
+
+/** What the admin API returns for one service (the wire form). */
+export interface ApiService {
+  name: string;
+  namespace: string;
+  urls: string[] | null;
+  retries: number;
+  retryTimeout: number;
+  connectTimeout: number;
+  requestTimeout: number;
+  tlsSkipVerify: boolean;
+  http2Only: boolean;
+  tags?: string[] | null;
+}
+
+/** The answer's shape, checked before it is read (DG2003 names a field of another shape). */
+const wireShape: Shape = {
+  name: 'string',
+  namespace: 'string',
+  urls: 'string[]?',
+  retries: 'number?',
+  retryTimeout: 'number?',
+  connectTimeout: 'number?',
+  requestTimeout: 'number?',
+  tlsSkipVerify: 'boolean?',
+  http2Only: 'boolean?',
+  tags: tagsShape,
+};
 
 /** An upstream service that routes forward requests to. */
 export const services: Kind<'services'> = {
@@ -53,6 +82,7 @@ export const services: Kind<'services'> = {
       },
       wire.tags,
     ),
+  wireShape,
   wire: { path: 'service', putBy: 'body', deleteBy: 'body' },
   putBody: (r) => r,
   tombstone: {

@@ -2,61 +2,16 @@
  * The shapes of the admin API answers dgate-cli reads, checked before anything uses them: an
  * answer of another shape (a proxy that rewrites bodies, another server on the port, another
  * DGate version) is then a DG2003 that names the field, not a crash further on. Each field is
- * `type` (required) or `type?` (may be absent or null). Only what normalize.ts and the commands
- * read is checked, and fields that DGate may omit are optional, so a real DGate always passes.
+ * `type` (required) or `type?` (may be absent or null). Each kind's shape is in its file (model/kinds/); only what
+ * normalize and the commands read is checked, and fields that DGate may omit are optional, so a real DGate always passes.
  */
 export type FieldType = 'string' | 'number' | 'boolean' | 'string[]' | 'object' | 'any';
 export interface Shape {
   readonly [field: string]: FieldType | `${FieldType}?` | Shape;
 }
 
-const tags = 'string[]?';
-
-export const namespaceShape: Shape = { name: 'string', tags };
-export const serviceShape: Shape = {
-  name: 'string',
-  namespace: 'string',
-  urls: 'string[]?',
-  retries: 'number?',
-  retryTimeout: 'number?',
-  connectTimeout: 'number?',
-  requestTimeout: 'number?',
-  tlsSkipVerify: 'boolean?',
-  http2Only: 'boolean?',
-  tags,
-};
-export const moduleShape: Shape = { name: 'string', namespace: 'string', payload: 'string', tags };
-export const routeShape: Shape = {
-  name: 'string',
-  namespace: 'string',
-  paths: 'string[]?',
-  methods: 'string[]?',
-  preserveHost: 'boolean?',
-  stripPath: 'boolean?',
-  service: 'string?',
-  modules: 'string[]?',
-  tags,
-};
-export const domainShape: Shape = { name: 'string', namespace: 'string' };
-export const domainDetailShape: Shape = {
-  name: 'string',
-  namespace: { name: 'string', tags },
-  pattern: 'string[]?',
-  priority: 'number?',
-  cert: 'string?',
-  key: 'string?',
-  tags,
-};
-export const collectionShape: Shape = {
-  name: 'string',
-  namespace: 'string',
-  schema: 'any',
-  visibility: 'string?',
-  type: 'string?',
-  tags,
-};
-export const secretShape: Shape = { name: 'string', namespace: 'string', tags };
-export const documentShape: Shape = { id: 'string', namespace: 'string', collection: 'string', data: 'any' };
+/** The shape of an optional tag list, as every kind's answer has one. */
+export const tagsShape = 'string[]?';
 
 /** What is wrong with `value` as an object of `shape`, in words that name the field; undefined when nothing. */
 export function shapeProblem(value: unknown, shape: Shape, prefix = ''): string | undefined {
