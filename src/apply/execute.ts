@@ -1,6 +1,7 @@
 import type { LiveRead } from '../model/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
-import { diffResources, sensitiveMask, type Change, type Scope } from '../diff/diff.js';
+import { diffResources, type Change, type Scope } from '../diff/diff.js';
+import { sensitiveMask } from '../secrets/redact.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { kinds, namespacedKinds, type AnyResource, type KindKey } from '../model/registry.js';
 import { isTombstone, tombstoneBody, tombstoneDescription } from '../model/tombstones.js';

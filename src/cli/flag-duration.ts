@@ -1,4 +1,4 @@
-import { parseDurationText } from '../compile/duration.js';
+import { parseDurationText } from '../model/duration.js';
 import { DgateError } from '../errors/dgate-error.js';
 
 /**

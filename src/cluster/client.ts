@@ -2,7 +2,7 @@ import { heldSecrets } from '../io/held-secrets.js';
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import { DgateError } from '../errors/dgate-error.js';
-import { credentialsHint, hasCredentials, redactCredentials } from './admin-url.js';
+import { credentialsHint, hasCredentials, redactCredentials } from '../model/admin-url.js';
 import { listProblem, shapeProblem, type Shape } from '../model/wire-shape.js';
 
 /** How to reach and authenticate against one DGate admin API. */

@@ -7,7 +7,7 @@ import { contentVersion } from '../state/canonical-json.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import type { BundleProvenance } from '../bundles/expand.js';
 import { canariesOf, isTimeDependent, selectForTarget, type Target } from '../select/targets.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../model/duration.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
 
 export const desiredStateFormat = 'dgate-cli/desired-state@1';

@@ -2,13 +2,11 @@ import { kindOrder, kinds, systemNamespace, type AnyResource, type KindKey } fro
 import { waveOf } from '../model/order.js';
 import { isTombstone } from '../model/tombstones.js';
 import type { Resources } from '../schema/generated/desired-state.js';
+import { sensitiveMask } from '../secrets/redact.js';
 import { sameJson } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
 
 export type ChangeAction = 'create' | 'update' | 'delete';
-
-/** What replaces a sensitive value in every rendering of a change. */
-export const sensitiveMask = '(sensitive value)';
 
 /** One field of one resource: before and after are absent for sensitive fields, which say only that they changed. */
 export interface FieldChange {

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { formatDuration } from '../compile/duration.js';
+import { formatDuration } from '../model/duration.js';
 import type { DumpTools } from '../model/kind.js';
 import { kinds, specOrder, type AnyResource } from '../model/registry.js';
 import type { NamespaceSpec } from '../schema/generated/config.js';

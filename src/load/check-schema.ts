@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import * as validators from '../schema/generated/config.validators.js';
-import { redactCredentials } from '../cluster/admin-url.js';
+import { redactCredentials } from '../model/admin-url.js';
 import { closestMatch } from '../errors/suggest.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import type { Code } from '../errors/codes.js';

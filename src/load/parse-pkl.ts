@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
-import { parseDurationText } from '../compile/duration.js';
+import { parseDurationText } from '../model/duration.js';
 import { locateInPkl, parentModuleOf, topLevelMember } from './locate-pkl.js';
 import { withoutCommentsAndStrings } from './pkl-text.js';
 import type { ConfigSource, ParsedDocument } from './parse-yaml.js';

@@ -1,6 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
-import { formatDuration } from '../compile/duration.js';
-import { sensitiveMask, type Change, type FieldChange } from '../diff/diff.js';
+import { formatDuration } from '../model/duration.js';
+import type { Change, FieldChange } from '../diff/diff.js';
+import { sensitiveMask } from '../secrets/redact.js';
 import { kinds } from '../model/registry.js';
 import type { Plan } from '../plan/plan.js';
 import { plural } from '../errors/render.js';

@@ -1,4 +1,5 @@
-import { sensitiveMask } from '../diff/diff.js';
+/** What replaces a sensitive value in every rendering: plans, journals, messages. */
+export const sensitiveMask = '(sensitive value)';
 
 /** Values shorter than this are not searched for: redacting "a" would mangle every message. */
 const shortest = 4;

@@ -1,5 +1,5 @@
 import { specKinds } from '../model/registry.js';
-import { hasCredentials } from '../cluster/admin-url.js';
+import { hasCredentials } from '../model/admin-url.js';
 import type { Code } from '../errors/codes.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import {

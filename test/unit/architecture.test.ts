@@ -20,7 +20,7 @@ const pureDirectories = [
   'bundles',
   'convert',
 ];
-const pureFiles = ['cluster/normalize.ts', 'cluster/admin-url.ts'];
+const pureFiles = ['cluster/normalize.ts', 'cluster/admin-api.ts'];
 const forbidden = [
   /from 'node:(fs|fs\/promises|child_process|net|http|https|os)'/,
   /from '(undici|simple-git)'/,
@@ -39,7 +39,66 @@ async function listTs(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * The floors of src/, lowest first: a file may import from its own floor and the ones below,
+ * never from above. A path names a folder or one file (the longest match wins).
+ */
+const floors: readonly (readonly string[])[] = [
+  ['schema'],
+  ['state', 'errors', 'secrets'],
+  ['model'],
+  ['load'],
+  ['bundles', 'select'],
+  ['compile'],
+  ['diff', 'dump', 'convert'],
+  ['plan'],
+  ['report', 'errors/render.ts'],
+  ['cluster', 'apply', 'io'],
+  ['pipeline', 'cli'],
+  ['commands'],
+  ['main.ts', 'cli/main.ts'],
+];
+
+function floorOf(rel: string): number {
+  let best = { floor: -1, length: -1 };
+  floors.forEach((paths, floor) => {
+    for (const p of paths) {
+      const matches = rel === p || rel.startsWith(`${p}/`);
+      if (matches && p.length > best.length) best = { floor, length: p.length };
+    }
+  });
+  return best.floor;
+}
+
+/** The src-relative paths a file imports (relative imports only). */
+function importsOf(file: string, text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)) {
+    out.push(
+      path
+        .relative(src, path.resolve(path.dirname(file), m[1]!))
+        .replace(/\.js$/, '.ts')
+        .split(path.sep)
+        .join('/'),
+    );
+  }
+  return out;
+}
+
 describe('architecture', () => {
+  it('every file of src/ is on a floor, and imports only from its own floor or below', async () => {
+    const upward: string[] = [];
+    for (const file of await listTs(src)) {
+      const rel = path.relative(src, file).split(path.sep).join('/');
+      const own = floorOf(rel);
+      expect(own, `${rel} is on no floor: add its folder to the floors above`).toBeGreaterThanOrEqual(0);
+      for (const target of importsOf(file, await readFile(file, 'utf8'))) {
+        if (floorOf(target) > own) upward.push(`${rel} -> ${target}`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+
   it.each(pureDirectories)('src/%s does no I/O', async (dir) => {
     const files = await listTs(path.join(src, dir));
     expect(files.length).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../../src/compile/duration.js';
+import { parseDuration } from '../../../src/model/duration.js';
 import { canonicalJson } from '../../../src/state/canonical-json.js';
 import { compileConfig } from '../../../src/compile/compile.js';
 import { loadConfig } from '../../../src/load/assemble.js';

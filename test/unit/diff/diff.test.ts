@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeLive } from '../../../src/cluster/normalize.js';
 import type { LiveRead } from '../../../src/model/api-types.js';
-import { diffResources, digestKey, sensitiveMask, type DiffInput } from '../../../src/diff/diff.js';
+import { diffResources, digestKey, type DiffInput } from '../../../src/diff/diff.js';
+import { sensitiveMask } from '../../../src/secrets/redact.js';
 import { emptyResources } from '../../../src/model/registry.js';
 import type { Resources } from '../../../src/schema/generated/desired-state.js';
 import type { LiveResources } from '../../../src/state/live-state.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, parseDurationText } from '../../../src/compile/duration.js';
+import { formatDuration, parseDuration, parseDurationText } from '../../../src/model/duration.js';
 
 describe('parseDurationText', () => {
   it.each([
