@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { generateConfig } from './generate.mjs';
-import { readCheckedConfig } from '../dist/cli/config-input.js';
+import { readCheckedConfig } from '../dist/pipeline/read-config.js';
 import { compileConfig } from '../dist/compile/compile.js';
 import { renderConfigAsPkl } from '../dist/convert/to-pkl.js';
 import { evaluatePkl } from '../dist/io/pkl-eval.js';

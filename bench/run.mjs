@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { request, Agent } from 'undici';
 import { generateConfig } from './generate.mjs';
 import { resolveDgateServer, startDgateNode, stopDgateNode } from '../dist/io/local-server.js';
-import { readCheckedConfig } from '../dist/cli/config-input.js';
+import { readCheckedConfig } from '../dist/pipeline/read-config.js';
 import { compileTarget } from '../dist/compile/compile.js';
 import { targetsOf } from '../dist/select/targets.js';
-import { makePlan, sourcesOfConfig, startLiveRead } from '../dist/cli/make-plan.js';
+import { makePlan, sourcesOfConfig, startLiveRead } from '../dist/pipeline/make-plan.js';
 import { AdminClient } from '../dist/cluster/client.js';
 import { kindOrder } from '../dist/model/registry.js';
 
@@ -36,7 +36,7 @@ async function medianOf(fn) {
 /** Compile in a fresh process, so its peak memory is its own: prints { ms, maxRssMb }. */
 function compileInChild(dir) {
   const script = `
-    const { readCheckedConfig } = await import(${JSON.stringify(path.join(root, 'dist/cli/config-input.js'))});
+    const { readCheckedConfig } = await import(${JSON.stringify(path.join(root, 'dist/pipeline/read-config.js'))});
     const { compileTarget } = await import(${JSON.stringify(path.join(root, 'dist/compile/compile.js'))});
     const { targetsOf } = await import(${JSON.stringify(path.join(root, 'dist/select/targets.js'))});
     const t = process.hrtime.bigint();
@@ -164,7 +164,7 @@ console.log(
 );
 
 // ---- apply: 1,000 creates and 1,000 updates, against fresh nodes in this same run ----------
-const { createApplyContext } = await import('../dist/cli/apply-context.js');
+const { createApplyContext } = await import('../dist/pipeline/apply-context.js');
 const { executeApply } = await import('../dist/apply/execute.js');
 const { JournalStore } = await import('../dist/io/journal-store.js');
 

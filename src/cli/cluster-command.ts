@@ -5,13 +5,14 @@ import { AdminClient, clientOptionsFrom } from '../cluster/client.js';
 import { acquireApplyLock, type HeldLock } from '../cluster/lock.js';
 import { currentActor } from '../cluster/releases.js';
 import type { ApplyEvent } from '../apply/execute.js';
-import { renderApplyEvent } from './apply-context.js';
+import { renderApplyEvent } from '../pipeline/apply-context.js';
 import { BaseCommand } from './base-command.js';
-import { journalRefusingInterrupted } from './interrupted.js';
+import { journalRefusingInterrupted } from '../pipeline/interrupted.js';
 import { watchInterrupts } from './interrupts.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
 import { parseFlagDuration } from './flag-duration.js';
-import type { ConnectionFlags } from './target-choice.js';
+import type { ConnectionFlags } from '../pipeline/target-choice.js';
+import type { ApplyIo } from '../pipeline/apply-target.js';
 import { loadAgeIdentities } from '../io/age-keys.js';
 import { valueNamed } from './value-names.js';
 
@@ -118,6 +119,17 @@ export abstract class ClusterCommand extends BaseCommand {
   }
 
   /** Progress of an apply, one plain line per event. */
+  /** Where the apply stage writes (pipeline/apply-target.ts): this command's stdout and stderr. */
+  protected applyIo(): ApplyIo {
+    return {
+      out: (text) => this.context.stdout.write(text),
+      warn: (line) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
+      style: this.style,
+      reportDiagnostics: (diagnostics, source, done) => this.reportDiagnostics(diagnostics, source, done),
+      onEvent: this.printApplyEvent,
+    };
+  }
+
   protected readonly printApplyEvent = (e: ApplyEvent): void => {
     const line = renderApplyEvent(e, this.style);
     if (line) this.context.stdout.write(`${line}\n`);

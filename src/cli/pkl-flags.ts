@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { parseFlagDuration } from './flag-duration.js';
-import type { PklOptions } from './pkl-input.js';
+import type { PklOptions } from '../pipeline/pkl-input.js';
 import { valueNamed } from './value-names.js';
 
 /** --pkl-env NAME (repeatable), for every command that reads a config. */

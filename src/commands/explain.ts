@@ -1,9 +1,9 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { BaseCommand } from '../cli/base-command.js';
-import { readCheckedConfig } from '../cli/config-input.js';
+import { readCheckedConfig } from '../pipeline/read-config.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { chooseTargets, evaluationInstant } from '../cli/target-choice.js';
+import { chooseTargets, evaluationInstant } from '../pipeline/target-choice.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { formatLocation } from '../errors/render.js';
 import { locationOf, type Declared, type NamespacedSpecKind } from '../load/assemble.js';

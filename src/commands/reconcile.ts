@@ -6,17 +6,29 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'clipanion';
-import { readCheckedConfig, type CheckedConfig } from '../cli/config-input.js';
+import { readCheckedConfig, type CheckedConfig } from '../pipeline/read-config.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
 import { pklOptionsFrom } from '../cli/pkl-flags.js';
-import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../cli/target-choice.js';
+import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../pipeline/target-choice.js';
 import { DgateError, errorsIn } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import { checkoutBranchHead, followedRepoUrl, shownRepoUrl } from '../io/git.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
-import { rollBackInterrupted } from '../cli/interrupted.js';
-import { ApplyCommand } from './apply.js';
+import { rollBackInterrupted } from '../pipeline/interrupted.js';
+import { ClusterCommand } from '../cli/cluster-command.js';
+import {
+  allTargetsOption,
+  atOption,
+  keepReleasesOption,
+  lockTimeoutOption,
+  refreshOption,
+  refreshSecretsOption,
+  selectTagOption,
+  targetOption,
+} from '../cli/apply-flags.js';
+import { pklEnvOption, pklTimeoutOption } from '../cli/pkl-flags.js';
+import { applyTarget, type ApplyOptions } from '../pipeline/apply-target.js';
 import { valueNamed } from '../cli/value-names.js';
 
 /** What the loop remembers between cycles. */
@@ -47,7 +59,7 @@ export interface ReconcileStatus {
   error?: { code: string; message: string };
 }
 
-export class ReconcileCommand extends ApplyCommand {
+export class ReconcileCommand extends ClusterCommand {
   static override paths = [['reconcile']];
   static override usage = Command.Usage({
     description: 'Follow a git branch: apply each new commit, and heal drift in between',
@@ -114,8 +126,19 @@ export class ReconcileCommand extends ApplyCommand {
       description: 'Serve GET /status, GET /healthz and POST /hook (a cycle now) on HOST:PORT, e.g. 127.0.0.1:9090',
     }),
   );
-  // reconcile never asks: following the branch is the approval.
-  override autoApprove = Option.Boolean('--auto-approve', true, { hidden: true });
+  configPath = Option.String({ required: false, name: 'path' });
+  selectTag = selectTagOption();
+  lockTimeout = lockTimeoutOption();
+  keepReleases = keepReleasesOption();
+  target = targetOption();
+  allTargets = allTargetsOption();
+  at = atOption();
+  refreshSecrets = refreshSecretsOption();
+  refresh = refreshOption();
+  pklEnv = pklEnvOption();
+  pklTimeout = pklTimeoutOption();
+  // reconcile never asks: following the branch is the approval. Accepted for scripts that pass it.
+  autoApprove = Option.Boolean('--auto-approve', true, { hidden: true });
 
   private stopping = false;
   /** Set by SIGHUP: the next cycle starts without waiting (also when the signal came mid-cycle). */
@@ -301,6 +324,17 @@ export class ReconcileCommand extends ApplyCommand {
     return code === ExitCode.OK && good.commit === commit ? ExitCode.OK : ExitCode.ERROR;
   }
 
+  /** How each cycle applies: as `apply --auto-approve` would, with this command's flags. */
+  private applyOptions(): ApplyOptions {
+    return {
+      selectTags: this.selectTag,
+      refreshSecrets: this.refreshSecrets,
+      refresh: this.refresh,
+      keepReleases: Number(this.keepReleases),
+      identities: () => this.ageIdentities(),
+    };
+  }
+
   /** The config at a commit, as output names it: main@1a2b3c4:gateway. */
   private configAt(commit: string): string {
     return `${this.branch}@${commit.slice(0, 7)}${this.configPath ? `:${this.configPath}` : ''}`;
@@ -349,22 +383,28 @@ export class ReconcileCommand extends ApplyCommand {
               });
             }
           }
-          return this.applyTarget(c, lock, {
-            checked,
-            configSource: display,
-            target,
-            at,
-            git: { commit, dirty: false },
-            quietWhenInSync: true,
-            interrupt,
-            onChanges: (plan) => {
-              changed = true;
-              const why = state.reportedInSync === commit ? 'drift' : `commit ${short}`;
-              this.log(
-                `${why}: ${plural(plan.changes.length, 'change')} to ${plan.cluster.adminUrl}${target.spec ? ` (target ${target.name})` : ''}`,
-              );
+          return applyTarget(
+            c,
+            lock,
+            {
+              checked,
+              configSource: display,
+              target,
+              at,
+              git: { commit, dirty: false },
+              quietWhenInSync: true,
+              interrupt,
+              onChanges: (plan) => {
+                changed = true;
+                const why = state.reportedInSync === commit ? 'drift' : `commit ${short}`;
+                this.log(
+                  `${why}: ${plural(plan.changes.length, 'change')} to ${plan.cluster.adminUrl}${target.spec ? ` (target ${target.name})` : ''}`,
+                );
+              },
             },
-          });
+            this.applyOptions(),
+            this.applyIo(),
+          );
         },
         // The loop stops after the cycle under way on SIGINT or SIGTERM; --once is stopped as apply is.
         { client, recovering: true, ownSignalHandling: !this.once },

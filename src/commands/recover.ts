@@ -1,14 +1,14 @@
 import { Command, Option } from 'clipanion';
 import { executeApply } from '../apply/execute.js';
-import { rollBackInterrupted } from '../cli/interrupted.js';
+import { rollBackInterrupted } from '../pipeline/interrupted.js';
 import { markApplyFinished, readApplyMarker } from '../cluster/apply-marker.js';
 import { interruptedAndRolledBack } from '../cli/interrupts.js';
 import { summarizeJournal } from '../apply/journal.js';
-import { createApplyContext } from '../cli/apply-context.js';
+import { createApplyContext } from '../pipeline/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
-import { readCheckedConfig } from '../cli/config-input.js';
+import { readCheckedConfig } from '../pipeline/read-config.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { makePlan, sourcesOfConfig } from '../cli/make-plan.js';
+import { makePlan, sourcesOfConfig } from '../pipeline/make-plan.js';
 import { toolVersion } from '../cli/tool-version.js';
 import type { AdminClient } from '../cluster/client.js';
 import { compileConfig } from '../compile/compile.js';

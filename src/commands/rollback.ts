@@ -1,14 +1,14 @@
 import { Command, Option } from 'clipanion';
 import { executeApply } from '../apply/execute.js';
-import { createApplyContext } from '../cli/apply-context.js';
+import { createApplyContext } from '../pipeline/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
-import { makePlan, recordedValueKey, type SensitiveSources } from '../cli/make-plan.js';
+import { makePlan, recordedValueKey, type SensitiveSources } from '../pipeline/make-plan.js';
 import type { AdminClient } from '../cluster/client.js';
 import { currentActor, effectiveReleases, pruneReleases, readReleases, reserveRelease } from '../cluster/releases.js';
-import { releaseStep, voidedNote } from '../cli/release-step.js';
+import { releaseStep, voidedNote } from '../pipeline/release-step.js';
 import { interruptedAndRolledBack } from '../cli/interrupts.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';

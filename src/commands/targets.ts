@@ -1,9 +1,9 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { BaseCommand } from '../cli/base-command.js';
-import { readCheckedConfig } from '../cli/config-input.js';
+import { readCheckedConfig } from '../pipeline/read-config.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { evaluationInstant } from '../cli/target-choice.js';
+import { evaluationInstant } from '../pipeline/target-choice.js';
 import { compileTarget } from '../compile/compile.js';
 import { plural } from '../errors/render.js';
 import { kindOrder } from '../model/registry.js';

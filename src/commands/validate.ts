@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { BaseCommand } from '../cli/base-command.js';
-import { readCheckedConfig } from '../cli/config-input.js';
+import { readCheckedConfig } from '../pipeline/read-config.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { pklEnvOption, pklOptionsFrom, pklTimeoutOption } from '../cli/pkl-flags.js';
 import { compileResources } from '../compile/compile.js';

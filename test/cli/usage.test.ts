@@ -10,7 +10,7 @@ const commandPaths: string[][] = JSON.parse(
     [
       '--input-type=module',
       '-e',
-      `const { commandTable } = await import(${JSON.stringify(path.join(repoRoot, 'dist/cli/main.js'))}); console.log(JSON.stringify(commandTable.map((c) => c.path)));`,
+      `const { commandTable } = await import(${JSON.stringify(path.join(repoRoot, 'dist/main.js'))}); console.log(JSON.stringify(commandTable.map((c) => c.path)));`,
     ],
     { encoding: 'utf8' },
   ),

@@ -8,7 +8,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 /** Each table entry's path and the paths its class declares, read from the build (clipanion loads under Node, not under vitest's resolver). */
 function tableFromBuild(): { path: string[]; declared: string[][] }[] {
   const script = `
-    const { commandTable } = await import(${JSON.stringify(path.join(root, 'dist/cli/main.js'))});
+    const { commandTable } = await import(${JSON.stringify(path.join(root, 'dist/main.js'))});
     const rows = [];
     for (const entry of commandTable) rows.push({ path: entry.path, declared: (await entry.load()).paths });
     console.log(JSON.stringify(rows));`;

@@ -2,7 +2,7 @@ import { Command, Option } from 'clipanion';
 import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { bundleDocs } from '../../bundles/lint.js';
-import { readBundle } from '../../cli/bundle-input.js';
+import { readBundle } from '../../pipeline/bundle-input.js';
 import { DgateError } from '../../errors/dgate-error.js';
 import { renderDiagnosticsReport } from '../../report/diagnostics.js';
 

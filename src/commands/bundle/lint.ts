@@ -3,7 +3,7 @@ import { Command, Option } from 'clipanion';
 import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { lintBundle } from '../../bundles/lint.js';
-import { readBundle } from '../../cli/bundle-input.js';
+import { readBundle } from '../../pipeline/bundle-input.js';
 import { errorsIn, sortDiagnostics } from '../../errors/dgate-error.js';
 import { countSummary } from '../../errors/render.js';
 import { renderDiagnosticsReport } from '../../report/diagnostics.js';

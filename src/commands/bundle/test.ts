@@ -13,9 +13,9 @@ import {
   type ParsedTestCase,
 } from '../../bundles/test-case.js';
 import { BundleTrial, type TrialRequest } from '../../io/bundle-trial.js';
-import { readBundle } from '../../cli/bundle-input.js';
+import { readBundle } from '../../pipeline/bundle-input.js';
 import { checkConfig } from '../../compile/check.js';
-import { armorDecoderFor } from '../../cli/config-input.js';
+import { armorDecoderFor } from '../../pipeline/read-config.js';
 import { compileResources } from '../../compile/compile.js';
 import { DgateError, errorsIn } from '../../errors/dgate-error.js';
 import { loadConfig } from '../../load/assemble.js';

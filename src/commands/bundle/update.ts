@@ -2,7 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'clipanion';
 import { BaseCommand } from '../../cli/base-command.js';
-import { bundleDirOf } from '../../cli/bundle-input.js';
+import { bundleDirOf } from '../../pipeline/bundle-input.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import {
   integrityOf,
@@ -15,12 +15,12 @@ import {
   type LockEntry,
   type LockFile,
 } from '../../bundles/lockfile.js';
-import { readBundle } from '../../cli/bundle-input.js';
+import { readBundle } from '../../pipeline/bundle-input.js';
 import { DgateError } from '../../errors/dgate-error.js';
 import { renderDiagnosticsReport } from '../../report/diagnostics.js';
 import { gitVersions, isGitSource, readLock, vendorGitTag, writeLock } from '../../io/bundle-store.js';
 import { readConfigSources } from '../../io/files.js';
-import { readPklDocuments } from '../../cli/pkl-input.js';
+import { readPklDocuments } from '../../pipeline/pkl-input.js';
 import { loadConfig, locationOf, type Declared } from '../../load/assemble.js';
 import type { BundleUse } from '../../schema/generated/config.js';
 import { valueNamed } from '../../cli/value-names.js';

@@ -1,7 +1,7 @@
 import { Builtins, Cli, type BaseContext, type CommandClass } from 'clipanion';
-import { closestMatch } from '../errors/suggest.js';
-import { ExitCode } from './exit-codes.js';
-import { toolVersion } from './tool-version.js';
+import { closestMatch } from './errors/suggest.js';
+import { ExitCode } from './cli/exit-codes.js';
+import { toolVersion } from './cli/tool-version.js';
 
 /**
  * Every command, by the words that name it, loaded only when asked for: importing all of them
@@ -9,30 +9,30 @@ import { toolVersion } from './tool-version.js';
  * unit test checks that each entry's path is the one its class declares.
  */
 export const commandTable: readonly { path: readonly string[]; load: () => Promise<CommandClass<BaseContext>> }[] = [
-  { path: ['validate'], load: async () => (await import('../commands/validate.js')).ValidateCommand },
-  { path: ['compile'], load: async () => (await import('../commands/compile.js')).CompileCommand },
-  { path: ['plan'], load: async () => (await import('../commands/plan.js')).PlanCommand },
-  { path: ['apply'], load: async () => (await import('../commands/apply.js')).ApplyCommand },
-  { path: ['reconcile'], load: async () => (await import('../commands/reconcile.js')).ReconcileCommand },
-  { path: ['recover'], load: async () => (await import('../commands/recover.js')).RecoverCommand },
-  { path: ['history'], load: async () => (await import('../commands/history.js')).HistoryCommand },
-  { path: ['rollback'], load: async () => (await import('../commands/rollback.js')).RollbackCommand },
-  { path: ['dump'], load: async () => (await import('../commands/dump.js')).DumpCommand },
-  { path: ['get'], load: async () => (await import('../commands/get.js')).GetCommand },
-  { path: ['targets'], load: async () => (await import('../commands/targets.js')).TargetsCommand },
-  { path: ['explain'], load: async () => (await import('../commands/explain.js')).ExplainCommand },
+  { path: ['validate'], load: async () => (await import('./commands/validate.js')).ValidateCommand },
+  { path: ['compile'], load: async () => (await import('./commands/compile.js')).CompileCommand },
+  { path: ['plan'], load: async () => (await import('./commands/plan.js')).PlanCommand },
+  { path: ['apply'], load: async () => (await import('./commands/apply.js')).ApplyCommand },
+  { path: ['reconcile'], load: async () => (await import('./commands/reconcile.js')).ReconcileCommand },
+  { path: ['recover'], load: async () => (await import('./commands/recover.js')).RecoverCommand },
+  { path: ['history'], load: async () => (await import('./commands/history.js')).HistoryCommand },
+  { path: ['rollback'], load: async () => (await import('./commands/rollback.js')).RollbackCommand },
+  { path: ['dump'], load: async () => (await import('./commands/dump.js')).DumpCommand },
+  { path: ['get'], load: async () => (await import('./commands/get.js')).GetCommand },
+  { path: ['targets'], load: async () => (await import('./commands/targets.js')).TargetsCommand },
+  { path: ['explain'], load: async () => (await import('./commands/explain.js')).ExplainCommand },
   {
     path: ['secret', 'encrypt'],
-    load: async () => (await import('../commands/secret/encrypt.js')).SecretEncryptCommand,
+    load: async () => (await import('./commands/secret/encrypt.js')).SecretEncryptCommand,
   },
-  { path: ['secret', 'keygen'], load: async () => (await import('../commands/secret/keygen.js')).SecretKeygenCommand },
-  { path: ['bundle', 'update'], load: async () => (await import('../commands/bundle/update.js')).BundleUpdateCommand },
-  { path: ['init'], load: async () => (await import('../commands/init.js')).InitCommand },
-  { path: ['convert'], load: async () => (await import('../commands/convert.js')).ConvertCommand },
-  { path: ['bundle', 'init'], load: async () => (await import('../commands/bundle/init.js')).BundleInitCommand },
-  { path: ['bundle', 'lint'], load: async () => (await import('../commands/bundle/lint.js')).BundleLintCommand },
-  { path: ['bundle', 'docs'], load: async () => (await import('../commands/bundle/docs.js')).BundleDocsCommand },
-  { path: ['bundle', 'test'], load: async () => (await import('../commands/bundle/test.js')).BundleTestCommand },
+  { path: ['secret', 'keygen'], load: async () => (await import('./commands/secret/keygen.js')).SecretKeygenCommand },
+  { path: ['bundle', 'update'], load: async () => (await import('./commands/bundle/update.js')).BundleUpdateCommand },
+  { path: ['init'], load: async () => (await import('./commands/init.js')).InitCommand },
+  { path: ['convert'], load: async () => (await import('./commands/convert.js')).ConvertCommand },
+  { path: ['bundle', 'init'], load: async () => (await import('./commands/bundle/init.js')).BundleInitCommand },
+  { path: ['bundle', 'lint'], load: async () => (await import('./commands/bundle/lint.js')).BundleLintCommand },
+  { path: ['bundle', 'docs'], load: async () => (await import('./commands/bundle/docs.js')).BundleDocsCommand },
+  { path: ['bundle', 'test'], load: async () => (await import('./commands/bundle/test.js')).BundleTestCommand },
 ];
 
 /**

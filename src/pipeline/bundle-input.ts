@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { BundleInstance } from '../bundles/expand.js';
 import { integrityOf, parseUse, satisfies, sourceOf, type LockEntry, type LockFile } from '../bundles/lockfile.js';
-import { toolVersion } from './tool-version.js';
+import { toolVersion } from '../cli/tool-version.js';
 import { bundlePklSources, parseBundle, type EvaluatedPkl } from '../bundles/read.js';
 import type { BundleContent } from '../bundles/expand.js';
 import { defaultPklTimeoutMs, evaluatePklModules } from './pkl-input.js';

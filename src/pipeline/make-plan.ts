@@ -16,7 +16,7 @@ import { contentVersion, sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
 import type { LiveRead } from '../model/api-types.js';
 import type { LoadedConfig } from '../load/assemble.js';
-import type { CheckedConfig } from './config-input.js';
+import type { CheckedConfig } from './read-config.js';
 import { locationOf } from '../load/assemble.js';
 import type { Location } from '../errors/dgate-error.js';
 

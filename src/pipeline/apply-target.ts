@@ -1,0 +1,215 @@
+import type { ApplyEvent } from '../apply/execute.js';
+import { executeApply } from '../apply/execute.js';
+import type { AdminClient } from '../cluster/client.js';
+import type { HeldLock } from '../cluster/lock.js';
+import { currentActor, pruneReleases, reserveRelease } from '../cluster/releases.js';
+import { compileTarget } from '../compile/compile.js';
+import { unreadableNotes } from '../diff/diff.js';
+import { DgateError, type Diagnostic } from '../errors/dgate-error.js';
+import { plural } from '../errors/render.js';
+import { ageRecipientsFrom } from '../io/age-keys.js';
+import { readGitInfo, type GitInfo } from '../io/git.js';
+import { JournalStore, stateDirectory } from '../io/journal-store.js';
+import { configSettings } from '../load/assemble.js';
+import { kinds } from '../model/registry.js';
+import type { Plan, SavedPlan } from '../plan/plan.js';
+import { renderPlanHuman } from '../report/plan-render.js';
+import type { Style } from '../report/style.js';
+import type { DesiredState } from '../schema/generated/desired-state.js';
+import { nextScheduledChange, type Target } from '../select/targets.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { interruptedAndRolledBack } from '../cli/interrupts.js';
+import { toolVersion } from '../cli/tool-version.js';
+import { createApplyContext } from './apply-context.js';
+import { keepSensitiveValues, makePlan, sourcesOfConfig } from './make-plan.js';
+import type { CheckedConfig } from './read-config.js';
+import { releaseStep, voidedNote } from './release-step.js';
+
+/** How an apply behaves, from the command's flags. */
+export interface ApplyOptions {
+  /** `--select-tag`: manage only resources carrying every one of these. */
+  selectTags: string[];
+  refreshSecrets: boolean;
+  refresh: boolean;
+  /** How many releases the cluster keeps. */
+  keepReleases: number;
+  /** age identities, for encrypted secret values (read when first needed). */
+  identities: () => Promise<string[]>;
+  /** Asked before the first write; absent, the plan is applied without asking (`--auto-approve`). */
+  confirm?: (plan: Plan) => Promise<boolean>;
+}
+
+/** Where the apply stage writes: the plan and results to `out`, warnings and problems to the command's stderr. */
+export interface ApplyIo {
+  out: (text: string) => void;
+  warn: (line: string) => void;
+  style: Style;
+  /** Renders problems found in the config; true when one is an error. */
+  reportDiagnostics: (diagnostics: readonly Diagnostic[], source: string, done: string) => boolean;
+  onEvent: (event: ApplyEvent) => void;
+}
+
+export interface LoadedSavedPlan extends SavedPlan {
+  configPath: string;
+}
+
+/** One target to plan and apply. */
+export interface ApplyJob {
+  checked: CheckedConfig;
+  configSource: string;
+  saved?: LoadedSavedPlan;
+  target: Target;
+  at: number;
+  /** The commit to record (reconcile knows it); absent: read from the config's directory. */
+  git?: GitInfo | null;
+  /** Print nothing when there is nothing to change (reconcile checks every interval). */
+  quietWhenInSync?: boolean;
+  /** Called with the plan before it is shown, when it has changes. */
+  onChanges?: (plan: Plan) => void;
+  /** Aborted when the apply is to stop and roll back (SIGINT, SIGTERM; see underApplyLock). */
+  interrupt?: AbortSignal;
+}
+
+/**
+ * The apply stage: compiles one target, plans it against the cluster, shows the plan, asks, and
+ * applies it as one transaction recorded as a release, under the lock the caller holds. Shared by
+ * `apply` and `reconcile` (which follows a branch); the caller renders what it returns or throws.
+ */
+export async function applyTarget(
+  client: AdminClient,
+  lock: HeldLock,
+  job: ApplyJob,
+  options: ApplyOptions,
+  io: ApplyIo,
+): Promise<number> {
+  const { checked, configSource, saved, target } = job;
+  const journal = new JournalStore(stateDirectory(), client.baseUrl);
+  const git = job.git !== undefined ? job.git : await readGitInfo(checked.input.root);
+  const compiled = compileTarget(
+    checked.config,
+    checked.files,
+    { tool: { name: 'dgate-cli', version: toolVersion() }, git },
+    target,
+    job.at,
+    checked.bundles,
+  );
+  if (io.reportDiagnostics(compiled.diagnostics, configSource, 'applied') || !compiled.state) return ExitCode.ERROR;
+  const desired = compiled.state;
+  const sources = sourcesOfConfig(checked, await options.identities());
+  const made = await makePlan({
+    sources,
+    desired,
+    client,
+    selectTags: saved ? saved.scope.selectTags : options.selectTags,
+    namespaces: checked.config.namespaces.map((n) => n.name),
+    refreshSecrets:
+      options.refreshSecrets || options.refresh || saved?.changes.some((c) => c.fields.some((f) => f.refresh)),
+    refreshDocuments:
+      options.refresh || saved?.changes.some((c) => c.fields.some((f) => f.unreadable === unreadableNotes.refresh)),
+  });
+  if (saved) refuseStale(saved, made.plan, desired, configSource);
+  const plan = made.plan;
+  if (target.spec)
+    plan.target = {
+      name: target.name,
+      ...(desired.target?.evaluatedAt ? { evaluatedAt: desired.target.evaluatedAt } : {}),
+      nextChange: nextScheduledChange(checked.config, target, job.at),
+    };
+  if (plan.changes.length > 0) job.onChanges?.(plan);
+  if (plan.changes.length > 0 || !job.quietWhenInSync) io.out(renderPlanHuman(plan, io.style, configSource));
+  if (plan.changes.length === 0) return ExitCode.OK;
+  // Resolved and encrypted before the first write: a value that cannot be kept stops the apply here.
+  const recipients = ageRecipientsFrom(configSettings(checked.config).ageRecipients ?? [], process.env);
+  const secretValues = recipients.length > 0 ? await keepSensitiveValues(desired, sources, recipients) : undefined;
+  if (options.confirm) {
+    const approved = await options.confirm(plan);
+    if (!approved) {
+      io.out('Apply cancelled; nothing changed.\n');
+      return ExitCode.ERROR;
+    }
+  }
+  const ctx = createApplyContext({
+    client,
+    journal,
+    namespaces: plan.scope.namespaces,
+    sources,
+    desiredDigests: made.desiredDigests,
+    onEvent: io.onEvent,
+    warn: io.warn,
+  });
+  const markWrites = ctx.ownWritesElsewhere;
+  ctx.ownWritesElsewhere = () => lock.renewals() + (markWrites?.() ?? 0);
+  ctx.signal = job.interrupt;
+  const s = plan.summary;
+  const release = await reserveRelease(client, {
+    kind: 'apply',
+    desiredVersion: desired.version,
+    git: desired.metadata.git,
+    appliedBy: currentActor(process.env),
+    appliedAt: new Date().toISOString(),
+    summary: s,
+    desiredState: desired,
+    configRoot: checked.input.root,
+    ...(secretValues ? { secretValues, secretRecipients: recipients } : {}),
+  });
+  ctx.release = releaseStep(client, release);
+  const result = await executeApply(
+    { desired: made.desired, scope: plan.scope, changes: plan.changes, pre: { read: made.read, live: made.live } },
+    ctx,
+  );
+  if (result.outcome === 'applied') {
+    await journal.archive();
+    io.out(
+      `${io.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`,
+    );
+    for (const problem of await pruneReleases(client, options.keepReleases)) io.warn(problem);
+    if (result.foreignWrites) {
+      io.warn(
+        `${plural(result.foreignWrites, 'write')} by another client reached ${client.baseUrl} while this apply ran (its change log grew by more than this apply's writes); run \`dgate-cli plan\` to see whether they touched managed resources`,
+      );
+    }
+    return ExitCode.OK;
+  }
+  await journal.archive();
+  if (result.interrupted)
+    throw interruptedAndRolledBack(
+      'apply',
+      result.failure,
+      result.restore,
+      voidedNote(result.releaseVoided, release.number),
+    );
+  const restored = result.restore.equal
+    ? 'the cluster now equals its state before the apply.'
+    : `the cluster still differs from its state before the apply:\n${result.restore.differences.map((d) => `    ${d}`).join('\n')}`;
+  throw new DgateError({
+    code: result.restore.equal ? 'DG3003' : 'DG3004',
+    message: `apply failed${target.spec ? ` on target ${target.name}` : ''}: ${result.failure}\n  rolled back: ${restored}${voidedNote(result.releaseVoided, release.number)}`,
+    hint: result.restore.equal
+      ? 'fix the cause above and apply again'
+      : 'inspect the resources listed; `dgate-cli plan` shows what remains to be done',
+  });
+}
+
+/** A saved plan applies only to the cluster and config it was made from: say what moved if not. */
+function refuseStale(saved: LoadedSavedPlan, fresh: Plan, desired: DesiredState, configPath: string): void {
+  if (saved.desiredState.version !== desired.version) {
+    throw new DgateError({
+      code: 'DG3005',
+      message: `the config at '${configPath}' changed since the plan was made (it compiled to ${saved.desiredState.version.slice(0, 19)}, now ${desired.version.slice(0, 19)})`,
+      hint: 'plan again and review the new plan',
+    });
+  }
+  if (saved.cluster.liveVersion !== fresh.cluster.liveVersion) {
+    const key = (c: Plan['changes'][number]) => `${c.action} ${kinds[c.kind].singular} ${c.id}`;
+    const before = new Set(saved.changes.map(key));
+    const now = new Set(fresh.changes.map(key));
+    const added = [...now].filter((k) => !before.has(k));
+    const gone = [...before].filter((k) => !now.has(k));
+    const moved = [...added.map((k) => `now also: ${k}`), ...gone.map((k) => `no longer: ${k}`)];
+    throw new DgateError({
+      code: 'DG3005',
+      message: `the cluster changed since the plan was made${moved.length ? `: ${moved.slice(0, 5).join('; ')}` : ' (the same changes, but the resources they touch differ)'}`,
+      hint: 'plan again and review the new plan',
+    });
+  }
+}
