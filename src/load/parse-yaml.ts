@@ -129,6 +129,15 @@ function aliasDiagnostic(source: ConfigSource, doc: Document.Parsed, lineCounter
   const problem: AliasProblem = found?.problem ?? { kind: 'too-many' };
   const pos = lineCounter.linePos(found?.offset ?? doc.range[0]);
   const location = { file: source.path, line: pos.line, col: pos.col };
+  if (problem.kind === 'unknown') {
+    return {
+      code: 'DG1001',
+      severity: 'error',
+      message: `alias *${problem.anchor} has no anchor &${problem.anchor} before it`,
+      location,
+      hint: 'an alias repeats a value marked with its anchor earlier in the same document',
+    };
+  }
   if (problem.kind === 'cycle') {
     return {
       code: 'DG1001',

@@ -9,7 +9,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } fro
 export const MAX_ALIAS_EXPANSION = 100_000;
 
 /** Why a document's aliases are refused. */
-export type AliasProblem = { kind: 'too-many' } | { kind: 'cycle'; anchor: string };
+export type AliasProblem = { kind: 'too-many' } | { kind: 'cycle' | 'unknown'; anchor: string };
 
 /**
  * Whether `text` can hold an alias at all: one needs an anchor (`&name`) and a reference
@@ -56,7 +56,8 @@ export function aliasProblemInValue(value: unknown): AliasProblem | undefined {
 
 /**
  * The alias at which a positioned document's aliases go wrong, walking in document order: the
- * one that takes the added values past the limit, or the one inside the value it refers to.
+ * one that takes the added values past the limit, the one inside the value it refers to, or one
+ * with no anchor before it (which the `yaml` package parses without an error).
  * Counts as aliasProblemInValue does, so it finds the alias that one refused.
  */
 export function aliasProblemInDocument(doc: Document.Parsed): { problem: AliasProblem; offset: number } | undefined {
@@ -67,7 +68,7 @@ export function aliasProblemInDocument(doc: Document.Parsed): { problem: AliasPr
   const expandedSize = (node: unknown): number => {
     if (isAlias(node)) {
       const target = anchors.get(node.source);
-      if (!target) return 1;
+      if (!target) throw new AliasRefusal({ kind: 'unknown', anchor: node.source }, node.range?.[0] ?? 0);
       if (open.has(target)) throw new AliasRefusal({ kind: 'cycle', anchor: node.source }, node.range?.[0] ?? 0);
       // js-yaml copies an aliased scalar, which adds nothing to the graph the other walk counts.
       if (!isMap(target) && !isSeq(target)) return 1;

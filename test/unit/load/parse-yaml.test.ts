@@ -232,6 +232,28 @@ describe('parseYamlSource errors', () => {
     expect(diagnostics[0]!.hint).toBe('indent with spaces, not tabs');
   });
 
+  it('refuses an alias with no anchor before it', () => {
+    const { documents, diagnostics } = parse('a: *nope\nb: &later 1\nc: *later\n');
+    expect(documents).toEqual([]);
+    expect(diagnostics).toEqual([
+      {
+        code: 'DG1001',
+        severity: 'error',
+        message: 'alias *nope has no anchor &nope before it',
+        location: { file: 'cfg/config.yaml', line: 1, col: 4 },
+        hint: 'an alias repeats a value marked with its anchor earlier in the same document',
+      },
+    ]);
+  });
+
+  it('refuses a control character YAML does not allow', () => {
+    const { documents, diagnostics } = parse('a: 1\n---\nb: "x\u001b[2J"\n---\nc: 3\n');
+    expect(documents.map((d) => d.value)).toEqual(expect.arrayContaining([{ a: 1 }, { c: 3 }]));
+    expect(diagnostics.map((d) => [d.code, d.severity])).toEqual([['DG1001', 'error']]);
+    // Written as an escape, it is a string like any other.
+    expect(valueIn('b: "x\\u001b"\n')).toEqual({ b: 'x\u001b' });
+  });
+
   it.each(['k: !foo x\n', 'k: !!binary aGk=\n', 'k: !!timestamp 2001-12-14\n', 'k: !!set { a }\n', 'k: !!int 1.5\n'])(
     'refuses a tag the core schema does not have, or a value its tag does not fit: %j',
     (text) => {
