@@ -165,7 +165,7 @@ console.log(
 
 // ---- apply: 1,000 creates and 1,000 updates, against fresh nodes in this same run ----------
 const { createApplyContext } = await import('../dist/pipeline/apply-context.js');
-const { executeApply } = await import('../dist/apply/execute.js');
+const { applyPlan } = await import('../dist/apply/execute.js');
 const { JournalStore } = await import('../dist/io/journal-store.js');
 
 async function applyInProcess(dir, adminUrl, stateDir, journal) {
@@ -188,16 +188,10 @@ async function applyInProcess(dir, adminUrl, stateDir, journal) {
       journal: store,
       namespaces: made.plan.scope.namespaces,
       sources,
-      desiredDigests: made.desiredDigests,
       onEvent: () => {},
     });
     if (!journal) ctx.appendJournal = async () => {};
-    const { ms, result } = await time(() =>
-      executeApply(
-        { desired, scope: made.plan.scope, changes: made.plan.changes, pre: { read: made.read, live: made.live } },
-        ctx,
-      ),
-    );
+    const { ms, result } = await time(() => applyPlan(made, ctx));
     if (result.outcome !== 'applied') throw new Error(`bench apply failed: ${result.failure}`);
     return { ms, changes: made.plan.changes.length, state: desired };
   } finally {

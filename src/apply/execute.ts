@@ -1,15 +1,24 @@
 import type { LiveRead } from '../model/api-types.js';
 import type { AdminClient } from '../cluster/client.js';
-import { diffResources, type Change, type Scope } from '../diff/diff.js';
+import { diffResources, type Change } from '../diff/diff.js';
 import { sensitiveMask } from '../secrets/redact.js';
 import { DgateError } from '../errors/dgate-error.js';
-import { kinds, namespacedKinds, type AnyResource, type KindKey } from '../model/registry.js';
-import { isTombstone, tombstoneBody, tombstoneDescription } from '../model/tombstones.js';
-import type { DesiredState, Resources } from '../schema/generated/desired-state.js';
+import { kinds, type AnyResource, type KindKey } from '../model/registry.js';
+import { isTombstone, tombstoneDescription } from '../model/tombstones.js';
+import type { ExecutablePlan } from '../plan/plan.js';
 import type { LiveResources } from '../state/live-state.js';
 import type { JournalRecord } from './journal.js';
 import { type AdminRequest, deleteRequest, putBodyRequest } from '../cluster/admin-api.js';
-import { waveOf } from '../model/order.js';
+import {
+  compareWithPre,
+  verifyDiffInput,
+  indexResources,
+  lostModules,
+  namespacesToDelete,
+  planUndo,
+  type TombstoneWrite,
+  type Touched,
+} from './restore.js';
 import { buildSteps, wavesOf, type Step } from './steps.js';
 
 export type ApplyEvent =
@@ -25,8 +34,6 @@ export interface ApplyContext {
   readLive: () => Promise<{ read: LiveRead; live: LiveResources }>;
   /** The plaintext a desired sensitive field resolves to (secret data, domain key); memory only. */
   resolveSensitive: (kind: KindKey, resource: AnyResource, field: string) => Promise<string>;
-  /** Digests of the desired sensitive values, for comparing with a read-back (as plan does). */
-  desiredDigests: ReadonlyMap<string, string>;
   onEvent: (event: ApplyEvent) => void;
   concurrency: number;
   /** The tag that records a secret value's keyed hash, or undefined without a hash key. */
@@ -49,14 +56,6 @@ export interface ApplyContext {
    * by SIGINT") is the failure reported. Whoever aborts it decides why (a signal, a deadline).
    */
   signal?: AbortSignal;
-}
-
-export interface ApplyInput {
-  desired: DesiredState;
-  scope: Scope;
-  changes: Change[];
-  /** The live state read just before applying: the state a failure returns the cluster to. */
-  pre: { read: LiveRead; live: LiveResources };
 }
 
 export interface RestoreReport {
@@ -125,28 +124,6 @@ function irreversibleSteps(steps: readonly Step[], changes: readonly Change[]): 
   return out;
 }
 
-const identityOf = (kind: KindKey, r: AnyResource) => kinds[kind].identity(r).join('/');
-
-/** The modules `before` links that `after` does not name: what a PUT of `after` would leave linked. */
-function lostModules(before: AnyResource | undefined, after: AnyResource | undefined): string[] {
-  const kept = new Set((after as { modules?: string[] } | undefined)?.modules ?? []);
-  return ((before as { modules?: string[] } | undefined)?.modules ?? [])
-    .filter((m) => !kept.has(m))
-    .map((m) => `module ${m}`);
-}
-
-function indexResources(resources: Resources | LiveResources): (kind: KindKey, id: string) => AnyResource | undefined {
-  const maps = new Map<KindKey, Map<string, AnyResource>>();
-  return (kind, id) => {
-    let m = maps.get(kind);
-    if (!m) {
-      m = new Map((resources[kind] as unknown as AnyResource[]).map((r) => [identityOf(kind, r), r]));
-      maps.set(kind, m);
-    }
-    return m.get(id);
-  };
-}
-
 function maskRequest(kind: KindKey, req: AdminRequest): AdminRequest {
   if (!req.body || typeof req.body !== 'object' || kind === 'documents') return req;
   const body = { ...(req.body as Record<string, unknown>) };
@@ -174,7 +151,13 @@ async function runPool<T>(
  * and the cluster read again to prove it equals its state before. Changes that cannot be undone
  * (a secret's value, which DGate never returns) run last, after everything else is verified.
  */
-export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promise<ApplyResult> {
+export async function applyPlan(planned: ExecutablePlan, ctx: ApplyContext): Promise<ApplyResult> {
+  const input = {
+    desired: planned.desired,
+    scope: planned.plan.scope,
+    changes: planned.plan.changes,
+    pre: planned.pre,
+  };
   const applyId = ctx.newId();
   const desiredOf = indexResources(input.desired.resources);
   const preOf = indexResources(input.pre.live);
@@ -248,7 +231,7 @@ export async function executeApply(input: ApplyInput, ctx: ApplyContext): Promis
     stopIfAsked(ctx);
     await ctx.appendJournal({ type: 'phase', phase: 'verifying' });
     ctx.onEvent({ type: 'phase', phase: 'verifying' });
-    const drift = await verify(input, ctx, new Set(final.map((s) => `${s.kind}:${s.id}`)));
+    const drift = await verify(planned, ctx, new Set(final.map((s) => `${s.kind}:${s.id}`)));
     if (drift.length > 0)
       throw new StepFailure(
         steps[0]!,
@@ -443,18 +426,10 @@ async function send(
   }
 }
 
-/** Reads the cluster back and lists what still differs from the desired state (ignoring `skip`). */
-async function verify(input: ApplyInput, ctx: ApplyContext, skip: ReadonlySet<string>): Promise<string[]> {
+/** Reads the cluster back and lists what still differs from the plan's desired state (ignoring `skip`). */
+async function verify(planned: ExecutablePlan, ctx: ApplyContext, skip: ReadonlySet<string>): Promise<string[]> {
   const { read, live } = await ctx.readLive();
-  const diff = diffResources({
-    desired: input.desired.resources,
-    live,
-    scope: input.scope,
-    desiredDigests: ctx.desiredDigests,
-    unreadableDocumentCollections: read.unreadableDocumentCollections,
-    liveNamespaceNames: read.allNamespaces.map((n) => n.name),
-    raft: read.raft,
-  });
+  const diff = diffResources(verifyDiffInput(planned, read, live));
   return diff.changes
     .filter((c) => !skip.has(`${c.kind}:${c.id}`))
     .map(
@@ -471,66 +446,25 @@ function preSensitive(read: LiveRead, kind: KindKey, id: string, field: string):
 }
 
 /**
- * Returns every touched resource to its state in `pre`: reads the cluster, diffs the touched
- * resources against `pre`, and applies that diff (so writes whose outcome was unknown are
- * handled too). Then reads again and reports whether the touched resources equal `pre`.
+ * Returns every touched resource to its state in `pre`: reads the cluster, plans the undo from
+ * what differs (apply/restore.ts, pure, so writes whose outcome was unknown are handled too), and
+ * sends it. Then reads again and reports whether the touched resources equal `pre`.
  */
 export async function restorePreState(
   pre: { live: LiveResources },
-  touched: readonly { kind: KindKey; id: string }[],
+  touched: Touched,
   ctx: ApplyContext,
   preSensitiveValue: (kind: KindKey, id: string, field: string) => string | undefined,
 ): Promise<RestoreReport> {
-  const touchedSet = new Set(touched.map((t) => `${t.kind}:${t.id}`));
   const compare = async () => {
     const { read, live } = await ctx.readLive();
-    const diff = diffResources({
-      desired: pre.live as unknown as Resources,
-      live,
-      scope: {
-        namespaces: [...new Set([...pre.live.namespaces.map((n) => n.name), ...live.namespaces.map((n) => n.name)])],
-        selectTags: [],
-      },
-      desiredDigests: new Map(
-        pre.live.domains.filter((d) => d.key).map((d) => [`domains:${d.namespace}/${d.name}:key`, d.key!.digest]),
-      ),
-      unreadableDocumentCollections: read.unreadableDocumentCollections,
-      liveNamespaceNames: read.allNamespaces.map((n) => n.name),
-      raft: read.raft,
-    });
-    // diff never deletes namespaces; one the apply created must go too.
-    const preNamespaces = new Set(pre.live.namespaces.map((n) => n.name));
-    const createdNamespaces = live.namespaces.filter(
-      (n) => !preNamespaces.has(n.name) && touchedSet.has(`namespaces:${n.name}`),
-    );
-    const stuck = diff.blocked.filter((b) => touched.some((t) => `${kinds[t.kind].singular} ${t.id}` === b.resource));
-    const tombstones = diff.tombstones.filter((t) => touchedSet.has(`${t.kind}:${t.id}`));
-    return {
-      changes: diff.changes.filter((c) => touchedSet.has(`${c.kind}:${c.id}`)),
-      live,
-      createdNamespaces,
-      stuck,
-      tombstones,
-      raft: read.raft,
-    };
+    return compareWithPre(pre.live, read, live, touched);
   };
-  const { changes, live, createdNamespaces, raft } = await compare();
-  const preOf = indexResources(pre.live);
-  const liveOf = indexResources(live);
-  const undo = buildSteps(changes, preOf, liveOf);
-  const unrestorable: string[] = [];
-  for (const wave of wavesOf(undo)) {
-    for (let step of wave) {
-      const change = changes[step.index]!;
-      if (raft && step.action === 'recreate') {
-        // The delete would wedge the raft leader: the put alone restores all but the module links.
-        step = { ...step, requests: step.requests.filter((r) => r.method !== 'DELETE') };
-        const kept = lostModules(liveOf(step.kind, step.id), preOf(step.kind, step.id));
-        if (kept.length > 0)
-          unrestorable.push(
-            `route ${step.id}: keeps its link to ${kept.join(', ')}, which DGate removes only by deleting the route, and raft leaders break on deletes`,
-          );
-      }
+  const first = await compare();
+  const undo = planUndo(pre.live, first, touched);
+  const unrestorable = [...undo.unrestorable];
+  for (const wave of undo.waves) {
+    for (const { step, change } of wave) {
       ctx.onEvent({ type: 'undo', change, state: 'start' });
       await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'sending' });
       try {
@@ -539,7 +473,7 @@ export async function restorePreState(
           if (req.method === 'PUT' && body && typeof body === 'object') {
             const out = { ...(body as Record<string, unknown>) };
             for (const f of kinds[step.kind].sensitive) {
-              if (step.kind === 'secrets' || out[f] !== undefined) {
+              if (kinds[step.kind].requiredSensitive?.includes(f) || out[f] !== undefined) {
                 const value = preSensitiveValue(step.kind, step.id, f);
                 if (value === undefined) throw new Error(`its ${f} cannot be restored: DGate never returns it`);
                 out[f] = value;
@@ -560,24 +494,18 @@ export async function restorePreState(
       }
     }
   }
-  if (raft) await leaveTombstones(createdOnRaft(touched, preOf, liveOf), ctx, unrestorable);
+  await leaveTombstones(undo.tombstones, ctx, unrestorable);
   // Created namespaces outlive the undo above; a fresh read is needed only when there are some.
-  const current = createdNamespaces.length > 0 && !raft ? await compare() : { createdNamespaces: [], live, raft };
-  // On a raft cluster no delete can be sent (see blockedReasons.raft): a created namespace stays.
-  for (const ns of current.raft ? [] : current.createdNamespaces) {
-    // DGate refuses (inside the node, which wedges it) to delete a namespace that still holds
-    // anything; a collection the apply created cannot be deleted, so its namespace stays too.
-    const holds = namespacedKinds.some((k) =>
-      (current.live[k] as unknown as AnyResource[]).some((r) => kinds[k].namespaceOf(r) === ns.name),
-    );
-    if (holds) {
-      unrestorable.push(`namespace ${ns.name}: it still holds resources that cannot be removed, so it stays`);
-      continue;
-    }
+  const current =
+    first.createdNamespaces.length > 0 && !first.raft ? await compare() : { ...first, createdNamespaces: [] };
+  const namespaces = namespacesToDelete(current);
+  for (const name of namespaces.stay)
+    unrestorable.push(`namespace ${name}: it still holds resources that cannot be removed, so it stays`);
+  for (const name of namespaces.delete) {
     try {
-      await send(ctx.client, deleteRequest('namespaces', ns), `namespace ${ns.name}`, ctx.redact);
+      await send(ctx.client, deleteRequest('namespaces', { name }), `namespace ${name}`, ctx.redact);
     } catch (err) {
-      unrestorable.push(`namespace ${ns.name}: ${err instanceof Error ? err.message : String(err)}`);
+      unrestorable.push(`namespace ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   ctx.onEvent({ type: 'phase', phase: 'checking-restore' });
@@ -610,38 +538,17 @@ export async function restorePreState(
 }
 
 /**
- * What an apply created on a raft cluster and could not delete, in the order deletes would go
- * (routes before what they use): each a touched resource that is live, was not there before,
- * and is not a tombstone yet.
- */
-function createdOnRaft(
-  touched: readonly { kind: KindKey; id: string }[],
-  preOf: (kind: KindKey, id: string) => AnyResource | undefined,
-  liveOf: (kind: KindKey, id: string) => AnyResource | undefined,
-): { kind: KindKey; id: string; live: AnyResource }[] {
-  const out: { kind: KindKey; id: string; live: AnyResource }[] = [];
-  for (const t of touched) {
-    const live = liveOf(t.kind, t.id);
-    if (live && !preOf(t.kind, t.id) && !isTombstone(live) && !out.some((o) => o.kind === t.kind && o.id === t.id))
-      out.push({ kind: t.kind, id: t.id, live });
-  }
-  return out.sort((a, b) => waveOf('delete', a.kind) - waveOf('delete', b.kind));
-}
-
-/**
  * Neutralises what a failed apply created on a raft cluster, where no delete can be sent: each
  * resource is put again as its tombstone (model/tombstones.ts), so the gateway behaves as it did
  * before. Kinds without a tombstone (collections, documents) stay as they are and are reported by
  * the check that follows. A node that stops answering (DG2004) stops the rollback, as in the undo.
  */
 async function leaveTombstones(
-  created: readonly { kind: KindKey; id: string; live: AnyResource }[],
+  tombstones: readonly TombstoneWrite[],
   ctx: ApplyContext,
   unrestorable: string[],
 ): Promise<void> {
-  for (const { kind, id, live } of created) {
-    const body = tombstoneBody(kind, live);
-    if (!body) continue;
+  for (const { kind, id, body } of tombstones) {
     const slash = id.indexOf('/');
     const change: Change = {
       action: 'update',

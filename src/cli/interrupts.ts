@@ -20,7 +20,7 @@ export interface InterruptWatch {
  * on the journal, which says whether an apply is under way:
  * - none yet (planning, asking for confirmation): stop at once; nothing was changed;
  * - under way: the first aborts `signal`, so that the apply sends no new step, lets the steps in
- *   flight finish and rolls back (executeApply); a second stops at once, the journal unfinished,
+ *   flight finish and rolls back (applyPlan); a second stops at once, the journal unfinished,
  *   for `dgate-cli recover`;
  * - finished: the command is only reporting; a second signal stops it.
  * Stopping at once means `stop` gets the error to show, and the process exits with 130.

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { executeApply } from '../apply/execute.js';
+import { applyPlan } from '../apply/execute.js';
 import { rollBackInterrupted } from '../pipeline/interrupted.js';
 import { markApplyFinished, readApplyMarker } from '../cluster/apply-marker.js';
 import { interruptedAndRolledBack } from '../cli/interrupts.js';
@@ -119,7 +119,6 @@ export class RecoverCommand extends ClusterCommand {
         journal,
         namespaces: begin.scope.namespaces,
         sources: sourcesOfConfig(checked, await this.ageIdentities()),
-        desiredDigests: made.desiredDigests,
         onEvent,
       });
       // Stopped before resuming, the interrupted apply stays in the journal for the next recover.
@@ -133,15 +132,7 @@ export class RecoverCommand extends ClusterCommand {
       }
       ctx.signal = interrupt;
       await journal.append({ type: 'end', outcome: 'resumed', note: 'continued by a new apply' });
-      const result = await executeApply(
-        {
-          desired: made.desired,
-          scope: made.plan.scope,
-          changes: made.plan.changes,
-          pre: { read: made.read, live: made.live },
-        },
-        ctx,
-      );
+      const result = await applyPlan(made, ctx);
       await journal.archive();
       if (result.outcome === 'applied') {
         this.context.stdout.write(`${this.style.green('Resumed:')} the cluster matches ${desired.version}.\n`);

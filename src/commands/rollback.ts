@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { executeApply } from '../apply/execute.js';
+import { applyPlan } from '../apply/execute.js';
 import { createApplyContext } from '../pipeline/apply-context.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
@@ -111,7 +111,6 @@ export class RollbackCommand extends ClusterCommand {
       journal,
       namespaces: made.plan.scope.namespaces,
       sources,
-      desiredDigests: made.desiredDigests,
       onEvent: this.printApplyEvent,
       warn: (line) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
     });
@@ -129,15 +128,7 @@ export class RollbackCommand extends ClusterCommand {
     });
     ctx.release = releaseStep(client, release);
     ctx.signal = interrupt;
-    const result = await executeApply(
-      {
-        desired: made.desired,
-        scope: made.plan.scope,
-        changes: made.plan.changes,
-        pre: { read: made.read, live: made.live },
-      },
-      ctx,
-    );
+    const result = await applyPlan(made, ctx);
     await journal.archive();
     if (result.outcome !== 'applied' && result.interrupted)
       throw interruptedAndRolledBack(

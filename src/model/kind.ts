@@ -92,6 +92,8 @@ export interface Kind<K extends KindKey = KindKey> {
   unreadable: string[];
   /** Fields whose values are secret: compared by digest, always masked. */
   sensitive: string[];
+  /** Sensitive fields DGate requires on every write: a restore must send them even where the read-back could not show them. */
+  requiredSensitive?: string[];
   /** Fields that are dgate-cli's own settings, not DGate's: never sent, never compared. */
   local?: string[];
   /**

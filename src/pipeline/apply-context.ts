@@ -18,13 +18,12 @@ import type { Style } from '../report/style.js';
 import { resolveSensitiveValue, type SensitiveSources } from './make-plan.js';
 import { printableName, printableText } from '../report/printable.js';
 
-/** The world as executeApply sees it: this cluster, this journal, secrets from this config. */
+/** The world as applyPlan sees it: this cluster, this journal, secrets from this config. */
 export function createApplyContext(opts: {
   client: AdminClient;
   journal: JournalStore;
   namespaces: string[];
   sources: SensitiveSources;
-  desiredDigests: ReadonlyMap<string, string>;
   onEvent: (e: ApplyEvent) => void;
   /** Where a mark left in the cluster that cannot be cleared is reported (the apply itself stands). */
   warn?: (line: string) => void;
@@ -81,7 +80,6 @@ export function createApplyContext(opts: {
         owner,
       );
     },
-    desiredDigests: opts.desiredDigests,
     secretHashTag: (value) =>
       process.env.DGATE_CLI_HASH_KEY
         ? `${secretHashTagPrefix}${secretValueHmac(process.env.DGATE_CLI_HASH_KEY, value)}`

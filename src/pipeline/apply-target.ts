@@ -1,5 +1,5 @@
 import type { ApplyEvent } from '../apply/execute.js';
-import { executeApply } from '../apply/execute.js';
+import { applyPlan } from '../apply/execute.js';
 import type { AdminClient } from '../cluster/client.js';
 import type { HeldLock } from '../cluster/lock.js';
 import { currentActor, pruneReleases, reserveRelease } from '../cluster/releases.js';
@@ -133,7 +133,6 @@ export async function applyTarget(
     journal,
     namespaces: plan.scope.namespaces,
     sources,
-    desiredDigests: made.desiredDigests,
     onEvent: io.onEvent,
     warn: io.warn,
   });
@@ -153,10 +152,7 @@ export async function applyTarget(
     ...(secretValues ? { secretValues, secretRecipients: recipients } : {}),
   });
   ctx.release = releaseStep(client, release);
-  const result = await executeApply(
-    { desired: made.desired, scope: plan.scope, changes: plan.changes, pre: { read: made.read, live: made.live } },
-    ctx,
-  );
+  const result = await applyPlan(made, ctx);
   if (result.outcome === 'applied') {
     await journal.archive();
     io.out(

@@ -76,7 +76,6 @@ export async function rollBackInterrupted(
     journal,
     namespaces: begin.scope.namespaces,
     sources: { root: process.cwd(), inline: () => undefined, identities: [] },
-    desiredDigests: new Map(),
     onEvent,
   });
   const finishMark = async (outcome: 'applied' | 'recovered') => {

@@ -6,14 +6,13 @@ import { readLiveState } from '../cluster/read-live.js';
 import { inlineSensitiveValue } from '../compile/inline-secrets.js';
 import { digestKey, diffResources, type Scope } from '../diff/diff.js';
 import { resolveSecretRef } from '../io/secret-source.js';
-import { buildPlan, type Plan } from '../plan/plan.js';
+import { buildPlan, type ExecutablePlan } from '../plan/plan.js';
 import type { DesiredState, SecretRef } from '../schema/generated/desired-state.js';
 import { decryptWithIdentities, encryptToRecipients } from '../io/age-keys.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { withSecretVersions } from '../plan/secret-versions.js';
 import { secretValueHmac } from '../secrets/keyed-hash.js';
 import { contentVersion, sha256Hex } from '../state/canonical-json.js';
-import type { LiveResources } from '../state/live-state.js';
 import type { LiveRead } from '../model/api-types.js';
 import type { LoadedConfig } from '../load/assemble.js';
 import type { CheckedConfig } from './read-config.js';
@@ -192,13 +191,7 @@ async function appliedPrivateDocuments(
  * Reads the cluster, resolves what must be compared by digest, and diffs: the one path from a
  * compiled config to a plan, shared by `plan` and `apply` so that the two never disagree.
  */
-export async function makePlan(inputs: PlanInputs): Promise<{
-  plan: Plan;
-  live: LiveResources;
-  read: LiveRead;
-  desiredDigests: Map<string, string>;
-  desired: DesiredState;
-}> {
+export async function makePlan(inputs: PlanInputs): Promise<ExecutablePlan> {
   const { desired, client, sources } = inputs;
   const scope: Scope = {
     namespaces: inputs.namespaces ?? desired.resources.namespaces.map((n) => n.name),
@@ -267,5 +260,5 @@ export async function makePlan(inputs: PlanInputs): Promise<{
     refreshDocuments: inputs.refreshDocuments,
   });
   const plan = buildPlan(desired, diff, { adminUrl: client.baseUrl, liveVersion: contentVersion(live) }, scope);
-  return { plan, live, read, desiredDigests: versions.digests, desired: expanded };
+  return { plan, desired: expanded, pre: { read, live }, desiredDigests: versions.digests };
 }

@@ -1,5 +1,7 @@
 import type { Change, DiffResult, Scope } from '../diff/diff.js';
+import type { LiveRead } from '../model/api-types.js';
 import type { DesiredState } from '../schema/generated/desired-state.js';
+import type { LiveResources } from '../state/live-state.js';
 import type { PlanDocument } from '../schema/generated/plan.js';
 
 export const planFormat = 'dgate-cli/plan@1';
@@ -28,6 +30,20 @@ export interface Plan {
    */
   tombstones?: DiffResult['tombstones'];
   changes: Change[];
+}
+
+/**
+ * A plan with everything applying it needs: the value `plan` shows is the value `apply` executes,
+ * verifies against and compensates from (apply/execute.ts `applyPlan`).
+ */
+export interface ExecutablePlan {
+  plan: Plan;
+  /** The desired state the plan was made from, with secret version copies added (references only). */
+  desired: DesiredState;
+  /** The cluster as read for the plan: the state a failed apply returns it to. */
+  pre: { read: LiveRead; live: LiveResources };
+  /** Digests of the desired sensitive values, for comparing a read-back (memory only, never saved). */
+  desiredDigests: ReadonlyMap<string, string>;
 }
 
 /** A plan saved with `plan --out`: the plan plus the desired state it was made from (references, no secret values). */

@@ -43,6 +43,7 @@ export const secrets: Kind<'secrets'> = {
   unreadable: [],
   // DGate never returns a secret's value; it is compared by the keyed hash dgate-cli tags it with.
   sensitive: ['data'],
+  requiredSensitive: ['data'],
   local: ['keepVersions'],
   irreversible: { create: false, update: true, delete: true },
   namespaceOf: (r) => r.namespace,
