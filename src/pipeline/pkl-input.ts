@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Diagnostic } from '../errors/dgate-error.js';
+import { pklFailureDiagnostic } from '../load/pkl-errors.js';
 import { DgateError } from '../errors/dgate-error.js';
 import type { ConfigInput } from '../io/files.js';
 import { evaluatePkl } from '../io/pkl-eval.js';
@@ -7,7 +8,6 @@ import {
   isPklSource,
   moduleOutputSettings,
   parsePklOutputs,
-  pklFailureDiagnostic,
   pklSettingsOf,
   selectPklModules,
   type PklContext,

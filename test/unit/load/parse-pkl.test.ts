@@ -1,8 +1,8 @@
+import { pklFailureDiagnostic } from '../../../src/load/pkl-errors.js';
 import { describe, expect, it } from 'vitest';
 import {
   moduleOutputSettings,
   parsePklOutputs,
-  pklFailureDiagnostic,
   pklSettingsOf,
   selectPklModules,
   type PklContext,
