@@ -8,7 +8,8 @@ import { DgateError } from '../errors/dgate-error.js';
 import { formatLocation } from '../errors/render.js';
 import { locationOf, type Declared, type NamespacedSpecKind } from '../load/assemble.js';
 import { kindFromAlias, kinds } from '../model/registry.js';
-import { explainSelection, selectForTarget } from '../select/targets.js';
+import { selectForTarget } from '../select/targets.js';
+import { explainSelection } from '../select/explain.js';
 import { valueNamed } from '../cli/value-names.js';
 
 export class ExplainCommand extends BaseCommand {

@@ -11,7 +11,7 @@ import { chooseTargets, evaluationInstant } from '../pipeline/target-choice.js';
 import { TargetSessions } from '../pipeline/target-sessions.js';
 import { toolVersion } from '../cli/tool-version.js';
 import { compileTarget } from '../compile/compile.js';
-import { nextScheduledChange } from '../select/targets.js';
+import { nextScheduledChange } from '../select/schedule.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { readGitInfo } from '../io/git.js';
 import { hasChanges, type Plan, type SavedPlan } from '../plan/plan.js';

@@ -7,7 +7,8 @@ import { evaluationInstant } from '../pipeline/target-choice.js';
 import { compileTarget } from '../compile/compile.js';
 import { plural } from '../errors/render.js';
 import { kindOrder } from '../model/registry.js';
-import { canariesOf, describeScheduledChange, nextScheduledChange, targetsOf } from '../select/targets.js';
+import { canariesOf, targetsOf } from '../select/targets.js';
+import { describeScheduledChange, nextScheduledChange } from '../select/schedule.js';
 import { valueNamed } from '../cli/value-names.js';
 
 export class TargetsCommand extends BaseCommand {

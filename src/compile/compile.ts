@@ -6,7 +6,8 @@ import type { DesiredState, Resources, SecretRef, StateMetadata } from '../schem
 import { contentVersion } from '../state/canonical-json.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import type { BundleProvenance } from '../bundles/expand.js';
-import { canariesOf, isTimeDependent, selectForTarget, type Target } from '../select/targets.js';
+import { canariesOf, selectForTarget, type Target } from '../select/targets.js';
+import { isTimeDependent } from '../select/schedule.js';
 import { parseDuration } from '../model/duration.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
 

@@ -4,7 +4,7 @@ import type { Diagnostic } from '../errors/dgate-error.js';
 import { errorsIn, sortDiagnostics } from '../errors/dgate-error.js';
 import { readConfigSources, readReferencedFiles, type ConfigInput } from '../io/files.js';
 import { loadConfig, type LoadedConfig } from '../load/assemble.js';
-import { checkTargets } from '../select/targets.js';
+import { checkTargets } from '../select/check-targets.js';
 import { expandBundles, type BundleProvenance } from '../bundles/expand.js';
 import { readLockedBundles } from './bundle-input.js';
 import { readPklDocuments, type PklOptions } from './pkl-input.js';

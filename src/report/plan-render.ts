@@ -5,7 +5,7 @@ import { sensitiveMask } from '../secrets/redact.js';
 import { kinds } from '../model/registry.js';
 import type { Plan } from '../plan/plan.js';
 import { plural } from '../errors/render.js';
-import { describeScheduledChange } from '../select/targets.js';
+import { describeScheduledChange } from '../select/schedule.js';
 import { printableName, printableText } from './printable.js';
 import { createStyle, type Style } from './style.js';
 

@@ -3,13 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { compileTarget } from '../../../src/compile/compile.js';
 import { loadConfig } from '../../../src/load/assemble.js';
-import {
-  checkTargets,
-  nextScheduledChange,
-  selectForTarget,
-  targetsOf,
-  type Target,
-} from '../../../src/select/targets.js';
+import { selectForTarget, targetsOf, type Target } from '../../../src/select/targets.js';
+import { nextScheduledChange } from '../../../src/select/schedule.js';
+import { checkTargets } from '../../../src/select/check-targets.js';
 import { fileTable, sourcesOf } from '../compile/build.js';
 
 const metadata = { tool: { name: 'dgate-cli' as const, version: 'test' }, git: null };
@@ -123,6 +119,24 @@ namespaces:
     const state = compileTarget(config, fileTable(), metadata, implicit!, now).state!;
     expect(state.resources.services.map((s) => s.name)).toEqual(['everywhere']);
     expect(state.target).toBeUndefined();
+  });
+
+  it('sends an escaped label without its backslash, beside selectors that are stripped', () => {
+    const { config, diagnostics } = load({
+      'targets.yaml': targetsYaml,
+      'shop.yaml': `
+version: v1
+namespaces:
+  - name: shop
+    tags: ['\\#team', "#region:eu"]
+    services:
+      - { name: s, urls: [http://a/], tags: ['\\!x', '!env:dev', '\\\\path', '\\?maybe', '\\@home'] }
+`,
+    });
+    expect(diagnostics).toEqual([]);
+    const eu = compileTarget(config, fileTable(), metadata, targetNamed(targetsOf(config), 'eu'), now).state!;
+    expect(eu.resources.namespaces).toEqual([{ name: 'shop', tags: ['#team'] }]);
+    expect(eu.resources.services[0]!.tags).toEqual(['!x', '\\path', '?maybe', '@home']);
   });
 });
 
