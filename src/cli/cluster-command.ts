@@ -72,7 +72,13 @@ export abstract class ClusterCommand extends BaseCommand {
     command: string,
     lockTimeoutMs: number,
     work: (client: AdminClient, lock: HeldLock, interrupt: AbortSignal) => Promise<number>,
-    opts: { recovering?: boolean; client?: AdminClient; ownSignalHandling?: boolean } = {},
+    opts: {
+      recovering?: boolean;
+      client?: AdminClient;
+      ownSignalHandling?: boolean;
+      /** What a signal before any change says (see watchInterrupts). */
+      beforeAnyChange?: (sig: NodeJS.Signals) => { message: string; hint: string };
+    } = {},
   ): Promise<number> {
     const given = opts.client ?? this.createClient();
     let client = given;
@@ -82,6 +88,7 @@ export abstract class ClusterCommand extends BaseCommand {
           journal: () => new JournalStore(stateDirectory(), client.baseUrl),
           notify: (line) => this.context.stderr.write(`${this.errStyle.yellow(line)}\n`),
           stop: (err) => this.fail(err),
+          ...(opts.beforeAnyChange ? { beforeAnyChange: opts.beforeAnyChange } : {}),
         });
     try {
       client = await this.writerClient(given);

@@ -29,6 +29,8 @@ export function watchInterrupts(opts: {
   journal: () => JournalStore;
   notify: (line: string) => void;
   stop: (err: DgateError) => void;
+  /** What to say when stopped before this apply changed anything (an apply of several targets says which were done). */
+  beforeAnyChange?: (sig: NodeJS.Signals) => { message: string; hint: string };
 }): InterruptWatch {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
@@ -37,11 +39,11 @@ export function watchInterrupts(opts: {
     const summary = summarizeJournal(journal.readSync());
     const url = summary?.begin.adminUrl;
     if (!summary) {
-      stopNow(
-        opts.stop,
-        `stopped by ${sig} before any change: nothing was changed`,
-        'run the command again when you want the change made',
-      );
+      const said = opts.beforeAnyChange?.(sig) ?? {
+        message: `stopped by ${sig} before any change: nothing was changed`,
+        hint: 'run the command again when you want the change made',
+      };
+      stopNow(opts.stop, said.message, said.hint);
     } else if (summary.finished) {
       if (controller.signal.aborted)
         stopNow(
@@ -111,4 +113,54 @@ export function interruptedAndRolledBack(
     hint: 'inspect the resources listed; `dgate-cli plan` shows what remains to be done',
     exitCode: ExitCode.INTERRUPTED,
   });
+}
+
+/**
+ * What an apply of several targets says when a signal stops it before the target under way changed
+ * anything: which targets were applied (each its own transaction, kept) and which were not.
+ */
+export function stoppedBetweenTargets(
+  sig: NodeJS.Signals,
+  done: readonly string[],
+  rest: readonly string[],
+): { message: string; hint: string } {
+  if (done.length === 0)
+    return {
+      message: `stopped by ${sig} before any change: nothing was changed`,
+      hint: 'run the command again when you want the change made',
+    };
+  return {
+    message: `stopped by ${sig} between targets: applied to ${done.join(', ')} (kept)${rest.length > 0 ? `; not attempted: ${rest.join(', ')}` : ''}`,
+    hint:
+      rest.length > 0
+        ? `apply again to finish: \`--target ${rest.join(' --target ')}\` (the targets applied show no changes)`
+        : 'run the command again when you want the change made',
+  };
+}
+
+/**
+ * SIGINT and SIGTERM outside any target's apply lock, in a command that applies to targets one
+ * after another: while connecting to a target, or between two. Nothing is under way then, so the
+ * command stops at once and says so (stoppedBetweenTargets). While `inside` says a target's apply
+ * holds its lock, that watch (watchInterrupts) decides instead.
+ */
+export function watchBetweenTargets(opts: {
+  inside: () => boolean;
+  progress: () => { done: readonly string[]; rest: readonly string[] };
+  stop: (err: DgateError) => void;
+}): { dispose(): void } {
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (opts.inside()) return;
+    const { done, rest } = opts.progress();
+    const said = stoppedBetweenTargets(sig, done, rest);
+    stopNow(opts.stop, said.message, said.hint);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

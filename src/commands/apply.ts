@@ -19,8 +19,16 @@ import { plural } from '../errors/render.js';
 import { planFormat, type Plan } from '../plan/plan.js';
 import type { Target } from '../select/targets.js';
 import { applyTarget, type ApplyOptions, type LoadedSavedPlan } from '../pipeline/apply-target.js';
+import type { CheckedConfig } from '../pipeline/read-config.js';
+import { stoppedBetweenTargets, watchBetweenTargets } from '../cli/interrupts.js';
 import { readCheckedConfig } from '../pipeline/read-config.js';
 import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../pipeline/target-choice.js';
+
+/** Which targets an apply of several has done, and whether one holds its lock now. */
+interface TargetProgress {
+  done: string[];
+  inTarget: boolean;
+}
 
 export class ApplyCommand extends ClusterCommand {
   static override paths = [['apply']];
@@ -102,7 +110,44 @@ export class ApplyCommand extends ClusterCommand {
       identities: () => this.ageIdentities(),
       ...(this.autoApprove ? {} : { confirm: (plan: Plan) => this.confirm(plan) }),
     };
-    const done: string[] = [];
+    // Where the loop over targets stands: a signal outside a target's lock is answered with it.
+    const progress: TargetProgress = { done: [], inTarget: false };
+    const between = watchBetweenTargets({
+      inside: () => progress.inTarget,
+      progress: () => ({ done: progress.done, rest: targets.slice(progress.done.length).map((t) => t.name) }),
+      stop: (err) => this.fail(err),
+    });
+    try {
+      return await this.applyEach(targets, progress, {
+        checked,
+        configSource,
+        saved,
+        source,
+        at,
+        lockTimeoutMs,
+        options,
+      });
+    } finally {
+      between.dispose();
+    }
+  }
+
+  /** Applies each target in turn, each its own transaction under its own lock; reports progress when one fails. */
+  private async applyEach(
+    targets: Target[],
+    progress: TargetProgress,
+    job: {
+      checked: CheckedConfig;
+      configSource: string;
+      saved: LoadedSavedPlan | undefined;
+      source: string;
+      at: number;
+      lockTimeoutMs: number;
+      options: ApplyOptions;
+    },
+  ): Promise<number> {
+    const done = progress.done;
+    const { checked, configSource, saved, source, at, lockTimeoutMs, options } = job;
     for (const [i, target] of targets.entries()) {
       if (targets.length > 1)
         this.context.stdout.write(`${i > 0 ? '\n' : ''}${this.style.bold(`── target ${target.name} ──`)}\n`);
@@ -112,13 +157,26 @@ export class ApplyCommand extends ClusterCommand {
           target,
           connectionOf(target, this.connectionFlags(), checked.input.root, process.env, targets.length),
         );
-        code = await this.underApplyLock(
-          `apply ${source}`,
-          lockTimeoutMs,
-          (c, lock, interrupt) =>
-            applyTarget(c, lock, { checked, configSource, saved, target, at, interrupt }, options, this.applyIo()),
-          { client },
-        );
+        progress.inTarget = true;
+        try {
+          code = await this.underApplyLock(
+            `apply ${source}`,
+            lockTimeoutMs,
+            (c, lock, interrupt) =>
+              applyTarget(c, lock, { checked, configSource, saved, target, at, interrupt }, options, this.applyIo()),
+            {
+              client,
+              beforeAnyChange: (sig) =>
+                stoppedBetweenTargets(
+                  sig,
+                  done,
+                  targets.slice(i).map((t) => t.name),
+                ),
+            },
+          );
+        } finally {
+          progress.inTarget = false;
+        }
       } catch (err) {
         if (targets.length > 1) this.reportProgress(done, target, targets.slice(i + 1));
         throw err;
