@@ -16,7 +16,10 @@ const wireShape: Shape = { id: 'string', namespace: 'string', collection: 'strin
 
 /**
  * A document in a collection. Declared inside its collection; addressed by id within namespace
- * and collection; carries no tags, so it has no tombstone.
+ * and collection; carries no tags, so it has no tombstone. DGate v0.11.1 also returns
+ * `createdAt` and `updatedAt`: it sets them itself and ignores them on a write, so they are
+ * neither read (ApiDocument leaves them out) nor compared. Every field DGate v0.11.1 takes on a
+ * write (pkg/spec/external_resources.go) is supported by one of the kind files here.
  */
 export const documents: Kind<'documents'> = {
   key: 'documents',
