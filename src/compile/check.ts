@@ -503,7 +503,7 @@ function checkService(ns: LoadedNamespace, service: Declared<ServiceSpec>, repor
         service.origin,
         ['urls', i],
         `${id} has an upstream URL with white space in it: ${JSON.stringify(u)}`,
-        'DGate stores it %-escaped (a space as %20), so plans would keep showing a change: write it escaped',
+        'DGate stores it %-escaped, as Go writes URLs (a space as %20), and dgate-cli sends and compares it so: write it escaped to say what DGate keeps',
         { warning: true },
       );
     }

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminCall, adminPut } from '../harness/admin.js';
@@ -209,5 +209,49 @@ describe('adopting a cluster built with every form DGate accepts', () => {
     expect(planned.stderr).not.toMatch(/: error DG|^error/m);
     expect(planned.stdout).toContain('No changes.');
     expect(planned.code).toBe(0);
+  });
+});
+
+describe('adopting upstream URLs DGate stores escaped (issue #17)', () => {
+  it('applies a URL with a space and characters Go escapes, and plans no changes after', async () => {
+    const base = node().adminUrl;
+    const dir = await temps.make();
+    const urls = ['HTTP://127.0.0.1:9/a b', 'http://127.0.0.1:9/x"y<z>{w}|v^u`t', 'http://127.0.0.1:9/caf\u00e9/%7e#'];
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      [
+        'version: v1',
+        'namespaces:',
+        '  - name: urls',
+        '    services:',
+        `      - { name: spaced, urls: ${JSON.stringify(urls)} }`,
+        '',
+      ].join('\n'),
+    );
+    const env = { DGATE_ADMIN_URL: base, DGATE_CLI_STATE_DIR: await temps.make(), DGATE_CLI_HASH_KEY: undefined };
+    const validated = await dgateCli(['validate', dir], { env });
+    expect(validated.code).toBe(0);
+    const applied = await dgateCli(['apply', dir, '--auto-approve'], { env });
+    expect(applied.stderr).not.toMatch(/: error DG|^error/m);
+    expect(applied.code).toBe(0);
+    // What DGate keeps: Go's url.String() of each.
+    expect((await adminCall(base, 'GET', '/service/spaced?namespace=urls')).json.data.urls).toEqual([
+      'http://127.0.0.1:9/a%20b',
+      'http://127.0.0.1:9/x%22y%3Cz%3E%7Bw%7D%7Cv%5Eu%60t',
+      // The path needed escaping (é), so Go writes all of it afresh: %7e becomes ~, the empty # goes.
+      'http://127.0.0.1:9/caf%C3%A9/~',
+    ]);
+
+    const planned = await dgateCli(['plan', dir, '--detailed-exitcode'], { env });
+    expect(planned.stderr).not.toMatch(/: error DG|^error/m);
+    expect(planned.stdout).toContain('No changes.');
+    expect(planned.code).toBe(0);
+
+    // The dump writes them as DGate keeps them, and that plans no changes either.
+    const out = path.join(await temps.make(), 'dump');
+    expect((await dgateCli(['dump', '--out', out, '--namespace', 'urls'], { env })).code).toBe(0);
+    const replanned = await dgateCli(['plan', out, '--detailed-exitcode'], { env });
+    expect(replanned.stdout).toContain('No changes.');
+    expect(replanned.code).toBe(0);
   });
 });

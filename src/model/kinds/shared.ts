@@ -1,5 +1,7 @@
 /** Small pieces several kind files share: how tags and names are read and written. */
 
+import { formatGoUrl } from '../go-url.js';
+
 /** Empty tag lists are omitted: DGate drops them too, and equal must mean equal. */
 export function withTags<T extends object>(
   resource: T,
@@ -19,9 +21,14 @@ export const byNamespaceName = (r: { namespace: string; name: string }): string[
 /** The fields that name a namespaced resource. */
 export const namespacedIdentity = ['name', 'namespace'];
 
-/** Go's url.String() lower-cases the scheme; doing the same keeps plans free of spurious changes. */
+/**
+ * An upstream URL as DGate stores it: DGate parses it with Go's url.Parse and returns
+ * `u.String()`, which lower-cases the scheme and %-escapes what Go escapes (a space in the path
+ * becomes `%20`). Compile and normalize both use this, so plans show no change that DGate would
+ * undo. A URL Go cannot parse is left as written (validate refuses it, DG1106).
+ */
 export function normalizeUrl(url: string): string {
-  return url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:/, (scheme) => scheme.toLowerCase());
+  return formatGoUrl(url) ?? url;
 }
 
 export const reversible = { create: false, update: false, delete: false };
