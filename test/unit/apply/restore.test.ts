@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compareWithPre, namespacesToDelete, planUndo, type Touched } from '../../../src/apply/restore.js';
 import type { LiveRead } from '../../../src/model/api-types.js';
-import { emptyResources } from '../../../src/model/registry.js';
 import { tombstoneTag } from '../../../src/model/tombstones.js';
 import type { Resources } from '../../../src/schema/generated/desired-state.js';
 import type { LiveResources } from '../../../src/state/live-state.js';
+import { liveReadOf, liveStateOf } from '../builders.js';
 
 type Route = Resources['routes'][number];
 type Service = LiveResources['services'][number];
@@ -31,29 +31,12 @@ const service = (name: string, url: string): Service => ({
 });
 
 function state(parts: Partial<LiveResources>, namespaces = ['shop']): LiveResources {
-  return {
-    ...(emptyResources() as unknown as LiveResources),
-    namespaces: namespaces.map((name) => ({ name })),
-    ...parts,
-  };
+  return liveStateOf({ namespaces: namespaces.map((name) => ({ name })), ...parts });
 }
 
 /** What a read of the cluster says besides the resources: only these fields matter to the restore. */
 function readOf(live: LiveResources, raft = false): LiveRead {
-  return {
-    adminUrl: 'http://127.0.0.1:9080',
-    allNamespaces: live.namespaces.map((n) => ({ name: n.name })),
-    namespaces: [],
-    services: [],
-    modules: [],
-    routes: [],
-    domains: [],
-    collections: [],
-    secrets: [],
-    documents: [],
-    unreadableDocumentCollections: [],
-    raft,
-  };
+  return liveReadOf({ allNamespaces: live.namespaces.map((n) => ({ name: n.name })), raft });
 }
 
 function undoOf(pre: LiveResources, live: LiveResources, touched: Touched, raft = false) {

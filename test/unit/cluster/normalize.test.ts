@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { deleteRequest, putRequest } from '../../../src/cluster/admin-api.js';
 import { normalizeLive } from '../../../src/cluster/normalize.js';
-import type { LiveRead } from '../../../src/model/api-types.js';
 import { secretHashTagPrefix } from '../../../src/model/kinds/secrets.js';
+import { liveReadOf } from '../builders.js';
 
-function read(parts: Partial<LiveRead>): LiveRead {
-  return {
-    adminUrl: 'http://127.0.0.1:9080',
-    allNamespaces: [],
-    namespaces: [],
-    services: [],
-    modules: [],
-    routes: [],
-    domains: [],
-    collections: [],
-    secrets: [],
-    documents: [],
-    unreadableDocumentCollections: [],
-    raft: false,
-    ...parts,
-  };
-}
+const read = liveReadOf;
 
 describe('normalizeLive', () => {
   it('writes what DGate returns in the form compile produces, so that equal is equal', () => {

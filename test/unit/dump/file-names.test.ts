@@ -3,18 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dumpToConfig, fileSegmentFor } from '../../../src/dump/to-config.js';
 import type { LiveResources } from '../../../src/state/live-state.js';
+import { liveStateOf } from '../builders.js';
 
-const emptyLive = (): LiveResources =>
-  ({
-    namespaces: [],
-    services: [],
-    modules: [],
-    routes: [],
-    domains: [],
-    collections: [],
-    documents: [],
-    secrets: [],
-  }) as unknown as LiveResources;
+const emptyLive = (): LiveResources => liveStateOf();
 
 describe('dump file names', () => {
   it('keeps safe names and escapes the rest, a leading dot included', () => {
