@@ -16,6 +16,7 @@ import {
 import { pointerToPath } from '../load/check-schema.js';
 import type { YamlPath } from '../load/parse-yaml.js';
 import { moduleTypeOf } from '../model/kinds/modules.js';
+import { labelOf } from '../model/kinds/shared.js';
 import { kinds, specKinds, systemNamespace } from '../model/registry.js';
 import { isSelectorTag } from '../select/tags.js';
 import type {
@@ -254,28 +255,38 @@ function checkDocumentId(origin: Origin, id: string, place: string, report: Repo
   }
 }
 
-/** Plain tags DGate stores as given, duplicates and white space included: warnings only. Selectors are checked elsewhere. */
-function checkTags(origin: Origin, tags: readonly string[] | undefined, what: string, report: Report): void {
-  const labels = tags ?? [];
-  labels.forEach((tag, i) => {
+/**
+ * Plain tags DGate stores as given, duplicates and white space included: warnings only. Selectors
+ * are checked elsewhere. Each label is checked as it is sent (`\#x` is the label `#x`).
+ */
+function checkTags(
+  origin: Origin,
+  tags: readonly string[] | undefined,
+  what: string,
+  report: Report,
+): void {
+  const written = tags ?? [];
+  const labels = written.map(labelOf);
+  written.forEach((tag, i) => {
     if (isSelectorTag(tag)) return;
-    if (tag === '') {
+    const label = labels[i]!;
+    if (label === '') {
       report('DG1011', origin, ['tags', i], `${what} has an empty tag`, 'DGate stores it as given; remove it', {
         warning: true,
       });
-    } else if (/\s/.test(tag)) {
+    } else if (/\s/.test(label)) {
       report(
         'DG1012',
         origin,
         ['tags', i],
-        `${what} has the tag ${JSON.stringify(tag)}, with white space in it`,
+        `${what} has the tag ${JSON.stringify(label)}, with white space in it`,
         'DGate stores it as given, but tags are easier to select and search without white space, e.g. team:checkout',
         { warning: true },
       );
     }
   });
   for (const { index, first } of repeats(labels)) {
-    if (isSelectorTag(labels[index]!)) continue;
+    if (isSelectorTag(written[index]!)) continue;
     report(
       'DG1010',
       origin,
@@ -291,7 +302,8 @@ function checkNamesAndTags(ns: LoadedNamespace, report: Report): void {
   const declaration = ns.declarations.find((d) => d.valid);
   if (declaration) checkName(declaration.origin, ['name'], ns.name, 'namespace name', '', true, report);
   // Tags may be set in several files (checkNamespaceTags makes them equal): each place is checked.
-  for (const d of ns.declarations) if (d.valid) checkTags(d.origin, d.spec.tags, `namespace '${ns.name}'`, report);
+  for (const d of ns.declarations)
+    if (d.valid) checkTags(d.origin, d.spec.tags, `namespace '${ns.name}'`, report);
   for (const kind of specKinds) {
     for (const item of ns.resources[kind] as Declared<{ name: string; tags?: string[] }>[]) {
       if (!item.valid) continue;

@@ -85,10 +85,8 @@ export function dumpToConfig(live: LiveResources): DumpedConfig {
     },
   };
   for (const ns of live.namespaces) {
-    const spec: Record<string, unknown> = {
-      name: ns.name,
-      ...(ns.tags && ns.tags.length > 0 ? { tags: ns.tags } : {}),
-    };
+    // The namespace's own dump gives its name and tags (labels escaped as a config writes them).
+    const spec: Record<string, unknown> = { ...(kinds.namespaces.dump(ns, recordingTools) as object) };
     for (const kind of specOrder) {
       const info = kinds[kind];
       const inNs = (live[kind] as unknown as AnyResource[]).filter((r) => info.namespaceOf(r) === ns.name);

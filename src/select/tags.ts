@@ -1,3 +1,4 @@
+import { isSelectorText } from '../model/kinds/shared.js';
 import { parse, SyntaxError as PegSyntaxError } from './generated/tag-parser.js';
 
 /**
@@ -24,9 +25,12 @@ export interface TagSyntaxError {
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: TagSyntaxError };
 
-/** A resource tag is a selector when it starts with one of these; anything else is a plain label. */
+/**
+ * A resource tag is a selector when it starts with `#`, `!`, `?` or `@`; anything else is a plain
+ * label (`\#team` is the label `#team`: model/kinds/shared.ts has the escape).
+ */
 export function isSelectorTag(tag: string): boolean {
-  return /^[#!?@]/.test(tag);
+  return isSelectorText(tag);
 }
 
 export function parseSelector(text: string): Parsed<Selector> {

@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminCall, adminPut } from '../harness/admin.js';
@@ -207,6 +207,95 @@ describe('adopting a cluster built with every form DGate accepts', () => {
 
     const planned = await dgateCli(['plan', out, '--detailed-exitcode'], { env: { ...env, ...values } });
     expect(planned.stderr).not.toMatch(/: error DG|^error/m);
+    expect(planned.stdout).toContain('No changes.');
+    expect(planned.code).toBe(0);
+  });
+});
+
+describe('adopting labels DGate stores that the config language would read as selectors (issue #17)', () => {
+  /** Labels that start like a selector, or with the escape itself: DGate stores each as given. */
+  const labels = ['#team', '!x', '?maybe', '@home', '@(2026-12-01T00:00:00Z)#launch:eu', '\\path', '\\#both', 'plain'];
+
+  it('dumps them escaped, validates without an error and plans no changes', async () => {
+    const base = node().adminUrl;
+    const ns = 'labels';
+    await adminPut(base, 'namespace', { name: ns, tags: labels });
+    await adminPut(base, 'service', { name: 'svc', namespace: ns, urls: ['http://127.0.0.1:9/'], tags: labels });
+    await adminPut(base, 'module', {
+      name: 'mod',
+      namespace: ns,
+      payload: b64('export const requestHandler = (ctx: any) => ctx.response().status(204).send();\n'),
+      tags: labels,
+    });
+    await adminPut(base, 'route', {
+      name: 'rt',
+      namespace: ns,
+      paths: ['/labels'],
+      methods: ['GET'],
+      service: 'svc',
+      modules: ['mod'],
+      tags: labels,
+    });
+    await adminPut(base, 'domain', { name: 'dom', namespace: ns, patterns: ['labels.example.com'], tags: labels });
+    await adminPut(base, 'collection', {
+      name: 'col',
+      namespace: ns,
+      visibility: 'public',
+      type: 'document',
+      schema: null,
+      tags: labels,
+    });
+    await adminPut(base, 'secret', { name: 'sec', namespace: ns, data: 'hunter2', tags: labels });
+    // DGate keeps the labels verbatim: the namespace reads back with every one.
+    expect((await adminCall(base, 'GET', `/namespace/${ns}`)).json.data.tags).toEqual(labels);
+
+    const out = path.join(await temps.make(), 'dump');
+    const env = { DGATE_ADMIN_URL: base, DGATE_CLI_STATE_DIR: await temps.make(), DGATE_CLI_HASH_KEY: undefined };
+    const dumped = await dgateCli(['dump', '--out', out, '--namespace', ns], { env });
+    expect(dumped.stderr).toBe('');
+    expect(dumped.code).toBe(0);
+    const yaml = await readFile(path.join(out, `${ns}.yaml`), 'utf8');
+    for (const tag of ['\\#team', '\\!x', '\\?maybe', '\\@home', '\\@(2026-12-01T00:00:00Z)#launch:eu', '\\\\path'])
+      expect(yaml).toContain(`- ${tag}\n`);
+    expect(yaml).toContain('- \\\\#both\n');
+
+    const validated = await dgateCli(['validate', out], { env });
+    expect(validated.stderr).not.toMatch(/: error DG/);
+    expect(validated.stderr).not.toContain('DG1701');
+    expect(validated.code).toBe(0);
+
+    const planned = await dgateCli(['plan', out, '--detailed-exitcode'], {
+      env: { ...env, DGATE_SECRET_LABELS_SEC: 'hunter2' },
+    });
+    expect(planned.stderr).not.toMatch(/: error DG|^error/m);
+    expect(planned.stdout).toContain('No changes.');
+    expect(planned.code).toBe(0);
+  });
+
+  it('applies an escaped label as the plain label, and plans no changes after', async () => {
+    const base = node().adminUrl;
+    const dir = await temps.make();
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      [
+        'version: v1',
+        'namespaces:',
+        '  - name: escaped',
+        "    tags: ['\\#team', '\\\\path']",
+        '    services:',
+        "      - { name: svc, urls: ['http://127.0.0.1:9/'], tags: ['\\!x', '\\?maybe', '\\@home', plain] }",
+        '',
+      ].join('\n'),
+    );
+    const env = { DGATE_ADMIN_URL: base, DGATE_CLI_STATE_DIR: await temps.make(), DGATE_CLI_HASH_KEY: undefined };
+    const applied = await dgateCli(['apply', dir, '--auto-approve'], { env });
+    expect(applied.stderr).not.toMatch(/: error DG|^error/m);
+    expect(applied.code).toBe(0);
+    expect((await adminCall(base, 'GET', '/namespace/escaped')).json.data.tags).toEqual(['#team', '\\path']);
+    const service = (await adminCall(base, 'GET', '/service/svc?namespace=escaped')).json.data;
+    expect(service.tags).toEqual(['!x', '?maybe', '@home', 'plain']);
+
+    const planned = await dgateCli(['plan', dir, '--detailed-exitcode'], { env });
     expect(planned.stdout).toContain('No changes.');
     expect(planned.code).toBe(0);
   });

@@ -1,7 +1,7 @@
 import type { Kind } from '../kind.js';
 import { type Shape, tagsShape } from '../wire-shape.js';
 import type { CollectionSpec } from '../../schema/generated/config.js';
-import { byNamespaceName, namespacedIdentity, specTags, withTags } from './shared.js';
+import { byNamespaceName, namespacedIdentity, labelsOfSpec, specTags, withTags } from './shared.js';
 
 /** What the admin API returns for one collection (the wire form). */
 export interface ApiCollection {
@@ -48,7 +48,7 @@ export const collections: Kind<'collections'> = {
           visibility: c.visibility ?? 'public',
           type: c.type ?? 'document',
         },
-        c.tags,
+        labelsOfSpec(c.tags),
       ),
     ];
   },

@@ -2,7 +2,7 @@ import type { Kind } from '../kind.js';
 import { type Shape, tagsShape } from '../wire-shape.js';
 import type { DomainSpec } from '../../schema/generated/config.js';
 import { sha256Hex } from '../../state/canonical-json.js';
-import { byNamespaceName, namespacedIdentity, reversible, specTags, withTags } from './shared.js';
+import { byNamespaceName, namespacedIdentity, reversible, labelsOfSpec, specTags, withTags } from './shared.js';
 
 /** The environment variable prefix a dumped domain key is read from: DGATE_DOMAIN_KEY_SHOP_WWW. */
 export const dumpedDomainKeyEnvPrefix = 'DGATE_DOMAIN_KEY';
@@ -69,7 +69,7 @@ export const domains: Kind<'domains'> = {
           ...(cert !== undefined ? { cert } : {}),
           ...(d.key ? { key: tools.secretRef(origin, d.key) } : {}),
         },
-        d.tags,
+        labelsOfSpec(d.tags),
       ),
     ];
   },

@@ -1,7 +1,7 @@
 import type { Kind } from '../kind.js';
 import { type Shape, tagsShape } from '../wire-shape.js';
 import type { ModuleSpec } from '../../schema/generated/config.js';
-import { byNamespaceName, namespacedIdentity, reversible, specTags, withTags } from './shared.js';
+import { byNamespaceName, namespacedIdentity, reversible, labelsOfSpec, specTags, withTags } from './shared.js';
 
 /**
  * A module tombstone's source: defines none of the functions DGate calls (requestModifier,
@@ -67,7 +67,7 @@ export const modules: Kind<'modules'> = {
           payload: Buffer.from(bytes).toString('base64'),
           moduleType: moduleTypeOf(m) ?? 'typescript',
         },
-        m.tags,
+        labelsOfSpec(m.tags),
       ),
     ];
   },

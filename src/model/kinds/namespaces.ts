@@ -1,7 +1,7 @@
 import type { Kind } from '../kind.js';
 import { type Shape, tagsShape } from '../wire-shape.js';
 import type { NamespaceSpec } from '../../schema/generated/config.js';
-import { reversible, specTags, withTags } from './shared.js';
+import { labelsOfSpec, reversible, specTags, withTags } from './shared.js';
 
 /** What the admin API returns for one namespace (the wire form). */
 export interface ApiNamespace {
@@ -28,7 +28,7 @@ export const namespaces: Kind<'namespaces'> = {
   compile: ({ spec }) => {
     const declarations = spec as { name: string; declarations: { spec: NamespaceSpec }[] };
     const tags = declarations.declarations.find((d) => d.spec.tags !== undefined)?.spec.tags;
-    return [withTags({ name: declarations.name }, tags)];
+    return [withTags({ name: declarations.name }, labelsOfSpec(tags))];
   },
   normalize: (wire) => withTags({ name: wire.name }, wire.tags),
   wireShape,

@@ -1,7 +1,7 @@
 import type { Kind } from '../kind.js';
 import { type Shape, tagsShape } from '../wire-shape.js';
 import type { RouteSpec } from '../../schema/generated/config.js';
-import { byNamespaceName, namespacedIdentity, reversible, specTags, withTags } from './shared.js';
+import { byNamespaceName, namespacedIdentity, reversible, labelsOfSpec, specTags, withTags } from './shared.js';
 
 /** DGate stores a route's modules sorted and de-duplicated; compile and normalize say so too, so that equal is equal. */
 function moduleList(modules: readonly string[] | null | undefined): { modules?: [string, ...string[]] } {
@@ -61,7 +61,7 @@ export const routes: Kind<'routes'> = {
           ...(r.service !== undefined ? { service: r.service } : {}),
           ...moduleList(r.modules),
         },
-        r.tags,
+        labelsOfSpec(r.tags),
       ),
     ];
   },

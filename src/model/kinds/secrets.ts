@@ -1,7 +1,7 @@
 import type { Kind } from '../kind.js';
 import { type Shape, tagsShape } from '../wire-shape.js';
 import type { SecretSpec } from '../../schema/generated/config.js';
-import { byNamespaceName, namespacedIdentity, specTags, withTags } from './shared.js';
+import { byNamespaceName, namespacedIdentity, labelsOfSpec, specTags, withTags } from './shared.js';
 
 /**
  * The tag dgate-cli stores on a secret it applies: an HMAC-SHA256 of the value under the user's
@@ -58,7 +58,7 @@ export const secrets: Kind<'secrets'> = {
           data: tools.secretRef(origin, s.value),
           ...(s.keepVersions ? { keepVersions: s.keepVersions } : {}),
         },
-        s.tags,
+        labelsOfSpec(s.tags),
       ),
     ];
   },

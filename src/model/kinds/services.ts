@@ -1,7 +1,15 @@
 import type { Kind } from '../kind.js';
 import { type Shape, tagsShape } from '../wire-shape.js';
 import type { ServiceSpec } from '../../schema/generated/config.js';
-import { byNamespaceName, namespacedIdentity, normalizeUrl, reversible, specTags, withTags } from './shared.js';
+import {
+  byNamespaceName,
+  labelsOfSpec,
+  namespacedIdentity,
+  normalizeUrl,
+  reversible,
+  specTags,
+  withTags,
+} from './shared.js';
 
 /**
  * The upstream a service tombstone points at: the discard port on loopback, where nothing
@@ -65,7 +73,7 @@ export const services: Kind<'services'> = {
       ...(s.hideDGateHeaders !== undefined ? { hideDGateHeaders: s.hideDGateHeaders } : {}),
       ...(s.disableQueryParams !== undefined ? { disableQueryParams: s.disableQueryParams } : {}),
     };
-    return [withTags(service, s.tags)];
+    return [withTags(service, labelsOfSpec(s.tags))];
   },
   normalize: (wire) =>
     withTags(

@@ -10,9 +10,43 @@ export function withTags<T extends object>(
   return tags && tags.length > 0 ? { ...resource, tags: [...tags] as [string, ...string[]] } : resource;
 }
 
-/** Tags as a config writes them: absent when there are none. */
+/**
+ * A config tag that starts with one of these is a selector (select/tags.ts): dgate-cli's own,
+ * evaluated against targets and never sent to DGate.
+ */
+const selectorStart = /^[#!?@]/;
+
+/** Whether a tag, as a config writes it, is a selector rather than a plain label. */
+export function isSelectorText(tag: string): boolean {
+  return selectorStart.test(tag);
+}
+
+/**
+ * The escape that lets a config hold any label DGate stores: a tag starting with `\` is a plain
+ * label with that one backslash removed (`\#team` is the label `#team`, `\\x` the label `\x`).
+ * DGate stores any string as a tag, and a label starting like a selector would otherwise be read
+ * as one.
+ */
+const labelEscape = '\\';
+
+/** The label a config's plain tag stands for: what compile sends to DGate. */
+export function labelOf(tag: string): string {
+  return tag.startsWith(labelEscape) ? tag.slice(1) : tag;
+}
+
+/** A label as a config must write it to mean that label: escaped when it starts like a selector or with `\`. */
+export function tagForLabel(label: string): string {
+  return isSelectorText(label) || label.startsWith(labelEscape) ? `${labelEscape}${label}` : label;
+}
+
+/** The labels a declaration's tags send to DGate (its selectors were stripped when its target was chosen). */
+export function labelsOfSpec(tags: readonly string[] | undefined): string[] | undefined {
+  return tags?.map(labelOf);
+}
+
+/** Tags as a config writes them: absent when there are none, each live label escaped where it must be. */
 export function specTags(tags: readonly string[] | undefined): { tags?: string[] } {
-  return tags && tags.length > 0 ? { tags: [...tags] } : {};
+  return tags && tags.length > 0 ? { tags: tags.map(tagForLabel) } : {};
 }
 
 /** The identity of a resource that lives in a namespace: namespace, then name. */

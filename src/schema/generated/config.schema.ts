@@ -113,7 +113,7 @@ export const configSchema = {
     },
     "Tag": {
       "title": "Tag",
-      "description": "A tag in DGate's roadmap syntax. A tag starting with #, ! or ? (optionally after a time qualifier @(RFC3339)) is a selector, evaluated against each target's server tags: '#name:value' the target must have the tag, '!name:value' it must not, '?name:a,b' it must have at least one of name:a, name:b, '?*name:a,b' exactly one of them, '@(2026-12-01T00:00:00Z)#name:value' the selector applies from that instant on. Selectors are not sent to DGate. Any other tag (e.g. team:checkout) is a plain label, stored verbatim on the resource. DGate stores any string; validate warns about an empty tag or one with white space.",
+      "description": "A tag in DGate's roadmap syntax. A tag starting with #, !, ? or @ (a time qualifier @(RFC3339) before one of the others) is a selector, evaluated against each target's server tags: '#name:value' the target must have the tag, '!name:value' it must not, '?name:a,b' it must have at least one of name:a, name:b, '?*name:a,b' exactly one of them, '@(2026-12-01T00:00:00Z)#name:value' the selector applies from that instant on. Selectors are not sent to DGate. Any other tag (e.g. team:checkout) is a plain label, stored verbatim on the resource. A tag starting with a backslash is a plain label with that backslash removed: '\\#team' is the label '#team' (one DGate stores, which would otherwise read as a selector), '\\\\x' the label '\\x'; dump writes such live labels in this form. DGate stores any string; validate warns about an empty tag or one with white space.",
       "type": "string"
     },
     "Tags": {
@@ -351,7 +351,7 @@ export const configSchema = {
           "$ref": "#/$defs/Name"
         },
         "urls": {
-          "description": "Upstream URLs (scheme and host required), tried in turn. DGate refuses a URL it cannot parse; validate warns about a scheme other than http and https, and about a URL listed twice.",
+          "description": "Upstream URLs (scheme and host required), tried in turn. DGate refuses a URL it cannot parse, and stores each as Go writes it back (scheme in lower case, a space in the path as %20): compile sends and plan compares that form. validate warns about a scheme other than http and https, about white space, and about a URL listed twice.",
           "type": "array",
           "minItems": 1,
           "items": {

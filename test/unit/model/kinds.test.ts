@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diffResources } from '../../../src/diff/diff.js';
 import { dumpToConfig } from '../../../src/dump/to-config.js';
 import { kindOrder } from '../../../src/model/kind.js';
+import { isSelectorText, labelOf, tagForLabel } from '../../../src/model/kinds/shared.js';
 import { emptyResources, kindFromAlias, kinds, specKinds } from '../../../src/model/registry.js';
 import type { LiveResources } from '../../../src/state/live-state.js';
 import { compileMemory } from '../compile/build.js';
@@ -141,5 +143,52 @@ describe('each kind dumps to a config that compiles back to what it was', () => 
     const dumped = dumpToConfig(live);
     expect(dumped.env).toContain('DGATE_DOMAIN_KEY_SHOP_TLS');
     expect(dumped.files.get('shop.yaml')).toContain('fromEnv: DGATE_DOMAIN_KEY_SHOP_TLS');
+  });
+});
+
+describe('labels that look like selectors', () => {
+  const labels = ['#team', '!x', '?maybe', '@home', '@(2026-12-01T00:00:00Z)#launch', '\\path', 'plain'];
+
+  it('dumps them escaped and compiles them back to the labels DGate stores, on every kind with tags', () => {
+    const base = liveState();
+    const tagged = Object.fromEntries(
+      kindOrder.map((k) => [k, (base[k] as object[]).map((r) => (k === 'documents' ? r : { ...r, tags: labels }))]),
+    ) as unknown as LiveResources;
+    const { diff, desired, dumped } = roundTrip(tagged);
+    expect(diff.changes).toEqual([]);
+    expect(desired.resources.services[0]!.tags).toEqual(labels);
+    const shop = dumped.files.get('shop.yaml')!;
+    for (const tag of [
+      String.raw`\#team`,
+      String.raw`\!x`,
+      String.raw`\@(2026-12-01T00:00:00Z)#launch`,
+      String.raw`\\path`,
+    ])
+      expect(shop).toContain(`- ${tag}\n`);
+  });
+
+  it('escapes exactly the labels that would not read back as themselves', () => {
+    fc.assert(
+      fc.property(fc.string(), (label) => {
+        const tag = tagForLabel(label);
+        expect(labelOf(tag)).toBe(label);
+        expect(isSelectorText(tag)).toBe(false);
+        if (!/^[#!?@\\]/.test(label)) expect(tag).toBe(label);
+      }),
+    );
+  });
+});
+
+describe('upstream URLs', () => {
+  it('compile to what DGate returns, so a URL with a space plans no change', () => {
+    const live = liveState();
+    live.services[0]!.urls = ['http://api.internal:8080/v1/a%20b'];
+    const dumped = roundTrip(live);
+    expect(dumped.diff.changes).toEqual([]);
+    const desired = compileMemory({
+      'shop.yaml':
+        'version: v1\nnamespaces:\n  - name: shop\n    services:\n      - { name: api, urls: ["HTTP://api.internal:8080/v1/a b"] }\n',
+    });
+    expect(desired.resources.services[0]!.urls).toEqual(['http://api.internal:8080/v1/a%20b']);
   });
 });
