@@ -1,7 +1,9 @@
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, inject } from 'vitest';
 import {
+  startDgateCluster,
   startDgateNode,
-  stopDgateNode,
+  type DgateCluster,
   type DgateNode,
   type DgateServerBinary,
   type NodeOptions,
@@ -12,8 +14,37 @@ export function suiteBinary(): DgateServerBinary {
 }
 
 /**
+ * The node global setup starts for the whole suite. Files run at the same time share it, so a
+ * test may only read from it, or write what no other file reads (its own namespace); anything that
+ * applies (the apply lock, the release history) needs a node of its own.
+ */
+export function suiteNode(): { adminUrl: string; proxyUrl: string } {
+  return { adminUrl: inject('dgateAdminUrl'), proxyUrl: inject('dgateProxyUrl') };
+}
+
+/**
+ * Stops a node at once (SIGKILL) and removes its files. Test nodes keep nothing worth a clean
+ * shutdown, and DGate's own shutdown hangs on a node a failed write wedged: stopDgateNode would
+ * wait 2 s for it before killing it.
+ */
+export async function killDgateNode(node: DgateNode): Promise<void> {
+  const child = node.process;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+  await rm(node.dir, { recursive: true, force: true });
+}
+
+export async function killDgateCluster(cluster: DgateCluster): Promise<void> {
+  await Promise.all(cluster.nodes.map(killDgateNode));
+}
+
+/**
  * A dgate-server of this test file's own, for suites that need a cluster in a known state
- * (the shared one holds whatever other files put there). Started once per file.
+ * (the shared one holds whatever other files put there). Started once per call, before the
+ * enclosing suite's tests; killed after them.
  */
 export function useOwnDgateNode(opts: Omit<NodeOptions, 'binary'> = {}): () => DgateNode {
   let node: DgateNode | undefined;
@@ -21,10 +52,25 @@ export function useOwnDgateNode(opts: Omit<NodeOptions, 'binary'> = {}): () => D
     node = await startDgateNode({ binary: suiteBinary(), ...opts });
   });
   afterAll(async () => {
-    if (node) await stopDgateNode(node);
+    if (node) await killDgateNode(node);
   });
   return () => {
     if (!node) throw new Error('the node has not started');
     return node;
+  };
+}
+
+/** A 3-node raft cluster of the enclosing suite's own, started before its tests and killed after them. */
+export function useOwnDgateCluster(): () => DgateCluster {
+  let cluster: DgateCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startDgateCluster({ binary: suiteBinary() });
+  });
+  afterAll(async () => {
+    if (cluster) await killDgateCluster(cluster);
+  });
+  return () => {
+    if (!cluster) throw new Error('the cluster has not started');
+    return cluster;
   };
 }
