@@ -16,8 +16,11 @@ import {
 import { pointerToPath } from '../load/check-schema.js';
 import type { YamlPath } from '../load/parse-yaml.js';
 import { moduleTypeOf } from '../model/kinds/modules.js';
+import { secretHashTagPrefix } from '../model/kinds/secrets.js';
 import { labelOf } from '../model/kinds/shared.js';
+import type { KindKey } from '../model/kind.js';
 import { kinds, specKinds, systemNamespace } from '../model/registry.js';
+import { tombstoneTag } from '../model/tombstones.js';
 import { isSelectorTag } from '../select/tags.js';
 import type {
   CollectionSpec,
@@ -257,11 +260,13 @@ function checkDocumentId(origin: Origin, id: string, place: string, report: Repo
 
 /**
  * Plain tags DGate stores as given, duplicates and white space included: warnings only. Selectors
- * are checked elsewhere. Each label is checked as it is sent (`\#x` is the label `#x`).
+ * are checked elsewhere. Each label is checked as it is sent (`\#x` is the label `#x`). The tags
+ * dgate-cli writes for itself are refused where dgate-cli would misread them (reservedTagProblem).
  */
 function checkTags(
   origin: Origin,
   tags: readonly string[] | undefined,
+  kind: KindKey,
   what: string,
   report: Report,
 ): void {
@@ -270,6 +275,19 @@ function checkTags(
   written.forEach((tag, i) => {
     if (isSelectorTag(tag)) return;
     const label = labels[i]!;
+    const reserved = reservedTagProblem(kind, label);
+    if (reserved) {
+      report(
+        'DG1122',
+        origin,
+        ['tags', i],
+        `${what} has the tag ${JSON.stringify(label)}, ${reserved.message}`,
+        reserved.hint,
+        {
+          warning: reserved.warning,
+        },
+      );
+    }
     if (label === '') {
       report('DG1011', origin, ['tags', i], `${what} has an empty tag`, 'DGate stores it as given; remove it', {
         warning: true,
@@ -298,12 +316,44 @@ function checkTags(
   }
 }
 
+/**
+ * The tags dgate-cli writes for itself. DGate stores them like any other, so a user's resource
+ * carrying one would be taken for dgate-cli's: refused where dgate-cli would then misbehave, a
+ * warning where nothing reads it (the value-hash prefix on a kind that is not a secret).
+ */
+function reservedTagProblem(
+  kind: KindKey,
+  label: string,
+): { message: string; hint: string; warning: boolean } | undefined {
+  if (label === tombstoneTag) {
+    return {
+      message: 'which dgate-cli reserves for the tombstones a failed apply leaves on raft',
+      hint: `dgate-cli would take this ${kinds[kind].singular} for a tombstone a failed apply left: get marks it, dump leaves it out, and a plan whose config does not declare it deletes it on a single node (lists it apart on raft), even outside --select-tag; use another tag`,
+      warning: false,
+    };
+  }
+  if (label.startsWith(secretHashTagPrefix)) {
+    return kind === 'secrets'
+      ? {
+          message: `which starts with '${secretHashTagPrefix}', the prefix dgate-cli reserves for the keyed hash of a secret's value`,
+          hint: 'dgate-cli would read it as the hash of the value it applied last and leave it out of the tags it compares, so plan would show a change after every apply; remove it (dgate-cli adds its own when DGATE_CLI_HASH_KEY is set)',
+          warning: false,
+        }
+      : {
+          message: `which starts with '${secretHashTagPrefix}', the prefix dgate-cli reserves for the keyed hash of a secret's value`,
+          hint: `on a ${kinds[kind].singular} nothing reads it and DGate stores it as given, but on a secret it would be refused; use another tag`,
+          warning: true,
+        };
+  }
+  return undefined;
+}
+
 function checkNamesAndTags(ns: LoadedNamespace, report: Report): void {
   const declaration = ns.declarations.find((d) => d.valid);
   if (declaration) checkName(declaration.origin, ['name'], ns.name, 'namespace name', '', true, report);
   // Tags may be set in several files (checkNamespaceTags makes them equal): each place is checked.
   for (const d of ns.declarations)
-    if (d.valid) checkTags(d.origin, d.spec.tags, `namespace '${ns.name}'`, report);
+    if (d.valid) checkTags(d.origin, d.spec.tags, 'namespaces', `namespace '${ns.name}'`, report);
   for (const kind of specKinds) {
     for (const item of ns.resources[kind] as Declared<{ name: string; tags?: string[] }>[]) {
       if (!item.valid) continue;
@@ -317,7 +367,7 @@ function checkNamesAndTags(ns: LoadedNamespace, report: Report): void {
         kindsThatNeedAName.has(kind),
         report,
       );
-      checkTags(item.origin, item.spec.tags, what, report);
+      checkTags(item.origin, item.spec.tags, kind, what, report);
     }
   }
   for (const collection of ns.resources.collections) {

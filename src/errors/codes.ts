@@ -69,6 +69,7 @@ export const codes = {
   DG1119: 'plaintext secret value not allowed',
   DG1120: 'encrypted value is not age-armored',
   DG1121: 'secret name taken by a version',
+  DG1122: 'tag reserved by dgate-cli',
   // 18xx: bundles
   DG1801: 'bundle lock missing',
   DG1802: 'bundle lock stale',
