@@ -1,107 +1,31 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarizeJournal } from '../../src/apply/journal.js';
-import { startDgateNode, stopDgateNode, type DgateNode } from '../../src/io/local-server.js';
+import { type DgateNode, startDgateNode } from '../../src/io/local-server.js';
 import { JournalStore } from '../../src/io/journal-store.js';
-import type { LiveResources } from '../../src/state/live-state.js';
-import { afterDir, beforeDir, snapshot, txEnv } from '../harness/apply-fault-suite.js';
-import { dgateCli, repoRoot, type CliResult } from '../harness/cli.js';
-import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
+import {
+  afterDir,
+  applyInterrupted,
+  beforeDir,
+  isApplyWrite,
+  snapshot,
+  txEnv,
+  useBeforeNode,
+} from '../harness/apply-fault-suite.js';
+import { dgateCli } from '../harness/cli.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { useTempDirs } from '../harness/fixtures.js';
-import { suiteBinary, useOwnDgateNode } from '../harness/node.js';
-
-const bin = path.join(repoRoot, 'bin', 'dgate-cli');
-
-/** A write of the apply itself: the lock and the release record are dgate-cli's own. */
-const isApplyWrite = (method: string, p: string) =>
-  (method === 'PUT' || method === 'DELETE') && !p.includes('namespace=dgate-cli');
-
-/**
- * Starts `dgate-cli apply before → after` through `proxy`, every request slowed so that it is
- * mid-apply for a while, and calls `act` once the proxy has passed `writes` of its writes
- * ('planning': at its first read of the cluster's resources). `act` gets the child and a way to
- * wait for text on its stderr.
- */
-async function applyThen(
-  proxy: FaultProxy,
-  env: Record<string, string>,
-  writes: number | 'planning',
-  act: (child: ReturnType<typeof spawn>, stderrShows: (text: string) => Promise<void>) => Promise<void> | void,
-): Promise<CliResult> {
-  let seen = 0;
-  let reads = 0;
-  proxy.setRule(({ method, path: p }) => {
-    if (method === 'GET' && p.startsWith('/api/v1/') && !p.includes('dgate-cli')) reads++;
-    if (isApplyWrite(method, p)) seen++;
-    return { kind: 'delay', ms: 60 };
-  });
-  const child = spawn(process.execPath, [bin, 'apply', afterDir, '--auto-approve', '--admin', proxy.url], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, NO_COLOR: '1' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))),
-  );
-  const stderrShows = (text: string) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (stderr.includes(text)) {
-          clearInterval(timer);
-          resolve();
-        } else if (child.exitCode !== null) {
-          clearInterval(timer);
-          reject(new Error(`apply exited before saying '${text}':\n${stdout}${stderr}`));
-        }
-      }, 5);
-    });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (writes === 'planning' ? reads > 0 : seen >= writes) {
-        clearInterval(timer);
-        resolve();
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`apply finished before ${writes} writes:\n${stdout}${stderr}`));
-      }
-    }, 5);
-  });
-  await act(child, stderrShows);
-  const code = await exited;
-  // Let the last chunks of output arrive.
-  await new Promise((r) => setImmediate(r));
-  proxy.setRule(() => ({ kind: 'pass' }));
-  return { code, stdout, stderr };
-}
+import { killDgateNode, suiteBinary } from '../harness/node.js';
 
 describe('an apply interrupted by a signal', () => {
-  const node = useOwnDgateNode();
+  const { node, proxy, stateBefore } = useBeforeNode();
   const temps = useTempDirs();
-  let before: LiveResources;
-  let proxy: FaultProxy;
   const env = async () => ({ ...txEnv, DGATE_CLI_STATE_DIR: await temps.make() });
-
-  beforeAll(async () => {
-    const setup = await dgateCli(['apply', beforeDir, '--auto-approve'], {
-      env: { DGATE_ADMIN_URL: node().adminUrl, ...txEnv },
-    });
-    expect(setup.code, setup.stderr).toBe(0);
-    before = await snapshot(node().adminUrl);
-    proxy = await startFaultProxy(node().adminUrl);
-  });
-  afterAll(async () => {
-    await proxy?.close();
-  });
 
   it.each(['SIGINT', 'SIGTERM'] as const)(
     '%s: sends no new step, rolls back what was done, says so, exits 130',
     async (sig) => {
       const local = await env();
-      const result = await applyThen(proxy, local, 6, (child) => void child.kill(sig));
+      const result = await applyInterrupted(proxy(), local, 6, (child) => void child.kill(sig));
       expect(result.code, result.stdout + result.stderr).toBe(130);
       expect(result.stderr).toContain(
         `interrupted by ${sig}: no new step is sent; the steps under way finish, then what the apply changed is rolled back. ${sig} again stops at once, leaving the apply for \`dgate-cli recover\`.`,
@@ -113,9 +37,9 @@ describe('an apply interrupted by a signal', () => {
       // Stopped well before the end: 30 writes would have been made.
       expect(result.stdout.match(/^✓ /gm)!.length).toBeLessThan(30);
       expect(result.stdout).not.toContain('Apply complete');
-      expect(await snapshot(node().adminUrl)).toEqual(before);
+      expect(await snapshot(node().adminUrl)).toEqual(stateBefore());
       // The journal is finished: the next plan does not refuse.
-      const plan = await dgateCli(['plan', afterDir, '--admin', proxy.url], { env: local });
+      const plan = await dgateCli(['plan', afterDir, '--admin', proxy().url], { env: local });
       expect(plan.stderr).not.toContain('DG3002');
       expect(plan.code, plan.stderr).toBe(0);
     },
@@ -123,7 +47,7 @@ describe('an apply interrupted by a signal', () => {
 
   it('twice: stops at once, says to run recover; recover restores the state before', async () => {
     const local = await env();
-    const result = await applyThen(proxy, local, 6, async (child, stderrShows) => {
+    const result = await applyInterrupted(proxy(), local, 6, async (child, stderrShows) => {
       child.kill('SIGINT');
       // The second signal once the first was taken (two at once may arrive as one).
       await stderrShows('interrupted by SIGINT');
@@ -136,23 +60,22 @@ describe('an apply interrupted by a signal', () => {
     expect(result.stderr).toContain(
       'hint: run `dgate-cli recover` to return the cluster to its state before it (or `dgate-cli recover --resume PATH` to finish it)',
     );
-    const plan = await dgateCli(['plan', afterDir, '--admin', proxy.url], { env: local });
+    const plan = await dgateCli(['plan', afterDir, '--admin', proxy().url], { env: local });
     expect(plan.stderr).toContain('error DG3002');
-    const recovered = await dgateCli(['recover', '--admin', proxy.url], { env: local });
+    const recovered = await dgateCli(['recover', '--admin', proxy().url], { env: local });
     expect(recovered.stderr).toBe('');
     expect(recovered.stdout).toContain('Recovered: the cluster equals its state before the interrupted apply.');
-    expect(await snapshot(node().adminUrl)).toEqual(before);
+    expect(await snapshot(node().adminUrl)).toEqual(stateBefore());
   });
 
   it('before any change (while planning): stops at once, and says nothing was changed', async () => {
     const local = await env();
-    proxy.log.length = 0;
-    const result = await applyThen(proxy, local, 'planning', (child) => void child.kill('SIGINT'));
+    const result = await applyInterrupted(proxy(), local, 'planning', (child) => void child.kill('SIGINT'));
     expect(result.code, result.stdout + result.stderr).toBe(130);
     expect(result.stderr).toContain('error DG3012: stopped by SIGINT before any change: nothing was changed');
-    expect(proxy.log.filter((r) => isApplyWrite(r.method, r.path))).toEqual([]);
-    expect(await snapshot(node().adminUrl)).toEqual(before);
-    const plan = await dgateCli(['plan', afterDir, '--admin', proxy.url], { env: local });
+    expect(proxy().log.filter((r) => isApplyWrite(r.method, r.path))).toEqual([]);
+    expect(await snapshot(node().adminUrl)).toEqual(stateBefore());
+    const plan = await dgateCli(['plan', afterDir, '--admin', proxy().url], { env: local });
     expect(plan.code, plan.stderr).toBe(0);
   });
 });
@@ -162,21 +85,21 @@ describe('an apply whose node dies under it', () => {
   const temps = useTempDirs();
   beforeAll(async () => {
     node = await startDgateNode({ binary: suiteBinary() });
-    const setup = await dgateCli(['apply', beforeDir, '--auto-approve'], {
-      env: { DGATE_ADMIN_URL: node.adminUrl, ...txEnv },
+    const setup = await dgateCli(['apply', beforeDir, '--auto-approve', '--admin', node.adminUrl], {
+      env: { ...txEnv, DGATE_CLI_STATE_DIR: await temps.make() },
     });
     expect(setup.code, setup.stderr).toBe(0);
   });
   afterAll(async () => {
-    if (node) await stopDgateNode(node);
+    if (node) await killDgateNode(node);
   });
 
   it('says the apply is interrupted, what was not undone, and to run recover once the node answers', async () => {
     const proxy = await startFaultProxy(node!.adminUrl);
     try {
       const state = await temps.make();
-      const result = await applyThen(proxy, { ...txEnv, DGATE_CLI_STATE_DIR: state }, 6, async () => {
-        await stopDgateNode(node!);
+      const result = await applyInterrupted(proxy, { ...txEnv, DGATE_CLI_STATE_DIR: state }, 6, async () => {
+        await killDgateNode(node!);
         node = undefined;
       });
       expect(result.code, result.stdout + result.stderr).toBe(1);
