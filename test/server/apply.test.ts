@@ -1,36 +1,70 @@
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCall, adminPut, writesHang } from '../harness/admin.js';
 import { readdir, readFile } from 'node:fs/promises';
-import { startDgateCluster, stopDgateCluster, type DgateCluster } from '../../src/io/local-server.js';
-import { afterDir, applyKilledAfter, beforeDir, snapshot, txEnv } from '../harness/apply-fault-suite.js';
-import { dgateCli, repoRoot, type CliResult } from '../harness/cli.js';
-import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
-import { secretEnv, useTempDirs } from '../harness/fixtures.js';
-import { suiteBinary, useOwnDgateNode } from '../harness/node.js';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { adminCall, adminPut, writesHang } from '../harness/admin.js';
+import {
+  afterDir,
+  applyKilledAfter,
+  isApplyWrite,
+  snapshot,
+  txEnv,
+  useBeforeNode,
+} from '../harness/apply-fault-suite.js';
+import { type CliResult, dgateCli, repoRoot } from '../harness/cli.js';
+import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
+import { editFile, secretEnv, useTempDirs } from '../harness/fixtures.js';
+import { useOwnDgateCluster } from '../harness/node.js';
 
 const releases = ['v1', 'v2', 'v3'].map((v) => path.join(repoRoot, 'test/fixtures/releases', v));
+const blog = path.join(repoRoot, 'examples/blog');
 const relEnv = { REL_SECRET: 'rel-secret-value' };
 
+/**
+ * One node for the file. Each test works in namespaces of its own (the release fixtures and the
+ * blog example copied with their namespace renamed), or, for the kills, in the `tx` namespace put
+ * back to the `before` config first; and each runs with a state directory of its own. So any test
+ * runs alone (`-t`) as it runs after the others.
+ */
 describe('apply', () => {
-  const node = useOwnDgateNode();
+  const { node, proxy, stateBefore, resetToBefore } = useBeforeNode();
   const temps = useTempDirs();
-  const env = () => ({ DGATE_ADMIN_URL: node().adminUrl, ...txEnv, ...relEnv, ...secretEnv });
+  let stateDir: string;
+  beforeEach(async () => {
+    stateDir = await temps.make();
+  });
+  const env = () => ({
+    DGATE_ADMIN_URL: node().adminUrl,
+    DGATE_CLI_STATE_DIR: stateDir,
+    ...txEnv,
+    ...relEnv,
+    ...secretEnv,
+  });
+  /** A copy of a config directory whose namespace `from` (the first in `file`) is renamed `namespace`. */
+  const inNamespace = async (dir: string, file: string, from: string, namespace: string) => {
+    const copy = await temps.make(dir);
+    await editFile(path.join(copy, file), `  - name: ${from}\n`, `  - name: ${namespace}\n`);
+    return copy;
+  };
+  /** The three release fixtures, in a namespace of their own. */
+  const releasesIn = (namespace: string) =>
+    Promise.all(releases.map((dir) => inNamespace(dir, 'rel.yaml', 'rel', namespace)));
 
   describe('confirmation and saved plans', () => {
     it('refuses without a terminal unless --auto-approve, and changes nothing', async () => {
-      const state = await temps.make();
-      const result = await dgateCli(['apply', 'examples/blog'], { env: { ...env(), DGATE_CLI_STATE_DIR: state } });
+      const dir = await inNamespace(blog, 'blog.yaml', 'blog', 'unconfirmed');
+      const result = await dgateCli(['apply', dir], { env: env() });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('error DG3001: apply needs confirmation, and there is no terminal to ask on');
-      const plan = await dgateCli(['plan', 'examples/blog', '--detailed-exitcode'], { env: env() });
+      const plan = await dgateCli(['plan', dir, '--detailed-exitcode'], { env: env() });
       expect(plan.code).toBe(2);
+      expect(plan.stdout).toContain('Plan: 9 to create, 0 to update, 0 to delete.');
     });
 
     it('applies a saved plan exactly, and refuses one the cluster has moved away from', async () => {
       const dir = await temps.make();
       const planFile = path.join(dir, 'plan.json');
-      expect((await dgateCli(['plan', 'examples/blog', '--out', planFile], { env: env() })).code).toBe(0);
+      // The blog's own namespace: no other test uses it.
+      expect((await dgateCli(['plan', blog, '--out', planFile], { env: env() })).code).toBe(0);
       const applied = await dgateCli(['apply', planFile, '--auto-approve'], { env: env() });
       expect(applied.stderr).toBe('');
       expect(applied.stdout).toMatch(
@@ -47,43 +81,37 @@ describe('apply', () => {
 
   describe('another writer', () => {
     it('is noticed when it writes to the cluster while the apply runs', async () => {
-      const proxy = await startFaultProxy(node().adminUrl);
+      const [v1] = await releasesIn('writer');
+      const watched = await startFaultProxy(node().adminUrl);
       try {
         let writes = 0;
-        proxy.setRule(({ method, path: p }) => {
+        watched.setRule(({ method, path: p }) => {
           if ((method === 'PUT' || method === 'DELETE') && !p.includes('dgate-cli') && ++writes === 3) {
             // Someone else, straight to the node, in the middle of our apply.
             void adminPut(node().adminUrl, 'namespace', { name: 'intruder' });
           }
           return { kind: 'delay', ms: 30 };
         });
-        const result = await dgateCli(['apply', releases[0]!, '--auto-approve', '--admin', proxy.url], { env: env() });
+        const result = await dgateCli(['apply', v1!, '--auto-approve', '--admin', watched.url], { env: env() });
         expect(result.code, result.stderr).toBe(0);
         expect(result.stderr).toMatch(/^warning: 1 write by another client reached .* while this apply ran/);
       } finally {
-        await proxy.close();
+        await watched.close();
       }
     });
 
     it('is not claimed when there was none', async () => {
-      const result = await dgateCli(['apply', releases[1]!, '--auto-approve'], { env: env() });
+      const [, v2] = await releasesIn('quiet');
+      const result = await dgateCli(['apply', v2!, '--auto-approve'], { env: env() });
       expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/Apply complete: [1-9]\d* created/);
       expect(result.stderr).toBe('');
     });
   });
 
   describe('killed in the middle', () => {
-    let before: Awaited<ReturnType<typeof snapshot>>;
-    let proxy: FaultProxy;
-    beforeAll(async () => {
-      const setup = await dgateCli(['apply', beforeDir, '--auto-approve'], { env: env() });
-      expect(setup.code, setup.stderr).toBe(0);
-      before = await snapshot(node().adminUrl);
-      proxy = await startFaultProxy(node().adminUrl);
-    });
-    afterAll(async () => {
-      await proxy?.close();
-    });
+    // Each starts from the `before` config (a test before may have left `after`).
+    beforeEach(resetToBefore);
 
     // Random points, different in every run; the seed is in the test name for a rerun.
     const seed = Date.now() % 100_000;
@@ -91,28 +119,26 @@ describe('apply', () => {
     it.each(points.map((p, i) => [p, i] as const))(
       `kill -9 after %i writes (seed ${seed}, #%i): plan refuses, recover restores the state before`,
       async (writes) => {
-        const state = await temps.make();
-        const local = { ...env(), DGATE_CLI_STATE_DIR: state };
-        await applyKilledAfter(proxy, writes, local);
-        const plan = await dgateCli(['plan', afterDir, '--admin', proxy.url], { env: local });
+        const local = env();
+        await applyKilledAfter(proxy(), writes, local);
+        const plan = await dgateCli(['plan', afterDir, '--admin', proxy().url], { env: local });
         expect(plan.code).toBe(1);
         expect(plan.stderr).toContain('error DG3002: an earlier apply to');
-        const apply = await dgateCli(['apply', afterDir, '--admin', proxy.url, '--auto-approve'], { env: local });
+        const apply = await dgateCli(['apply', afterDir, '--admin', proxy().url, '--auto-approve'], { env: local });
         expect(apply.stderr).toContain('error DG3002');
-        const recovered = await dgateCli(['recover', '--admin', proxy.url], { env: local });
+        const recovered = await dgateCli(['recover', '--admin', proxy().url], { env: local });
         expect(recovered.stderr).toBe('');
         expect(recovered.stdout).toContain('Recovered: the cluster equals its state before the interrupted apply.');
-        expect(await snapshot(node().adminUrl)).toEqual(before);
-        const again = await dgateCli(['recover', '--admin', proxy.url], { env: local });
+        expect(await snapshot(node().adminUrl)).toEqual(stateBefore());
+        const again = await dgateCli(['recover', '--admin', proxy().url], { env: local });
         expect(again.stderr).toContain('error DG3008');
       },
     );
 
     it('recover --resume finishes the interrupted apply instead', async () => {
-      const state = await temps.make();
-      const local = { ...env(), DGATE_CLI_STATE_DIR: state };
-      await applyKilledAfter(proxy, 12, local);
-      const resumed = await dgateCli(['recover', '--resume', afterDir, '--admin', proxy.url], { env: local });
+      const local = env();
+      await applyKilledAfter(proxy(), 12, local);
+      const resumed = await dgateCli(['recover', '--resume', afterDir, '--admin', proxy().url], { env: local });
       expect(resumed.stderr).toBe('');
       expect(resumed.stdout).toContain('Resumed: the cluster matches');
       const plan = await dgateCli(['plan', afterDir, '--detailed-exitcode'], { env: local });
@@ -120,17 +146,9 @@ describe('apply', () => {
     });
 
     it('another runner cannot apply over an interrupted apply; recover refuses to undo a change made since by hand, and --abandon forgets it', async () => {
-      // The case before leaves the cluster at `after`: start again from `before`.
-      expect(
-        (
-          await dgateCli(['apply', beforeDir, '--auto-approve'], {
-            env: { ...env(), DGATE_CLI_STATE_DIR: await temps.make() },
-          })
-        ).code,
-      ).toBe(0);
-      const killed = { ...env(), DGATE_CLI_STATE_DIR: await temps.make() };
+      const killed = env();
       // Late enough that services were written (they come after namespaces and modules).
-      await applyKilledAfter(proxy, 16, killed);
+      await applyKilledAfter(proxy(), 16, killed);
       const interrupted = await snapshot(node().adminUrl);
       // Another CI runner, with a state directory of its own, is stopped by the mark in the cluster.
       const otherEnv = { ...env(), DGATE_CLI_STATE_DIR: await temps.make() };
@@ -164,7 +182,7 @@ describe('apply', () => {
       const [ns, name] = service.id.split('/');
       await adminPut(node().adminUrl, 'service', { name, namespace: ns, urls: ['http://127.0.0.1:7/by-hand'] });
       const byHand = await snapshot(node().adminUrl);
-      const recovered = await dgateCli(['recover', '--admin', proxy.url], { env: killed });
+      const recovered = await dgateCli(['recover', '--admin', proxy().url], { env: killed });
       expect(recovered.code).toBe(1);
       expect(recovered.stderr).toMatch(
         new RegExp(
@@ -172,7 +190,7 @@ describe('apply', () => {
         ),
       );
       expect(await snapshot(node().adminUrl)).toEqual(byHand);
-      const abandoned = await dgateCli(['recover', '--abandon', '--admin', proxy.url], { env: killed });
+      const abandoned = await dgateCli(['recover', '--abandon', '--admin', proxy().url], { env: killed });
       expect(abandoned.stdout).toContain('Abandoned: apply');
       expect(await snapshot(node().adminUrl)).toEqual(byHand);
       expect((await dgateCli(['apply', afterDir, '--auto-approve'], { env: otherEnv })).code).toBe(0);
@@ -181,26 +199,24 @@ describe('apply', () => {
 
   describe('two applies at once', () => {
     it('never interleave: with --lock-timeout the second waits, without it, it fails clearly', async () => {
+      const [v1, v2, v3] = await releasesIn('race');
       const a = await startFaultProxy(node().adminUrl);
       const b = await startFaultProxy(node().adminUrl);
       try {
         // dgate-cli's own store (lock, releases) exists after a first apply; the race is about the rest.
-        expect((await dgateCli(['apply', releases[2]!, '--auto-approve'], { env: env() })).code).toBe(0);
+        expect((await dgateCli(['apply', v3!, '--auto-approve'], { env: env() })).code).toBe(0);
         for (const p of [a, b]) p.setRule(() => ({ kind: 'delay', ms: 40 }));
         const [ra, rb] = await Promise.all([
-          dgateCli(['apply', releases[0]!, '--auto-approve', '--admin', a.url, '--lock-timeout', '60s'], {
+          dgateCli(['apply', v1!, '--auto-approve', '--admin', a.url, '--lock-timeout', '60s'], {
             env: env(),
           }),
-          dgateCli(['apply', releases[1]!, '--auto-approve', '--admin', b.url, '--lock-timeout', '60s'], {
+          dgateCli(['apply', v2!, '--auto-approve', '--admin', b.url, '--lock-timeout', '60s'], {
             env: env(),
           }),
         ]);
         expect(ra.code, ra.stderr).toBe(0);
         expect(rb.code, rb.stderr).toBe(0);
-        const writes = (p: FaultProxy) =>
-          p.log
-            .filter((r) => (r.method === 'PUT' || r.method === 'DELETE') && !r.path.includes('namespace=dgate-cli'))
-            .map((r) => r.at);
+        const writes = (p: FaultProxy) => p.log.filter((r) => isApplyWrite(r.method, r.path)).map((r) => r.at);
         const [wa, wb] = [writes(a), writes(b)];
         expect(wa.length).toBeGreaterThan(0);
         expect(wb.length).toBeGreaterThan(0);
@@ -209,8 +225,8 @@ describe('apply', () => {
 
         for (const p of [a, b]) p.setRule(() => ({ kind: 'delay', ms: 40 }));
         const racing: CliResult[] = await Promise.all([
-          dgateCli(['apply', releases[2]!, '--auto-approve', '--admin', a.url], { env: env() }),
-          dgateCli(['apply', releases[0]!, '--auto-approve', '--admin', b.url], { env: env() }),
+          dgateCli(['apply', v3!, '--auto-approve', '--admin', a.url], { env: env() }),
+          dgateCli(['apply', v1!, '--auto-approve', '--admin', b.url], { env: env() }),
         ]);
         const failed = racing.filter((r) => r.code !== 0);
         expect(failed).toHaveLength(1);
@@ -224,8 +240,9 @@ describe('apply', () => {
 
   describe('releases and rollback', () => {
     it('records each apply, lists them, and rolls back to each of three releases', async () => {
-      // v2 first: whichever release the racing applies above left, each of these changes something.
-      const order = [releases[1]!, releases[0]!, releases[2]!];
+      const [v1, v2, v3] = await releasesIn('history');
+      // Each of these changes something: v2 creates the namespace.
+      const order = [v2!, v1!, v3!];
       const applied: { dir: string; number: number }[] = [];
       for (const dir of order) {
         const result = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
@@ -268,51 +285,54 @@ describe('apply', () => {
 });
 
 describe('apply against a 3-node raft cluster, pointed at a follower', () => {
-  let cluster: DgateCluster;
-  beforeAll(async () => {
-    cluster = await startDgateCluster({ binary: suiteBinary() });
+  const cluster = useOwnDgateCluster();
+  const temps = useTempDirs();
+  const followerEnv = async (i: number) => ({
+    DGATE_ADMIN_URL: cluster().followers[i]!.adminUrl,
+    DGATE_CLI_STATE_DIR: await temps.make(),
+    ...relEnv,
   });
-  afterAll(async () => {
-    if (cluster) await stopDgateCluster(cluster);
-  });
+  /** Plans `dir` until it shows no changes: a follower applies committed writes a moment later. */
+  const plansClean = async (dir: string, env: Record<string, string>) =>
+    expect
+      .poll(async () => (await dgateCli(['plan', dir, '--detailed-exitcode'], { env })).code, {
+        timeout: 15_000,
+        interval: 100,
+      })
+      .toBe(0);
 
   it('applies through the follower, plans clean, and rolls back, leaving what raft cannot delete', async () => {
-    const env = { DGATE_ADMIN_URL: cluster.followers[0]!.adminUrl, ...relEnv };
+    const env = await followerEnv(0);
     for (const dir of releases.slice(0, 2)) {
       const applied = await dgateCli(['apply', dir, '--auto-approve'], { env });
       expect(applied.stderr).toBe('');
       expect(applied.stdout).toContain('is a raft follower; working through the leader at');
       expect(applied.code).toBe(0);
-      await expect
-        .poll(async () => (await dgateCli(['plan', dir, '--detailed-exitcode'], { env })).code, {
-          timeout: 15_000,
-          interval: 250,
-        })
-        .toBe(0);
+      await plansClean(dir, env);
     }
     const rolled = await dgateCli(['rollback', '--auto-approve'], { env });
     expect(rolled.stderr).toBe('');
     expect(rolled.stdout).toContain('Cannot delete: service rel/admin');
     expect(rolled.stdout).toContain('DGate v0.11 raft leaders break on deletes');
-    await expect
-      .poll(async () => (await dgateCli(['plan', releases[0]!, '--detailed-exitcode'], { env })).code, {
-        timeout: 15_000,
-        interval: 250,
-      })
-      .toBe(0);
+    await plansClean(releases[0]!, env);
   });
 
   it('refuses a change that needs a delete on raft (a route losing a module), before writing', async () => {
-    const env = { DGATE_ADMIN_URL: cluster.followers[1]!.adminUrl, ...relEnv };
+    const env = await followerEnv(1);
+    // The route with its module, from v1 (already there when the test before ran).
+    expect((await dgateCli(['apply', releases[0]!, '--auto-approve'], { env })).code).toBe(0);
+    await plansClean(releases[0]!, env);
     const result = await dgateCli(['apply', releases[2]!, '--auto-approve'], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error DG3010: route rel\/api would lose a module or its service/);
   });
 
+  // Last: it leaves the leader wedged.
   it('proves the reason: one delete on the leader wedges it (DGate v0.11.1)', async () => {
-    await adminPut(cluster.leader.adminUrl, 'namespace', { name: 'wedge-probe' });
-    const deleted = await adminCall(cluster.leader.adminUrl, 'DELETE', '/namespace', { name: 'wedge-probe' });
+    const leader = cluster().leader.adminUrl;
+    await adminPut(leader, 'namespace', { name: 'wedge-probe' });
+    const deleted = await adminCall(leader, 'DELETE', '/namespace', { name: 'wedge-probe' });
     expect(deleted.status).toBe(202);
-    expect(await writesHang(cluster.leader.adminUrl, 5, 2000)).toBe(true);
+    expect(await writesHang(leader, 5, 2000)).toBe(true);
   });
 });
