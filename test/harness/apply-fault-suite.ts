@@ -92,47 +92,62 @@ function sameState(a: LiveResources, b: LiveResources | undefined): boolean {
 /**
  * For each fault and each of the 30 writes of the before → after apply, injects the fault at that
  * write (through our proxy, in front of a real dgate-server) and checks that the apply rolls back
- * and the cluster equals its state before, resource by resource.
+ * and the cluster equals its state before, resource by resource; then that the apply succeeds.
+ *
+ * The writes of a fault are split into `lanes` runs of consecutive writes, each on a node of its
+ * own; the lanes of every fault run side by side, the cases of a lane in order. One apply at a time
+ * leaves a core idle while it waits, on a time-out above all.
  */
-export function applyFaultSuite(name: string, faults: [string, Fault][]): void {
+export function applyFaultSuite(name: string, faults: [label: string, fault: Fault, lanes?: number][]): void {
   describe(name, () => {
-    const { node, proxy, stateBefore } = useBeforeNode();
-    const temps = useTempDirs();
+    for (const [label, fault, lanes = 1] of faults) {
+      const size = Math.ceil(writes / lanes);
+      for (let first = 1; first <= writes; first += size) {
+        const last = Math.min(writes, first + size - 1);
+        describe.concurrent(lanes === 1 ? label : `${label}, writes ${first}-${last}`, () => {
+          faultLane(fault, first, last);
+        });
+      }
+    }
+  });
+}
 
-    const cases = faults.flatMap(([label, fault]) =>
-      Array.from({ length: writes }, (_, i) => [label, i + 1, fault] as const),
-    );
-    it.each(cases)('%s at write %i: rolled back, the cluster equals its state before', async (_, k, fault) => {
-      let seen = 0;
-      proxy().log.length = 0;
-      proxy().setRule(({ method, path: p }) => {
-        // Only the apply's own writes count: the lock and the release record are dgate-cli's.
-        if (!isApplyWrite(method, p)) return { kind: 'pass' };
-        seen++;
-        return seen === k ? fault : { kind: 'pass' };
-      });
-      const state = await temps.make();
-      // A short timeout only where the fault is a hang; module writes can take a second under load.
-      const timeout = fault.kind === 'hang' ? ['--timeout', '2s'] : [];
-      const result = await dgateCli(['apply', afterDir, '--auto-approve', '--admin', proxy().url, ...timeout], {
-        env: { ...txEnv, DGATE_CLI_STATE_DIR: state },
-      });
-      proxy().setRule(() => ({ kind: 'pass' }));
-      expect(proxy().log.filter((r) => r.fault !== 'pass')).toHaveLength(1);
-      expect(result.code, result.stdout + result.stderr).toBe(1);
-      expect(result.stderr).toMatch(/^error DG3003: apply failed: /);
-      expect(result.stderr).toContain('rolled back: the cluster now equals its state before the apply.');
-      expect(await snapshot(node().adminUrl)).toEqual(stateBefore());
-    });
+/** The cases of one lane: `fault` at each write from `first` to `last`, then a clean apply. */
+function faultLane(fault: Fault, first: number, last: number): void {
+  const { node, proxy, stateBefore } = useBeforeNode();
+  const temps = useTempDirs();
+  const cases = Array.from({ length: last - first + 1 }, (_, i) => first + i);
 
-    it('then applies cleanly, and plans no changes', async () => {
-      const env = { ...txEnv, DGATE_CLI_STATE_DIR: await temps.make() };
-      const admin = ['--admin', node().adminUrl];
-      const applied = await dgateCli(['apply', afterDir, '--auto-approve', ...admin], { env });
-      expect(applied.stdout).toContain('Apply complete: 16 created, 7 updated, 6 deleted.');
-      const plan = await dgateCli(['plan', afterDir, '--detailed-exitcode', ...admin], { env });
-      expect(plan.code).toBe(0);
+  it.sequential.each(cases)('at write %i: rolled back, the cluster equals its state before', async (k) => {
+    let seen = 0;
+    proxy().log.length = 0;
+    proxy().setRule(({ method, path: p }) => {
+      // Only the apply's own writes count: the lock and the release record are dgate-cli's.
+      if (!isApplyWrite(method, p)) return { kind: 'pass' };
+      seen++;
+      return seen === k ? fault : { kind: 'pass' };
     });
+    const state = await temps.make();
+    // A short timeout only where the fault is a hang; module writes can take a second under load.
+    const timeout = fault.kind === 'hang' ? ['--timeout', '2s'] : [];
+    const result = await dgateCli(['apply', afterDir, '--auto-approve', '--admin', proxy().url, ...timeout], {
+      env: { ...txEnv, DGATE_CLI_STATE_DIR: state },
+    });
+    proxy().setRule(() => ({ kind: 'pass' }));
+    expect(proxy().log.filter((r) => r.fault !== 'pass')).toHaveLength(1);
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^error DG3003: apply failed: /);
+    expect(result.stderr).toContain('rolled back: the cluster now equals its state before the apply.');
+    expect(await snapshot(node().adminUrl)).toEqual(stateBefore());
+  });
+
+  it.sequential('then applies cleanly, and plans no changes', async () => {
+    const env = { ...txEnv, DGATE_CLI_STATE_DIR: await temps.make() };
+    const admin = ['--admin', node().adminUrl];
+    const applied = await dgateCli(['apply', afterDir, '--auto-approve', ...admin], { env });
+    expect(applied.stdout).toContain('Apply complete: 16 created, 7 updated, 6 deleted.');
+    const plan = await dgateCli(['plan', afterDir, '--detailed-exitcode', ...admin], { env });
+    expect(plan.code).toBe(0);
   });
 }
 
