@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { startDgateNode, stopDgateNode, type DgateNode } from '../../src/io/local-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startDgateNode } from '../../src/io/local-server.js';
 import { adminCall, adminPut, writesHang } from '../harness/admin.js';
-import { suiteBinary } from '../harness/node.js';
+import { killDgateNode, suiteBinary, useOwnDgateNode } from '../harness/node.js';
 
 /**
  * The rule behind dgate-cli's errors: it refuses a configuration only where DGate v0.11.1 refuses
@@ -103,7 +103,7 @@ describe('refused by DGate at apply time, after which the node takes no more wri
           expect(refused.json.error).toContain(error);
           expect(await writesHang(node.adminUrl)).toBe(true);
         } finally {
-          await stopDgateNode(node);
+          await killDgateNode(node);
         }
       }),
     slotTimeout,
@@ -129,28 +129,29 @@ describe('refused by DGate at apply time, after which the node takes no more wri
           expect(refused.json.error).toContain('SyntaxError');
           expect(await writesHang(node.adminUrl)).toBe(true);
         } finally {
-          await stopDgateNode(node);
+          await killDgateNode(node);
         }
       }),
     slotTimeout,
   );
 });
 
+/**
+ * One node for the two suites below: what it refuses when the write arrives leaves it working (the
+ * last test of the first suite shows it), and what it accepts is all in namespaces of its own.
+ */
+const healthy = useOwnDgateNode();
+
 describe('refused by DGate when the write arrives (the node keeps working)', () => {
-  let node: DgateNode;
   beforeAll(async () => {
-    node = await startDgateNode({ binary: suiteBinary() });
-    await adminPut(node.adminUrl, 'namespace', { name: 'q' });
-    await adminPut(node.adminUrl, 'collection', {
+    await adminPut(healthy().adminUrl, 'namespace', { name: 'q' });
+    await adminPut(healthy().adminUrl, 'collection', {
       name: 'c',
       namespace: 'q',
       schema: null,
       visibility: 'public',
       type: 'document',
     });
-  });
-  afterAll(async () => {
-    if (node) await stopDgateNode(node);
   });
   const service = (fields: Record<string, unknown>) => ({
     name: 's',
@@ -193,7 +194,7 @@ describe('refused by DGate when the write arrives (the node keeps working)', () 
     ],
     ['DG1011', 'a collection without a name', 'collection', { name: '', namespace: 'q' }, 'name is required'],
   ])('%s: %s (400)', async (_code, _form, kind, body, error) => {
-    const refused = await adminCall(node.adminUrl, 'PUT', `/${kind}`, body);
+    const refused = await adminCall(healthy().adminUrl, 'PUT', `/${kind}`, body);
     expect(refused.status).toBe(400);
     expect(refused.json.error).toContain(error);
   });
@@ -209,34 +210,28 @@ describe('refused by DGate when the write arrives (the node keeps working)', () 
       { name: 'bad', namespace: 'q', schema: { type: 'nonsense' } },
     ],
   ])('%s: %s (the connection drops)', async (_code, _form, kind, body) => {
-    await expect(adminCall(node.adminUrl, 'PUT', `/${kind}`, body)).rejects.toThrow(/other side closed|socket/i);
+    await expect(adminCall(healthy().adminUrl, 'PUT', `/${kind}`, body)).rejects.toThrow(/other side closed|socket/i);
   });
 
   it('DG1011 and DG1006: a document id that is empty or has a "/"', async () => {
-    const put = (id: string) => adminCall(node.adminUrl, 'PUT', `/document/${id}?namespace=q&collection=c`, { a: 1 });
+    const put = (id: string) =>
+      adminCall(healthy().adminUrl, 'PUT', `/document/${id}?namespace=q&collection=c`, { a: 1 });
     expect((await put('')).status).toBe(404);
     expect((await put('home/page')).status).toBe(404);
     // Escaped, the slash is not decoded: the document is stored under another id.
     expect((await put('home%2Fpage')).status).toBe(201);
-    const listed = await adminCall(node.adminUrl, 'GET', '/document?namespace=q&collection=c&limit=0&offset=10');
+    const listed = await adminCall(healthy().adminUrl, 'GET', '/document?namespace=q&collection=c&limit=0&offset=10');
     expect(listed.json.documents.map((d: { id: string }) => d.id)).toEqual(['home%2Fpage']);
   });
 
   it('keeps taking writes after all of them', async () => {
-    expect(await writesHang(node.adminUrl, 2)).toBe(false);
+    expect(await writesHang(healthy().adminUrl, 2)).toBe(false);
   });
 });
 
 describe('accepted by DGate: dgate-cli only warns (DG1006, DG1009, DG1010, DG1011, DG1012, DG1013, DG1005, DG1007, DG1106, DG1107, DG1112, DG1115, DG1116, DG1117)', () => {
-  let node: DgateNode;
-  beforeAll(async () => {
-    node = await startDgateNode({ binary: suiteBinary() });
-  });
-  afterAll(async () => {
-    if (node) await stopDgateNode(node);
-  });
-
   it('stores each form, answers requests, and keeps taking writes', async () => {
+    const node = healthy();
     const base = node.adminUrl;
     const long = 'n'.repeat(300);
     await adminPut(base, 'namespace', { name: '../../escaped-ns', tags: ['svc', 'svc', 'a b', ''] });

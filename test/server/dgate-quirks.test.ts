@@ -1,40 +1,49 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
 import { request } from 'undici';
-import { startDgateNode, stopDgateNode, type DgateNode } from '../../src/io/local-server.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DgateNode, startDgateNode } from '../../src/io/local-server.js';
 import { adminCall, adminPut, writesHang } from '../harness/admin.js';
+import { killDgateNode, suiteBinary, useOwnDgateNode } from '../harness/node.js';
 import { startUpstream } from '../harness/upstream.js';
 
 /**
  * The DGate v0.11.1 behaviours that dgate-cli's checks exist for, proven against the real server.
- * Each test breaks its own fresh node, so none of them disturbs the shared one. If a DGate release
- * fixes one of these, its test fails and tells us which check can be relaxed.
+ * A test that wedges a node has a fresh one of its own; the others share the file's node, each
+ * with names of its own (a dropped connection leaves the node working: dgate-acceptance shows it).
+ * If a DGate release fixes one of these, its test fails and tells us which check can be relaxed.
  */
 describe('DGate v0.11.1 behaviour that validation guards against', () => {
-  const binary = { path: inject('dgateServerBin'), version: inject('dgateServerVersion') };
-  const nodes: DgateNode[] = [];
+  const shared = useOwnDgateNode();
+  const fresh: DgateNode[] = [];
+  /** The file's node, with the namespace `q`. */
+  async function sharedNode(): Promise<DgateNode> {
+    await adminPut(shared().adminUrl, 'namespace', { name: 'q' });
+    return shared();
+  }
+  /** A node of the test's own, with the namespace `q`, for a test that wedges it. */
   async function freshNode(): Promise<DgateNode> {
-    const node = await startDgateNode({ binary });
-    nodes.push(node);
+    const node = await startDgateNode({ binary: suiteBinary() });
+    fresh.push(node);
     await adminPut(node.adminUrl, 'namespace', { name: 'q' });
     return node;
   }
   afterEach(async () => {
-    await Promise.all(nodes.splice(0).map(stopDgateNode));
+    await Promise.all(fresh.splice(0).map(killDgateNode));
   });
 
   it.each([
     ['minimum', { type: 'object', properties: { n: { type: 'number', minimum: 0 } } }],
     ['patternProperties', { type: 'object', patternProperties: { '^a': { type: 'string' } } }],
     ['a boolean schema under properties', { type: 'object', properties: { a: true } }],
-  ])('drops the connection on a collection schema with %s (DG1114)', async (_, schema) => {
-    const node = await freshNode();
-    await expect(
-      adminCall(node.adminUrl, 'PUT', '/collection', { name: 'c', namespace: 'q', schema }),
-    ).rejects.toThrow();
+  ])('drops the connection on a collection schema with %s (DG1114)', async (what, schema) => {
+    const node = await sharedNode();
+    const name = `dropped-${what.replace(/\W+/g, '-')}`;
+    await expect(adminCall(node.adminUrl, 'PUT', '/collection', { name, namespace: 'q', schema })).rejects.toThrow();
+    // Nothing was stored, and the node still answers.
+    expect((await adminCall(node.adminUrl, 'GET', `/collection/${name}?namespace=q`)).status).toBe(404);
   });
 
   it('accepts the collection schema keywords dgate-cli lets through', async () => {
-    const node = await freshNode();
+    const node = await sharedNode();
     const schema = {
       type: 'object',
       required: ['title'],
@@ -44,7 +53,7 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
         tags: { type: 'array', items: { type: 'string', minimum: 1 } },
       },
     };
-    const res = await adminCall(node.adminUrl, 'PUT', '/collection', { name: 'c', namespace: 'q', schema });
+    const res = await adminCall(node.adminUrl, 'PUT', '/collection', { name: 'accepted', namespace: 'q', schema });
     expect(res.status).toBe(201);
   });
 
@@ -79,13 +88,13 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
   });
 
   it('forwards a stripped path without its leading slash when the service URL has no path (DG1904)', async () => {
-    const node = await freshNode();
+    const node = await sharedNode();
     const upstream = await startUpstream('quirk');
     try {
       await adminPut(node.adminUrl, 'service', { name: 's', namespace: 'q', urls: [upstream.url] });
       await adminPut(node.adminUrl, 'domain', { name: 'd', namespace: 'q', patterns: ['*'] });
       await adminPut(node.adminUrl, 'route', {
-        name: 'r',
+        name: 'strip',
         namespace: 'q',
         paths: ['/p/*'],
         methods: ['GET'],
@@ -106,7 +115,7 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
   });
 
   it("never finds what a module stored with dgate/storage's setCache (why the rate-limit bundle counts per node)", async () => {
-    const node = await freshNode();
+    const node = await sharedNode();
     const source = `import { getCache, setCache } from 'dgate/storage';
 export const requestHandler = (ctx: any) => {
   setCache('k', 'v', { ttl: 60 });
@@ -114,17 +123,17 @@ export const requestHandler = (ctx: any) => {
 };`;
     await adminPut(node.adminUrl, 'domain', { name: 'd', namespace: 'q', patterns: ['*'] });
     await adminPut(node.adminUrl, 'module', {
-      name: 'm',
+      name: 'cache',
       namespace: 'q',
       payload: Buffer.from(source).toString('base64'),
       moduleType: 'typescript',
     });
     await adminPut(node.adminUrl, 'route', {
-      name: 'r',
+      name: 'cache',
       namespace: 'q',
       paths: ['/c'],
       methods: ['GET'],
-      modules: ['m'],
+      modules: ['cache'],
     });
     for (let i = 0; i < 2; i++) {
       const res = await request(`${node.proxyUrl}/c`, { reset: true });
