@@ -1,27 +1,20 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  startDgateCluster,
-  startDgateNode,
-  stopDgateCluster,
-  stopDgateNode,
-  type DgateCluster,
-  type DgateNode,
-} from '../../src/io/local-server.js';
+import { freePort, startDgateNode, type DgateNode } from '../../src/io/local-server.js';
 import { AdminClient } from '../../src/cluster/client.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { compileDir, fixtureSecret, secretEnv, useTempDirs } from '../harness/fixtures.js';
 import { startFaultProxy } from '../harness/fault-proxy.js';
 import { handApply } from '../harness/hand-apply.js';
-import { suiteBinary, useOwnDgateNode } from '../harness/node.js';
+import { killDgateNode, suiteBinary, suiteNode, useOwnDgateCluster, useOwnDgateNode } from '../harness/node.js';
 
 const shop = path.join(repoRoot, 'examples/shop');
 
 describe('the cluster client', () => {
-  describe('errors are one clear line', () => {
-    const node = useOwnDgateNode();
+  // These only read (plan), so they use the node the suite shares, where nothing applies examples/shop.
+  const node = suiteNode;
 
+  describe('errors are one clear line', () => {
     it('names an unreachable admin URL (DG2001)', async () => {
       const port = await freePort();
       const result = await dgateCli(['plan', 'examples/shop', '--admin', `http://127.0.0.1:${port}`]);
@@ -74,8 +67,6 @@ describe('the cluster client', () => {
   });
 
   describe('retries', () => {
-    const node = useOwnDgateNode();
-
     it('retries reads through connection resets and 503s, then succeeds', async () => {
       const proxy = await startFaultProxy(node().adminUrl);
       try {
@@ -175,7 +166,7 @@ describe('the cluster client', () => {
       httpsUrl = `https://127.0.0.1:${tlsPort}`;
     });
     afterAll(async () => {
-      if (node) await stopDgateNode(node);
+      if (node) await killDgateNode(node);
     });
 
     it('verifies the certificate: refused without the CA (DG2005), accepted with --ca-file', async () => {
@@ -199,16 +190,11 @@ describe('the cluster client', () => {
 });
 
 describe('plan against a 3-node raft cluster, pointed at a follower', () => {
-  let cluster: DgateCluster;
+  const own = useOwnDgateCluster();
   const temps = useTempDirs();
-  beforeAll(async () => {
-    cluster = await startDgateCluster({ binary: suiteBinary() });
-  });
-  afterAll(async () => {
-    if (cluster) await stopDgateCluster(cluster);
-  });
 
   it('follows the 307 a follower sends for a write, with the body and credentials, to the leader', async () => {
+    const cluster = own();
     const client = new AdminClient({ baseUrl: cluster.followers[0]!.adminUrl });
     try {
       const res = await client.send('PUT', '/api/v1/namespace', {}, { name: 'via-follower', tags: ['t'] });
@@ -224,6 +210,7 @@ describe('plan against a 3-node raft cluster, pointed at a follower', () => {
   });
 
   it('plans creates, then no changes once the leader has the resources, and round-trips a dump', async () => {
+    const cluster = own();
     const follower = cluster.followers[1]!;
     const env = { DGATE_ADMIN_URL: follower.adminUrl, ...secretEnv };
     const first = await dgateCli(['plan', 'examples/shop', '--detailed-exitcode'], { env });
@@ -235,7 +222,7 @@ describe('plan against a 3-node raft cluster, pointed at a follower', () => {
     await expect
       .poll(async () => (await dgateCli(['plan', 'examples/shop', '--detailed-exitcode'], { env })).code, {
         timeout: 15_000,
-        interval: 250,
+        interval: 100,
       })
       .toBe(0);
 

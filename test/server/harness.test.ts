@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { request } from 'undici';
-import { startDgateCluster, stopDgateCluster, type DgateCluster } from '../../src/io/local-server.js';
 import { adminCall, adminPut } from '../harness/admin.js';
+import { useOwnDgateCluster } from '../harness/node.js';
 import { startUpstream, type Upstream } from '../harness/upstream.js';
 
 describe('the real-server harness', () => {
@@ -54,17 +54,10 @@ describe('the real-server harness', () => {
 });
 
 describe('a 3-node raft cluster', () => {
-  let cluster: DgateCluster;
-  beforeAll(async () => {
-    cluster = await startDgateCluster({
-      binary: { path: inject('dgateServerBin'), version: inject('dgateServerVersion') },
-    });
-  });
-  afterAll(async () => {
-    if (cluster) await stopDgateCluster(cluster);
-  });
+  const own = useOwnDgateCluster();
 
   it('elects the bootstrap node, redirects follower writes to it, and replicates to every node', async () => {
+    const cluster = own();
     const readyz = await request(`${cluster.leader.adminUrl}/readyz`);
     await readyz.body.text();
     expect(readyz.headers['x-raft-state']).toBe('Leader');
