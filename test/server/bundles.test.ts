@@ -291,14 +291,25 @@ bundles:
   });
 });
 
+/**
+ * The shipped bundles below share one node: each is applied in a namespace of its own, whose domain
+ * matches only its own host, and every request names that host.
+ */
+const bundlesNode = useOwnDgateNode();
+
 describe('the api-key bundle, against a real server', () => {
-  const node = useOwnDgateNode();
+  const node = bundlesNode;
   const temps = useTempDirs();
   let upstream: Upstream;
   const key = `key-${randomBytes(8).toString('hex')}`;
   const sha = createHash('sha256').update(key).digest('hex');
   const call = async (p: string, headers: Record<string, string> = {}, method = 'GET', body?: string) => {
-    const res = await request(`${node().proxyUrl}${p}`, { method: method as 'GET', headers, body, reset: true });
+    const res = await request(`${node().proxyUrl}${p}`, {
+      method: method as 'GET',
+      headers: { host: 'partners.test', ...headers },
+      body,
+      reset: true,
+    });
     const text = await res.body.text();
     try {
       return { status: res.statusCode, json: JSON.parse(text) };
@@ -314,13 +325,13 @@ describe('the api-key bundle, against a real server', () => {
       path.join(dir, 'config.yaml'),
       `version: v1
 namespaces:
-  - name: shop
+  - name: partners
     domains:
-      - { name: all, patterns: ["*"] }
+      - { name: all, patterns: [partners.test] }
 bundles:
   - use: api-key@^1.0
     as: partners
-    namespace: shop
+    namespace: partners
     with: { upstream: "${upstream.url}", paths: ["/orders/*"], keySha256: [${sha}] }
 `,
     );
@@ -358,10 +369,14 @@ bundles:
 });
 
 describe('the url-shortener bundle, against a real server', () => {
-  const node = useOwnDgateNode();
+  const node = bundlesNode;
   const temps = useTempDirs();
   const call = async (p: string, method = 'GET') => {
-    const res = await request(`${node().proxyUrl}${p}`, { method: method as 'GET', reset: true });
+    const res = await request(`${node().proxyUrl}${p}`, {
+      method: method as 'GET',
+      headers: { host: 'links.test' },
+      reset: true,
+    });
     const text = await res.body.text();
     return {
       status: res.statusCode,
@@ -378,7 +393,7 @@ describe('the url-shortener bundle, against a real server', () => {
 namespaces:
   - name: links
     domains:
-      - { name: all, patterns: ["*"] }
+      - { name: all, patterns: [links.test] }
 bundles:
   - use: url-shortener@^1.0
     as: go
@@ -417,7 +432,7 @@ bundles:
 });
 
 describe('the oauth2 bundle, against a real server', () => {
-  const node = useOwnDgateNode();
+  const node = bundlesNode;
   const temps = useTempDirs();
   let upstream: Upstream;
   let issuer: { url: string; close: () => Promise<void> };
@@ -433,7 +448,7 @@ describe('the oauth2 bundle, against a real server', () => {
   const good = () => ({ iss: 'https://id.example.test', aud: 'shop', sub: 'alice', exp: now() + 300 });
   const call = async (p: string, token?: string) => {
     const res = await request(`${node().proxyUrl}${p}`, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
+      headers: { host: 'oauth.test', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       reset: true,
     });
     return { status: res.statusCode, auth: res.headers['www-authenticate'], json: JSON.parse(await res.body.text()) };
@@ -463,13 +478,13 @@ describe('the oauth2 bundle, against a real server', () => {
       path.join(dir, 'config.yaml'),
       `version: v1
 namespaces:
-  - name: shop
+  - name: oauth
     domains:
-      - { name: all, patterns: ["*"] }
+      - { name: all, patterns: [oauth.test] }
 bundles:
   - use: oauth2@^1.0
     as: api
-    namespace: shop
+    namespace: oauth
     with:
       upstream: "${upstream.url}"
       paths: ["/orders/*"]
@@ -529,11 +544,14 @@ bundles:
 });
 
 describe('the rate-limit bundle, against a real server', () => {
-  const node = useOwnDgateNode();
+  const node = bundlesNode;
   const temps = useTempDirs();
   let upstream: Upstream;
   const call = async (client: string) => {
-    const res = await request(`${node().proxyUrl}/search/q`, { headers: { 'x-client': client }, reset: true });
+    const res = await request(`${node().proxyUrl}/search/q`, {
+      headers: { host: 'search.test', 'x-client': client },
+      reset: true,
+    });
     await res.body.text();
     return {
       status: res.statusCode,
@@ -549,13 +567,13 @@ describe('the rate-limit bundle, against a real server', () => {
       path.join(dir, 'config.yaml'),
       `version: v1
 namespaces:
-  - name: shop
+  - name: search
     domains:
-      - { name: all, patterns: ["*"] }
+      - { name: all, patterns: [search.test] }
 bundles:
   - use: rate-limit@^1.0
     as: search
-    namespace: shop
+    namespace: search
     with: { upstream: "${upstream.url}", paths: ["/search/*"], limit: 3, windowSeconds: 3600, clientHeader: X-Client }
 `,
     );
