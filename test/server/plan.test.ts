@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kindOrder } from '../../src/model/registry.js';
+import type { DesiredState } from '../../src/schema/generated/desired-state.js';
 import { planSchema } from '../../src/schema/generated/plan.schema.js';
 import { adminCall, adminPut } from '../harness/admin.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
@@ -31,6 +32,12 @@ const validatePlan = new Ajv2020({ strict: true, strictRequired: false, allError
 describe('plan', () => {
   const node = useOwnDgateNode();
   const temps = useTempDirs();
+  /** Each config is compiled once for the file: the same files compile to the same state. */
+  const compiled = new Map<string, Promise<DesiredState>>();
+  const compileOnce = (dir: string) => {
+    if (!compiled.has(dir)) compiled.set(dir, compileDir(dir));
+    return compiled.get(dir)!;
+  };
   const plan = (args: string[], env: Record<string, string> = {}) =>
     dgateCli(['plan', ...args], { env: { DGATE_ADMIN_URL: node().adminUrl, ...secretEnv, ...env } });
   const planJson = async (dir: string, extra: string[] = []) => {
@@ -44,8 +51,7 @@ describe('plan', () => {
 
   describe('on an empty cluster', () => {
     it.each(configs)('lists every resource of %s as a create, in dependency order', async (_, dir) => {
-      const state = await compileDir(dir);
-      const json = await planJson(dir);
+      const [state, json] = await Promise.all([compileOnce(dir), planJson(dir)]);
       const expected = kindOrder.flatMap((k) => state.resources[k].map(() => k));
       expect(json.changes.map((c: { kind: string }) => c.kind)).toEqual(expected);
       expect(json.changes.every((c: { action: string }) => c.action === 'create')).toBe(true);
@@ -55,15 +61,17 @@ describe('plan', () => {
 
   describe('after the same resources are put in by hand', () => {
     beforeAll(async () => {
-      for (const [, dir] of configs) await handApply(node().adminUrl, await compileDir(dir), fixtureSecret(dir));
+      for (const [, dir] of configs) await handApply(node().adminUrl, await compileOnce(dir), fixtureSecret(dir));
     });
 
     it.each(configs)('says "No changes" for %s, exit 0 with --detailed-exitcode', async (_, dir) => {
-      const state = await compileDir(dir);
-      const result = await plan([dir, '--detailed-exitcode']);
+      const [state, result, json] = await Promise.all([
+        compileOnce(dir),
+        plan([dir, '--detailed-exitcode']),
+        planJson(dir),
+      ]);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`No changes. The cluster matches ${state.version}.`);
-      const json = await planJson(dir);
       expect(json.changes).toEqual([]);
     });
 
