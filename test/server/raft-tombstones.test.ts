@@ -4,13 +4,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDgateCluster, stopDgateCluster, type DgateCluster } from '../../src/io/local-server.js';
+import { type DgateCluster, startDgateCluster } from '../../src/io/local-server.js';
 import { tombstoneTag } from '../../src/model/tombstones.js';
 import { adminCall } from '../harness/admin.js';
 import { dgateCli, type CliResult } from '../harness/cli.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../harness/fault-proxy.js';
 import { useTempDirs } from '../harness/fixtures.js';
-import { suiteBinary } from '../harness/node.js';
+import { killDgateCluster, suiteBinary } from '../harness/node.js';
 import { startUpstream, type Upstream } from '../harness/upstream.js';
 
 /**
@@ -145,36 +145,62 @@ async function proxyStatus(proxyUrl: string, host: string, urlPath: string): Pro
   return res.statusCode;
 }
 
-describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gateway behaves as before', () => {
-  let cluster: DgateCluster;
-  let upstream: Upstream;
-  let faults: FaultProxy;
-  let front: { url: string; close: () => Promise<void> };
-  let oldDir: string;
-  const temps = useTempDirs();
-
-  const configDir = async (content: string): Promise<string> => {
-    const dir = await temps.make();
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'config.yaml'), content);
-    return dir;
-  };
+interface TombLane {
+  cluster: () => DgateCluster;
+  faults: () => FaultProxy;
+  upstreamUrl: () => string;
+  /** The directory of the old config. */
+  oldDir: () => string;
+  configDir: (content: string) => Promise<string>;
   /** Runs dgate-cli against the follower front, with a state directory of its own. */
-  const cli = async (args: string[]): Promise<CliResult> =>
-    dgateCli([...args, '--admin', front.url], { env: { ...env, DGATE_CLI_STATE_DIR: await temps.make() } });
+  cli: (args: string[]) => Promise<CliResult>;
   /** Every node's proxy answers each endpoint as it should (polled: followers apply a moment later). */
-  const expectServed = async (endpoints: [string, string][], status: (code: number) => boolean, what: string) => {
-    for (const node of cluster.nodes) {
-      for (const [host, urlPath] of endpoints) {
-        const deadline = Date.now() + 10_000;
-        let code = await proxyStatus(node.proxyUrl, host, urlPath);
-        while (!status(code) && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          code = await proxyStatus(node.proxyUrl, host, urlPath);
+  expectServed: (endpoints: [string, string][], status: (code: number) => boolean, what: string) => Promise<void>;
+}
+
+/**
+ * A 3-node raft cluster of the enclosing suite's own, with the old config applied through a
+ * follower whose front sends dgate-cli's writes through a fault proxy to the leader.
+ */
+function useTombCluster(): TombLane {
+  let cluster: DgateCluster | undefined;
+  let upstream: Upstream | undefined;
+  let faults: FaultProxy | undefined;
+  let front: { url: string; close: () => Promise<void> } | undefined;
+  let oldDir: string | undefined;
+  const temps = useTempDirs();
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the cluster has not started');
+    return value;
+  };
+  const lane: TombLane = {
+    cluster: () => started(cluster),
+    faults: () => started(faults),
+    upstreamUrl: () => started(upstream).url,
+    oldDir: () => started(oldDir),
+    configDir: async (content) => {
+      const dir = await temps.make();
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'config.yaml'), content);
+      return dir;
+    },
+    cli: async (args) =>
+      dgateCli([...args, '--admin', started(front).url], {
+        env: { ...env, DGATE_CLI_STATE_DIR: await temps.make() },
+      }),
+    expectServed: async (endpoints, status, what) => {
+      for (const node of started(cluster).nodes) {
+        for (const [host, urlPath] of endpoints) {
+          const deadline = Date.now() + 10_000;
+          let code = await proxyStatus(node.proxyUrl, host, urlPath);
+          while (!status(code) && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            code = await proxyStatus(node.proxyUrl, host, urlPath);
+          }
+          expect(code, `${what}: ${node.id} ${host}${urlPath}`).toSatisfy(status);
         }
-        expect(code, `${what}: ${node.id} ${host}${urlPath}`).toSatisfy(status);
       }
-    }
+    },
   };
 
   beforeAll(async () => {
@@ -182,46 +208,44 @@ describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gat
     cluster = await startDgateCluster({ binary: suiteBinary() });
     faults = await startFaultProxy(cluster.leader.adminUrl);
     front = await startFollowerFront(cluster.followers[0]!.adminUrl, faults.url);
-    oldDir = await configDir(oldConfig(upstream.url));
-    const setup = await cli(['apply', oldDir, '--auto-approve']);
+    oldDir = await lane.configDir(oldConfig(upstream.url));
+    const setup = await lane.cli(['apply', oldDir, '--auto-approve']);
     expect(setup.code, setup.stdout + setup.stderr).toBe(0);
     expect(setup.stdout).toContain('is a raft follower; working through the leader at');
-    await expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old config serves');
+    await lane.expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old config serves');
   }, 120_000);
   afterAll(async () => {
     await front?.close();
     await faults?.close();
-    if (cluster) await stopDgateCluster(cluster);
+    if (cluster) await killDgateCluster(cluster);
     await upstream?.close();
   });
+  return lane;
+}
 
-  const faultKinds: [string, string, Fault][] = [
-    // The write lands and its answer is lost: the resource exists, unknown to the apply.
-    ['a lost answer', 'lost', { kind: 'lost-response' }],
-    // The write never reaches the cluster.
-    ['a 500 answer', 'err', { kind: 'status', status: 500, body: '{"error":"injected failure","status":500}' }],
-  ];
-  const cases = faultKinds.flatMap(([label, short, fault]) =>
-    Array.from({ length: writesPerApply }, (_, i) => [label, i + 1, short, fault] as const),
-  );
-  it.each(cases)(
-    '%s at write %i: what was created is left as tombstones that nothing reaches',
-    async (_, k, short, fault) => {
+/** A fault at each write of the new config's apply, in order: what was created is left as tombstones. */
+function tombstoneCases(lane: TombLane, short: string, fault: Fault): void {
+  const writes = Array.from({ length: writesPerApply }, (_, i) => i + 1);
+  it.sequential.each(writes)(
+    'at write %i: what was created is left as tombstones that nothing reaches',
+    async (k) => {
       const tag = `${short}${k}`;
-      const dir = await configDir(newConfig(upstream.url, tag));
+      const dir = await lane.configDir(newConfig(lane.upstreamUrl(), tag));
       let seen = 0;
-      faults.log.length = 0;
-      faults.setRule(({ method, path: p }) => {
+      lane.faults().log.length = 0;
+      lane.faults().setRule(({ method, path: p }) => {
         // Only the apply's own writes count: the lock, the marks and the release record are dgate-cli's.
         if ((method !== 'PUT' && method !== 'DELETE') || p.includes('namespace=dgate-cli')) return { kind: 'pass' };
         seen++;
         return seen === k ? fault : { kind: 'pass' };
       });
-      const failed = await cli(['apply', dir, '--auto-approve']);
-      faults.setRule(() => ({ kind: 'pass' }));
+      const failed = await lane.cli(['apply', dir, '--auto-approve']);
+      lane.faults().setRule(() => ({ kind: 'pass' }));
       expect(failed.code, failed.stdout + failed.stderr).toBe(1);
       // Never a delete: one would wedge the leader.
-      expect(faults.log.filter((r) => r.method === 'DELETE' && !r.path.includes('namespace=dgate-cli'))).toEqual([]);
+      expect(lane.faults().log.filter((r) => r.method === 'DELETE' && !r.path.includes('namespace=dgate-cli'))).toEqual(
+        [],
+      );
       const tombstones = [
         ...failed.stderr.matchAll(
           /^ {4}(\w+) (\S+) was created and cannot be deleted on raft: left as a tombstone \((.+)\)$/gm,
@@ -235,7 +259,7 @@ describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gat
       // before the k-th at least (and the k-th when it landed).
       const existing: string[] = [];
       for (const { resource, read } of newResources(tag)) {
-        const got = await adminCall(cluster.leader.adminUrl, 'GET', read);
+        const got = await adminCall(lane.cluster().leader.adminUrl, 'GET', read);
         if (got.status === 404) continue;
         existing.push(resource);
         expect(got.json?.data?.tags, resource).toContain(tombstoneTag);
@@ -250,11 +274,11 @@ describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gat
       );
 
       // The gateway behaves as before: nothing the new config routes is reachable on any node, and the old route still serves.
-      await expectServed(newEndpoints(tag), (c) => c === 404, 'a tombstone answers');
-      await expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old route');
+      await lane.expectServed(newEndpoints(tag), (c) => c === 404, 'a tombstone answers');
+      await lane.expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old route');
 
       // Plan against the old config: no changes, and the tombstones in its namespaces listed apart.
-      const plan = await cli(['plan', oldDir, '--detailed-exitcode']);
+      const plan = await lane.cli(['plan', lane.oldDir(), '--detailed-exitcode']);
       expect(plan.code, plan.stdout + plan.stderr).toBe(0);
       expect(plan.stdout).toContain('No changes.');
       const inTomb = tombstones.filter((t) => / tomb\//.test(t));
@@ -267,85 +291,106 @@ describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gat
       expect(plan.stdout).not.toContain('Cannot delete');
 
       // Reset for the next case: the old config applies cleanly (with nothing to do).
-      const reset = await cli(['apply', oldDir, '--auto-approve']);
+      const reset = await lane.cli(['apply', lane.oldDir(), '--auto-approve']);
       expect(reset.code, reset.stdout + reset.stderr).toBe(0);
     },
     120_000,
   );
+}
 
-  it('then the new config of the last case applies over its tombstones, verifies, and serves', async () => {
-    const tag = `lost${writesPerApply}`;
-    const dir = await configDir(newConfig(upstream.url, tag));
-    const plan = await cli(['plan', dir]);
-    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-    // Every resource of the new config is a tombstone now: each create replaces one.
-    expect(plan.stdout.match(/\(replaces a tombstone a failed apply left\)/g)).toHaveLength(writesPerApply);
-    faults.log.length = 0;
-    const applied = await cli(['apply', dir, '--auto-approve']);
-    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(applied.stdout).toContain(`Apply complete: ${writesPerApply} created, 0 updated, 0 deleted.`);
-    const writes = faults.log.filter(
-      (r) => (r.method === 'PUT' || r.method === 'DELETE') && !r.path.includes('namespace=dgate-cli'),
-    );
-    expect(writes.map((r) => r.method)).toEqual(Array(writesPerApply).fill('PUT'));
-    await expectServed(newEndpoints(tag), (c) => c === 200, 'the new config serves');
-    await expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old route');
-    const again = await cli(['plan', dir, '--detailed-exitcode']);
-    expect(again.code, again.stdout + again.stderr).toBe(0);
-    // The other cases' tombstones are still listed, and nothing of this case.
-    expect(again.stdout).toContain('Tombstones (left by a failed apply on raft; unreachable): ');
-    expect(again.stdout).not.toMatch(new RegExp(`tomb/\\S+-${tag}\\b`));
-  }, 120_000);
+/**
+ * Each fault has a cluster of its own, and the two run side by side (the cases of one in order):
+ * one apply at a time leaves a core idle.
+ */
+describe('a failed apply on a 3-node raft cluster leaves tombstones, and the gateway behaves as before', () => {
+  // The write lands and its answer is lost: the resource exists, unknown to the apply.
+  describe.concurrent('a lost answer', () => {
+    const lane = useTombCluster();
+    const temps = useTempDirs();
+    tombstoneCases(lane, 'lost', { kind: 'lost-response' });
 
-  // Last: it leaves the old route linked to a module, which the old config cannot take back on raft.
-  it('a route that gained a module the apply created is put back without a delete, the module a tombstone, and the kept link reported', async () => {
-    const dir = await configDir(
-      oldConfig(upstream.url)
-        .replace('service: base }', 'service: base, modules: [m-gain] }')
-        .replace(
-          '    routes:',
-          '    modules:\n      - { name: m-gain, source: "export const requestModifier = (ctx: any) => {};" }\n    routes:',
-        ),
-    );
-    let seen = 0;
-    faults.log.length = 0;
-    faults.setRule(({ method, path: p }) => {
-      if ((method !== 'PUT' && method !== 'DELETE') || p.includes('namespace=dgate-cli')) return { kind: 'pass' };
-      // The module, then the route: the route's update lands, its answer lost.
-      return ++seen === 2 ? { kind: 'lost-response' } : { kind: 'pass' };
-    });
-    const failed = await cli(['apply', dir, '--auto-approve']);
-    faults.setRule(() => ({ kind: 'pass' }));
-    expect(failed.code, failed.stdout + failed.stderr).toBe(1);
-    expect(faults.log.filter((r) => r.method === 'DELETE' && !r.path.includes('namespace=dgate-cli'))).toEqual([]);
-    expect(failed.stderr).toMatch(/^error DG3004: apply failed: /);
-    expect(failed.stderr).toContain(
-      'route tomb/r-base: keeps its link to module m-gain, which DGate removes only by deleting the route, and raft leaders break on deletes',
-    );
-    expect(failed.stderr).toContain(
-      'module tomb/m-gain was created and cannot be deleted on raft: left as a tombstone (its source defines nothing DGate calls)',
-    );
-    // The module it keeps does nothing: the route serves as before, and the leader still takes writes.
-    await expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old route');
-    expect((await adminCall(cluster.leader.adminUrl, 'PUT', '/namespace', { name: 'still-writable' })).status).toBe(
-      201,
-    );
-  }, 60_000);
+    it.sequential('then the new config of the last case applies over its tombstones, verifies, and serves', async () => {
+      const tag = `lost${writesPerApply}`;
+      const dir = await lane.configDir(newConfig(lane.upstreamUrl(), tag));
+      const plan = await lane.cli(['plan', dir]);
+      expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+      // Every resource of the new config is a tombstone now: each create replaces one.
+      expect(plan.stdout.match(/\(replaces a tombstone a failed apply left\)/g)).toHaveLength(writesPerApply);
+      lane.faults().log.length = 0;
+      const applied = await lane.cli(['apply', dir, '--auto-approve']);
+      expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+      expect(applied.stdout).toContain(`Apply complete: ${writesPerApply} created, 0 updated, 0 deleted.`);
+      const writes = lane
+        .faults()
+        .log.filter((r) => (r.method === 'PUT' || r.method === 'DELETE') && !r.path.includes('namespace=dgate-cli'));
+      expect(writes.map((r) => r.method)).toEqual(Array(writesPerApply).fill('PUT'));
+      await lane.expectServed(newEndpoints(tag), (c) => c === 200, 'the new config serves');
+      await lane.expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old route');
+      const again = await lane.cli(['plan', dir, '--detailed-exitcode']);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      // The other cases' tombstones are still listed, and nothing of this case.
+      expect(again.stdout).toContain('Tombstones (left by a failed apply on raft; unreachable): ');
+      expect(again.stdout).not.toMatch(new RegExp(`tomb/\\S+-${tag}\\b`));
+    }, 120_000);
 
-  it('get marks tombstones, and dump leaves them out', async () => {
-    const routes = await cli(['get', 'routes', '--namespace', 'tomb', '--format', 'json']);
-    expect(routes.code, routes.stderr).toBe(0);
-    const items = JSON.parse(routes.stdout) as { name: string; tombstone?: string }[];
-    expect(items.find((r) => r.name === 'r-base')?.tombstone).toBeUndefined();
-    expect(items.find((r) => r.name === `r-lost${writesPerApply}`)?.tombstone).toBeUndefined();
-    const marked = items.filter((r) => r.tombstone);
-    expect(marked.length).toBeGreaterThan(0);
-    expect(marked[0]!.tombstone).toMatch(/^left by a failed apply on raft/);
-    const out = path.join(await temps.make(), 'dump');
-    const dumped = await cli(['dump', '--out', out, '--namespace', 'tomb']);
-    expect(dumped.code, dumped.stderr).toBe(0);
-    expect(dumped.stdout).toMatch(
-      /tombstones are not dumped \(left by a failed apply on raft; unreachable\): .*route tomb\/r-(plain-)?(lost|err)\d+\b/,
-    );
-  }, 60_000);
+    it.sequential('get marks tombstones, and dump leaves them out', async () => {
+      const routes = await lane.cli(['get', 'routes', '--namespace', 'tomb', '--format', 'json']);
+      expect(routes.code, routes.stderr).toBe(0);
+      const items = JSON.parse(routes.stdout) as { name: string; tombstone?: string }[];
+      expect(items.find((r) => r.name === 'r-base')?.tombstone).toBeUndefined();
+      expect(items.find((r) => r.name === `r-lost${writesPerApply}`)?.tombstone).toBeUndefined();
+      const marked = items.filter((r) => r.tombstone);
+      expect(marked.length).toBeGreaterThan(0);
+      expect(marked[0]!.tombstone).toMatch(/^left by a failed apply on raft/);
+      const out = path.join(await temps.make(), 'dump');
+      const dumped = await lane.cli(['dump', '--out', out, '--namespace', 'tomb']);
+      expect(dumped.code, dumped.stderr).toBe(0);
+      expect(dumped.stdout).toMatch(
+        /tombstones are not dumped \(left by a failed apply on raft; unreachable\): .*route tomb\/r-(plain-)?(lost|err)\d+\b/,
+      );
+    }, 60_000);
+  });
+
+  // The write never reaches the cluster.
+  describe.concurrent('a 500 answer', () => {
+    const lane = useTombCluster();
+    tombstoneCases(lane, 'err', { kind: 'status', status: 500, body: '{"error":"injected failure","status":500}' });
+
+    // Last: it leaves the old route linked to a module, which the old config cannot take back on raft.
+    it.sequential('a route that gained a module the apply created is put back without a delete, the module a tombstone, and the kept link reported', async () => {
+      const dir = await lane.configDir(
+        oldConfig(lane.upstreamUrl())
+          .replace('service: base }', 'service: base, modules: [m-gain] }')
+          .replace(
+            '    routes:',
+            '    modules:\n      - { name: m-gain, source: "export const requestModifier = (ctx: any) => {};" }\n    routes:',
+          ),
+      );
+      let seen = 0;
+      lane.faults().log.length = 0;
+      lane.faults().setRule(({ method, path: p }) => {
+        if ((method !== 'PUT' && method !== 'DELETE') || p.includes('namespace=dgate-cli')) return { kind: 'pass' };
+        // The module, then the route: the route's update lands, its answer lost.
+        return ++seen === 2 ? { kind: 'lost-response' } : { kind: 'pass' };
+      });
+      const failed = await lane.cli(['apply', dir, '--auto-approve']);
+      lane.faults().setRule(() => ({ kind: 'pass' }));
+      expect(failed.code, failed.stdout + failed.stderr).toBe(1);
+      expect(lane.faults().log.filter((r) => r.method === 'DELETE' && !r.path.includes('namespace=dgate-cli'))).toEqual(
+        [],
+      );
+      expect(failed.stderr).toMatch(/^error DG3004: apply failed: /);
+      expect(failed.stderr).toContain(
+        'route tomb/r-base: keeps its link to module m-gain, which DGate removes only by deleting the route, and raft leaders break on deletes',
+      );
+      expect(failed.stderr).toContain(
+        'module tomb/m-gain was created and cannot be deleted on raft: left as a tombstone (its source defines nothing DGate calls)',
+      );
+      // The module it keeps does nothing: the route serves as before, and the leader still takes writes.
+      await lane.expectServed([['tomb.test', '/base']], (c) => c === 200, 'the old route');
+      expect(
+        (await adminCall(lane.cluster().leader.adminUrl, 'PUT', '/namespace', { name: 'still-writable' })).status,
+      ).toBe(201);
+    }, 60_000);
+  });
 });
