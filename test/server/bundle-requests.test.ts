@@ -4,7 +4,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 
-describe('bundle test, against a real dgate-server', () => {
+// The two tests start dgate-servers of their own (bundle test does), one at a time each: side by side.
+describe.concurrent('bundle test, against a real dgate-server', () => {
   const temps = useTempDirs();
 
   it('every shipped bundle passes its golden and request cases against a real dgate-server', async () => {

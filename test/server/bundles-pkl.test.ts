@@ -62,7 +62,9 @@ routes {
   );
 }
 
-describe('the Pkl port of cors, against a real server', () => {
+// The two suites below run side by side (this one runs bundle test, which starts a node of its own);
+// the tests of the second run in order.
+describe.concurrent('the Pkl port of cors, against a real server', () => {
   const temps = useTempDirs();
 
   it("answers the YAML bundle's request cases unchanged", async () => {
@@ -74,7 +76,7 @@ describe('the Pkl port of cors, against a real server', () => {
   });
 });
 
-describe('a Pkl bundle from a git repository, against a real server', () => {
+describe.concurrent('a Pkl bundle from a git repository, against a real server', () => {
   const node = useOwnDgateNode();
   const temps = useTempDirs();
   let upstream: Upstream;
@@ -127,7 +129,7 @@ ${corsSource}    with: { service: api, paths: ["/api/*"], origins: [https://app.
     await upstream?.close();
   });
 
-  it('locks Pkl bundles like YAML ones, and compiles to what the YAML cors compiles to', async () => {
+  it.sequential('locks Pkl bundles like YAML ones, and compiles to what the YAML cors compiles to', async () => {
     expect((await run(['bundle', 'update', '--config', config])).code).toBe(0);
     expect((await run(['bundle', 'update', '--config', yamlConfig])).code).toBe(0);
     const lock = JSON.parse(await readFile(path.join(config, 'dgate-cli.lock'), 'utf8'));
@@ -145,7 +147,7 @@ ${corsSource}    with: { service: api, paths: ["/api/*"], origins: [https://app.
     expect(corsOf(pkl.stdout)).toEqual(corsOf(yaml.stdout));
   });
 
-  it('applies them: cors answers its preflight, the Pkl module reads its parameters, the secret slot is a secret', async () => {
+  it.sequential('applies them: cors answers its preflight, the Pkl module reads its parameters, the secret slot is a secret', async () => {
     const applied = await run(['apply', config, '--auto-approve']);
     expect(applied.code, applied.stderr).toBe(0);
     const preflight = await send(
@@ -174,7 +176,7 @@ ${corsSource}    with: { service: api, paths: ["/api/*"], origins: [https://app.
     expect(plan.code, plan.stdout).toBe(0);
   });
 
-  it('catches a changed .pkl file of a locked bundle', async () => {
+  it.sequential('catches a changed .pkl file of a locked bundle', async () => {
     await editFile(path.join(repo, 'vault/resources.pkl'), 'methods { "GET" }', 'methods { "GET"; "POST" }');
     const validate = await run(['validate', config]);
     expect(validate.code).toBe(1);
@@ -184,7 +186,7 @@ ${corsSource}    with: { service: api, paths: ["/api/*"], origins: [https://app.
     await editFile(path.join(repo, 'vault/resources.pkl'), 'methods { "GET"; "POST" }', 'methods { "GET" }');
   });
 
-  it("never shows the value of the Pkl bundle's secret slot", async () => {
+  it.sequential("never shows the value of the Pkl bundle's secret slot", async () => {
     await run(['plan', config, '--format', 'json']);
     await run(['compile', config]);
     for (const out of outputs) expect(out).not.toContain(token);

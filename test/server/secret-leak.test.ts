@@ -87,11 +87,15 @@ describe('secret values never leak', () => {
         .join('\n')}`,
     );
 
-    await run('validate', ['validate', config]);
-    await run('compile', ['compile', config, '--out', path.join(work, 'state.json')]);
-    for (const format of ['human', 'json', 'markdown'])
-      await run(`plan ${format}`, ['plan', config, '--format', format, '--debug']);
-    await run('plan --out', ['plan', config, '--out', path.join(work, 'plan.json')]);
+    // These only read: side by side.
+    await Promise.all([
+      run('validate', ['validate', config]),
+      run('compile', ['compile', config, '--out', path.join(work, 'state.json')]),
+      ...['human', 'json', 'markdown'].map((format) =>
+        run(`plan ${format}`, ['plan', config, '--format', format, '--debug']),
+      ),
+      run('plan --out', ['plan', config, '--out', path.join(work, 'plan.json')]),
+    ]);
     // A failed apply first: the fifth write is refused, everything is rolled back.
     let writes = 0;
     proxy.setRule(({ method, path: p }) =>
@@ -111,10 +115,12 @@ describe('secret values never leak', () => {
     await editFile(path.join(config, 'everything.yaml'), 'retries: 7', 'retries: 8');
     await run('second apply', ['apply', config, '--auto-approve']);
     await run('rollback', ['rollback', '--auto-approve']);
-    await run('history', ['history', '--format', 'json']);
-    await run('history table', ['history']);
-    await run('dump', ['dump', '--out', path.join(work, 'dump')]);
-    for (const kind of ['secrets', 'domains', 'modules']) await run(`get ${kind}`, ['get', kind, '--format', 'json']);
+    await Promise.all([
+      run('history', ['history', '--format', 'json']),
+      run('history table', ['history']),
+      run('dump', ['dump', '--out', path.join(work, 'dump')]),
+      ...['secrets', 'domains', 'modules'].map((kind) => run(`get ${kind}`, ['get', kind, '--format', 'json'])),
+    ]);
   });
   afterAll(async () => {
     await proxy?.close();
