@@ -1,9 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { afterDir, applyKilledAfter, beforeDir, snapshot, txEnv } from '../harness/apply-fault-suite.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { afterDir, applyKilledAfter, snapshot, txEnv, useBeforeNode } from '../harness/apply-fault-suite.js';
 import { dgateCli } from '../harness/cli.js';
-import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { useTempDirs } from '../harness/fixtures.js';
-import { useOwnDgateNode } from '../harness/node.js';
 
 /**
  * An interrupted apply is marked in the cluster, not only in a local journal keyed by the URL's
@@ -11,28 +9,17 @@ import { useOwnDgateNode } from '../harness/node.js';
  * `recover` works from anywhere.
  */
 describe('the interrupted-apply mark lives in the cluster', () => {
-  const node = useOwnDgateNode();
+  const { node, proxy, stateBefore, resetToBefore } = useBeforeNode();
   const temps = useTempDirs();
-  let proxy: FaultProxy;
-  let before: Awaited<ReturnType<typeof snapshot>>;
   const env = async () => ({ ...txEnv, DGATE_CLI_STATE_DIR: await temps.make() });
-
-  beforeAll(async () => {
-    const setup = await dgateCli(['apply', beforeDir, '--auto-approve', '--admin', node().adminUrl], {
-      env: await env(),
-    });
-    expect(setup.code, setup.stderr).toBe(0);
-    before = await snapshot(node().adminUrl);
-    proxy = await startFaultProxy(node().adminUrl);
-    return () => proxy.close();
-  });
+  beforeEach(resetToBefore);
 
   it('another directory and another spelling of the URL are refused; recover from there restores the state before', async () => {
     const killedIn = await env();
-    await applyKilledAfter(proxy, 9, killedIn);
+    await applyKilledAfter(proxy(), 9, killedIn);
     // The same machine, another state directory, and the URL spelled with localhost.
     const elsewhere = await env();
-    const spelled = proxy.url.replace('127.0.0.1', 'localhost');
+    const spelled = proxy().url.replace('127.0.0.1', 'localhost');
     const plan = await dgateCli(['plan', afterDir, '--admin', spelled], { env: elsewhere });
     expect(plan.code).toBe(1);
     expect(plan.stderr).toMatch(
@@ -41,12 +28,12 @@ describe('the interrupted-apply mark lives in the cluster', () => {
     const apply = await dgateCli(['apply', afterDir, '--auto-approve', '--admin', spelled], { env: elsewhere });
     expect(apply.code).toBe(1);
     expect(apply.stderr).toContain('error DG3002');
-    expect(await snapshot(node().adminUrl)).not.toEqual(before);
+    expect(await snapshot(node().adminUrl)).not.toEqual(stateBefore());
     // recover with no local journal: from the record in the cluster.
     const recovered = await dgateCli(['recover', '--admin', spelled], { env: elsewhere });
     expect(recovered.stdout + recovered.stderr).toMatch(/from the record it left in the cluster/);
     expect(recovered.stdout).toContain('Recovered: the cluster equals its state before the interrupted apply.');
-    expect(await snapshot(node().adminUrl)).toEqual(before);
+    expect(await snapshot(node().adminUrl)).toEqual(stateBefore());
     // Cleared everywhere: the original directory's journal is the only trace, and it says so.
     expect((await dgateCli(['plan', afterDir, '--admin', spelled], { env: elsewhere })).code).toBe(0);
     const again = await dgateCli(['recover', '--admin', spelled], { env: elsewhere });
@@ -56,7 +43,7 @@ describe('the interrupted-apply mark lives in the cluster', () => {
   it('a mark that could not be cleared after a finished apply is found complete by recover, which only clears it', async () => {
     // Everything passes but the write that marks the apply finished (the second write of the mark).
     let finishing = false;
-    proxy.setRule(({ method, path }) => {
+    proxy().setRule(({ method, path }) => {
       if (method === 'PUT' && path.includes('/document/in-progress')) {
         const hit = finishing;
         finishing = true;
@@ -65,8 +52,8 @@ describe('the interrupted-apply mark lives in the cluster', () => {
       return { kind: 'pass' };
     });
     const local = await env();
-    const applied = await dgateCli(['apply', afterDir, '--auto-approve', '--admin', proxy.url], { env: local });
-    proxy.setRule(() => ({ kind: 'pass' }));
+    const applied = await dgateCli(['apply', afterDir, '--auto-approve', '--admin', proxy().url], { env: local });
+    proxy().setRule(() => ({ kind: 'pass' }));
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/Apply complete: .* \(release (\d+)\)\./);
     expect(applied.stderr).toMatch(
