@@ -60,6 +60,31 @@ export function useOwnDgateNode(opts: Omit<NodeOptions, 'binary'> = {}): () => D
   };
 }
 
+/**
+ * Nodes of the enclosing suite's own, one for each set of options given, started side by side (a
+ * start is seconds of CPU) before its tests and killed after them.
+ */
+export function useOwnDgateNodes<T extends Omit<NodeOptions, 'binary'>[]>(
+  ...opts: T
+): { [K in keyof T]: () => DgateNode } {
+  const nodes: (DgateNode | undefined)[] = [];
+  beforeAll(async () => {
+    await Promise.all(
+      opts.map(async (o, i) => {
+        nodes[i] = await startDgateNode({ binary: suiteBinary(), ...o });
+      }),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((node) => node && killDgateNode(node)));
+  });
+  return opts.map((_, i) => () => {
+    const node = nodes[i];
+    if (!node) throw new Error('the node has not started');
+    return node;
+  }) as { [K in keyof T]: () => DgateNode };
+}
+
 /** A 3-node raft cluster of the enclosing suite's own, started before its tests and killed after them. */
 export function useOwnDgateCluster(): () => DgateCluster {
   let cluster: DgateCluster | undefined;

@@ -6,15 +6,14 @@ import { adminCall } from '../harness/admin.js';
 import { git } from '../harness/git.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { editFile, useTempDirs } from '../harness/fixtures.js';
-import { useOwnDgateNode } from '../harness/node.js';
+import { useOwnDgateNodes } from '../harness/node.js';
 
 /**
  * One config, two real dgate-servers with different server tags: each gets exactly what its tags
  * select. The example's clusters are replaced by the two nodes the harness starts.
  */
 describe('targets: one config, two real clusters', () => {
-  const eu = useOwnDgateNode();
-  const us = useOwnDgateNode();
+  const [eu, us] = useOwnDgateNodes({}, {});
   const temps = useTempDirs();
   let dir: string;
   const before = ['--at', '2026-11-30T00:00:00Z'];
