@@ -1,4 +1,5 @@
-import { checkConfig, usesEncryptedValues, type ArmorDecoder } from '../compile/check.js';
+import { checkConfig, usesEncryptedValues } from '../compile/check.js';
+import type { ArmorDecoder } from '../compile/check-secrets.js';
 import { collectFileRefs, type FileTable } from '../compile/file-refs.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
 import { errorsIn, sortDiagnostics } from '../errors/dgate-error.js';
