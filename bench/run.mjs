@@ -104,7 +104,7 @@ async function planInProcess(dir, adminUrl) {
 
 const binary = await resolveDgateServer({ install: true, log: console.error });
 const rows = [];
-for (const size of sizes) {
+for (const size of process.env.BENCH_PLAN === '0' ? [] : sizes) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `dgate-bench-${size}-`));
   const { namespaces, env } = generateConfig(dir, size);
   Object.assign(process.env, env);
@@ -147,26 +147,29 @@ for (const size of sizes) {
 }
 
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-console.log(
-  `\ndgate-cli benchmarks (dgate-server ${binary.version}, ${os.cpus().length} cores, median of ${repeats})\n`,
-);
-console.log(
-  '| resources | floor: bare reads | plan, no changes | plan, 10% changed | compile | compile peak RSS | initial load (bare PUTs) |',
-);
-console.log('|---|---|---|---|---|---|---|');
-for (const r of rows) {
+if (rows.length > 0) {
   console.log(
-    `| ${r.size} | ${fmt(r.floor)} (1.00×) | ${fmt(r.clean)} (${(r.clean / r.floor).toFixed(2)}×) | ${fmt(r.changed)} (${(r.changed / r.floor).toFixed(2)}×) | ${fmt(r.compileMs)} (${(r.compileMs / r.floor).toFixed(2)}×) | ${r.compileRss.toFixed(0)} MB | ${fmt(r.loadMs)} |`,
+    `\ndgate-cli benchmarks (dgate-server ${binary.version}, ${os.cpus().length} cores, median of ${repeats})\n`,
+  );
+  console.log(
+    '| resources | floor: bare reads | plan, no changes | plan, 10% changed | compile | compile peak RSS | initial load (bare PUTs) |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.size} | ${fmt(r.floor)} (1.00×) | ${fmt(r.clean)} (${(r.clean / r.floor).toFixed(2)}×) | ${fmt(r.changed)} (${(r.changed / r.floor).toFixed(2)}×) | ${fmt(r.compileMs)} (${(r.compileMs / r.floor).toFixed(2)}×) | ${r.compileRss.toFixed(0)} MB | ${fmt(r.loadMs)} |`,
+    );
+  }
+  console.log(
+    '\nplan figures include reading the config, compiling, reading the cluster, normalizing and diffing; the floor is only the reads.',
   );
 }
-console.log(
-  '\nplan figures include reading the config, compiling, reading the cluster, normalizing and diffing; the floor is only the reads.',
-);
 
 // ---- apply: 1,000 creates and 1,000 updates, against fresh nodes in this same run ----------
 const { createApplyContext } = await import('../dist/pipeline/apply-context.js');
 const { applyPlan } = await import('../dist/apply/execute.js');
 const { JournalStore } = await import('../dist/io/journal-store.js');
+const { ensureSystemStore } = await import('../dist/cluster/system-store.js');
 
 async function applyInProcess(dir, adminUrl, stateDir, journal) {
   const client = new AdminClient({ baseUrl: adminUrl, connections: concurrency });
@@ -181,6 +184,8 @@ async function applyInProcess(dir, adminUrl, stateDir, journal) {
       checked.bundles,
     ).state;
     const sources = sourcesOfConfig(checked, []);
+    // Where the apply marks itself running; `apply` makes it when it takes the lock, before planning.
+    await ensureSystemStore(client);
     const made = await makePlan({ sources, desired, client, selectTags: [] });
     const store = new JournalStore(stateDir, adminUrl);
     const ctx = createApplyContext({
@@ -190,10 +195,21 @@ async function applyInProcess(dir, adminUrl, stateDir, journal) {
       sources,
       onEvent: () => {},
     });
-    if (!journal) ctx.appendJournal = async () => {};
+    if (!journal) ctx.commitJournal = async () => {};
+    // The time the apply spent with a journal write under way (the union over concurrent ones).
+    const waited = { ms: 0, pending: 0, since: 0n };
+    const write = ctx.commitJournal;
+    ctx.commitJournal = async (...args) => {
+      if (waited.pending++ === 0) waited.since = process.hrtime.bigint();
+      try {
+        return await write(...args);
+      } finally {
+        if (--waited.pending === 0) waited.ms += Number(process.hrtime.bigint() - waited.since) / 1e6;
+      }
+    };
     const { ms, result } = await time(() => applyPlan(made, ctx));
     if (result.outcome !== 'applied') throw new Error(`bench apply failed: ${result.failure}`);
-    return { ms, changes: made.plan.changes.length, state: desired };
+    return { ms, journalMs: waited.ms, changes: made.plan.changes.length, state: desired };
   } finally {
     await client.close();
   }
@@ -268,33 +284,82 @@ if (process.env.BENCH_APPLY !== '0') {
   const { env } = generateConfig(dirA, 1000, 0);
   generateConfig(dirB, 1000, 1);
   Object.assign(process.env, env);
-  const nodes = await Promise.all([0, 1, 2].map(() => startDgateNode({ binary })));
+  // Rounds on fresh nodes, each measuring all three one after another, in an order rotated from
+  // round to round: a ratio is taken within a round, so the three share the machine's load.
+  const variants = ['floor', 'journal', 'bare'];
+  const rounds = { creates: [], updates: [] };
+  let createdState;
+  const changes = {};
+  const nodes = [];
   try {
-    const [floorNode, journalNode, bareNode] = nodes;
-    const createsJ = await applyInProcess(dirA, journalNode.adminUrl, stateDir, true);
-    const createsN = await applyInProcess(dirA, bareNode.adminUrl, stateDir, false);
-    const floorCreates = await writeFloor(floorNode.adminUrl, createsJ.state, env.BENCH_SECRET);
-    const updatesJ = await applyInProcess(dirB, journalNode.adminUrl, stateDir, true);
-    const updatesN = await applyInProcess(dirB, bareNode.adminUrl, stateDir, false);
-    const floorUpdates = await writeFloor(floorNode.adminUrl, updatesJ.state, env.BENCH_SECRET);
-    console.log(`\napply (in-process: writes, journal, read-back verification; median of 1), 1,000-resource config\n`);
-    console.log('| | floor: bare PUTs (8 at a time) | dgate-cli apply | apply without journal | journal adds |');
-    console.log('|---|---|---|---|---|');
+    for (let round = 0; round < repeats; round++) {
+      const started = await Promise.all(variants.map(() => startDgateNode({ binary })));
+      nodes.push(...started);
+      const nodeOf = Object.fromEntries(variants.map((v, i) => [v, started[i]]));
+      const order = variants.map((_, i) => variants[(i + round) % variants.length]);
+      const phases = [
+        ['creates', dirA],
+        ['updates', dirB],
+      ];
+      for (const [phase, dir] of process.env.BENCH_APPLY_UPDATES === '0' ? phases.slice(0, 1) : phases) {
+        const ms = {};
+        for (const v of order) {
+          if (v === 'floor') {
+            // The same resources, compiled as the apply compiles them.
+            const checked = await readCheckedConfig(dir);
+            const state = compileTarget(
+              checked.config,
+              checked.files,
+              { tool: { name: 'dgate-cli', version: 'bench' }, git: null },
+              targetsOf(checked.config)[0],
+              Date.now(),
+              checked.bundles,
+            ).state;
+            ms.floor = await writeFloor(nodeOf.floor.adminUrl, state, env.BENCH_SECRET);
+          } else {
+            const run = await applyInProcess(dir, nodeOf[v].adminUrl, stateDir, v === 'journal');
+            ms[v] = run.ms;
+            if (v === 'journal') ms.journalWait = run.journalMs;
+            changes[phase] = run.changes;
+            if (phase === 'creates') createdState = run.state;
+          }
+        }
+        rounds[phase].push(ms);
+      }
+      await Promise.all(started.map(stopDgateNode));
+      nodes.length = 0;
+    }
     console.log(
-      `| ${createsJ.changes} creates | ${fmt(floorCreates)} (1.00×) | ${fmt(createsJ.ms)} (${(createsJ.ms / floorCreates).toFixed(2)}×) | ${fmt(createsN.ms)} (${(createsN.ms / floorCreates).toFixed(2)}×) | ${(((createsJ.ms - createsN.ms) / createsN.ms) * 100).toFixed(0)}% |`,
+      `\napply (in-process: writes, journal, read-back verification; median of ${repeats} rounds on fresh nodes, ratios within a round), 1,000-resource config\n`,
     );
     console.log(
-      `| ${updatesJ.changes} updates | ${fmt(floorUpdates)} (1.00×) | ${fmt(updatesJ.ms)} (${(updatesJ.ms / floorUpdates).toFixed(2)}×) | ${fmt(updatesN.ms)} (${(updatesN.ms / floorUpdates).toFixed(2)}×) | ${(((updatesJ.ms - updatesN.ms) / updatesN.ms) * 100).toFixed(0)}% |`,
+      '| | floor: bare PUTs (8 at a time) | dgate-cli apply | apply without journal | journal adds | journal writes under way |',
     );
+    console.log('|---|---|---|---|---|---|');
+    for (const phase of ['creates', 'updates']) {
+      const rs = rounds[phase];
+      if (rs.length === 0) continue;
+      const m = (v) => median(rs.map((r) => r[v]));
+      const ratio = (v) => median(rs.map((r) => r[v] / r.floor)).toFixed(2);
+      const adds = median(rs.map((r) => ((r.journal - r.bare) / r.bare) * 100)).toFixed(0);
+      console.log(
+        `| ${changes[phase]} ${phase} | ${fmt(m('floor'))} (1.00×) | ${fmt(m('journal'))} (${ratio('journal')}×) | ${fmt(m('bare'))} (${ratio('bare')}×) | ${adds}% | ${fmt(m('journalWait'))} (${median(rs.map((r) => (r.journalWait / r.floor) * 100)).toFixed(1)}% of the floor) |`,
+      );
+    }
+    if (repeats > 1)
+      console.log(
+        `\nper round, creates (journal / floor): ${rounds.creates.map((r) => (r.journal / r.floor).toFixed(2)).join(', ')}; updates: ${rounds.updates.map((r) => (r.journal / r.floor).toFixed(2)).join(', ')}`,
+      );
     const goBin = process.env.DGATE_GO_CLI_BIN;
     if (goBin) {
       const goNode = await startDgateNode({ binary });
       nodes.push(goNode);
-      const go = goCliCreates(goBin, goNode.adminUrl, createsJ.state, env.BENCH_SECRET);
+      const go = goCliCreates(goBin, goNode.adminUrl, createdState, env.BENCH_SECRET);
       const perGo = go.ms / go.count;
-      const perFloor = floorCreates / createsJ.changes;
+      const perFloor = median(rounds.creates.map((r) => r.floor)) / changes.creates;
+      const perApply = median(rounds.creates.map((r) => r.journal)) / changes.creates;
       console.log(
-        `\nDGate's Go dgate-cli, one process per resource: ${go.count} creates in ${fmt(go.ms)}, ${perGo.toFixed(1)} ms each: ${(perGo / perFloor).toFixed(1)}× the floor per write, ${(perGo / (createsJ.ms / createsJ.changes)).toFixed(1)}× dgate-cli apply.`,
+        `\nDGate's Go dgate-cli, one process per resource: ${go.count} creates in ${fmt(go.ms)}, ${perGo.toFixed(1)} ms each: ${(perGo / perFloor).toFixed(1)}× the floor per write, ${(perGo / perApply).toFixed(1)}× dgate-cli apply.`,
       );
     } else {
       console.log(
@@ -311,7 +376,7 @@ if (process.env.BENCH_APPLY !== '0') {
 if (process.env.BENCH_PKL !== '0') await (await import('./pkl.mjs')).benchPkl();
 
 // ---- start-up: a whole dgate-cli process, against a bare `node` in this same run -------------
-{
+if (process.env.BENCH_STARTUP !== '0') {
   const cli = path.join(root, 'bin', 'dgate-cli');
   const runs = Math.max(5, repeats);
   const wall = (args) => {

@@ -7,7 +7,7 @@ import { kinds, type AnyResource, type KindKey } from '../model/registry.js';
 import { isTombstone, tombstoneDescription } from '../model/tombstones.js';
 import type { ExecutablePlan } from '../plan/plan.js';
 import type { LiveResources } from '../state/live-state.js';
-import type { JournalRecord } from './journal.js';
+import { JournalWave, stepRecord, undoRecord, type JournalRecord } from './journal.js';
 import { type AdminRequest, deleteRequest, putBodyRequest } from '../cluster/admin-api.js';
 import {
   compareWithPre,
@@ -30,7 +30,12 @@ export type ApplyEvent =
 /** What apply needs from the world: the cluster, the journal, sensitive values, and an ear for progress. */
 export interface ApplyContext {
   client: AdminClient;
-  appendJournal: (record: JournalRecord) => Promise<void>;
+  /**
+   * Writes records to the journal as one commit (apply/journal.ts). Synced to disk before it
+   * resolves unless `sync` is false, which only a commit that closes a wave uses: nothing is sent
+   * on its strength, and the next synced commit puts it on disk too.
+   */
+  commitJournal: (records: readonly JournalRecord[], opts?: { sync?: boolean }) => Promise<void>;
   readLive: () => Promise<{ read: LiveRead; live: LiveResources }>;
   /** The plaintext a desired sensitive field resolves to (secret data, domain key); memory only. */
   resolveSensitive: (kind: KindKey, resource: AnyResource, field: string) => Promise<string>;
@@ -84,6 +89,8 @@ class StepFailure extends Error {
   constructor(
     readonly step: Step | undefined,
     message: string,
+    /** What the journal records of the failure: the server's answer, without the step named. */
+    readonly detail: string = message,
   ) {
     super(message);
   }
@@ -187,24 +194,26 @@ export async function applyPlan(planned: ExecutablePlan, ctx: ApplyContext): Pro
     if (hashTag) values.tags = [...((step.resource as { tags?: string[] }).tags ?? []), hashTag];
     resolved.set(step, values);
   }
-  await ctx.appendJournal({
-    type: 'begin',
-    applyId,
-    startedAt: ctx.now().toISOString(),
-    adminUrl: ctx.client.baseUrl,
-    desiredVersion: input.desired.version,
-    scope: input.scope,
-    preState: input.pre.live,
-    touched,
-    steps: steps.map((s) => ({
-      index: s.index,
-      action: s.action,
-      kind: s.kind,
-      id: s.id,
-      requests: s.requests.map((r) => maskRequest(s.kind, r)),
-    })),
-    desiredState: input.desired,
-  });
+  await ctx.commitJournal([
+    {
+      type: 'begin',
+      applyId,
+      startedAt: ctx.now().toISOString(),
+      adminUrl: ctx.client.baseUrl,
+      desiredVersion: input.desired.version,
+      scope: input.scope,
+      preState: input.pre.live,
+      touched,
+      steps: steps.map((s) => ({
+        index: s.index,
+        action: s.action,
+        kind: s.kind,
+        id: s.id,
+        requests: s.requests.map((r) => maskRequest(s.kind, r)),
+      })),
+      desiredState: input.desired,
+    },
+  ]);
 
   // DGate's change-log count rises by one for every write a single node applies: more than ours
   // means someone else wrote while we did.
@@ -229,7 +238,7 @@ export async function applyPlan(planned: ExecutablePlan, ctx: ApplyContext): Pro
   try {
     await runSteps(reversible, tracking, resolved, ourWrites);
     stopIfAsked(ctx);
-    await ctx.appendJournal({ type: 'phase', phase: 'verifying' });
+    await ctx.commitJournal([{ type: 'phase', phase: 'verifying' }]);
     ctx.onEvent({ type: 'phase', phase: 'verifying' });
     const drift = await verify(planned, ctx, new Set(final.map((s) => `${s.kind}:${s.id}`)));
     if (drift.length > 0)
@@ -239,7 +248,7 @@ export async function applyPlan(planned: ExecutablePlan, ctx: ApplyContext): Pro
       );
     stopIfAsked(ctx);
     if (ctx.release) {
-      await ctx.appendJournal({ type: 'phase', phase: 'recording', release: ctx.release.number });
+      await ctx.commitJournal([{ type: 'phase', phase: 'recording', release: ctx.release.number }]);
       // From here on a rollback must void the record: a write whose answer was lost may have landed.
       releaseAttempted = true;
       try {
@@ -253,11 +262,11 @@ export async function applyPlan(planned: ExecutablePlan, ctx: ApplyContext): Pro
       }
     }
     if (final.length > 0) {
-      await ctx.appendJournal({ type: 'phase', phase: 'final' });
+      await ctx.commitJournal([{ type: 'phase', phase: 'final' }]);
       ctx.onEvent({ type: 'phase', phase: 'final' });
       await runSteps(final, tracking, resolved, ourWrites);
     }
-    await ctx.appendJournal({ type: 'end', outcome: 'applied' });
+    await ctx.commitJournal([{ type: 'end', outcome: 'applied' }]);
     const countAfter = countBefore === undefined ? undefined : await changeCount(ctx.client);
     const ours = ourWrites.count + (ctx.ownWritesElsewhere?.() ?? 0) - renewalsBefore;
     const foreignWrites =
@@ -266,7 +275,7 @@ export async function applyPlan(planned: ExecutablePlan, ctx: ApplyContext): Pro
   } catch (err) {
     const failure = err instanceof StepFailure ? err : undefined;
     const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
-    await ctx.appendJournal({ type: 'phase', phase: 'rolling-back' });
+    await ctx.commitJournal([{ type: 'phase', phase: 'rolling-back' }]);
     ctx.onEvent({ type: 'phase', phase: 'rolling-back' });
     let restore: RestoreReport;
     try {
@@ -306,7 +315,7 @@ export async function applyPlan(planned: ExecutablePlan, ctx: ApplyContext): Pro
         (voidError: unknown) => (voidError instanceof Error ? voidError.message : String(voidError)),
       );
     }
-    await ctx.appendJournal({ type: 'end', outcome: 'rolled-back', note: message });
+    await ctx.commitJournal([{ type: 'end', outcome: 'rolled-back', note: message }]);
     return {
       outcome: 'rolled-back',
       applyId,
@@ -362,19 +371,28 @@ async function runSteps(
   let failed: StepFailure | undefined;
   for (const wave of wavesOf(steps)) {
     stopIfAsked(ctx);
+    // Group commit: the whole wave is announced, on disk, before any of it is sent, and its
+    // outcomes are written in one append once it is over.
+    const journal = new JournalWave(wave, (step, state, error) => stepRecord(step.index, state, error));
+    await ctx.commitJournal(journal.announce());
     await runPool(
       wave,
       ctx.concurrency,
       async (step) => {
+        journal.start(step);
         try {
           await runStep(step, ctx, resolved.get(step), writes);
+          journal.done(step);
         } catch (err) {
-          failed ??= err instanceof StepFailure ? err : new StepFailure(step, String(err));
+          const failure = err instanceof StepFailure ? err : new StepFailure(step, String(err));
+          journal.failed(step, failure.detail);
+          failed ??= failure;
         }
       },
       // Between steps too: once asked to stop, the steps in flight finish and no other starts.
       () => failed !== undefined || ctx.signal?.aborted === true,
     );
+    await ctx.commitJournal(journal.close(), { sync: false });
     if (failed) throw failed;
   }
 }
@@ -385,7 +403,6 @@ async function runStep(
   sensitive: Record<string, unknown> | undefined,
   writes: { count: number; done: Step[] },
 ): Promise<void> {
-  await ctx.appendJournal({ type: 'step', index: step.index, state: 'sending' });
   ctx.onEvent({ type: 'step', step, state: 'start' });
   try {
     for (const req of step.requests) {
@@ -398,12 +415,10 @@ async function runStep(
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    await ctx.appendJournal({ type: 'step', index: step.index, state: 'failed', error: message });
     ctx.onEvent({ type: 'step', step, state: 'failed', error: message });
-    throw new StepFailure(step, `${step.action} ${kinds[step.kind].singular} ${step.id} failed: ${message}`);
+    throw new StepFailure(step, `${step.action} ${kinds[step.kind].singular} ${step.id} failed: ${message}`, message);
   }
   writes.done.push(step);
-  await ctx.appendJournal({ type: 'step', index: step.index, state: 'done' });
   ctx.onEvent({ type: 'step', step, state: 'done' });
 }
 
@@ -464,35 +479,40 @@ export async function restorePreState(
   const undo = planUndo(pre.live, first, touched);
   const unrestorable = [...undo.unrestorable];
   for (const wave of undo.waves) {
-    for (const { step, change } of wave) {
-      ctx.onEvent({ type: 'undo', change, state: 'start' });
-      await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'sending' });
-      try {
-        for (const req of step.requests) {
-          let body = req.body;
-          if (req.method === 'PUT' && body && typeof body === 'object') {
-            const out = { ...(body as Record<string, unknown>) };
-            for (const f of kinds[step.kind].sensitive) {
-              if (kinds[step.kind].requiredSensitive?.includes(f) || out[f] !== undefined) {
-                const value = preSensitiveValue(step.kind, step.id, f);
-                if (value === undefined) throw new Error(`its ${f} cannot be restored: DGate never returns it`);
-                out[f] = value;
+    const journal = new JournalWave(wave, ({ step }, state, error) => undoRecord(step.kind, step.id, state, error));
+    await ctx.commitJournal(journal.announce());
+    await closingWave(journal, ctx, async () => {
+      for (const item of wave) {
+        const { step, change } = item;
+        ctx.onEvent({ type: 'undo', change, state: 'start' });
+        journal.start(item);
+        try {
+          for (const req of step.requests) {
+            let body = req.body;
+            if (req.method === 'PUT' && body && typeof body === 'object') {
+              const out = { ...(body as Record<string, unknown>) };
+              for (const f of kinds[step.kind].sensitive) {
+                if (kinds[step.kind].requiredSensitive?.includes(f) || out[f] !== undefined) {
+                  const value = preSensitiveValue(step.kind, step.id, f);
+                  if (value === undefined) throw new Error(`its ${f} cannot be restored: DGate never returns it`);
+                  out[f] = value;
+                }
               }
+              body = out;
             }
-            body = out;
+            await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`, ctx.redact);
           }
-          await send(ctx.client, { ...req, body }, `${kinds[step.kind].singular} ${step.id}`, ctx.redact);
+          journal.done(item);
+          ctx.onEvent({ type: 'undo', change, state: 'done' });
+        } catch (err) {
+          if (err instanceof DgateError && err.code === 'DG2004') throw err;
+          const message = err instanceof Error ? err.message : String(err);
+          unrestorable.push(`${kinds[step.kind].singular} ${step.id}: ${message}`);
+          journal.failed(item, message);
+          ctx.onEvent({ type: 'undo', change, state: 'failed', error: message });
         }
-        await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'done' });
-        ctx.onEvent({ type: 'undo', change, state: 'done' });
-      } catch (err) {
-        if (err instanceof DgateError && err.code === 'DG2004') throw err;
-        const message = err instanceof Error ? err.message : String(err);
-        unrestorable.push(`${kinds[step.kind].singular} ${step.id}: ${message}`);
-        await ctx.appendJournal({ type: 'undo', kind: step.kind, id: step.id, state: 'failed', error: message });
-        ctx.onEvent({ type: 'undo', change, state: 'failed', error: message });
       }
-    }
+    });
   }
   await leaveTombstones(undo.tombstones, ctx, unrestorable);
   // Created namespaces outlive the undo above; a fresh read is needed only when there are some.
@@ -548,31 +568,52 @@ async function leaveTombstones(
   ctx: ApplyContext,
   unrestorable: string[],
 ): Promise<void> {
-  for (const { kind, id, body } of tombstones) {
-    const slash = id.indexOf('/');
-    const change: Change = {
-      action: 'update',
-      kind,
-      id,
-      namespace: slash < 0 ? id : id.slice(0, slash),
-      name: slash < 0 ? id : id.slice(slash + 1),
-      fields: [],
-      after: body,
-    };
-    ctx.onEvent({ type: 'undo', change, state: 'start', tombstone: true });
-    await ctx.appendJournal({ type: 'undo', kind, id, state: 'sending' });
-    try {
-      await send(ctx.client, putBodyRequest(kind, body), `${kinds[kind].singular} ${id}`, ctx.redact);
-      await ctx.appendJournal({ type: 'undo', kind, id, state: 'done' });
-      ctx.onEvent({ type: 'undo', change, state: 'done', tombstone: true });
-    } catch (err) {
-      if (err instanceof DgateError && err.code === 'DG2004') throw err;
-      const message = err instanceof Error ? err.message : String(err);
-      unrestorable.push(
-        `${kinds[kind].singular} ${id}: was created, cannot be deleted on raft, and could not be made a tombstone: ${message}`,
-      );
-      await ctx.appendJournal({ type: 'undo', kind, id, state: 'failed', error: message });
-      ctx.onEvent({ type: 'undo', change, state: 'failed', error: message, tombstone: true });
+  if (tombstones.length === 0) return;
+  const journal = new JournalWave(tombstones, ({ kind, id }, state, error) => undoRecord(kind, id, state, error));
+  await ctx.commitJournal(journal.announce());
+  await closingWave(journal, ctx, async () => {
+    for (const tombstone of tombstones) {
+      const { kind, id, body } = tombstone;
+      const slash = id.indexOf('/');
+      const change: Change = {
+        action: 'update',
+        kind,
+        id,
+        namespace: slash < 0 ? id : id.slice(0, slash),
+        name: slash < 0 ? id : id.slice(slash + 1),
+        fields: [],
+        after: body,
+      };
+      ctx.onEvent({ type: 'undo', change, state: 'start', tombstone: true });
+      journal.start(tombstone);
+      try {
+        await send(ctx.client, putBodyRequest(kind, body), `${kinds[kind].singular} ${id}`, ctx.redact);
+        journal.done(tombstone);
+        ctx.onEvent({ type: 'undo', change, state: 'done', tombstone: true });
+      } catch (err) {
+        if (err instanceof DgateError && err.code === 'DG2004') throw err;
+        const message = err instanceof Error ? err.message : String(err);
+        unrestorable.push(
+          `${kinds[kind].singular} ${id}: was created, cannot be deleted on raft, and could not be made a tombstone: ${message}`,
+        );
+        journal.failed(tombstone, message);
+        ctx.onEvent({ type: 'undo', change, state: 'failed', error: message, tombstone: true });
+      }
     }
+  });
+}
+
+/**
+ * Runs the writes of an announced wave, then commits what became of them. Cut short by an error
+ * (the node stopped answering), it still commits what is known before passing the error on: the
+ * write under way stays 'sending', those never started are 'unsent'.
+ */
+async function closingWave<T>(journal: JournalWave<T>, ctx: ApplyContext, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    await ctx.commitJournal(journal.close(), { sync: false }).catch(() => undefined);
+    throw err;
   }
+  await ctx.commitJournal(journal.close(), { sync: false });
 }

@@ -7,8 +7,12 @@ import type { StepAction } from './steps.js';
 
 /**
  * The apply journal: one JSON record per line, each written before the thing it announces is
- * sent. Sensitive values never reach it: requests are masked, and the kept pre-state holds domain
- * keys as digests only (which is why a crash can leave a domain key that recover cannot restore).
+ * sent. Records are written in commits (group commit): a commit is one append of one or more
+ * records, and one that announces writes is synced to disk before any of them is sent. A wave
+ * of steps (or of undo writes) is announced by one commit of 'sending' records before its first
+ * request, and closed by one commit of what became of each (see JournalWave). Sensitive values
+ * never reach it: requests are masked, and the kept pre-state holds domain keys as digests only
+ * (which is why a crash can leave a domain key that recover cannot restore).
  */
 export type JournalRecord =
   | {
@@ -24,13 +28,77 @@ export type JournalRecord =
       steps: { index: number; action: StepAction; kind: KindKey; id: string; requests: AdminRequest[] }[];
       desiredState: DesiredState;
     }
-  | { type: 'step'; index: number; state: 'sending' | 'done' | 'failed'; error?: string }
+  /**
+   * 'sending': announced, and perhaps sent (an apply killed before its wave closed leaves it so: its
+   * outcome is unknown); 'unsent': announced with its wave but never sent, because the wave stopped
+   * first (a step failed, or the apply was interrupted).
+   */
+  | { type: 'step'; index: number; state: WriteState; error?: string }
   /** `release`: with phase 'recording', the number of the release record about to be written. */
   | { type: 'phase'; phase: 'verifying' | 'recording' | 'final' | 'rolling-back'; release?: number }
-  | { type: 'undo'; id: string; kind: KindKey; state: 'sending' | 'done' | 'failed'; error?: string }
+  | { type: 'undo'; id: string; kind: KindKey; state: WriteState; error?: string }
   | { type: 'end'; outcome: 'applied' | 'rolled-back' | 'recovered' | 'resumed'; note?: string };
 
 export type BeginRecord = Extract<JournalRecord, { type: 'begin' }>;
+
+/** Where one announced write stands: see the `step` record. */
+export type WriteState = 'sending' | 'done' | 'failed' | 'unsent';
+
+/**
+ * The journal records of one wave of writes (the steps of one dependency wave, or the undo writes
+ * of one), as two commits: `announce()` before the first of them is sent, every one as 'sending';
+ * `close()` once the wave is over, with the outcome of each that was sent, and 'unsent' for each
+ * that never started. One that started and has no outcome (the wave was cut short while it was
+ * under way) stays 'sending': it may have landed. Pure: the caller writes the records.
+ */
+export class JournalWave<T> {
+  private readonly started = new Set<T>();
+  private readonly outcomes = new Map<T, { state: 'done' | 'failed'; error?: string }>();
+
+  constructor(
+    private readonly items: readonly T[],
+    private readonly record: (item: T, state: WriteState, error?: string) => JournalRecord,
+  ) {}
+
+  /** The commit that announces the wave: every write of it as 'sending', in order. */
+  announce(): JournalRecord[] {
+    return this.items.map((item) => this.record(item, 'sending'));
+  }
+
+  /** The write is about to be sent. */
+  start(item: T): void {
+    this.started.add(item);
+  }
+
+  done(item: T): void {
+    this.outcomes.set(item, { state: 'done' });
+  }
+
+  failed(item: T, error: string): void {
+    this.outcomes.set(item, { state: 'failed', error });
+  }
+
+  /** The commit that closes the wave, in the order announced (empty when nothing is left to say). */
+  close(): JournalRecord[] {
+    const out: JournalRecord[] = [];
+    for (const item of this.items) {
+      const outcome = this.outcomes.get(item);
+      if (outcome) out.push(this.record(item, outcome.state, outcome.error));
+      else if (!this.started.has(item)) out.push(this.record(item, 'unsent'));
+    }
+    return out;
+  }
+}
+
+/** A step's record in the journal. */
+export function stepRecord(index: number, state: WriteState, error?: string): JournalRecord {
+  return { type: 'step', index, state, ...(error !== undefined ? { error } : {}) };
+}
+
+/** An undo write's record in the journal. */
+export function undoRecord(kind: KindKey, id: string, state: WriteState, error?: string): JournalRecord {
+  return { type: 'undo', kind, id, state, ...(error !== undefined ? { error } : {}) };
+}
 
 /** What a journal says happened. An apply without an `end` record was interrupted. */
 export interface JournalSummary {

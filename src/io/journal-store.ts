@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { JournalRecord } from '../apply/journal.js';
 import { sha256Hex } from '../state/canonical-json.js';
@@ -19,11 +19,38 @@ export class JournalStore {
     this.file = path.join(stateDir, 'journal', `${sha256Hex(adminUrl).slice(0, 16)}.jsonl`);
   }
 
-  /** Appends one record. The write reaches the OS before the caller sends what it announces. */
+  /** Appends one record as a commit of its own, synced to disk (see `commit`). */
   async append(record: JournalRecord): Promise<void> {
+    await this.commit([record]);
+  }
+
+  /**
+   * Appends records as one commit: one write of all their lines. `sync` (the default) waits until
+   * they are on disk, as a commit that announces writes must be before any is sent; without it
+   * they only reach the OS (they survive the process, not the machine), and the next synced
+   * commit of this file puts them on disk too, since syncing a file flushes all written to it.
+   */
+  async commit(records: readonly JournalRecord[], opts: { sync?: boolean } = {}): Promise<void> {
+    if (records.length === 0) return;
+    const text = records.map((r) => `${heldSecrets.redact(JSON.stringify(r))}\n`).join('');
+    const file = await this.openForAppend();
+    try {
+      await file.writeFile(text);
+      if (opts.sync !== false) await file.datasync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  private async openForAppend(): Promise<FileHandle> {
     // Owner-only: the journal holds the cluster's pre-state and server error text.
-    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    await appendFile(this.file, `${heldSecrets.redact(JSON.stringify(record))}\n`, { mode: 0o600 });
+    try {
+      return await open(this.file, 'a', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      return open(this.file, 'a', 0o600);
+    }
   }
 
   async read(): Promise<JournalRecord[]> {

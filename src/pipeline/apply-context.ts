@@ -33,14 +33,15 @@ export function createApplyContext(opts: {
   return {
     client: opts.client,
     // The journal is kept twice: locally, and its begin and end in the cluster (see ApplyMarker).
-    appendJournal: async (r) => {
-      if (r.type === 'begin') {
-        marker = await markApplyRunning(opts.client, r, {
+    commitJournal: async (records, commitOpts) => {
+      const begin = records.find((r) => r.type === 'begin');
+      if (begin) {
+        marker = await markApplyRunning(opts.client, begin, {
           by: currentActor(process.env),
           journal: opts.journal.file,
         }).catch(async (err: unknown) => {
           // The mark may have landed with only its answer lost: mark it ended, so nothing waits on it.
-          await markApplyFinished(opts.client, unsentMark(r, opts.journal.file), 'rolled-back', new Date()).catch(
+          await markApplyFinished(opts.client, unsentMark(begin, opts.journal.file), 'rolled-back', new Date()).catch(
             () => undefined,
           );
           throw new DgateError({
@@ -50,14 +51,15 @@ export function createApplyContext(opts: {
           });
         });
       }
-      await opts.journal.append(r);
-      if (r.type === 'end' && marker) {
+      await opts.journal.commit(records, commitOpts);
+      const end = records.find((r) => r.type === 'end');
+      if (end && marker) {
         const running = marker;
         marker = undefined;
         markWrites++;
-        await markApplyFinished(opts.client, running, r.outcome, new Date()).catch((err: unknown) =>
+        await markApplyFinished(opts.client, running, end.outcome, new Date()).catch((err: unknown) =>
           (opts.warn ?? (() => undefined))(
-            `the cluster still marks apply ${running.applyId} as running (${err instanceof Error ? err.message : String(err)}): the next plan or apply will stop at it, and \`dgate-cli recover\` will find it ${r.outcome === 'applied' ? 'complete and clear the mark' : 'and clear it'}`,
+            `the cluster still marks apply ${running.applyId} as running (${err instanceof Error ? err.message : String(err)}): the next plan or apply will stop at it, and \`dgate-cli recover\` will find it ${end.outcome === 'applied' ? 'complete and clear the mark' : 'and clear it'}`,
           ),
         );
       }
