@@ -14,6 +14,38 @@ export function suiteBinary(): DgateServerBinary {
 }
 
 /**
+ * How many nodes a test file starts at once. A start is seconds of CPU (DGate compiles the
+ * TypeScript compiler when it starts): with more at once on a busy 2-core machine, one misses the
+ * 30 s it is given to answer.
+ */
+const startsAtOnce = 2;
+let starting = 0;
+const waitingToStart: (() => void)[] = [];
+
+/** Runs `start`, which starts `nodes` nodes, once no more than `startsAtOnce` would be starting. */
+async function startInTurn<T>(nodes: number, start: () => Promise<T>): Promise<T> {
+  const slots = Math.min(nodes, startsAtOnce);
+  while (starting + slots > startsAtOnce) await new Promise<void>((resolve) => waitingToStart.push(resolve));
+  starting += slots;
+  try {
+    return await start();
+  } finally {
+    starting -= slots;
+    for (const wake of waitingToStart.splice(0)) wake();
+  }
+}
+
+/** Starts a dgate-server of a test's own (in turn: see startsAtOnce); kill it with killDgateNode. */
+export function startTestNode(opts: Omit<NodeOptions, 'binary'> = {}): Promise<DgateNode> {
+  return startInTurn(1, () => startDgateNode({ binary: suiteBinary(), ...opts }));
+}
+
+/** Starts a 3-node raft cluster of a test's own (in turn: see startsAtOnce); kill it with killDgateCluster. */
+export function startTestCluster(): Promise<DgateCluster> {
+  return startInTurn(3, () => startDgateCluster({ binary: suiteBinary() }));
+}
+
+/**
  * The node global setup starts for the whole suite. Files run at the same time share it, so a
  * test may only read from it, or write what no other file reads (its own namespace); anything that
  * applies (the apply lock, the release history) needs a node of its own.
@@ -49,7 +81,7 @@ export async function killDgateCluster(cluster: DgateCluster): Promise<void> {
 export function useOwnDgateNode(opts: Omit<NodeOptions, 'binary'> = {}): () => DgateNode {
   let node: DgateNode | undefined;
   beforeAll(async () => {
-    node = await startDgateNode({ binary: suiteBinary(), ...opts });
+    node = await startTestNode(opts);
   });
   afterAll(async () => {
     if (node) await killDgateNode(node);
@@ -71,7 +103,7 @@ export function useOwnDgateNodes<T extends Omit<NodeOptions, 'binary'>[]>(
   beforeAll(async () => {
     await Promise.all(
       opts.map(async (o, i) => {
-        nodes[i] = await startDgateNode({ binary: suiteBinary(), ...o });
+        nodes[i] = await startTestNode(o);
       }),
     );
   });
@@ -89,7 +121,7 @@ export function useOwnDgateNodes<T extends Omit<NodeOptions, 'binary'>[]>(
 export function useOwnDgateCluster(): () => DgateCluster {
   let cluster: DgateCluster | undefined;
   beforeAll(async () => {
-    cluster = await startDgateCluster({ binary: suiteBinary() });
+    cluster = await startTestCluster();
   });
   afterAll(async () => {
     if (cluster) await killDgateCluster(cluster);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarizeJournal } from '../../src/apply/journal.js';
-import { type DgateNode, startDgateNode } from '../../src/io/local-server.js';
+import type { DgateNode } from '../../src/io/local-server.js';
 import { JournalStore } from '../../src/io/journal-store.js';
 import {
   afterDir,
@@ -14,7 +14,7 @@ import {
 import { dgateCli } from '../harness/cli.js';
 import { startFaultProxy } from '../harness/fault-proxy.js';
 import { useTempDirs } from '../harness/fixtures.js';
-import { killDgateNode, suiteBinary } from '../harness/node.js';
+import { killDgateNode, startTestNode } from '../harness/node.js';
 
 describe('an apply interrupted by a signal', () => {
   const { node, proxy, stateBefore } = useBeforeNode();
@@ -84,7 +84,7 @@ describe('an apply whose node dies under it', () => {
   let node: DgateNode | undefined;
   const temps = useTempDirs();
   beforeAll(async () => {
-    node = await startDgateNode({ binary: suiteBinary() });
+    node = await startTestNode();
     const setup = await dgateCli(['apply', beforeDir, '--auto-approve', '--admin', node.adminUrl], {
       env: { ...txEnv, DGATE_CLI_STATE_DIR: await temps.make() },
     });

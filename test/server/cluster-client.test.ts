@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startDgateNode, type DgateNode } from '../../src/io/local-server.js';
+import { freePort, type DgateNode } from '../../src/io/local-server.js';
 import { AdminClient } from '../../src/cluster/client.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { compileDir, fixtureSecret, secretEnv, useTempDirs } from '../harness/fixtures.js';
 import { startFaultProxy } from '../harness/fault-proxy.js';
 import { handApply } from '../harness/hand-apply.js';
-import { killDgateNode, suiteBinary, suiteNode, useOwnDgateCluster, useOwnDgateNode } from '../harness/node.js';
+import { killDgateNode, startTestNode, suiteNode, useOwnDgateCluster, useOwnDgateNode } from '../harness/node.js';
 
 const shop = path.join(repoRoot, 'examples/shop');
 
@@ -157,8 +157,7 @@ describe('the cluster client', () => {
     beforeAll(async () => {
       const tlsPort = await freePort();
       const tls = path.join(repoRoot, 'test/fixtures/tls');
-      node = await startDgateNode({
-        binary: suiteBinary(),
+      node = await startTestNode({
         adminConfig: {
           tls: { port: tlsPort, cert_file: path.join(tls, 'server.crt'), key_file: path.join(tls, 'server.key') },
         },

@@ -1,8 +1,7 @@
 import { request } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startDgateNode } from '../../src/io/local-server.js';
 import { adminCall, adminPut, writesHang } from '../harness/admin.js';
-import { killDgateNode, suiteBinary, useOwnDgateNode } from '../harness/node.js';
+import { killDgateNode, startTestNode, useOwnDgateNode } from '../harness/node.js';
 
 /**
  * The rule behind dgate-cli's errors: it refuses a configuration only where DGate v0.11.1 refuses
@@ -95,7 +94,7 @@ describe('refused by DGate at apply time, after which the node takes no more wri
     '%s: a route with %s',
     (_code, _form, body, error) =>
       slot(async () => {
-        const node = await startDgateNode({ binary: suiteBinary() });
+        const node = await startTestNode();
         try {
           await adminPut(node.adminUrl, 'namespace', { name: 'q' });
           const refused = await adminCall(node.adminUrl, 'PUT', '/route', body);
@@ -113,7 +112,7 @@ describe('refused by DGate at apply time, after which the node takes no more wri
     'DG1117: a JavaScript module with export, once a route uses it',
     () =>
       slot(async () => {
-        const node = await startDgateNode({ binary: suiteBinary() });
+        const node = await startTestNode();
         try {
           await adminPut(node.adminUrl, 'namespace', { name: 'q' });
           // Stored while no route uses it (which is why DG1117 is only a warning then)...

@@ -1,8 +1,8 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DgateNode, startDgateNode } from '../../src/io/local-server.js';
+import type { DgateNode } from '../../src/io/local-server.js';
 import { adminCall, adminPut, writesHang } from '../harness/admin.js';
-import { killDgateNode, suiteBinary, useOwnDgateNode } from '../harness/node.js';
+import { killDgateNode, startTestNode, useOwnDgateNode } from '../harness/node.js';
 import { startUpstream } from '../harness/upstream.js';
 
 /**
@@ -21,7 +21,7 @@ describe('DGate v0.11.1 behaviour that validation guards against', () => {
   }
   /** A node of the test's own, with the namespace `q`, for a test that wedges it. */
   async function freshNode(): Promise<DgateNode> {
-    const node = await startDgateNode({ binary: suiteBinary() });
+    const node = await startTestNode();
     fresh.push(node);
     await adminPut(node.adminUrl, 'namespace', { name: 'q' });
     return node;

@@ -4,13 +4,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DgateCluster, startDgateCluster } from '../../src/io/local-server.js';
+import type { DgateCluster } from '../../src/io/local-server.js';
 import { tombstoneTag } from '../../src/model/tombstones.js';
 import { adminCall } from '../harness/admin.js';
 import { dgateCli, type CliResult } from '../harness/cli.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../harness/fault-proxy.js';
 import { useTempDirs } from '../harness/fixtures.js';
-import { killDgateCluster, suiteBinary } from '../harness/node.js';
+import { killDgateCluster, startTestCluster } from '../harness/node.js';
 import { startUpstream, type Upstream } from '../harness/upstream.js';
 
 /**
@@ -205,7 +205,7 @@ function useTombCluster(): TombLane {
 
   beforeAll(async () => {
     upstream = await startUpstream('tomb');
-    cluster = await startDgateCluster({ binary: suiteBinary() });
+    cluster = await startTestCluster();
     faults = await startFaultProxy(cluster.leader.adminUrl);
     front = await startFollowerFront(cluster.followers[0]!.adminUrl, faults.url);
     oldDir = await lane.configDir(oldConfig(upstream.url));
