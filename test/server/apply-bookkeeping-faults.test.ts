@@ -28,20 +28,6 @@ async function releasesOf(adminUrl: string): Promise<ReleaseRecord[]> {
  * (applied, with a warning that says so). Never a changed cluster with an error that hides it.
  */
 describe('apply with a fault at every bookkeeping write', () => {
-  const faults: [string, Fault][] = [
-    ['a 500 answer', { kind: 'status', status: 500, body: '{"error":"injected failure","status":500}' }],
-    ['a connection reset', { kind: 'reset' }],
-    ['a lost answer', { kind: 'lost-response' }],
-  ];
-  // Each fault on a node of its own, side by side; its six cases in order.
-  for (const [label, fault] of faults) describe.concurrent(label, () => bookkeepingLane(fault));
-});
-
-/**
- * The six bookkeeping writes with --keep-releases 1 (claim the lock, mark the apply running, write
- * the release, mark the apply ended, drop the oldest release, release the lock), `fault` at each.
- */
-function bookkeepingLane(fault: Fault): void {
   const node = useOwnDgateNode();
   const temps = useTempDirs();
   let before: LiveResources;
@@ -50,7 +36,7 @@ function bookkeepingLane(fault: Fault): void {
   const env = (extra: Record<string, string> = {}) => ({ ...txEnv, ...extra });
 
   beforeAll(async () => {
-    const admin = { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: await temps.make() };
+    const admin = { DGATE_ADMIN_URL: node().adminUrl };
     // before → after → before, so that both snapshots hold what DGate cannot delete (a collection).
     expect((await dgateCli(['apply', beforeDir, '--auto-approve'], { env: env(admin) })).code).toBe(0);
     expect((await dgateCli(['apply', afterDir, '--auto-approve'], { env: env(admin) })).code).toBe(0);
@@ -61,7 +47,16 @@ function bookkeepingLane(fault: Fault): void {
     return () => proxy.close();
   });
 
-  it.sequential.each([1, 2, 3, 4, 5, 6])('at bookkeeping write %i: an exact outcome', async (k) => {
+  const faults: [string, Fault][] = [
+    ['a 500 answer', { kind: 'status', status: 500, body: '{"error":"injected failure","status":500}' }],
+    ['a connection reset', { kind: 'reset' }],
+    ['a lost answer', { kind: 'lost-response' }],
+  ];
+  // Six bookkeeping writes with --keep-releases 1: claim the lock, mark the apply running, write
+  // the release, mark the apply ended, drop the oldest release, release the lock.
+  const cases = faults.flatMap(([label, fault]) => [1, 2, 3, 4, 5, 6].map((k) => [label, k, fault] as const));
+
+  it.each(cases)('%s at bookkeeping write %i: an exact outcome', async (_, k, fault) => {
     const releasesBefore = await releasesOf(node().adminUrl);
     let seen = 0;
     proxy.log.length = 0;
@@ -166,4 +161,4 @@ function bookkeepingLane(fault: Fault): void {
     });
     expect(reset.code, reset.stdout + reset.stderr).toBe(0);
   });
-}
+});
