@@ -212,7 +212,7 @@ export async function startDgateNode(opts: NodeOptions): Promise<DgateNode> {
   };
   const node = await spawnNode('n1', dir, config, opts.binary, ports);
   try {
-    await waitReady(node, 30_000);
+    await waitReady(node, 60_000);
   } catch (err) {
     await stopDgateNode(node);
     throw err;
