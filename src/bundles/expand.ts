@@ -37,8 +37,16 @@ export interface BundleProvenance {
   resources: string[];
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
-ajv.addKeyword({ keyword: 'sensitive', schemaType: 'boolean' });
+let parameterAjv: Ajv2020 | undefined;
+
+/** The validator of bundle parameters, made on first use: a config without bundles never pays for it. */
+function parameterValidator(): Ajv2020 {
+  if (!parameterAjv) {
+    parameterAjv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
+    parameterAjv.addKeyword({ keyword: 'sensitive', schemaType: 'boolean' });
+  }
+  return parameterAjv;
+}
 
 /** The parameters a bundle marks `sensitive: true`: secret slots. */
 export function sensitiveParameters(manifest: BundleManifest): Set<string> {
@@ -89,7 +97,7 @@ export function expandBundles(
     // Parameters, against the bundle's schema, located at the config's `with`.
     const params: Record<string, unknown> = structuredClone(use.spec.with ?? {});
     const sensitive = sensitiveParameters(content.manifest);
-    const validate = ajv.compile(content.manifest.parameters ?? { type: 'object' });
+    const validate = parameterValidator().compile(content.manifest.parameters ?? { type: 'object' });
     if (!validate(params)) {
       for (const e of validate.errors ?? [])
         report(

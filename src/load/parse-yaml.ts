@@ -1,6 +1,7 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
+import { positionedYaml } from './positioned-yaml.js';
 import {
   aliasProblemInDocument,
   aliasProblemInValue,
@@ -38,6 +39,7 @@ export interface ParsedDocument {
 export type YamlPath = readonly (string | number)[];
 
 function positionedParse(text: string): { docs: Document.Parsed[]; lineCounter: LineCounter } {
+  const { LineCounter, parseAllDocuments } = positionedYaml();
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   // An empty stream (only comments) parses to an empty list.
@@ -212,6 +214,7 @@ function locateInYaml(
   path: YamlPath,
   opts: { key?: boolean } = {},
 ): Location {
+  const { isMap, isPair, isScalar, isSeq } = positionedYaml();
   let node: unknown = doc?.contents;
   let best: Node | null = (node as Node | null) ?? null;
   for (let i = 0; i < path.length; i++) {

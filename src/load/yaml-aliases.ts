@@ -1,4 +1,5 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
+import { positionedYaml } from './positioned-yaml.js';
 
 /**
  * How many values aliases may add to one YAML document. An alias repeats its whole anchored
@@ -61,6 +62,7 @@ export function aliasProblemInValue(value: unknown): AliasProblem | undefined {
  * Counts as aliasProblemInValue does, so it finds the alias that one refused.
  */
 export function aliasProblemInDocument(doc: Document.Parsed): { problem: AliasProblem; offset: number } | undefined {
+  const { isAlias, isMap, isPair, isScalar, isSeq } = positionedYaml();
   const anchors = new Map<string, Node>();
   const sizes = new Map<Node, number>();
   const open = new Set<Node>();

@@ -7,8 +7,8 @@ import { readConfigSources, readReferencedFiles, type ConfigInput } from '../io/
 import { loadConfig, type LoadedConfig } from '../load/assemble.js';
 import { checkTargets } from '../select/check-targets.js';
 import { expandBundles, type BundleProvenance } from '../bundles/expand.js';
-import { readLockedBundles } from './bundle-input.js';
-import { readPklDocuments, type PklOptions } from './pkl-input.js';
+import { isPklSource } from '../load/parse-pkl.js';
+import type { PklOptions } from './pkl-input.js';
 
 export interface CheckedConfig {
   input: ConfigInput;
@@ -31,12 +31,18 @@ export async function readCheckedConfig(
   pkl: PklOptions = {},
 ): Promise<CheckedConfig> {
   const input = await readConfigSources(path);
-  const evaluated = await readPklDocuments(input, pkl);
+  // The Pkl evaluator and the bundle reader (with semver and simple-git) are loaded only for a
+  // config that needs them: most runs of validate, compile and plan start faster without.
+  const evaluated = input.sources.some(isPklSource)
+    ? await (await import('./pkl-input.js')).readPklDocuments(input, pkl)
+    : { parsed: undefined, diagnostics: [] };
   const loaded = loadConfig(input.sources, evaluated.parsed);
   const diagnostics = [...input.diagnostics, ...evaluated.diagnostics, ...loaded.diagnostics];
   onLoaded?.(loaded.config, input.root);
   // Bundles, exactly as dgate-cli.lock pins them, expanded into the config's namespaces.
-  const locked = await readLockedBundles(loaded.config, input.root);
+  const locked = loaded.config.bundles.some((b) => b.valid)
+    ? await (await import('./bundle-input.js')).readLockedBundles(loaded.config, input.root)
+    : { instances: [], diagnostics: [] };
   diagnostics.push(...locked.diagnostics);
   const expanded = expandBundles(loaded.config, locked.instances);
   diagnostics.push(...expanded.diagnostics);
