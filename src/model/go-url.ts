@@ -10,11 +10,23 @@
  * escapes becomes ASCII, so the result is valid UTF-8 again.
  */
 
+/**
+ * URLs already formatted: a config and the cluster's answer name the same few upstreams again
+ * and again (every service compiled, and read back, at each plan), and the port is slow.
+ * Bounded, so that a long-running process does not keep every URL it ever saw.
+ */
+const formatted = new Map<string, string | undefined>();
+const formattedLimit = 10_000;
+
 /** The result of `url.Parse(text).String()`, or undefined where `url.Parse` returns an error. */
 export function formatGoUrl(text: string): string | undefined {
+  if (formatted.has(text)) return formatted.get(text);
   const bytes = toByteString(text);
   const parsed = parse(bytes);
-  return parsed === undefined ? undefined : fromByteString(format(parsed));
+  const out = parsed === undefined ? undefined : fromByteString(format(parsed));
+  if (formatted.size >= formattedLimit) formatted.clear();
+  formatted.set(text, out);
+  return out;
 }
 
 interface GoUrl {
