@@ -13,9 +13,7 @@ import { toolVersion } from '../cli/tool-version.js';
 import { compileTarget } from '../compile/compile.js';
 import { nextScheduledChange } from '../select/schedule.js';
 import { DgateError } from '../errors/dgate-error.js';
-import { readGitInfo } from '../io/git.js';
 import { hasChanges, type Plan, type SavedPlan } from '../plan/plan.js';
-import { renderPlanHuman, renderPlanMarkdown } from '../report/plan-render.js';
 import { canonicalJson } from '../state/canonical-json.js';
 import { valueNamed } from '../cli/value-names.js';
 
@@ -105,11 +103,20 @@ export class PlanCommand extends ClusterCommand {
   }
 
   private async planWith(sessions: TargetSessions, source: string): Promise<number> {
+    // What is needed only once the cluster read is under way (git for the commit, the diff
+    // library that renders a plan) is loaded after it starts, not before the first request.
+    const loadRest = () => Promise.all([import('../io/git.js'), import('../report/plan-render.js')]);
+    let rest: ReturnType<typeof loadRest> | undefined;
     const checked = await readCheckedConfig(
       source,
-      (config, root) => sessions.start(config, root),
+      (config, root) => {
+        sessions.start(config, root);
+        rest = loadRest();
+        rest.catch(() => undefined);
+      },
       pklOptionsFrom(this.pklEnv, this.pklTimeout),
     );
+    const later = rest ?? loadRest();
     if (this.reportDiagnostics(checked.diagnostics, source, 'planned')) return ExitCode.ERROR;
     const at = evaluationInstant(this.at);
     const targets = chooseTargets(checked.config, { target: this.target, allTargets: this.allTargets }, 'read');
@@ -122,9 +129,10 @@ export class PlanCommand extends ClusterCommand {
     }
     const metadata = {
       tool: { name: 'dgate-cli' as const, version: toolVersion() },
-      git: await readGitInfo(checked.input.root),
+      git: await (await later)[0].readGitInfo(checked.input.root),
     };
     const namespaces = checked.config.namespaces.map((n) => n.name);
+    const { renderPlanHuman, renderPlanMarkdown } = (await later)[1];
     const plans: Plan[] = [];
     let failed = 0;
     for (const target of targets) {
