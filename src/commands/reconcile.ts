@@ -1,5 +1,5 @@
 import { heldSecrets } from '../io/held-secrets.js';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rename, writeFile } from 'node:fs/promises';
@@ -30,6 +30,7 @@ import {
 import { pklEnvOption, pklTimeoutOption } from '../cli/pkl-flags.js';
 import { applyTarget, type ApplyOptions } from '../pipeline/apply-target.js';
 import { valueNamed } from '../cli/value-names.js';
+import { hookSecretEnv, isLoopbackAddress, judgeHook } from '../ci/webhook-auth.js';
 
 /** What the loop remembers between cycles. */
 interface FollowState {
@@ -204,8 +205,8 @@ export class ReconcileCommand extends ClusterCommand {
   /**
    * The loop's HTTP face: GET /status (the --status-file document), GET /healthz (200 while the
    * cluster is held at a commit that checked: synced or held; 503 before the first cycle and after
-   * a failed one) and POST /hook, which starts a cycle now, as a git host's push webhook would.
-   * With $DGATE_CLI_HOOK_TOKEN set, /hook needs `Authorization: Bearer <token>`.
+   * a failed one) and POST /hook, which starts a cycle now, as a git host's push webhook would:
+   * signed by GitHub or GitLab with $DGATE_CLI_HOOK_SECRET, judged by ci/webhook-auth.ts.
    */
   private async serve(listen: string, cycleNow: () => void): Promise<Server> {
     const m = /^(.*):(\d+)$/.exec(listen);
@@ -215,7 +216,9 @@ export class ReconcileCommand extends ClusterCommand {
         message: `--listen '${listen}' is not HOST:PORT`,
         hint: 'e.g. --listen 127.0.0.1:9090 (0.0.0.0 to listen on every interface)',
       });
-    const token = process.env.DGATE_CLI_HOOK_TOKEN;
+    // DGATE_CLI_HOOK_TOKEN is the name the secret had when /hook took only a bearer token.
+    const secret = process.env[hookSecretEnv] || process.env.DGATE_CLI_HOOK_TOKEN;
+    let loopback = false;
     const server = createServer((req, res) => {
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
@@ -228,12 +231,23 @@ export class ReconcileCommand extends ClusterCommand {
         return send(healthy ? 200 : 503, { state: this.lastStatus?.state ?? 'starting' });
       }
       if (route === 'POST /hook') {
-        req.resume();
-        const given = req.headers.authorization ?? '';
-        if (token && !timingSafeEqualText(given, `Bearer ${token}`))
-          return send(401, { error: 'a valid Authorization: Bearer token is required' });
-        cycleNow();
-        return send(202, { cycle: 'started' });
+        // The raw body, as signed: GitHub's push payloads stay well under its 25 MB cap.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        req.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= 25 * 1024 * 1024) chunks.push(chunk);
+        });
+        req.on('end', () => {
+          if (size > 25 * 1024 * 1024) return send(413, { error: 'the body is larger than 25 MB' });
+          const verdict = judgeHook(
+            { headers: req.headers, body: Buffer.concat(chunks) },
+            { secret, loopback, branch: this.branch },
+          );
+          if (verdict.cycle) cycleNow();
+          send(verdict.status, verdict.body);
+        });
+        return;
       }
       return send(404, { error: 'GET /status, GET /healthz or POST /hook' });
     });
@@ -250,6 +264,9 @@ export class ReconcileCommand extends ClusterCommand {
       server.listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), resolve);
     });
     const address = server.address() as AddressInfo;
+    loopback = isLoopbackAddress(address.address);
+    if (!secret && !loopback)
+      this.log(`POST /hook refuses every request: set $${hookSecretEnv} (and the same secret in the webhook)`);
     this.log(
       `listening on http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
     );
@@ -431,11 +448,4 @@ function errorOf(err: unknown): Pick<ReconcileStatus, 'error'> {
   if (!err) return {};
   if (err instanceof DgateError) return { error: { code: err.code, message: err.message } };
   return { error: { code: 'DG9001', message: err instanceof Error ? err.message : String(err) } };
-}
-
-/** Compares a secret without telling, by timing, how much of it matched. */
-function timingSafeEqualText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
