@@ -197,8 +197,26 @@ async function spawnNode(
   };
 }
 
-/** Starts one dgate-server on free loopback ports with memory storage, and waits for /readyz. */
+/**
+ * Starts one dgate-server on free loopback ports with memory storage, and waits for /readyz. A
+ * port found free can be taken by another process before the server binds it (tests and benches
+ * start nodes side by side): a node that exits on "address already in use" is started again on
+ * other ports, up to three times.
+ */
 export async function startDgateNode(opts: NodeOptions): Promise<DgateNode> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDgateNodeOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortTakenError)) throw err;
+    }
+  }
+}
+
+/** The node exited because a port it was given was taken before it could bind it. */
+class PortTakenError extends Error {}
+
+async function startDgateNodeOnce(opts: NodeOptions): Promise<DgateNode> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dgate-node-'));
   const ports = { admin: await freePort(), proxy: await freePort() };
   const config = {
@@ -215,6 +233,8 @@ export async function startDgateNode(opts: NodeOptions): Promise<DgateNode> {
     await waitReady(node, 60_000);
   } catch (err) {
     await stopDgateNode(node);
+    // waitReady's message ends with the node's log.
+    if (/address already in use/.test((err as Error).message)) throw new PortTakenError((err as Error).message);
     throw err;
   }
   return node;
