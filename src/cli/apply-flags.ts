@@ -49,3 +49,14 @@ export const refreshOption = () =>
     description:
       'Write again what cannot be compared: secret values, and documents of private collections (which DGate never returns)',
   });
+
+export const allowProtectedOption = () =>
+  Option.Boolean('--allow-protected', false, {
+    description:
+      'Let this run delete or recreate protected resources (protect: true, settings.protect); the release records it',
+  });
+
+export const allowMassDeleteOption = () =>
+  Option.Boolean('--allow-mass-delete', false, {
+    description: 'Let this run delete more than settings.maxDeletes (default 25%); the release records it',
+  });

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { GuardOverrides } from '../guards/guards.js';
 import type { DesiredState } from '../schema/generated/desired-state.js';
 import type { AdminClient } from './client.js';
 import {
@@ -37,6 +38,13 @@ export interface ReleaseRecord {
    * failed): the record stays, so the number is never reused, but it is not a release to return to.
    */
   voided?: { reason: string; at: string };
+  /**
+   * The resources the config marked `protect: true` (`kind:namespace/name`): a later apply that
+   * would delete one the config no longer declares is refused (guards/protect.ts).
+   */
+  protected?: string[];
+  /** The guards this run was allowed past (`--allow-protected`, `--allow-mass-delete`), when it was. */
+  overrides?: GuardOverrides;
 }
 
 export const defaultReleasesKept = 20;

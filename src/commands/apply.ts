@@ -13,6 +13,8 @@ import {
   atOption,
   refreshSecretsOption,
   refreshOption,
+  allowProtectedOption,
+  allowMassDeleteOption,
 } from '../cli/apply-flags.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
@@ -76,6 +78,8 @@ export class ApplyCommand extends ClusterCommand {
   at = atOption();
   refreshSecrets = refreshSecretsOption();
   refresh = refreshOption();
+  allowProtected = allowProtectedOption();
+  allowMassDelete = allowMassDeleteOption();
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 
@@ -106,6 +110,8 @@ export class ApplyCommand extends ClusterCommand {
       selectTags: this.selectTag,
       refreshSecrets: this.refreshSecrets,
       refresh: this.refresh,
+      allowProtected: this.allowProtected,
+      allowMassDelete: this.allowMassDelete,
       keepReleases: Number(this.keepReleases),
       identities: () => this.ageIdentities(),
       ...(this.autoApprove ? {} : { confirm: (plan: Plan) => this.confirm(plan) }),

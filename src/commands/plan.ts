@@ -16,6 +16,11 @@ import { DgateError } from '../errors/dgate-error.js';
 import { hasChanges, type Plan, type SavedPlan } from '../plan/plan.js';
 import { canonicalJson } from '../state/canonical-json.js';
 import { valueNamed } from '../cli/value-names.js';
+import { allowMassDeleteOption, allowProtectedOption } from '../cli/apply-flags.js';
+import { guardRefusal, type GuardReport } from '../guards/guards.js';
+import { describeMassDelete } from '../guards/mass-delete.js';
+import { renderDiagnostic } from '../errors/render.js';
+import { checkGuards } from '../pipeline/guard-step.js';
 
 export class PlanCommand extends ClusterCommand {
   static override paths = [['plan']];
@@ -82,6 +87,8 @@ export class PlanCommand extends ClusterCommand {
   refreshSecrets = Option.Boolean('--refresh-secrets', false, {
     description: 'Plan to send secret values that cannot be compared (no $DGATE_CLI_HASH_KEY) again',
   });
+  allowProtected = allowProtectedOption();
+  allowMassDelete = allowMassDeleteOption();
   refresh = Option.Boolean('--refresh', false, {
     description:
       'Plan to write again what cannot be compared: secret values, and documents of private collections (which DGate never returns)',
@@ -140,10 +147,11 @@ export class PlanCommand extends ClusterCommand {
       if (this.reportDiagnostics(compiled.diagnostics, source, 'planned') || !compiled.state) return ExitCode.ERROR;
       const desired = compiled.state;
       let plan: Plan;
+      let guards: GuardReport;
       try {
         const session = sessions.get(target, checked.config, checked.input.root, targets.length);
         const client = await session.client;
-        ({ plan } = await makePlan({
+        const made = await makePlan({
           sources: sourcesOfConfig(checked, await this.ageIdentities()),
           desired,
           client,
@@ -152,7 +160,9 @@ export class PlanCommand extends ClusterCommand {
           namespaces,
           refreshSecrets: this.refreshSecrets || this.refresh,
           refreshDocuments: this.refresh,
-        }));
+        });
+        plan = made.plan;
+        guards = await checkGuards(client, made, checked.config);
         // After the read (already under way): a cluster that does not answer is reported as such first.
         await journalRefusingInterrupted(client, false);
       } catch (err) {
@@ -188,6 +198,7 @@ export class PlanCommand extends ClusterCommand {
         this.context.stdout.write((plans.length > 1 ? '\n' : '') + renderPlanMarkdown(plan, source));
       else if (this.format === 'human')
         this.context.stdout.write((plans.length > 1 ? '\n' : '') + renderPlanHuman(plan, this.style, source));
+      if (this.reportGuards(guards, targets.length > 1 ? target.name : undefined)) failed++;
     }
     if (this.format === 'json') {
       const single = targets.length === 1 && !this.allTargets;
@@ -197,5 +208,31 @@ export class PlanCommand extends ClusterCommand {
       this.context.stderr.write(`Saved the plan to ${this.out}; apply it with: dgate-cli apply ${this.out}\n`);
     if (failed > 0) return ExitCode.ERROR;
     return this.detailedExitcode && plans.some(hasChanges) ? ExitCode.CHANGES : ExitCode.OK;
+  }
+
+  /**
+   * What the guards say of a plan: a protected resource it would delete or recreate is an error
+   * (as apply would refuse it); a mass delete, which apply and reconcile refuse, a warning.
+   * Returns true when plan is to fail.
+   */
+  private reportGuards(guards: GuardReport, target: string | undefined): boolean {
+    const on = target ? `target ${target}: ` : '';
+    if (guards.massDelete && !this.allowMassDelete)
+      this.context.stderr.write(
+        `${renderDiagnostic(
+          {
+            code: 'DG3014',
+            severity: 'warning',
+            message: `${on}${describeMassDelete(guards.massDelete)}; apply and reconcile will refuse it`,
+            ...(guards.massDelete.setting.location ? { location: guards.massDelete.setting.location } : {}),
+            hint: 'give them --allow-mass-delete if these deletes are meant',
+          },
+          this.errStyle,
+        )}\n`,
+      );
+    const refusal = guardRefusal(guards, { protected: this.allowProtected, checkMassDelete: false });
+    if (!refusal) return false;
+    this.fail(refusal);
+    return true;
   }
 }

@@ -23,6 +23,8 @@ export const codes = {
   DG3010: 'change impossible on this cluster',
   DG3011: 'the cluster moved on since the interrupted apply',
   DG3012: 'apply interrupted',
+  DG3013: 'protected resource would be deleted or recreated',
+  DG3014: 'too many deletes',
   DG3101: 'cannot fetch the followed branch',
   DG3102: 'followed commit not applied',
   // 20xx: the cluster
@@ -110,6 +112,10 @@ export const codes = {
   DG1902: 'field has no effect on DGate v0.11',
   DG1903: 'route modules out of name order',
   DG1904: 'stripped path sent without a leading slash',
+  // 40xx: CI systems and forges
+  DG4001: 'CI environment incomplete',
+  DG4002: 'GitHub refused the token',
+  DG4003: 'GitHub API request failed',
   // 9xxx: internal
   DG9001: 'internal error',
 } as const;

@@ -21,7 +21,10 @@ import { nextScheduledChange } from '../select/schedule.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { interruptedAndRolledBack } from '../cli/interrupts.js';
 import { toolVersion } from '../cli/tool-version.js';
+import { guardRefusal, overridesOf } from '../guards/guards.js';
+import { declaredProtectedKeys, protectionRules } from '../guards/protect.js';
 import { createApplyContext } from './apply-context.js';
+import { checkGuards } from './guard-step.js';
 import { keepSensitiveValues, makePlan, sourcesOfConfig } from './make-plan.js';
 import type { CheckedConfig } from './read-config.js';
 import { releaseStep, voidedNote } from './release-step.js';
@@ -36,6 +39,10 @@ export interface ApplyOptions {
   keepReleases: number;
   /** age identities, for encrypted secret values (read when first needed). */
   identities: () => Promise<string[]>;
+  /** `--allow-protected`: delete or recreate protected resources this once (recorded in the release). */
+  allowProtected?: boolean;
+  /** `--allow-mass-delete`: delete more than settings.maxDeletes this once (recorded in the release). */
+  allowMassDelete?: boolean;
   /** Asked before the first write; absent, the plan is applied without asking (`--auto-approve`). */
   confirm?: (plan: Plan) => Promise<boolean>;
 }
@@ -119,6 +126,12 @@ export async function applyTarget(
   if (plan.changes.length > 0) job.onChanges?.(plan);
   if (plan.changes.length > 0 || !job.quietWhenInSync) io.out(renderPlanHuman(plan, io.style, configSource));
   if (plan.changes.length === 0) return ExitCode.OK;
+  // The guards, before anything is written (the release record included).
+  const guards = await checkGuards(client, made, checked.config);
+  const allow = { protected: options.allowProtected, massDelete: options.allowMassDelete };
+  const refusal = guardRefusal(guards, { ...allow, checkMassDelete: true });
+  if (refusal) throw refusal;
+  const overrides = overridesOf(guards, allow);
   // Resolved and encrypted before the first write: a value that cannot be kept stops the apply here.
   const recipients = ageRecipientsFrom(configSettings(checked.config).ageRecipients ?? [], process.env);
   const secretValues = recipients.length > 0 ? await keepSensitiveValues(desired, sources, recipients) : undefined;
@@ -150,6 +163,8 @@ export async function applyTarget(
     summary: s,
     desiredState: desired,
     configRoot: checked.input.root,
+    protected: declaredProtectedKeys(protectionRules(checked.config)),
+    ...(overrides ? { overrides } : {}),
     ...(secretValues ? { secretValues, secretRecipients: recipients } : {}),
   });
   ctx.release = releaseStep(client, release);

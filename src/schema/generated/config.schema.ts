@@ -72,6 +72,58 @@ export const configSchema = {
               "description": "How long Pkl evaluation may take before it is stopped (default 30s; --pkl-timeout overrides it)."
             }
           }
+        },
+        "protect": {
+          "description": "Resources plan and apply refuse to delete or recreate unless --allow-protected is given, even when the config no longer declares them (docs/ci-and-gitops.md#guards). Each entry is '[KIND ]PATTERN': KIND a kind, singular or plural (route, routes), any kind when left out; PATTERN a resource id (namespace, namespace/name, or namespace/collection/id for a document) in which * matches any run of characters, e.g. 'payments/*', 'routes shop/checkout-*', 'namespace shop'.",
+          "type": "array",
+          "uniqueItems": true,
+          "items": {
+            "type": "string",
+            "pattern": "^((namespace|secret|module|service|collection|domain|route|document)s? )?[^\\s]+$"
+          }
+        },
+        "maxDeletes": {
+          "description": "The most deletes one apply or reconcile cycle may make without --allow-mass-delete (docs/ci-and-gitops.md#guards): a count (0: any delete is refused), or a share of the resources the plan manages on the cluster, such as '25%' (the default), which never allows fewer than 3 deletes, so that small configs can still drop a resource or two.",
+          "oneOf": [
+            {
+              "type": "integer",
+              "minimum": 0
+            },
+            {
+              "type": "string",
+              "pattern": "^(100|[1-9]?[0-9])%$"
+            }
+          ]
+        },
+        "windows": {
+          "title": "ChangeWindows",
+          "description": "When apply and reconcile may change the cluster (docs/ci-and-gitops.md#guards). An instant is inside a window when it falls in an allow range (or there are none) and in no deny range. Outside, apply and reconcile refuse unless --override-window REASON is given; rollback is always allowed. Plan says whether now is inside a window, and when the next one opens.",
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "timeZone"
+          ],
+          "properties": {
+            "timeZone": {
+              "description": "An IANA time zone name, e.g. Europe/Paris or UTC: the ranges are wall-clock times there, daylight saving time included.",
+              "type": "string",
+              "minLength": 1
+            },
+            "allow": {
+              "description": "Ranges in which changes are allowed. None: allowed at any time outside the deny ranges.",
+              "type": "array",
+              "items": {
+                "$ref": "#/$defs/TimeRange"
+              }
+            },
+            "deny": {
+              "description": "Ranges in which changes are refused, even inside an allow range (a freeze).",
+              "type": "array",
+              "items": {
+                "$ref": "#/$defs/TimeRange"
+              }
+            }
+          }
         }
       }
     },
@@ -334,6 +386,11 @@ export const configSchema = {
           "items": {
             "$ref": "#/$defs/SecretSpec"
           }
+        },
+        "protect": {
+          "description": "Refuse to delete the namespace itself, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.",
+          "type": "boolean",
+          "default": false
         }
       }
     },
@@ -399,6 +456,11 @@ export const configSchema = {
         },
         "tags": {
           "$ref": "#/$defs/Tags"
+        },
+        "protect": {
+          "description": "Refuse to delete this service, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.",
+          "type": "boolean",
+          "default": false
         }
       }
     },
@@ -433,6 +495,11 @@ export const configSchema = {
         },
         "tags": {
           "$ref": "#/$defs/Tags"
+        },
+        "protect": {
+          "description": "Refuse to delete this module, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.",
+          "type": "boolean",
+          "default": false
         }
       },
       "oneOf": [
@@ -513,6 +580,11 @@ export const configSchema = {
         },
         "tags": {
           "$ref": "#/$defs/Tags"
+        },
+        "protect": {
+          "description": "Refuse to delete this route, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.",
+          "type": "boolean",
+          "default": false
         }
       }
     },
@@ -569,6 +641,11 @@ export const configSchema = {
         },
         "tags": {
           "$ref": "#/$defs/Tags"
+        },
+        "protect": {
+          "description": "Refuse to delete this domain, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.",
+          "type": "boolean",
+          "default": false
         }
       }
     },
@@ -606,6 +683,11 @@ export const configSchema = {
         },
         "tags": {
           "$ref": "#/$defs/Tags"
+        },
+        "protect": {
+          "description": "Refuse to delete this collection, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.",
+          "type": "boolean",
+          "default": false
         }
       }
     },
@@ -625,6 +707,11 @@ export const configSchema = {
         },
         "data": {
           "description": "The document: any JSON value."
+        },
+        "protect": {
+          "description": "Refuse to delete this document, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.",
+          "type": "boolean",
+          "default": false
         }
       }
     },
@@ -652,6 +739,11 @@ export const configSchema = {
           "type": "integer",
           "minimum": 1,
           "maximum": 100
+        },
+        "protect": {
+          "description": "Refuse to delete this secret, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.",
+          "type": "boolean",
+          "default": false
         }
       }
     },
@@ -866,6 +958,46 @@ export const configSchema = {
               "type": "string"
             }
           }
+        }
+      }
+    },
+    "TimeRange": {
+      "title": "TimeRange",
+      "description": "Wall-clock times on some weekdays, in the windows' time zone. from is included, to is not; a range whose to is not after its from runs past midnight into the next day (22:00 to 02:00).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "from",
+        "to"
+      ],
+      "properties": {
+        "days": {
+          "description": "The weekdays the range starts on (default: every day).",
+          "type": "array",
+          "uniqueItems": true,
+          "minItems": 1,
+          "items": {
+            "type": "string",
+            "enum": [
+              "mon",
+              "tue",
+              "wed",
+              "thu",
+              "fri",
+              "sat",
+              "sun"
+            ]
+          }
+        },
+        "from": {
+          "description": "Start, HH:MM (24-hour clock).",
+          "type": "string",
+          "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+        },
+        "to": {
+          "description": "End, HH:MM, or 24:00 for the end of the day.",
+          "type": "string",
+          "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
         }
       }
     }

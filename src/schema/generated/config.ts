@@ -179,6 +179,15 @@ export interface ConfigFile {
      */
     secretFileRoots?: string[];
     pkl?: PklSettings;
+    /**
+     * Resources plan and apply refuse to delete or recreate unless --allow-protected is given, even when the config no longer declares them (docs/ci-and-gitops.md#guards). Each entry is '[KIND ]PATTERN': KIND a kind, singular or plural (route, routes), any kind when left out; PATTERN a resource id (namespace, namespace/name, or namespace/collection/id for a document) in which * matches any run of characters, e.g. 'payments/*', 'routes shop/checkout-*', 'namespace shop'.
+     */
+    protect?: string[];
+    /**
+     * The most deletes one apply or reconcile cycle may make without --allow-mass-delete (docs/ci-and-gitops.md#guards): a count (0: any delete is refused), or a share of the resources the plan manages on the cluster, such as '25%' (the default), which never allows fewer than 3 deletes, so that small configs can still drop a resource or two.
+     */
+    maxDeletes?: number | string;
+    windows?: ChangeWindows;
   };
   /**
    * The DGate clusters this config deploys to. Each gets the resources whose tag selectors its server tags satisfy. Without targets, the one cluster named by --admin or DGATE_ADMIN_URL is the target, with no tags. Targets may be declared in any file; names are unique across all files.
@@ -206,6 +215,45 @@ export interface PklSettings {
    */
   env?: EnvName[];
   timeout?: Duration;
+}
+/**
+ * When apply and reconcile may change the cluster (docs/ci-and-gitops.md#guards). An instant is inside a window when it falls in an allow range (or there are none) and in no deny range. Outside, apply and reconcile refuse unless --override-window REASON is given; rollback is always allowed. Plan says whether now is inside a window, and when the next one opens.
+ */
+export interface ChangeWindows {
+  /**
+   * An IANA time zone name, e.g. Europe/Paris or UTC: the ranges are wall-clock times there, daylight saving time included.
+   */
+  timeZone: string;
+  /**
+   * Ranges in which changes are allowed. None: allowed at any time outside the deny ranges.
+   */
+  allow?: TimeRange[];
+  /**
+   * Ranges in which changes are refused, even inside an allow range (a freeze).
+   */
+  deny?: TimeRange[];
+}
+/**
+ * Wall-clock times on some weekdays, in the windows' time zone. from is included, to is not; a range whose to is not after its from runs past midnight into the next day (22:00 to 02:00).
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "TimeRange".
+ */
+export interface TimeRange {
+  /**
+   * The weekdays the range starts on (default: every day).
+   *
+   * @minItems 1
+   */
+  days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+  /**
+   * Start, HH:MM (24-hour clock).
+   */
+  from: string;
+  /**
+   * End, HH:MM, or 24:00 for the end of the day.
+   */
+  to: string;
 }
 /**
  * A DGate cluster this config deploys to.
@@ -261,6 +309,10 @@ export interface NamespaceSpec {
   domains?: DomainSpec[];
   collections?: CollectionSpec[];
   secrets?: SecretSpec[];
+  /**
+   * Refuse to delete the namespace itself, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
+   */
+  protect?: boolean;
 }
 /**
  * An upstream service that routes forward requests to.
@@ -302,6 +354,10 @@ export interface ServiceSpec {
    */
   disableQueryParams?: boolean;
   tags?: Tags;
+  /**
+   * Refuse to delete this service, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
+   */
+  protect?: boolean;
 }
 export interface ModuleSpec2 {
   name: Name;
@@ -318,6 +374,10 @@ export interface ModuleSpec2 {
    */
   type?: 'typescript' | 'javascript';
   tags?: Tags;
+  /**
+   * Refuse to delete this module, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
+   */
+  protect?: boolean;
 }
 /**
  * Paths and methods that DGate matches, sent to a service and/or handled by modules.
@@ -349,6 +409,10 @@ export interface RouteSpec {
    */
   modules?: Name[];
   tags?: Tags;
+  /**
+   * Refuse to delete this route, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
+   */
+  protect?: boolean;
 }
 /**
  * Host patterns that send requests to this namespace, optionally with a TLS certificate.
@@ -376,6 +440,10 @@ export interface DomainSpec {
       };
   key?: SecretSource;
   tags?: Tags;
+  /**
+   * Refuse to delete this domain, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
+   */
+  protect?: boolean;
 }
 /**
  * A collection of JSON documents that modules can read and write.
@@ -399,6 +467,10 @@ export interface CollectionSpec {
   schema?: {};
   documents?: DocumentSpec[];
   tags?: Tags;
+  /**
+   * Refuse to delete this collection, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
+   */
+  protect?: boolean;
 }
 /**
  * A document in a document collection.
@@ -414,6 +486,10 @@ export interface DocumentSpec {
   data: {
     [k: string]: unknown;
   };
+  /**
+   * Refuse to delete this document, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
+   */
+  protect?: boolean;
 }
 /**
  * A secret: its value is referenced here, resolved only when applied, and never printed.
@@ -429,6 +505,10 @@ export interface SecretSpec {
    * Keep versioned copies of this secret: each value applied is also written as NAME.v<k> (k counting up), and the previous N values stay, so a module can stay pinned to an older version while a new one rolls out. Needs DGATE_CLI_HASH_KEY (to know when the value changed).
    */
   keepVersions?: number;
+  /**
+   * Refuse to delete this secret, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
+   */
+  protect?: boolean;
 }
 export interface SecretSource3 {
   /**
