@@ -1,10 +1,15 @@
+import path from 'node:path';
 import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import { ciModeFrom, ciModes, type CiMode } from '../ci/ci-mode.js';
+import { renderAnnotations } from '../ci/github-annotations.js';
 import { DgateError, errorsIn, type Diagnostic } from '../errors/dgate-error.js';
 import { renderDiagnostic } from '../errors/render.js';
 import { renderDiagnosticsReport } from '../report/diagnostics.js';
 import { createStyle, type Style } from '../report/style.js';
 import { ExitCode } from './exit-codes.js';
 import { heldSecrets } from '../io/held-secrets.js';
+import { valueNamed } from './value-names.js';
 
 /** The stream, with every sensitive value this process holds masked in what is written to it. */
 function redacting<T extends NodeJS.WritableStream>(stream: T): T {
@@ -37,6 +42,14 @@ export abstract class BaseCommand extends Command {
   debug = Option.Boolean('--debug', false, {
     description: 'Show internal details (stack traces) when something unexpected fails',
   });
+  ci = valueNamed(
+    'SYSTEM',
+    Option.String('--ci', {
+      description:
+        'Speak to a CI system: github (annotations, step summary, outputs), gitlab, or none; default from $GITHUB_ACTIONS / $GITLAB_CI',
+      validator: t.isEnum(ciModes),
+    }),
+  );
 
   protected abstract run(): Promise<number>;
 
@@ -47,6 +60,24 @@ export abstract class BaseCommand extends Command {
 
   protected get errStyle(): Style {
     return createStyle(this.useColour(this.context.stderr));
+  }
+
+  /** The CI system this run speaks to: --ci, else the environment's. */
+  protected get ciMode(): CiMode {
+    return ciModeFrom(this.ci, process.env);
+  }
+
+  /**
+   * Under GitHub Actions, problems as workflow commands, which the runner turns into annotations
+   * on the lines they name. On stdout, as actions/toolkit writes them, unless stdout carries a
+   * document (--format json, markdown...), which they would corrupt: then on stderr, which the
+   * runner reads for commands too.
+   */
+  protected annotate(diagnostics: readonly Diagnostic[]): void {
+    if (this.ciMode !== 'github' || diagnostics.length === 0) return;
+    const format = (this as { format?: unknown }).format;
+    const stream = format === undefined || format === 'human' ? this.context.stdout : this.context.stderr;
+    stream.write(renderAnnotations(diagnostics, githubPath));
   }
 
   private useColour(stream: NodeJS.WritableStream): boolean {
@@ -72,6 +103,7 @@ export abstract class BaseCommand extends Command {
    * line saying that nothing was `done` (compiled, planned, applied).
    */
   protected reportDiagnostics(diagnostics: readonly Diagnostic[], source: string, done: string): boolean {
+    this.annotate(diagnostics);
     this.context.stderr.write(
       renderDiagnosticsReport({ diagnostics, subject: source, after: `; nothing ${done}` }, this.errStyle),
     );
@@ -87,6 +119,7 @@ export abstract class BaseCommand extends Command {
   protected fail(err: unknown): number {
     const style = this.errStyle;
     if (err instanceof DgateError) {
+      this.annotate([err.toDiagnostic(), ...err.diagnostics]);
       const lines = [
         renderDiagnostic(err.toDiagnostic(), style),
         ...err.diagnostics.map((d) => renderDiagnostic(d, style)),
@@ -95,6 +128,7 @@ export abstract class BaseCommand extends Command {
       return err.exitCode ?? ExitCode.ERROR;
     }
     const message = err instanceof Error ? err.message : String(err);
+    this.annotate([{ code: 'DG9001', severity: 'error', message: `internal error: ${message}` }]);
     this.context.stderr.write(`${style.red('internal error DG9001')}: ${message}\n`);
     if (this.debug && err instanceof Error && err.stack) {
       this.context.stderr.write(`${style.dim(err.stack)}\n`);
@@ -105,4 +139,15 @@ export abstract class BaseCommand extends Command {
     }
     return ExitCode.ERROR;
   }
+}
+
+/**
+ * A file as GitHub names it in an annotation: relative to the checkout ($GITHUB_WORKSPACE) when it
+ * lies inside it, so that a command run from a subdirectory still marks the right line.
+ */
+function githubPath(file: string): string {
+  const workspace = process.env.GITHUB_WORKSPACE;
+  if (!workspace) return file;
+  const relative = path.relative(workspace, path.resolve(file));
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative.split(path.sep).join('/');
 }

@@ -10,6 +10,7 @@ import { diagnosticsToJson, plural } from '../errors/render.js';
 import { kindOrder } from '../model/registry.js';
 import { renderDiagnosticsReport } from '../report/diagnostics.js';
 import { valueNamed } from '../cli/value-names.js';
+import { renderCodeQuality } from '../ci/code-quality.js';
 
 export class ValidateCommand extends BaseCommand {
   static override paths = [['validate']];
@@ -25,6 +26,8 @@ export class ValidateCommand extends BaseCommand {
       ['Validate the config in the current directory', '$0 validate'],
       ['Validate one example', '$0 validate examples/shop'],
       ['Machine-readable problems for an editor or CI', '$0 validate examples/shop --format json'],
+      ['A GitLab Code Quality report', '$0 validate config/ --format codequality > gl-code-quality-report.json'],
+      ['Annotations on a pull request, outside GitHub Actions auto-detection', '$0 validate config/ --ci github'],
     ],
   });
 
@@ -32,8 +35,9 @@ export class ValidateCommand extends BaseCommand {
   format = valueNamed(
     'FORMAT',
     Option.String('--format', 'human', {
-      description: 'Output format: human (default) or json (an array of problems)',
-      validator: t.isEnum(['human', 'json']),
+      description:
+        "Output format: human (default), json (an array of problems) or codequality (GitLab's Code Quality report)",
+      validator: t.isEnum(['human', 'json', 'codequality']),
     }),
   );
   pklEnv = pklEnvOption();
@@ -43,6 +47,11 @@ export class ValidateCommand extends BaseCommand {
     const target = this.configPath ?? '.';
     const checked = await readCheckedConfig(target, undefined, pklOptionsFrom(this.pklEnv, this.pklTimeout));
     const errors = errorsIn(checked.diagnostics);
+    this.annotate(checked.diagnostics);
+    if (this.format === 'codequality') {
+      this.context.stdout.write(renderCodeQuality(checked.diagnostics, target));
+      return errors.length > 0 ? ExitCode.ERROR : ExitCode.OK;
+    }
     if (this.format === 'json') {
       this.context.stdout.write(`${JSON.stringify(diagnosticsToJson(checked.diagnostics), null, 2)}\n`);
       return errors.length > 0 ? ExitCode.ERROR : ExitCode.OK;
