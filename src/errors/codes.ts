@@ -23,6 +23,8 @@ export const codes = {
   DG3010: 'change impossible on this cluster',
   DG3011: 'the cluster moved on since the interrupted apply',
   DG3012: 'apply interrupted',
+  DG3013: 'protected resource would be deleted or recreated',
+  DG3014: 'too many deletes',
   DG3101: 'cannot fetch the followed branch',
   DG3102: 'followed commit not applied',
   // 20xx: the cluster
