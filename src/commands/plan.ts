@@ -49,6 +49,7 @@ export class PlanCommand extends ClusterCommand {
       ['In CI: fail the job on error, flag changes', '$0 plan --detailed-exitcode --out plan.json'],
       ['Only the resources one team owns', '$0 plan --select-tag team:checkout'],
       ['One target of a multi-cluster config', '$0 plan examples/regions --target eu-prod'],
+      ['In a GitHub Actions job of a pull request: the plan as one comment, kept up to date', '$0 plan --comment'],
     ],
   });
 
@@ -95,6 +96,10 @@ export class PlanCommand extends ClusterCommand {
   });
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
+  comment = Option.Boolean('--comment', false, {
+    description:
+      'Write the plan as a comment on the pull request ($GITHUB_TOKEN, $GITHUB_REPOSITORY, $GITHUB_EVENT_PATH), updating the one an earlier run wrote',
+  });
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
@@ -206,6 +211,13 @@ export class PlanCommand extends ClusterCommand {
     }
     if (this.out && this.format === 'human')
       this.context.stderr.write(`Saved the plan to ${this.out}; apply it with: dgate-cli apply ${this.out}\n`);
+    if (this.ciMode === 'github' || this.comment) {
+      const github = await import('../cli/github-plan-report.js');
+      const made = { plans, source, targets: this.target, savedPlan: this.out };
+      const warn = (line: string) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`);
+      if (this.ciMode === 'github') await github.writeGithubStepFiles(made, process.env, warn);
+      if (this.comment) this.context.stderr.write(`${await github.commentPlanOnPullRequest(made, process.env)}\n`);
+    }
     if (failed > 0) return ExitCode.ERROR;
     return this.detailedExitcode && plans.some(hasChanges) ? ExitCode.CHANGES : ExitCode.OK;
   }
