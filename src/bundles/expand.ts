@@ -1,5 +1,6 @@
 import { specKinds } from '../model/registry.js';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { Ajv2020, ErrorObject } from 'ajv/dist/2020.js';
+import { compileUserSchema, userSchemaAjv } from '../schema/user-schema.js';
 import type { Diagnostic, Location } from '../errors/dgate-error.js';
 import {
   locationOf,
@@ -42,7 +43,7 @@ let parameterAjv: Ajv2020 | undefined;
 /** The validator of bundle parameters, made on first use: a config without bundles never pays for it. */
 function parameterValidator(): Ajv2020 {
   if (!parameterAjv) {
-    parameterAjv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
+    parameterAjv = userSchemaAjv({ allErrors: true, strict: false, useDefaults: true });
     parameterAjv.addKeyword({ keyword: 'sensitive', schemaType: 'boolean' });
   }
   return parameterAjv;
@@ -97,7 +98,7 @@ export function expandBundles(
     // Parameters, against the bundle's schema, located at the config's `with`.
     const params: Record<string, unknown> = structuredClone(use.spec.with ?? {});
     const sensitive = sensitiveParameters(content.manifest);
-    const validate = parameterValidator().compile(content.manifest.parameters ?? { type: 'object' });
+    const validate = compileUserSchema(parameterValidator(), content.manifest.parameters ?? { type: 'object' });
     if (!validate(params)) {
       for (const e of validate.errors ?? [])
         report(

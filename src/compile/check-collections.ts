@@ -1,4 +1,5 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { compileUserSchema, userSchemaAjv } from '../schema/user-schema.js';
 import { canonicalJson } from '../state/canonical-json.js';
 import type { Declared, LoadedNamespace } from '../load/assemble.js';
 import { pointerToPath } from '../load/check-schema.js';
@@ -94,7 +95,7 @@ function documentErrorMessage(e: ErrorObject): string {
  * compiling is the expensive part (code generation), and configs repeat schemas across namespaces.
  */
 export class DocumentValidators {
-  private readonly ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+  private readonly ajv = userSchemaAjv({ allErrors: true, strict: false, validateFormats: false });
   private readonly cache = new Map<string, ValidateFunction | Error>();
 
   get(schema: object): ValidateFunction | Error {
@@ -102,7 +103,7 @@ export class DocumentValidators {
     let entry = this.cache.get(key);
     if (!entry) {
       try {
-        entry = this.ajv.compile(schema);
+        entry = compileUserSchema(this.ajv, schema);
       } catch (err) {
         entry = err as Error;
       }
