@@ -87,6 +87,10 @@ export function buildSteps(
 /** Steps grouped by wave, waves in order. */
 export function wavesOf(steps: readonly Step[]): Step[][] {
   const byWave = new Map<number, Step[]>();
-  for (const s of steps) byWave.set(s.wave, [...(byWave.get(s.wave) ?? []), s]);
+  for (const s of steps) {
+    const wave = byWave.get(s.wave);
+    if (wave) wave.push(s);
+    else byWave.set(s.wave, [s]);
+  }
   return [...byWave.entries()].sort(([a], [b]) => a - b).map(([, list]) => list);
 }
