@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without type declarations
-import {
-  generateMetaValidator,
-  generateValidators,
-  metaValidatorFile,
-  validatorsFile,
-} from '../../bin/gen-validators.mjs';
+import * as generator from '../../bin/gen-validators.mjs';
+
+const { generateMetaValidator, generateValidators, metaValidatorFile, validatorsFile } = generator;
 
 describe('precompiled schema validators', () => {
   it('match schema/config.schema.json (run `npm run gen:types` after changing it)', async () => {
