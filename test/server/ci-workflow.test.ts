@@ -21,6 +21,8 @@ const examples = path.join(repoRoot, 'docs/examples/github');
 const token = 'ghs_e2eTOKEN_0123456789abcdef';
 const repository = 'acme/gateway';
 const pr = 42;
+/** A secret value the config references: it must reach no annotation, summary, output or comment. */
+const secretValue = 'e2e-upstream-key-Zq81xv';
 
 interface StepResult {
   name: string;
@@ -34,6 +36,8 @@ interface StepResult {
 const config = (retries: number, routes: string[]) => `version: v1
 namespaces:
   - name: ci
+    secrets:
+      - { name: upstream-key, value: { fromEnv: E2E_UPSTREAM_KEY } }
     services:
       - { name: api, urls: ["http://127.0.0.1:9/"], retries: ${retries} }
     routes:
@@ -94,6 +98,7 @@ describe('the example GitHub workflows, step by step, against a real server', ()
     DGATE_CLI_HASH_KEY: 'hash-key-for-the-e2e-test',
     DGATE_CLI_AGE_IDENTITY: '',
     GITHUB_TOKEN: token,
+    E2E_UPSTREAM_KEY: secretValue,
   });
 
   let stepNo = 0;
@@ -139,6 +144,8 @@ describe('the example GitHub workflows, step by step, against a real server', ()
         output: await readFile(output, 'utf8'),
         summary: await readFile(summary, 'utf8'),
       });
+      for (const text of [ran.stdout, ran.stderr, results.at(-1)!.output, results.at(-1)!.summary])
+        expect(text).not.toContain(secretValue);
       if (ran.code !== 0) break;
     }
     return results;
@@ -154,11 +161,11 @@ describe('the example GitHub workflows, step by step, against a real server', ()
     // The pull request: validate and plan.
     const [validate, plan] = await runJob('dgate-plan.yml');
     expect(validate!.code, validate!.stderr).toBe(0);
-    expect(validate!.stdout).toMatch(/^✓ config\/ is valid: 1 namespace, 2 resources in 1 file\n$/);
+    expect(validate!.stdout).toMatch(/^✓ config\/ is valid: 1 namespace, 3 resources in 1 file\n$/);
     expect(plan!.code, plan!.stderr).toBe(0);
     const saved = JSON.parse(await readFile(path.join(work, 'plan.json'), 'utf8')) as { desired: { version: string } };
     expect(plan!.output).toBe(
-      `has-changes=true\ncreate=3\nupdate=0\ndelete=0\ndesired-version=${saved.desired.version}\nplan-path=plan.json\n`,
+      `has-changes=true\ncreate=4\nupdate=0\ndelete=0\ndesired-version=${saved.desired.version}\nplan-path=plan.json\n`,
     );
     // The step summary is the markdown plan, as `plan --format markdown` writes it.
     const markdown = await dgateCli(['plan', 'config/', '--format', 'markdown', '--ci', 'none'], {
@@ -166,7 +173,7 @@ describe('the example GitHub workflows, step by step, against a real server', ()
       env: { ...jobEnv(), GITHUB_ACTIONS: '' },
     });
     expect(plan!.summary).toBe(`${markdown.stdout}\n`);
-    expect(plan!.summary).toContain('**3 to create, 0 to update, 0 to delete**');
+    expect(plan!.summary).toContain('**4 to create, 0 to update, 0 to delete**');
     // One comment, created, after reading both pages of the PR's comments.
     expect(gh.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       `GET /repos/${repository}/issues/${pr}/comments?per_page=100`,
@@ -185,13 +192,14 @@ describe('the example GitHub workflows, step by step, against a real server', ()
     gh.requests.length = 0;
     const [, replan] = await runJob('dgate-plan.yml');
     expect(replan!.code, replan!.stderr).toBe(0);
-    expect(replan!.output).toMatch(/^has-changes=true\ncreate=4\n/);
+    expect(replan!.output).toMatch(/^has-changes=true\ncreate=5\n/);
     expect(gh.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'PATCH']);
     expect(gh.requests.at(-1)!.url).toBe(`/repos/${repository}/issues/comments/${commentId}`);
     expect(ours()).toEqual([
-      { id: commentId, body: expect.stringContaining('**4 to create, 0 to update, 0 to delete**') },
+      { id: commentId, body: expect.stringContaining('**5 to create, 0 to update, 0 to delete**') },
     ]);
     expect(replan!.stderr).toContain(`Updated the comment on pull request #${pr}`);
+    for (const c of gh.comments.get(pr)!) expect(c.body).not.toContain(secretValue);
 
     // Merged: the reviewed plan is applied.
     const [apply] = await runJob('dgate-apply.yml');
@@ -270,6 +278,7 @@ describe('the example GitHub workflows, step by step, against a real server', ()
       GITHUB_STEP_SUMMARY: path.join(files, 'action-summary'),
       DGATE_CLI_STATE_DIR: path.join(files, 'state'),
       DGATE_CLI_HASH_KEY: 'hash-key-for-the-e2e-test',
+      E2E_UPSTREAM_KEY: secretValue,
       INPUT_COMMAND: 'plan',
       INPUT_PATH: 'config/',
       INPUT_ARGS: '--detailed-exitcode',
