@@ -42,3 +42,6 @@ stepOrExit('building dist/ (tsc)', process.execPath, [
   '-p',
   'tsconfig.build.json',
 ]);
+stepOrExit('bundling dist/ for bin/dgate-cli (bin/bundle.mjs)', process.execPath, [
+  path.join(root, 'bin', 'bundle.mjs'),
+]);
