@@ -43,6 +43,13 @@ export interface ReleaseRecord {
    * would delete one the config no longer declares is refused (guards/protect.ts).
    */
   protected?: string[];
+  /**
+   * A drift heal a reconciler made while held by a rollback: the number of that rollback's
+   * release (this record returns to the same release, and keeps the hold).
+   */
+  heldFor?: number;
+  /** Set on a rollback's record by `reconcile --resume`: reconcilers follow their branch again. */
+  resumed?: { by: string; at: string };
   /** The guards this run was allowed past (`--allow-protected`, `--allow-mass-delete`), when it was. */
   overrides?: GuardOverrides;
 }
@@ -83,6 +90,14 @@ export async function reserveRelease(
 
 export async function writeRelease(client: AdminClient, record: ReleaseRecord): Promise<void> {
   await writeSystemDocument(client, releasesCollection, idOf(record.number), record);
+}
+
+/** Marks a rollback as resumed (`reconcile --resume`): the record is written again with `resumed`. */
+export async function markResumed(client: AdminClient, record: ReleaseRecord, by: string, at: Date): Promise<void> {
+  await writeSystemDocument(client, releasesCollection, idOf(record.number), {
+    ...record,
+    resumed: { by, at: at.toISOString() },
+  });
 }
 
 /** Marks a written (or perhaps written) record as not having happened: the apply was rolled back. */

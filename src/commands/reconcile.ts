@@ -30,6 +30,10 @@ import {
 import { pklEnvOption, pklTimeoutOption } from '../cli/pkl-flags.js';
 import { applyTarget, type ApplyOptions } from '../pipeline/apply-target.js';
 import { valueNamed } from '../cli/value-names.js';
+import { allowMassDeleteOption, allowProtectedOption } from '../cli/apply-flags.js';
+import { currentActor, effectiveReleases, markResumed, readReleases } from '../cluster/releases.js';
+import { describeRollbackHold, findRollbackHold, type RollbackHold } from '../guards/rollback-hold.js';
+import { returnToRelease } from '../pipeline/return-to-release.js';
 import { hookSecretEnv, isLoopbackAddress, judgeHook } from '../ci/webhook-auth.js';
 
 /** What the loop remembers between cycles. */
@@ -44,15 +48,27 @@ interface FollowState {
   lastChangeAt?: string;
   /** Why the newest commit is not applied, while it does not check. */
   refused?: DgateError;
+  /** Why the loop does not apply the branch on purpose: a rollback by hand, or a mass delete. */
+  hold?: ReconcileHold;
 }
+
+/** A hold, as the log, /status and --status-file report it. */
+export type ReconcileHold =
+  | ({ reason: 'rollback'; message: string } & RollbackHold)
+  | { reason: 'mass-delete'; message: string; commit: string };
 
 /** What --status-file holds after each cycle. */
 export interface ReconcileStatus {
   format: 'dgate-cli/reconcile-status@1';
   repo: string;
   branch: string;
-  /** synced: the cluster matches the newest commit; held: it matches the last good one, the newest does not check; error: the cycle failed. */
+  /**
+   * synced: the cluster matches the newest commit; held: it matches the last good one (the newest
+   * does not check), or the loop holds on purpose (`hold` says why); error: the cycle failed.
+   */
   state: 'synced' | 'held' | 'error';
+  /** Why the loop holds on purpose: a rollback made by hand (who, to which release, when), or a commit that would delete too much. */
+  hold?: ReconcileHold;
   newestCommit: string | null;
   appliedCommit: string | null;
   cycleAt: string;
@@ -96,7 +112,6 @@ export class ReconcileCommand extends ClusterCommand {
   repo = valueNamed(
     'URL',
     Option.String('--repo', {
-      required: true,
       description: 'The git repository to follow: a path, or a file://, https:// or ssh:// URL (git+ prefix allowed)',
     }),
   );
@@ -136,6 +151,12 @@ export class ReconcileCommand extends ClusterCommand {
   at = atOption();
   refreshSecrets = refreshSecretsOption();
   refresh = refreshOption();
+  allowProtected = allowProtectedOption();
+  allowMassDelete = allowMassDeleteOption();
+  resume = Option.Boolean('--resume', false, {
+    description:
+      'End the hold a rollback by hand put reconcilers of this cluster on (--admin or DGATE_ADMIN_URL), and exit',
+  });
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
   // reconcile never asks: following the branch is the approval. Accepted for scripts that pass it.
@@ -148,7 +169,15 @@ export class ReconcileCommand extends ClusterCommand {
   private lastStatus?: ReconcileStatus;
 
   protected override async run(): Promise<number> {
-    const url = followedRepoUrl(this.repo);
+    if (this.resume) return this.resumeFollowing();
+    if (!this.repo)
+      throw new DgateError({
+        code: 'DG0001',
+        message: 'dgate-cli reconcile needs --repo',
+        hint: 'name the git repository to follow, e.g. --repo https://git.example.com/gateway.git',
+      });
+    const repo = this.repo;
+    const url = followedRepoUrl(repo);
     const intervalMs = parseFlagDuration(this.interval, '--interval');
     if (intervalMs < 100)
       throw new DgateError({
@@ -178,7 +207,7 @@ export class ReconcileCommand extends ClusterCommand {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     process.on('SIGHUP', now);
-    this.log(`following ${this.branch} of ${shownRepoUrl(this.repo)} every ${this.interval}`);
+    this.log(`following ${this.branch} of ${shownRepoUrl(repo)} every ${this.interval}`);
     const server = this.listen ? await this.serve(this.listen, now) : undefined;
     try {
       while (!this.stopping) {
@@ -285,13 +314,14 @@ export class ReconcileCommand extends ClusterCommand {
     }
     const status: ReconcileStatus = {
       format: 'dgate-cli/reconcile-status@1',
-      repo: shownRepoUrl(this.repo),
+      repo: shownRepoUrl(this.repo ?? ''),
       branch: this.branch,
-      state: failure ? 'error' : code === ExitCode.OK ? 'synced' : state.good ? 'held' : 'error',
+      state: failure ? 'error' : state.hold ? 'held' : code === ExitCode.OK ? 'synced' : state.good ? 'held' : 'error',
       newestCommit: state.seen ?? null,
       appliedCommit: state.reportedInSync ?? null,
       cycleAt: new Date().toISOString(),
       lastChangeAt: state.lastChangeAt ?? null,
+      ...(state.hold ? { hold: state.hold } : {}),
       ...errorOf(failure ?? state.refused),
     };
     this.lastStatus = status;
@@ -319,6 +349,7 @@ export class ReconcileCommand extends ClusterCommand {
     const display = this.configAt(commit);
     if (commit !== state.seen) {
       state.seen = commit;
+      if (state.hold?.reason === 'mass-delete') state.hold = undefined;
       const checked = await readCheckedConfig(configDir, undefined, pklOptionsFrom(this.pklEnv, this.pklTimeout));
       if (errorsIn(checked.diagnostics).length > 0) {
         this.reportDiagnostics(checked.diagnostics, display, 'applied');
@@ -332,13 +363,32 @@ export class ReconcileCommand extends ClusterCommand {
       } else {
         state.refused = undefined;
         if (checked.diagnostics.length > 0) this.reportDiagnostics(checked.diagnostics, display, 'applied');
+        const previous = state.good;
         state.good = { commit, checked };
+        try {
+          const code = await this.applyGood(state.good, state);
+          return code === ExitCode.OK && !state.hold ? ExitCode.OK : ExitCode.ERROR;
+        } catch (err) {
+          if (!(err instanceof DgateError) || err.code !== 'DG3014') throw err;
+          // A commit that would delete too much (an emptied file) is held off, as one that does not
+          // check: the cluster stays at the commit before it, drift healed towards that.
+          state.good = previous;
+          state.hold = { reason: 'mass-delete', commit, message: `commit ${short} is held off: ${err.message}` };
+          this.reportError(
+            new DgateError({
+              code: 'DG3103',
+              message: `commit ${short} of ${this.branch} is not applied, and the loop holds ${previous ? `the cluster at ${previous.commit.slice(0, 7)}` : 'the cluster as it is'}: ${err.message}`,
+              hint: 'if the deletes are meant, apply them once with `dgate-cli apply --allow-mass-delete` (or raise settings.maxDeletes); the next commit is picked up at the next cycle',
+            }),
+            'reconcile',
+          );
+        }
       }
     }
     const good = state.good;
     if (!good) return ExitCode.ERROR;
     const code = await this.applyGood(good, state);
-    return code === ExitCode.OK && good.commit === commit ? ExitCode.OK : ExitCode.ERROR;
+    return code === ExitCode.OK && good.commit === commit && !state.hold ? ExitCode.OK : ExitCode.ERROR;
   }
 
   /** How each cycle applies: as `apply --auto-approve` would, with this command's flags. */
@@ -347,6 +397,8 @@ export class ReconcileCommand extends ClusterCommand {
       selectTags: this.selectTag,
       refreshSecrets: this.refreshSecrets,
       refresh: this.refresh,
+      allowProtected: this.allowProtected,
+      allowMassDelete: this.allowMassDelete,
       keepReleases: Number(this.keepReleases),
       identities: () => this.ageIdentities(),
     };
@@ -370,13 +422,14 @@ export class ReconcileCommand extends ClusterCommand {
     const at = evaluationInstant(this.at);
     const lockTimeoutMs = parseFlagDuration(this.lockTimeout, '--lock-timeout');
     let changed = false;
+    let rollbackHold: RollbackHold | undefined;
     for (const target of targets) {
       const client = await connectTarget(
         target,
         connectionOf(target, this.connectionFlags(), checked.input.root, process.env, targets.length),
       );
       const code = await this.underApplyLock(
-        `reconcile ${shownRepoUrl(this.repo)}#${this.branch}`,
+        `reconcile ${shownRepoUrl(this.repo ?? '')}#${this.branch}`,
         lockTimeoutMs,
         async (c, lock, interrupt) => {
           // An apply this loop (or anyone) left interrupted is rolled back first, as `recover` does:
@@ -399,6 +452,38 @@ export class ReconcileCommand extends ClusterCommand {
                 hint: '`dgate-cli plan` shows them; the next cycle applies the branch over them',
               });
             }
+          }
+          // A rollback made by hand is not undone: drift is healed towards the release it returned to.
+          const releases = await readReleases(c);
+          const hold = findRollbackHold(releases, commit);
+          if (hold) {
+            rollbackHold = hold;
+            if (state.hold?.reason !== 'rollback' || state.hold.release !== hold.release)
+              this.log(
+                `held: ${describeRollbackHold(hold)}; not applying ${display} until a new commit arrives on ${this.branch} or \`dgate-cli reconcile --resume\``,
+              );
+            const to =
+              releases.find((r) => r.number === hold.rolledBackTo && !r.voided) ??
+              releases.find((r) => r.number === hold.release);
+            if (!to) return ExitCode.OK;
+            await returnToRelease(c, to, {
+              identities: await this.ageIdentities(),
+              interrupt,
+              out: (text) => this.context.stdout.write(text),
+              warn: (line) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
+              style: this.style,
+              onEvent: this.printApplyEvent,
+              quietWhenInSync: true,
+              approved: () => true,
+              heldFor: hold.release,
+              onChanges: (plan) => {
+                changed = true;
+                this.log(
+                  `drift: ${plural(plan.changes.length, 'change')} to ${plan.cluster.adminUrl}, healed towards release ${hold.rolledBackTo} (held)`,
+                );
+              },
+            });
+            return ExitCode.OK;
           }
           return applyTarget(
             c,
@@ -429,14 +514,52 @@ export class ReconcileCommand extends ClusterCommand {
       if (code !== ExitCode.OK) return code;
     }
     if (changed) state.lastChangeAt = new Date().toISOString();
+    if (rollbackHold) {
+      state.hold = { reason: 'rollback', message: describeRollbackHold(rollbackHold), ...rollbackHold };
+      return ExitCode.OK;
+    }
+    if (state.hold?.reason === 'rollback') {
+      this.log(`hold ended: following ${this.branch} again`);
+      state.hold = undefined;
+      state.reportedInSync = undefined;
+    }
     // While held, the newer commit is named once, where the cluster is said to be in sync (its errors were shown when it came).
+    const why = state.hold?.reason === 'mass-delete' ? 'would delete too much' : 'does not check';
     const heldOff =
       state.seen !== undefined && state.seen !== commit
-        ? `; ${this.configAt(state.seen)}, newer, does not check and is held off`
+        ? `; ${this.configAt(state.seen)}, newer, ${why} and is held off`
         : '';
     if (changed || state.reportedInSync !== commit) this.log(`in sync with ${display}${heldOff}`);
     state.reportedInSync = commit;
     return ExitCode.OK;
+  }
+
+  /**
+   * `reconcile --resume`: marks the rollback that holds reconcilers of the cluster as resumed, so
+   * that they apply their branch again at their next cycle.
+   */
+  private resumeFollowing(): Promise<number> {
+    return this.underApplyLock(
+      'reconcile --resume',
+      parseFlagDuration(this.lockTimeout, '--lock-timeout'),
+      async (client) => {
+        const releases = effectiveReleases(await readReleases(client));
+        const latest = releases.at(-1);
+        const manual =
+          latest?.heldFor !== undefined ? (releases.find((r) => r.number === latest.heldFor) ?? latest) : latest;
+        if (latest?.kind !== 'rollback' || !manual || manual.resumed) {
+          this.context.stdout.write(
+            `Nothing to resume: the newest release of ${client.baseUrl} is not a rollback that holds reconcilers.\n`,
+          );
+          return ExitCode.OK;
+        }
+        await markResumed(client, manual, currentActor(process.env), new Date());
+        this.context.stdout.write(
+          `Resumed: reconcilers of ${client.baseUrl} apply their branch again at their next cycle (release ${manual.number}, ${manual.appliedBy}'s rollback to release ${manual.rolledBackTo}, no longer holds them).\n`,
+        );
+        return ExitCode.OK;
+      },
+    );
   }
 
   private log(line: string): void {

@@ -27,6 +27,7 @@ export const codes = {
   DG3014: 'too many deletes',
   DG3101: 'cannot fetch the followed branch',
   DG3102: 'followed commit not applied',
+  DG3103: 'reconciler on hold',
   // 20xx: the cluster
   DG2001: 'cluster unreachable',
   DG2002: 'cluster refused the credentials',

@@ -10,8 +10,8 @@ import type { LiveResources } from '../state/live-state.js';
 /** The limit when the config sets none. */
 export const defaultMaxDeletes = '25%';
 
-/** A percentage limit never allows fewer deletes than this: dropping 1 of 2 resources is 50%, and not a mass delete. */
-export const minimumPercentLimit = 3;
+/** A percentage limit never allows fewer deletes than this: dropping 2 of 4 resources is 50%, and a change a reviewer sees whole, not a mass delete. */
+export const minimumPercentLimit = 5;
 
 /** `settings.maxDeletes` as the config writes it, and where (absent: the default). */
 export interface MaxDeletesSetting {
@@ -78,9 +78,12 @@ export function findMassDelete(
 
 /** The refusal's message: how many, out of how many, and what the limit is. */
 export function describeMassDelete(m: MassDelete): string {
+  const setting = m.setting.location ? 'settings.maxDeletes' : 'the default settings.maxDeletes';
+  const raised =
+    deleteLimit(m.setting.value, m.managed) === minimumPercentLimit ? `, at least ${minimumPercentLimit}` : '';
   const rule =
     typeof m.setting.value === 'number'
       ? `settings.maxDeletes is ${m.setting.value}`
-      : `the limit is ${m.setting.value} of the ${m.managed} managed resources (at least ${minimumPercentLimit}), ${m.limit}${m.setting.location ? '' : ' (default settings.maxDeletes)'}`;
+      : `the limit is ${m.limit} (${m.setting.value} of ${m.managed}${raised}: ${setting})`;
   return `the plan deletes ${m.deletes} of ${m.managed} managed resources, more than one apply may without --allow-mass-delete: ${rule}`;
 }

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/cluster/client.js';
@@ -8,6 +9,8 @@ import { readReleases } from '../../src/cluster/releases.js';
 import type { LiveResources } from '../../src/state/live-state.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
+import { adminCall, adminPut } from '../harness/admin.js';
+import { git } from '../harness/git.js';
 import { useOwnDgateNode } from '../harness/node.js';
 
 /** The namespaces `names` hold on the node, normalized: what a refused run must leave as it was. */
@@ -42,6 +45,34 @@ namespaces:
       - { name: auth, source: "export const x = 1;", type: typescript }
     routes:
 ${routes}${extra}`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Writes files into a repository's gateway/ folder and commits them; returns the commit. */
+async function commitFiles(repo: string, files: Record<string, string>, message: string): Promise<string> {
+  await mkdir(path.join(repo, 'gateway'), { recursive: true });
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(repo, 'gateway', name), text);
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', message);
+  return git(repo, 'rev-parse', 'HEAD');
+}
+
+interface Status {
+  state?: string;
+  newestCommit?: string;
+  appliedCommit?: string;
+  cycleAt?: string;
+  hold?: { reason: string; release?: number; rolledBackTo?: number; by?: string; at?: string; commit?: string };
+  error?: { code: string };
+}
 
 describe('guards against a real server', () => {
   const node = useOwnDgateNode();
@@ -122,5 +153,199 @@ describe('guards against a real server', () => {
     expect(after.routes.map((r) => [r.name, r.modules ?? []])).toEqual([['home', []]]);
     // protect is dgate-cli's own: DGate never saw it.
     expect(JSON.stringify(after)).not.toContain('protect');
+  });
+
+  it('mass delete: a commit that empties a file holds the reconciler and deletes nothing; apply refuses it until --allow-mass-delete, which the release records', async () => {
+    const repo = await temps.make();
+    const state = await temps.make();
+    git(repo, 'init', '-q', '-b', 'main');
+    const routeList = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
+    const routesFile = `version: v1\nnamespaces:\n  - name: mass\n    routes:\n${routeList.map((r) => `      - { name: ${r}, paths: ["/${r}"], methods: [GET], service: api }`).join('\n')}\n`;
+    await commitFiles(
+      repo,
+      {
+        'services.yaml':
+          'version: v1\nnamespaces:\n  - name: mass\n    services:\n      - { name: api, urls: ["http://127.0.0.1:9/"] }\n',
+        'routes.yaml': routesFile,
+      },
+      'all',
+    );
+    const statusFile = path.join(state, 'status.json');
+    const env = { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state };
+    const once = () =>
+      dgateCli(['reconcile', '--repo', repo, '--once', '--status-file', statusFile, 'gateway'], { env });
+    const applied = await once();
+    expect(applied.code, applied.stderr).toBe(0);
+    const before = await snapshot(node().adminUrl, ['mass']);
+    expect(before.routes).toHaveLength(6);
+
+    // routes.yaml emptied: 6 deletes of 8 managed resources (the namespace, the service, 6 routes), over 25% (and 5).
+    const emptied = await commitFiles(repo, { 'routes.yaml': '' }, 'oops');
+    const held = await once();
+    expect(held.code).toBe(1);
+    expect(held.stderr).toContain(
+      `error DG3103: reconcile: commit ${emptied.slice(0, 7)} of main is not applied, and the loop holds the cluster as it is: the plan deletes 6 of 8 managed resources, more than one apply may without --allow-mass-delete`,
+    );
+    expect(await snapshot(node().adminUrl, ['mass'])).toEqual(before);
+    const status = JSON.parse(await readFile(statusFile, 'utf8')) as Status;
+    expect(status).toMatchObject({
+      state: 'held',
+      newestCommit: emptied,
+      hold: { reason: 'mass-delete', commit: emptied },
+    });
+
+    // apply refuses the same plan, and writes nothing.
+    const checkout = path.join(repo, 'gateway');
+    const refused = await run(['apply', checkout, '--auto-approve']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'error DG3014: the plan deletes 6 of 8 managed resources, more than one apply may without --allow-mass-delete: the limit is 5 (25% of 8, at least 5: the default settings.maxDeletes); nothing was changed',
+    );
+    expect(await snapshot(node().adminUrl, ['mass'])).toEqual(before);
+    const allowed = await run(['apply', checkout, '--auto-approve', '--allow-mass-delete']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect((await snapshot(node().adminUrl, ['mass'])).routes).toEqual([]);
+    expect((await releases(node().adminUrl)).at(-1)?.overrides).toEqual({
+      allowedMassDelete: { deletes: 6, limit: 5 },
+    });
+  });
+
+  it('a rollback by hand holds the reconciler: it heals drift towards the release rolled back to, says who and when, and follows the branch again after --resume or a new commit', async () => {
+    const repo = await temps.make();
+    const state = await temps.make();
+    git(repo, 'init', '-q', '-b', 'main');
+    const gateway = (retries: number, routes: string[]) =>
+      `version: v1\nnamespaces:\n  - name: held\n    services:\n      - { name: api, urls: ["http://127.0.0.1:9/"], retries: ${retries} }\n    routes:\n${routes.map((r) => `      - { name: ${r}, paths: ["/${r}"], methods: [GET], service: api }`).join('\n')}\n`;
+    const c1 = await commitFiles(repo, { 'gw.yaml': gateway(1, ['a']) }, 'c1');
+    const statusFile = path.join(state, 'status.json');
+    const env = { ...process.env, NO_COLOR: '1', DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state };
+    const service = async () =>
+      (await adminCall(node().adminUrl, 'GET', '/service/api?namespace=held')).json.data as { retries: number };
+    const routeNames = async () =>
+      ((await adminCall(node().adminUrl, 'GET', '/route?namespace=held')).json.data as { name: string }[])
+        .map((r) => r.name)
+        .sort();
+    const status = async () => JSON.parse(await readFile(statusFile, 'utf8').catch(() => '{}')) as Status;
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin/dgate-cli'),
+        'reconcile',
+        '--repo',
+        repo,
+        '--interval',
+        '300ms',
+        '--status-file',
+        statusFile,
+        '--listen',
+        '127.0.0.1:0',
+        'gateway',
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const listening = await until('the listener', async () => /listening on (http:\/\/\S+)/.exec(stdout)?.[1]);
+      await until('c1 applied', async () => ((await status()).appliedCommit === c1 ? true : undefined));
+      const c2 = await commitFiles(repo, { 'gw.yaml': gateway(2, ['a', 'b']) }, 'c2');
+      await until('c2 applied', async () => ((await status()).appliedCommit === c2 ? true : undefined));
+      expect((await service()).retries).toBe(2);
+
+      // The operator returns to c1's release during an incident.
+      const c1Release = (await releases(node().adminUrl)).find((r) => r.git?.commit === c1)!.number;
+      const rolledBack = await dgateCli(
+        ['rollback', '--to', String(c1Release), '--auto-approve', '--lock-timeout', '30s'],
+        {
+          env: {
+            DGATE_ADMIN_URL: node().adminUrl,
+            DGATE_CLI_ACTOR: 'oncall-alice',
+            DGATE_CLI_STATE_DIR: await temps.make(),
+          },
+        },
+      );
+      expect(rolledBack.code, rolledBack.stderr).toBe(0);
+      const rollbackRelease = (await releases(node().adminUrl)).at(-1)!;
+      expect(rollbackRelease.kind).toBe('rollback');
+
+      const hold = await until('the hold', async () => {
+        const s = await status();
+        return s.hold?.reason === 'rollback' ? s : undefined;
+      });
+      expect(hold).toMatchObject({
+        state: 'held',
+        newestCommit: c2,
+        hold: {
+          reason: 'rollback',
+          release: rollbackRelease.number,
+          rolledBackTo: c1Release,
+          at: rollbackRelease.appliedAt,
+        },
+      });
+      expect(hold.hold?.by).toMatch(/^oncall-alice@/);
+      const served = (await (await fetch(`${listening}/status`)).json()) as Status;
+      expect(served.hold).toEqual(hold.hold);
+      expect(stdout).toMatch(
+        new RegExp(
+          `Z held: oncall-alice@\\S+ rolled back to release ${c1Release} at ${rollbackRelease.appliedAt} \\(release ${rollbackRelease.number}\\); not applying main@${c2.slice(0, 7)}:gateway until a new commit arrives on main or \`dgate-cli reconcile --resume\`\n`,
+        ),
+      );
+      // Several cycles later, c2 is still not applied again.
+      const heldAt = hold.cycleAt!;
+      await until('three more cycles', async () => {
+        const s = await status();
+        return s.cycleAt && s.cycleAt > heldAt && Date.parse(s.cycleAt) - Date.parse(heldAt) > 900 ? true : undefined;
+      });
+      expect((await service()).retries).toBe(1);
+      expect(await routeNames()).toEqual(['a']);
+
+      // Drift is healed towards the release rolled back to, and the hold stays.
+      await adminPut(node().adminUrl, 'service', {
+        name: 'api',
+        namespace: 'held',
+        urls: ['http://127.0.0.1:9/'],
+        retries: 7,
+      });
+      await until('drift healed towards c1', async () => ((await service()).retries === 1 ? true : undefined));
+      await until('the heal line', async () =>
+        new RegExp(`Z drift: 1 change to \\S+, healed towards release ${c1Release} \\(held\\)\n`).test(stdout)
+          ? true
+          : undefined,
+      );
+      expect((await status()).hold?.release).toBe(rollbackRelease.number);
+      expect(await routeNames()).toEqual(['a']);
+
+      // --resume: the loop follows main again, and c2 comes back.
+      const resumed = await dgateCli(['reconcile', '--resume', '--lock-timeout', '30s'], {
+        env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: await temps.make() },
+      });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toContain(`Resumed: reconcilers of ${node().adminUrl} apply their branch again`);
+      await until('c2 applied again', async () => ((await service()).retries === 2 ? true : undefined));
+      await until('synced', async () => ((await status()).state === 'synced' ? true : undefined));
+      expect((await status()).hold).toBeUndefined();
+      expect(await routeNames()).toEqual(['a', 'b']);
+
+      // Rolled back again, then a new commit on main: the new commit ends the hold.
+      const again = await dgateCli(['rollback', '--to', String(c1Release), '--auto-approve', '--lock-timeout', '30s'], {
+        env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: await temps.make() },
+      });
+      expect(again.code, again.stderr).toBe(0);
+      await until('held again', async () => ((await status()).hold?.reason === 'rollback' ? true : undefined));
+      const c3 = await commitFiles(repo, { 'gw.yaml': gateway(3, ['a', 'c']) }, 'c3');
+      await until('c3 applied', async () =>
+        (await status()).appliedCommit === c3 && (await status()).state === 'synced' ? true : undefined,
+      );
+      expect((await service()).retries).toBe(3);
+      expect(await routeNames()).toEqual(['a', 'c']);
+      expect(stdout).toMatch(/Z hold ended: following main again\n/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/internal error|\n\s+at /);
   });
 });

@@ -83,7 +83,7 @@ export const configSchema = {
           }
         },
         "maxDeletes": {
-          "description": "The most deletes one apply or reconcile cycle may make without --allow-mass-delete (docs/ci-and-gitops.md#guards): a count (0: any delete is refused), or a share of the resources the plan manages on the cluster, such as '25%' (the default), which never allows fewer than 3 deletes, so that small configs can still drop a resource or two.",
+          "description": "The most deletes one apply or reconcile cycle may make without --allow-mass-delete (docs/ci-and-gitops.md#guards): a count (0: any delete is refused), or a share of the resources the plan manages on the cluster, such as '25%' (the default), which never allows fewer than 5 deletes, so that a small config can still drop a handful of resources in one change.",
           "oneOf": [
             {
               "type": "integer",

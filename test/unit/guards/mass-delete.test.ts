@@ -20,20 +20,20 @@ const configWith = (settings: string) =>
   loadConfig(sourcesOf({ 'gw.yaml': `version: v1\n${settings}namespaces:\n  - name: shop\n` })).config;
 
 describe('mass-delete guard', () => {
-  it('a percentage is of the managed resources, rounded down, and never below 3', () => {
+  it('a percentage is of the managed resources, rounded down, and never below 5', () => {
     expect(deleteLimit('25%', 100)).toBe(25);
-    expect(deleteLimit('25%', 10)).toBe(3);
-    expect(deleteLimit('25%', 2)).toBe(3);
-    expect(deleteLimit('50%', 9)).toBe(4);
+    expect(deleteLimit('25%', 10)).toBe(5);
+    expect(deleteLimit('25%', 2)).toBe(5);
+    expect(deleteLimit('50%', 13)).toBe(6);
     expect(deleteLimit(0, 100)).toBe(0);
     expect(deleteLimit(7, 1)).toBe(7);
   });
 
-  it('small configs: deleting 1 of 2, or 3 of 4, is not a mass delete; 4 of 4 is', () => {
+  it('small configs: deleting 1 of 2, or 5 of 6, is not a mass delete; 6 of 8 is', () => {
     const setting = { value: '25%' };
     expect(findMassDelete(deletes(1), 2, setting)).toBeUndefined();
-    expect(findMassDelete(deletes(3), 4, setting)).toBeUndefined();
-    expect(findMassDelete(deletes(4), 4, setting)).toMatchObject({ deletes: 4, limit: 3, managed: 4 });
+    expect(findMassDelete(deletes(5), 6, setting)).toBeUndefined();
+    expect(findMassDelete(deletes(6), 8, setting)).toMatchObject({ deletes: 6, limit: 5, managed: 8 });
     expect(findMassDelete(deletes(26), 100, setting)).toMatchObject({ deletes: 26, limit: 25 });
     expect(findMassDelete(deletes(25), 100, setting)).toBeUndefined();
   });
