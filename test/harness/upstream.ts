@@ -29,6 +29,11 @@ export async function startUpstream(name: string): Promise<Upstream> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    // DGate keeps its upstream connections alive: close them, or close() waits for their idle timeout.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
