@@ -1,5 +1,6 @@
 import type { Declared, LoadedNamespace } from '../load/assemble.js';
 import type { DomainSpec, RouteSpec, ServiceSpec } from '../schema/generated/config.js';
+import { goUrlParts } from '../model/go-url.js';
 import type { FileTable } from './file-refs.js';
 
 import { type Report, names, repeats, suggest } from './check-report.js';
@@ -144,12 +145,9 @@ function pathProblem(p: string): { text: string; refused: boolean } | undefined 
 export function checkService(ns: LoadedNamespace, service: Declared<ServiceSpec>, report: Report): void {
   const id = `service '${ns.name}/${service.spec.name}'`;
   service.spec.urls.forEach((u, i) => {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(u);
-    } catch {
-      parsed = undefined;
-    }
+    // DGate reads each URL with Go's url.Parse, not a browser's parser: Go takes some that a
+    // browser refuses (a port past 65535, a host like 1.2.3.256, an IPv6 zone), and those work.
+    const parsed = goUrlParts(u);
     if (!parsed?.host) {
       // DGate drops the connection on a URL it cannot parse, and then fails every list of services.
       report(
@@ -161,12 +159,12 @@ export function checkService(ns: LoadedNamespace, service: Declared<ServiceSpec>
       );
       return;
     }
-    if (!['http:', 'https:'].includes(parsed.protocol)) {
+    if (!['http', 'https'].includes(parsed.scheme)) {
       report(
         'DG1106',
         service.origin,
         ['urls', i],
-        `${id} has an upstream URL with scheme '${parsed.protocol.slice(0, -1)}'`,
+        `${id} has an upstream URL with scheme '${parsed.scheme}'`,
         'DGate accepts it, but proxies only to http:// and https:// upstreams',
         { warning: true },
       );

@@ -18,6 +18,12 @@
 const formatted = new Map<string, string | undefined>();
 const formattedLimit = 10_000;
 
+/** What `url.Parse` makes of `text` (scheme and host), or undefined where it returns an error. */
+export function goUrlParts(text: string): { scheme: string; host: string } | undefined {
+  const parsed = parse(toByteString(text));
+  return parsed && { scheme: parsed.scheme, host: fromByteString(parsed.host) };
+}
+
 /** The result of `url.Parse(text).String()`, or undefined where `url.Parse` returns an error. */
 export function formatGoUrl(text: string): string | undefined {
   if (formatted.has(text)) return formatted.get(text);
@@ -176,8 +182,12 @@ function parseHost(scheme: string, host: string): string {
       zone >= 0
         ? percentDecode(hostname.slice(0, zone), 'host') + percentDecode(hostname.slice(zone), 'zone')
         : percentDecode(hostname, 'host');
-    // Go also checks that the brackets hold an IPv6 address (netip.ParseAddr); the config check
-    // refuses a URL whose host does not parse (DG1106), so that check is left to it.
+    // Only an IPv6 address may stand in brackets (netip.ParseAddr, then not IPv4), with an
+    // optional non-empty zone. The address is checked by the WHATWG URL parser's IPv6 rules,
+    // which read the same text forms (RFC 4291, an embedded IPv4 included).
+    const percent = unescaped.indexOf('%');
+    const address = percent === -1 ? unescaped : unescaped.slice(0, percent);
+    if (percent === unescaped.length - 1 || !URL.canParse(`http://[${address}]/`)) throw new GoUrlError('invalid host');
     return `[${unescaped}]${port}`;
   }
   let i = host.indexOf(':');

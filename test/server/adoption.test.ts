@@ -344,3 +344,25 @@ describe('adopting upstream URLs DGate stores escaped (issue #17)', () => {
     expect(replanned.code).toBe(0);
   });
 });
+
+describe("adopting upstream URLs Go's url.Parse takes and a browser's parser refuses (issue #14)", () => {
+  it('DGate stores them; they dump, validate without an error and plan no changes', async () => {
+    const base = node().adminUrl;
+    // A port past 65535, a host that is not an IPv4 address, an IPv6 zone: DG1106 once refused
+    // all three, checked with WHATWG's parser instead of Go's.
+    const urls = ['http://127.0.0.1:99999/', 'http://1.2.3.256:9/', 'http://[fe80::1%25en0]:9/'];
+    await adminPut(base, 'namespace', { name: 'go-urls' });
+    await adminPut(base, 'service', { name: 'odd', namespace: 'go-urls', urls });
+    expect((await adminCall(base, 'GET', '/service/odd?namespace=go-urls')).json.data.urls).toEqual(urls);
+
+    const env = { DGATE_ADMIN_URL: base, DGATE_CLI_STATE_DIR: await temps.make(), DGATE_CLI_HASH_KEY: undefined };
+    const out = path.join(await temps.make(), 'dump');
+    expect((await dgateCli(['dump', '--out', out, '--namespace', 'go-urls'], { env })).code).toBe(0);
+    const validated = await dgateCli(['validate', out], { env });
+    expect(validated.stderr).not.toMatch(/error DG/);
+    expect(validated.code).toBe(0);
+    const planned = await dgateCli(['plan', out, '--detailed-exitcode'], { env });
+    expect(planned.stdout).toContain('No changes.');
+    expect(planned.code).toBe(0);
+  });
+});

@@ -47,6 +47,17 @@ describe("formatGoUrl: Go's url.Parse(s).String()", () => {
     ['http:///x', 'http:///x'],
     ['http://h/a%20b%2F', 'http://h/a%20b%2F'],
     ['http://h/~user/..//./x', 'http://h/~user/..//./x'],
+    // Brackets hold an IPv6 address only, with an optional non-empty zone.
+    ['http://[1.2.3.4]/', undefined],
+    ['http://[::1%25]/', undefined],
+    ['http://[zz::1]/', undefined],
+    ['http://[1::2::3]/', undefined],
+    ['http://[::1:8081/', undefined],
+    ['http://[::ffff:1.2.3.4]/', 'http://[::ffff:1.2.3.4]/'],
+    ['http://[fe80::1%25en0]:8080/', 'http://[fe80::1%25en0]:8080/'],
+    // Go takes what a browser's parser refuses.
+    ['http://127.0.0.1:99999/', 'http://127.0.0.1:99999/'],
+    ['http://1.2.3.256/', 'http://1.2.3.256/'],
   ])('%j -> %j', (input, go) => {
     expect(formatGoUrl(input)).toBe(go);
   });
