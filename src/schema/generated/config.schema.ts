@@ -578,6 +578,9 @@ export const configSchema = {
             "$ref": "#/$defs/Name"
           }
         },
+        "canary": {
+          "$ref": "#/$defs/CanarySpec"
+        },
         "tags": {
           "$ref": "#/$defs/Tags"
         },
@@ -587,6 +590,117 @@ export const configSchema = {
           "default": false
         }
       }
+    },
+    "CanarySpec": {
+      "title": "CanarySpec",
+      "description": "Sends a share of the route's requests to another service, the canary, instead of the route's own service (the stable one): a new version next to the old, as Argo Rollouts and Flagger do, with nothing but DGate. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. Raise the weight to 100 and then point the route's service at the canary and drop this block to promote it (docs/canary.md).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "service",
+        "weight"
+      ],
+      "properties": {
+        "service": {
+          "$ref": "#/$defs/Name",
+          "description": "The canary: a service in the same namespace, other than the route's own. Its URLs are compiled into the generated module."
+        },
+        "weight": {
+          "$ref": "#/$defs/CanaryWeight",
+          "description": "The share of requests, in percent (0 to 100, in steps of 0.01), sent to the canary now. 0 sends only forced requests; 100 sends all."
+        },
+        "force": {
+          "title": "CanaryForce",
+          "description": "A header or cookie (one of them, or both) that sends a request to the canary whatever the weight (for testers and synthetic checks).",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "header": {
+              "description": "Request header that forces the canary, e.g. X-Canary.",
+              "type": "string",
+              "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
+            },
+            "cookie": {
+              "description": "Cookie that forces the canary, e.g. canary.",
+              "type": "string",
+              "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
+            },
+            "value": {
+              "description": "The value the header or cookie must have (compared exactly). Without it, any non-empty value forces the canary.",
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        },
+        "sticky": {
+          "title": "CanarySticky",
+          "description": "Keeps each client on one version: a stable hash of the client's key decides, so a client never flips between versions at one weight, and a client on the canary stays there while the weight grows. A request without the key is split by the weight alone.",
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "by"
+          ],
+          "properties": {
+            "by": {
+              "description": "What identifies a client: ip (the address DGate sees the request come from: behind a load balancer, that is the balancer's), a header, or a cookie.",
+              "enum": [
+                "ip",
+                "header",
+                "cookie"
+              ]
+            },
+            "name": {
+              "description": "The header or cookie name (required with by: header or cookie; not allowed with by: ip).",
+              "type": "string",
+              "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
+            }
+          }
+        },
+        "steps": {
+          "description": "The way to full traffic, step by step: a weight to set, or a pause. Declared and validated now; not run yet (issue #15): apply sets the weight above, and validate warns that they are not run (DG1930).",
+          "type": "array",
+          "items": {
+            "title": "CanaryStep",
+            "oneOf": [
+              {
+                "title": "CanaryWeightStep",
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "weight"
+                ],
+                "properties": {
+                  "weight": {
+                    "$ref": "#/$defs/CanaryWeight",
+                    "description": "Set the canary's share of requests, in percent."
+                  }
+                }
+              },
+              {
+                "title": "CanaryPauseStep",
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "pause"
+                ],
+                "properties": {
+                  "pause": {
+                    "$ref": "#/$defs/Duration",
+                    "description": "Wait this long before the next step."
+                  }
+                }
+              }
+            ]
+          }
+        }
+      }
+    },
+    "CanaryWeight": {
+      "title": "CanaryWeight",
+      "description": "A share of requests in percent: 0 to 100, in steps of 0.01.",
+      "type": "number",
+      "minimum": 0,
+      "maximum": 100
     },
     "DomainSpec": {
       "title": "DomainSpec",

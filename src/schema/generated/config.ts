@@ -79,6 +79,23 @@ export type ModuleSpec1 = {
  */
 export type Name1 = string;
 /**
+ * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
+ */
+export type Name2 = string;
+/**
+ * The share of requests, in percent (0 to 100, in steps of 0.01), sent to the canary now. 0 sends only forced requests; 100 sends all.
+ */
+export type CanaryWeight = number;
+export type CanaryStep = CanaryWeightStep | CanaryPauseStep;
+/**
+ * Set the canary's share of requests, in percent.
+ */
+export type CanaryWeight1 = number;
+/**
+ * Wait this long before the next step.
+ */
+export type Duration2 = string;
+/**
  * PEM private key for cert: a sensitive value, referenced like a secret.
  */
 export type SecretSource = {
@@ -112,7 +129,7 @@ export type SecretSource = {
 /**
  * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
-export type Name2 = string;
+export type Name3 = string;
 /**
  * Where a sensitive value comes from. It is resolved in memory only when a command needs it and never written out.
  *
@@ -130,14 +147,14 @@ export type SafeName1 = string;
 /**
  * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
-export type Name3 = string;
+export type Name4 = string;
 /**
  * A duration such as 250ms, 5s, 1m or 1h30m (units ns, us, ms, s, m, h). Compiled to the integer nanoseconds DGate takes.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "Duration".
  */
-export type Duration2 = string;
+export type Duration3 = string;
 /**
  * A duration that may be negative (-5s). DGate accepts a negative connect or request timeout; validate warns about one.
  *
@@ -146,13 +163,20 @@ export type Duration2 = string;
  */
 export type SignedDuration2 = string;
 /**
+ * A share of requests in percent: 0 to 100, in steps of 0.01.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "CanaryWeight".
+ */
+export type CanaryWeight2 = number;
+/**
  * A name dgate-cli keeps itself (a target, a bundle instance): letters, digits, '.', '_' and '-' only.
  */
 export type SafeName2 = string;
 /**
  * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
-export type Name4 = string;
+export type Name5 = string;
 
 /**
  * One dgate-cli config file. A config is one file or a directory of them; namespaces with the same name merge across files.
@@ -408,11 +432,64 @@ export interface RouteSpec {
    * Names of modules in the same namespace. DGate runs the first in name order; the others can be required from it. DGate stores each name once.
    */
   modules?: Name[];
+  canary?: CanarySpec;
   tags?: Tags;
   /**
    * Refuse to delete this route, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
    */
   protect?: boolean;
+}
+/**
+ * Sends a share of the route's requests to another service, the canary, instead of the route's own service (the stable one): a new version next to the old, as Argo Rollouts and Flagger do, with nothing but DGate. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. Raise the weight to 100 and then point the route's service at the canary and drop this block to promote it (docs/canary.md).
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "CanarySpec".
+ */
+export interface CanarySpec {
+  service: Name2;
+  weight: CanaryWeight;
+  force?: CanaryForce;
+  sticky?: CanarySticky;
+  /**
+   * The way to full traffic, step by step: a weight to set, or a pause. Declared and validated now; not run yet (issue #15): apply sets the weight above, and validate warns that they are not run (DG1930).
+   */
+  steps?: CanaryStep[];
+}
+/**
+ * A header or cookie (one of them, or both) that sends a request to the canary whatever the weight (for testers and synthetic checks).
+ */
+export interface CanaryForce {
+  /**
+   * Request header that forces the canary, e.g. X-Canary.
+   */
+  header?: string;
+  /**
+   * Cookie that forces the canary, e.g. canary.
+   */
+  cookie?: string;
+  /**
+   * The value the header or cookie must have (compared exactly). Without it, any non-empty value forces the canary.
+   */
+  value?: string;
+}
+/**
+ * Keeps each client on one version: a stable hash of the client's key decides, so a client never flips between versions at one weight, and a client on the canary stays there while the weight grows. A request without the key is split by the weight alone.
+ */
+export interface CanarySticky {
+  /**
+   * What identifies a client: ip (the address DGate sees the request come from: behind a load balancer, that is the balancer's), a header, or a cookie.
+   */
+  by: 'ip' | 'header' | 'cookie';
+  /**
+   * The header or cookie name (required with by: header or cookie; not allowed with by: ip).
+   */
+  name?: string;
+}
+export interface CanaryWeightStep {
+  weight: CanaryWeight1;
+}
+export interface CanaryPauseStep {
+  pause: Duration2;
 }
 /**
  * Host patterns that send requests to this namespace, optionally with a TLS certificate.
@@ -479,7 +556,7 @@ export interface CollectionSpec {
  * via the `definition` "DocumentSpec".
  */
 export interface DocumentSpec {
-  id: Name2;
+  id: Name3;
   /**
    * The document: any JSON value.
    */
@@ -548,7 +625,7 @@ export interface BundleUse {
    */
   use: string;
   as: SafeName1;
-  namespace: Name3;
+  namespace: Name4;
   /**
    * Where the bundle comes from: absent for the bundles shipped with dgate-cli, a directory (relative to this file's directory, or absolute), or a git repository whose semver tags are the versions: git+file:///path/repo or git+https://host/repo.
    */
@@ -613,7 +690,7 @@ export interface BundleTestCase {
    */
   with?: {};
   as?: SafeName2;
-  namespace?: Name4;
+  namespace?: Name5;
   /**
    * Resources around the instance, as a config's namespaces (the service a route is given, say); checked as a config's once {{echo}} is replaced.
    */
