@@ -60,3 +60,11 @@ export const allowMassDeleteOption = () =>
   Option.Boolean('--allow-mass-delete', false, {
     description: 'Let this run delete more than settings.maxDeletes (default 25%); the release records it',
   });
+
+export const overrideWindowOption = () =>
+  valueNamed(
+    'REASON',
+    Option.String('--override-window', {
+      description: 'Apply outside settings.windows this once, for this reason (recorded in the release)',
+    }),
+  );

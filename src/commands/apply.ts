@@ -15,6 +15,7 @@ import {
   refreshOption,
   allowProtectedOption,
   allowMassDeleteOption,
+  overrideWindowOption,
 } from '../cli/apply-flags.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
@@ -80,6 +81,7 @@ export class ApplyCommand extends ClusterCommand {
   refresh = refreshOption();
   allowProtected = allowProtectedOption();
   allowMassDelete = allowMassDeleteOption();
+  overrideWindow = overrideWindowOption();
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
 
@@ -112,6 +114,7 @@ export class ApplyCommand extends ClusterCommand {
       refresh: this.refresh,
       allowProtected: this.allowProtected,
       allowMassDelete: this.allowMassDelete,
+      ...(this.overrideWindow !== undefined ? { overrideWindow: this.overrideWindow } : {}),
       keepReleases: Number(this.keepReleases),
       identities: () => this.ageIdentities(),
       ...(this.autoApprove ? {} : { confirm: (plan: Plan) => this.confirm(plan) }),

@@ -19,6 +19,7 @@ import { valueNamed } from '../cli/value-names.js';
 import { allowMassDeleteOption, allowProtectedOption } from '../cli/apply-flags.js';
 import { guardRefusal, type GuardReport } from '../guards/guards.js';
 import { describeMassDelete } from '../guards/mass-delete.js';
+import { describeWindowStatus } from '../guards/windows.js';
 import { renderDiagnostic } from '../errors/render.js';
 import { checkGuards } from '../pipeline/guard-step.js';
 
@@ -167,7 +168,7 @@ export class PlanCommand extends ClusterCommand {
           refreshDocuments: this.refresh,
         });
         plan = made.plan;
-        guards = await checkGuards(client, made, checked.config);
+        guards = await checkGuards(client, made, checked.config, at);
         // After the read (already under way): a cluster that does not answer is reported as such first.
         await journalRefusingInterrupted(client, false);
       } catch (err) {
@@ -229,6 +230,8 @@ export class PlanCommand extends ClusterCommand {
    */
   private reportGuards(guards: GuardReport, target: string | undefined): boolean {
     const on = target ? `target ${target}: ` : '';
+    if (guards.window && this.format === 'human')
+      this.context.stdout.write(`Change windows: ${on}${describeWindowStatus(guards.window)}.\n`);
     if (guards.massDelete && !this.allowMassDelete)
       this.context.stderr.write(
         `${renderDiagnostic(

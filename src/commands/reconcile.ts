@@ -30,7 +30,7 @@ import {
 import { pklEnvOption, pklTimeoutOption } from '../cli/pkl-flags.js';
 import { applyTarget, type ApplyOptions } from '../pipeline/apply-target.js';
 import { valueNamed } from '../cli/value-names.js';
-import { allowMassDeleteOption, allowProtectedOption } from '../cli/apply-flags.js';
+import { allowMassDeleteOption, allowProtectedOption, overrideWindowOption } from '../cli/apply-flags.js';
 import { currentActor, effectiveReleases, markResumed, readReleases } from '../cluster/releases.js';
 import { describeRollbackHold, findRollbackHold, type RollbackHold } from '../guards/rollback-hold.js';
 import { returnToRelease } from '../pipeline/return-to-release.js';
@@ -55,7 +55,8 @@ interface FollowState {
 /** A hold, as the log, /status and --status-file report it. */
 export type ReconcileHold =
   | ({ reason: 'rollback'; message: string } & RollbackHold)
-  | { reason: 'mass-delete'; message: string; commit: string };
+  | { reason: 'mass-delete'; message: string; commit: string }
+  | { reason: 'window'; message: string };
 
 /** What --status-file holds after each cycle. */
 export interface ReconcileStatus {
@@ -153,6 +154,7 @@ export class ReconcileCommand extends ClusterCommand {
   refresh = refreshOption();
   allowProtected = allowProtectedOption();
   allowMassDelete = allowMassDeleteOption();
+  overrideWindow = overrideWindowOption();
   resume = Option.Boolean('--resume', false, {
     description:
       'End the hold a rollback by hand put reconcilers of this cluster on (--admin or DGATE_ADMIN_URL), and exit',
@@ -306,11 +308,17 @@ export class ReconcileCommand extends ClusterCommand {
   private async cycleWithStatus(url: string, workdir: string, state: FollowState): Promise<number> {
     let code: number;
     let failure: unknown;
+    const outsideWindowBefore = state.hold?.reason === 'window';
+    if (outsideWindowBefore) state.hold = undefined;
     try {
       code = await this.cycle(url, workdir, state);
     } catch (err) {
-      failure = err;
       code = ExitCode.ERROR;
+      if (err instanceof DgateError && err.code === 'DG3015') {
+        // Outside the change windows the loop holds, and says so once: neither a commit nor drift is applied.
+        if (!outsideWindowBefore) this.reportError(err, 'reconcile');
+        state.hold = { reason: 'window', message: err.message };
+      } else failure = err;
     }
     const status: ReconcileStatus = {
       format: 'dgate-cli/reconcile-status@1',
@@ -399,6 +407,7 @@ export class ReconcileCommand extends ClusterCommand {
       refresh: this.refresh,
       allowProtected: this.allowProtected,
       allowMassDelete: this.allowMassDelete,
+      ...(this.overrideWindow !== undefined ? { overrideWindow: this.overrideWindow } : {}),
       keepReleases: Number(this.keepReleases),
       identities: () => this.ageIdentities(),
     };

@@ -25,6 +25,7 @@ export const codes = {
   DG3012: 'apply interrupted',
   DG3013: 'protected resource would be deleted or recreated',
   DG3014: 'too many deletes',
+  DG3015: 'outside the change windows',
   DG3101: 'cannot fetch the followed branch',
   DG3102: 'followed commit not applied',
   DG3103: 'reconciler on hold',
@@ -73,6 +74,7 @@ export const codes = {
   DG1120: 'encrypted value is not age-armored',
   DG1121: 'secret name taken by a version',
   DG1122: 'tag reserved by dgate-cli',
+  DG1123: 'unknown time zone',
   // 18xx: bundles
   DG1801: 'bundle lock missing',
   DG1802: 'bundle lock stale',

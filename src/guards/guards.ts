@@ -1,7 +1,10 @@
 import type { Change } from '../diff/diff.js';
 import { DgateError, type Diagnostic } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
+import type { Location } from '../errors/dgate-error.js';
 import type { LoadedConfig } from '../load/assemble.js';
+import { locate } from '../load/parse-yaml.js';
+import type { ChangeWindows, ConfigFile } from '../schema/generated/config.js';
 import { kinds } from '../model/registry.js';
 import { describeMassDelete, findMassDelete, maxDeletesSetting, type MassDelete } from './mass-delete.js';
 import {
@@ -11,17 +14,46 @@ import {
   type ProtectedChange,
   type RecordedProtection,
 } from './protect.js';
+import { describeWindowStatus, evaluateWindows, isKnownTimeZone, type WindowStatus } from './windows.js';
 
-/** What a run was told to let through (`--allow-protected`, `--allow-mass-delete`). */
+/** What a run was told to let through (`--allow-protected`, `--allow-mass-delete`, `--override-window REASON`). */
 export interface GuardAllowances {
   protected?: boolean;
   massDelete?: boolean;
+  /** The reason given with --override-window. */
+  windowOverride?: string;
 }
 
 /** What the guards found in one plan, whether or not it was allowed. */
 export interface GuardReport {
   protected: ProtectedChange[];
   massDelete?: MassDelete;
+  /** The change windows at the evaluation instant, when the config sets any. */
+  window?: WindowStatus & { location: Location };
+}
+
+/** `settings.windows` as the first file that sets it writes it, with where. */
+export function windowsSetting(config: LoadedConfig): { windows: ChangeWindows; location: Location } | undefined {
+  for (const doc of config.documents) {
+    const windows = (doc.value as Partial<ConfigFile> | null)?.settings?.windows;
+    if (windows && typeof windows === 'object' && typeof windows.timeZone === 'string') {
+      if (!isKnownTimeZone(windows.timeZone))
+        throw new DgateError({
+          code: 'DG1123',
+          message: `settings.windows names the time zone '${windows.timeZone}', which is not an IANA time zone this Node.js knows`,
+          location: locate(doc, ['settings', 'windows', 'timeZone']),
+          hint: 'use an IANA name such as Europe/Paris, America/New_York or UTC',
+        });
+      return { windows, location: locate(doc, ['settings', 'windows']) };
+    }
+  }
+  return undefined;
+}
+
+/** The change windows of a config at an instant (`--at`, else now), or undefined when it sets none. */
+export function evaluateConfigWindows(config: LoadedConfig, at: number): GuardReport['window'] {
+  const setting = windowsSetting(config);
+  return setting ? { ...evaluateWindows(setting.windows, at), location: setting.location } : undefined;
 }
 
 /** The guards an unattended run answers to, over one plan: data in, data out. */
@@ -31,10 +63,13 @@ export function evaluateGuards(input: {
   /** Live resources in the plan's scope (mass-delete/managedCount). */
   managed: number;
   recorded?: RecordedProtection;
+  /** The evaluation instant (`--at`, else now), for the change windows. */
+  at: number;
 }): GuardReport {
   const found = findProtectedChanges(input.changes, protectionRules(input.config), input.recorded);
   const massDelete = findMassDelete(input.changes, input.managed, maxDeletesSetting(input.config));
-  return { protected: found, ...(massDelete ? { massDelete } : {}) };
+  const window = evaluateConfigWindows(input.config, input.at);
+  return { protected: found, ...(massDelete ? { massDelete } : {}), ...(window ? { window } : {}) };
 }
 
 /**
@@ -44,6 +79,8 @@ export function evaluateGuards(input: {
 export interface GuardOverrides {
   allowedProtected?: string[];
   allowedMassDelete?: { deletes: number; limit: number };
+  /** Applied outside the change windows with --override-window: the reason given. */
+  windowOverride?: string;
 }
 
 export function overridesOf(report: GuardReport, allow: GuardAllowances): GuardOverrides | undefined {
@@ -52,6 +89,8 @@ export function overridesOf(report: GuardReport, allow: GuardAllowances): GuardO
     out.allowedProtected = report.protected.map((p) => `${p.action} ${kinds[p.kind].singular} ${p.id}`);
   if (allow.massDelete && report.massDelete)
     out.allowedMassDelete = { deletes: report.massDelete.deletes, limit: report.massDelete.limit };
+  if (allow.windowOverride !== undefined && report.window && !report.window.inside)
+    out.windowOverride = allow.windowOverride;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
@@ -61,7 +100,7 @@ export function overridesOf(report: GuardReport, allow: GuardAllowances): GuardO
  */
 export function guardRefusal(
   report: GuardReport,
-  allow: GuardAllowances & { checkMassDelete: boolean },
+  allow: GuardAllowances & { checkMassDelete: boolean; checkWindow?: boolean },
 ): DgateError | undefined {
   const problems: Diagnostic[] = [];
   if (!allow.protected && report.protected.length > 0) {
@@ -82,6 +121,15 @@ export function guardRefusal(
       message: `${describeMassDelete(report.massDelete)}; nothing was changed`,
       ...(report.massDelete.setting.location ? { location: report.massDelete.setting.location } : {}),
       hint: 'check that no file or namespace was emptied by mistake; give --allow-mass-delete to make these deletes (its release records that), or raise settings.maxDeletes',
+    });
+  }
+  if (allow.checkWindow && allow.windowOverride === undefined && report.window && !report.window.inside) {
+    problems.push({
+      code: 'DG3015',
+      severity: 'error',
+      message: `changes are not allowed now: ${describeWindowStatus(report.window)}; nothing was changed`,
+      location: report.window.location,
+      hint: 'apply inside a window (settings.windows), or give --override-window "REASON" (the release records the reason); rollback is always allowed',
     });
   }
   const [first, ...rest] = problems;

@@ -43,6 +43,8 @@ export interface ApplyOptions {
   allowProtected?: boolean;
   /** `--allow-mass-delete`: delete more than settings.maxDeletes this once (recorded in the release). */
   allowMassDelete?: boolean;
+  /** `--override-window REASON`: apply outside settings.windows this once (the reason is recorded in the release). */
+  overrideWindow?: string;
   /** Asked before the first write; absent, the plan is applied without asking (`--auto-approve`). */
   confirm?: (plan: Plan) => Promise<boolean>;
 }
@@ -127,9 +129,13 @@ export async function applyTarget(
   if (plan.changes.length > 0 || !job.quietWhenInSync) io.out(renderPlanHuman(plan, io.style, configSource));
   if (plan.changes.length === 0) return ExitCode.OK;
   // The guards, before anything is written (the release record included).
-  const guards = await checkGuards(client, made, checked.config);
-  const allow = { protected: options.allowProtected, massDelete: options.allowMassDelete };
-  const refusal = guardRefusal(guards, { ...allow, checkMassDelete: true });
+  const guards = await checkGuards(client, made, checked.config, job.at);
+  const allow = {
+    protected: options.allowProtected,
+    massDelete: options.allowMassDelete,
+    windowOverride: options.overrideWindow,
+  };
+  const refusal = guardRefusal(guards, { ...allow, checkMassDelete: true, checkWindow: true });
   if (refusal) throw refusal;
   const overrides = overridesOf(guards, allow);
   // Resolved and encrypted before the first write: a value that cannot be kept stops the apply here.

@@ -8,12 +8,14 @@ import type { ExecutablePlan } from '../plan/plan.js';
 
 /**
  * The guards over a plan made for `config`, with what the cluster's latest release recorded as
- * protected: the one place plan, apply and reconcile ask, before anything is written.
+ * protected, and the change windows at `at`: the one place plan, apply and reconcile ask, before
+ * anything is written.
  */
 export async function checkGuards(
   client: AdminClient,
   made: ExecutablePlan,
   config: LoadedConfig,
+  at: number,
 ): Promise<GuardReport> {
   const deletesSomething = made.plan.changes.some((c) => c.action === 'delete');
   // Only a delete can touch a resource the config no longer declares: the history is read only then.
@@ -22,6 +24,7 @@ export async function checkGuards(
     changes: made.plan.changes,
     config,
     managed: managedCount(made.pre.live, made.plan.scope),
+    at,
     ...(recorded ? { recorded } : {}),
   });
 }

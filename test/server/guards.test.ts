@@ -348,4 +348,72 @@ describe('guards against a real server', () => {
     expect(await exited).toBe(0);
     expect(stderr).not.toMatch(/internal error|\n\s+at /);
   });
+
+  it('change windows: plan says whether now is inside and when the next opens; apply and reconcile refuse outside, write nothing, and --override-window records its reason', async () => {
+    const windows =
+      'settings:\n  windows:\n    timeZone: Europe/Paris\n    allow:\n      - { days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00" }\n';
+    const gateway = (retries: number) =>
+      `version: v1\n${windows}namespaces:\n  - name: windowed\n    services:\n      - { name: api, urls: ["http://127.0.0.1:9/"], retries: ${retries} }\n`;
+    // Saturday 2026-03-28 12:00Z; Paris moves to summer time on Sunday, so Monday 09:00 is 07:00Z.
+    const saturday = '2026-03-28T12:00:00Z';
+    const monday = '2026-03-30T07:30:00Z';
+    const repo = await temps.make();
+    git(repo, 'init', '-q', '-b', 'main');
+    await commitFiles(repo, { 'gw.yaml': gateway(1) }, 'one');
+    const checkout = path.join(repo, 'gateway');
+
+    const plan = await run(['plan', checkout, '--at', saturday]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(
+      'Change windows: outside the change windows (Europe/Paris); the next opens at 2026-03-30T07:00:00.000Z.\n',
+    );
+    const inside = await run(['plan', checkout, '--at', monday]);
+    expect(inside.stdout).toContain(
+      'Change windows: inside a change window (Europe/Paris); it closes at 2026-03-30T15:00:00.000Z.\n',
+    );
+
+    const before = await snapshot(node().adminUrl, ['windowed']);
+    const count = (await releases(node().adminUrl)).length;
+    const refused = await run(['apply', checkout, '--auto-approve', '--at', saturday]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `${rel(checkout, 'gw.yaml')}:4:5: error DG3015: changes are not allowed now: outside the change windows (Europe/Paris); the next opens at 2026-03-30T07:00:00.000Z; nothing was changed`,
+    );
+    expect(await snapshot(node().adminUrl, ['windowed'])).toEqual(before);
+    expect((await releases(node().adminUrl)).length).toBe(count);
+
+    // reconcile holds outside the windows, and says why in its status.
+    const state = await temps.make();
+    const statusFile = path.join(state, 'status.json');
+    const held = await dgateCli(
+      ['reconcile', '--repo', repo, '--once', '--at', saturday, '--status-file', statusFile, 'gateway'],
+      { env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state } },
+    );
+    expect(held.code).toBe(1);
+    expect(held.stderr).toContain('error DG3015: reconcile: changes are not allowed now');
+    expect(JSON.parse(await readFile(statusFile, 'utf8'))).toMatchObject({
+      state: 'held',
+      hold: { reason: 'window' },
+    });
+    expect(await snapshot(node().adminUrl, ['windowed'])).toEqual(before);
+
+    const overridden = await run([
+      'apply',
+      checkout,
+      '--auto-approve',
+      '--at',
+      saturday,
+      '--override-window',
+      'INC-42 hotfix',
+    ]);
+    expect(overridden.code, overridden.stderr).toBe(0);
+    expect((await releases(node().adminUrl)).at(-1)?.overrides).toEqual({ windowOverride: 'INC-42 hotfix' });
+    // Inside a window, reconcile applies.
+    await commitFiles(repo, { 'gw.yaml': gateway(2) }, 'two');
+    const applied = await dgateCli(['reconcile', '--repo', repo, '--once', '--at', monday, 'gateway'], {
+      env: { DGATE_ADMIN_URL: node().adminUrl, DGATE_CLI_STATE_DIR: state },
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await snapshot(node().adminUrl, ['windowed'])).services[0]?.retries).toBe(2);
+  });
 });

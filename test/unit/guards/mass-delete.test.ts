@@ -45,7 +45,7 @@ describe('mass-delete guard', () => {
       location: { file: 'gw.yaml', line: 3, col: 15 },
     });
     const refusal = guardRefusal(
-      evaluateGuards({ changes: deletes(3), config: configWith('settings:\n  maxDeletes: 2\n'), managed: 50 }),
+      evaluateGuards({ changes: deletes(3), config: configWith('settings:\n  maxDeletes: 2\n'), managed: 50, at: 0 }),
       { checkMassDelete: true },
     );
     expect(refusal?.code).toBe('DG3014');
@@ -57,6 +57,7 @@ describe('mass-delete guard', () => {
       changes: deletes(3),
       config: configWith('settings:\n  maxDeletes: 2\n'),
       managed: 50,
+      at: 0,
     });
     expect(guardRefusal(report, { massDelete: true, checkMassDelete: true })).toBeUndefined();
     expect(guardRefusal(report, { checkMassDelete: false })).toBeUndefined();

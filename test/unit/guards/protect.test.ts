@@ -113,6 +113,7 @@ describe('protection', () => {
       changes: [change('delete', 'services', 'shop/api'), change('delete', 'modules', 'billing/x')],
       config: config(),
       managed: 100,
+      at: 0,
     });
     const refusal = guardRefusal(report, { checkMassDelete: true });
     expect(refusal?.code).toBe('DG3013');
