@@ -69,6 +69,22 @@ export class HistoryCommand extends ClusterCommand {
         this.context.stdout.write(
           `${r.number}: voided ${r.voided!.at.replace(/\.\d+Z$/, 'Z')}: the apply was rolled back (${r.voided!.reason})\n`,
         );
+      // Guards a run was let past, and holds ended by hand: said under the table, as voided records are.
+      for (const r of releases) {
+        const o = r.overrides;
+        const lifted = [
+          ...(o?.allowedProtected ? [`--allow-protected (${o.allowedProtected.join(', ')})`] : []),
+          ...(o?.allowedMassDelete
+            ? [`--allow-mass-delete (${o.allowedMassDelete.deletes} deletes, limit ${o.allowedMassDelete.limit})`]
+            : []),
+          ...(o?.windowOverride !== undefined ? [`--override-window "${o.windowOverride}"`] : []),
+        ];
+        if (lifted.length > 0) this.context.stdout.write(`${r.number}: applied with ${lifted.join(', ')}\n`);
+        if (r.resumed)
+          this.context.stdout.write(
+            `${r.number}: reconcilers resumed by ${r.resumed.by} at ${r.resumed.at.replace(/\.\d+Z$/, 'Z')}\n`,
+          );
+      }
       return ExitCode.OK;
     } finally {
       await client.close();

@@ -408,6 +408,8 @@ describe('guards against a real server', () => {
     ]);
     expect(overridden.code, overridden.stderr).toBe(0);
     expect((await releases(node().adminUrl)).at(-1)?.overrides).toEqual({ windowOverride: 'INC-42 hotfix' });
+    const history = await run(['history']);
+    expect(history.stdout).toMatch(/\n\d+: applied with --override-window "INC-42 hotfix"\n/);
     // Inside a window, reconcile applies.
     await commitFiles(repo, { 'gw.yaml': gateway(2) }, 'two');
     const applied = await dgateCli(['reconcile', '--repo', repo, '--once', '--at', monday, 'gateway'], {
