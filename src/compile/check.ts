@@ -6,6 +6,7 @@ import type { Report } from './check-report.js';
 import { checkDuplicates, checkNamesAndTags, checkNamespaceTags } from './check-names.js';
 import { checkDomain, checkRoute, checkService } from './check-references.js';
 import { checkModule } from './check-modules.js';
+import { checkCanary } from './check-canary.js';
 import { type ArmorDecoder, checkSecretSource, checkSecretVersionNames, type SecretRules } from './check-secrets.js';
 import { checkCollection, DocumentValidators } from './check-collections.js';
 
@@ -14,7 +15,7 @@ import { checkCollection, DocumentValidators } from './check-collections.js';
  * duplicates, module files, collection schemas and documents, and the rules DGate only enforces
  * when a write is applied (where a failure wedges the node, so we must catch them first). This
  * file runs them in order; each concern has its file (check-names, check-references,
- * check-modules, check-secrets, check-collections), reporting through check-report.
+ * check-canary, check-modules, check-secrets, check-collections), reporting through check-report.
  */
 
 /**
@@ -63,7 +64,10 @@ export function checkConfig(config: LoadedConfig, files: FileTable, decodeArmor?
     checkNamespaceTags(ns, report);
     checkNamesAndTags(ns, report);
     const valid = <T>(list: Declared<T>[]) => list.filter((d) => d.valid);
-    for (const route of valid(ns.resources.routes)) checkRoute(ns, route, report);
+    for (const route of valid(ns.resources.routes)) {
+      checkRoute(ns, route, report);
+      checkCanary(ns, route, files, report);
+    }
     for (const service of valid(ns.resources.services)) checkService(ns, service, report);
     for (const module of valid(ns.resources.modules)) checkModule(ns, module, files, report);
     for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, secrets, report);

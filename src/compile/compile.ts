@@ -10,6 +10,7 @@ import { canariesOf, selectForTarget, type Target } from '../select/targets.js';
 import { isTimeDependent } from '../select/schedule.js';
 import { parseDuration } from '../model/duration.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
+import { addCanaries } from './canary.js';
 
 export const desiredStateFormat = 'dgate-cli/desired-state@1';
 
@@ -75,6 +76,11 @@ export function compileResources(config: LoadedConfig, files: FileTable): Resour
       const list = out[kind] as AnyResource[];
       for (const d of declared) list.push(...info.compile(d, tools));
     }
+    addCanaries(
+      out,
+      ns.name,
+      ns.resources.routes.map((d) => d.spec),
+    );
   }
   for (const kind of kindOrder) sortByIdentity(kind, out[kind] as AnyResource[]);
   return out;

@@ -75,6 +75,10 @@ export const codes = {
   DG1121: 'secret name taken by a version',
   DG1122: 'tag reserved by dgate-cli',
   DG1123: 'unknown time zone',
+  DG1124: 'canary cannot run on this route',
+  DG1125: 'route already chooses its upstream',
+  DG1126: 'module name taken by a canary split',
+  DG1127: 'invalid canary rule',
   // 18xx: bundles
   DG1801: 'bundle lock missing',
   DG1802: 'bundle lock stale',
@@ -115,6 +119,7 @@ export const codes = {
   DG1902: 'field has no effect on DGate v0.11',
   DG1903: 'route modules out of name order',
   DG1904: 'stripped path sent without a leading slash',
+  DG1905: 'canary steps are not run yet',
   // 40xx: CI systems and forges
   DG4001: 'CI environment incomplete',
   DG4002: 'GitHub refused the token',

@@ -8,6 +8,7 @@ import { plural } from '../errors/render.js';
 import { describeScheduledChange } from '../select/schedule.js';
 import { printableName, printableText } from './printable.js';
 import { createStyle, type Style } from './style.js';
+import { describeCanaryChange } from './canary-change.js';
 
 const durationFields = new Set(['retryTimeout', 'connectTimeout', 'requestTimeout']);
 const symbols = { create: '+', update: '~', delete: '-' } as const;
@@ -122,6 +123,12 @@ export function renderPlanHuman(plan: Plan, style: Style, source: string): strin
       if (group) lines.push(style.bold(`  ${group}`));
       for (const c of grouped) {
         const colour = c.action === 'create' ? style.green : c.action === 'delete' ? style.red : style.yellow;
+        const canary = describeCanaryChange(c);
+        if (canary) {
+          lines.push(colour(`${indent}${symbols[c.action]} ${canary.title}`));
+          for (const d of canary.details) lines.push(`${indent}    ${d}`);
+          continue;
+        }
         // A deleted resource's name comes from the cluster, which accepts any name.
         lines.push(
           colour(`${indent}${symbols[c.action]} ${kinds[c.kind].singular} ${printableName(c.name)}`) +
@@ -223,8 +230,10 @@ export function renderPlanMarkdown(plan: Plan, source: string): string {
       `|---|---|---|---|${withBundles ? '---|' : ''}`,
     );
     for (const c of plan.changes) {
-      const fields =
-        c.action === 'update'
+      const canary = describeCanaryChange(c);
+      const fields = canary
+        ? canary.title
+        : c.action === 'update'
           ? c.fields
               .map((f) =>
                 f.unreadable ? `${f.field} ${f.unreadable}` : f.sensitive ? `${f.field} (sensitive)` : f.field,
@@ -243,6 +252,11 @@ export function renderPlanMarkdown(plan: Plan, source: string): string {
       lines.push('', '<details><summary>Field changes</summary>', '', '```diff');
       const plain = createStyle(false);
       for (const c of updates) {
+        const canary = describeCanaryChange(c);
+        if (canary) {
+          lines.push(`~ ${canary.title}`, ...canary.details.map((d) => `    ${d}`));
+          continue;
+        }
         lines.push(`~ ${kinds[c.kind].singular} ${printableName(c.id)}`);
         for (const f of c.fields) lines.push(...renderField(c, f, plain, '    '));
       }
