@@ -22,6 +22,10 @@ import {
 import { buildSteps, wavesOf, type Step } from './steps.js';
 
 export type ApplyEvent =
+  /** The apply begins its steps (after every sensitive value resolved), and how many there are. */
+  | { type: 'begin'; steps: number }
+  /** The apply is over: applied, or rolled back (a rollback that cannot finish throws instead). */
+  | { type: 'end'; outcome: 'applied' | 'rolled-back' }
   | { type: 'step'; step: Step; state: 'start' | 'done' | 'failed'; error?: string }
   | { type: 'phase'; phase: 'verifying' | 'final' | 'rolling-back' | 'checking-restore' }
   /** `tombstone`: on raft, what the apply created is neutralised instead of deleted (model/tombstones.ts). */
@@ -235,6 +239,7 @@ export async function applyPlan(planned: ExecutablePlan, ctx: ApplyContext): Pro
       ctx.onEvent(e);
     },
   };
+  ctx.onEvent({ type: 'begin', steps: steps.length });
   try {
     await runSteps(reversible, tracking, resolved, ourWrites);
     stopIfAsked(ctx);
@@ -271,6 +276,7 @@ export async function applyPlan(planned: ExecutablePlan, ctx: ApplyContext): Pro
     const ours = ourWrites.count + (ctx.ownWritesElsewhere?.() ?? 0) - renewalsBefore;
     const foreignWrites =
       countBefore !== undefined && countAfter !== undefined ? Math.max(0, countAfter - countBefore - ours) : undefined;
+    ctx.onEvent({ type: 'end', outcome: 'applied' });
     return { outcome: 'applied', applyId, steps: steps.length, foreignWrites };
   } catch (err) {
     const failure = err instanceof StepFailure ? err : undefined;
@@ -316,6 +322,7 @@ export async function applyPlan(planned: ExecutablePlan, ctx: ApplyContext): Pro
       );
     }
     await ctx.commitJournal([{ type: 'end', outcome: 'rolled-back', note: message }]);
+    ctx.onEvent({ type: 'end', outcome: 'rolled-back' });
     return {
       outcome: 'rolled-back',
       applyId,

@@ -5,7 +5,7 @@ import { AdminClient, clientOptionsFrom } from '../cluster/client.js';
 import { acquireApplyLock, type HeldLock } from '../cluster/lock.js';
 import { currentActor } from '../cluster/releases.js';
 import type { ApplyEvent } from '../apply/execute.js';
-import { renderApplyEvent } from '../pipeline/apply-context.js';
+import { ApplyDisplay } from './apply-display.js';
 import { BaseCommand } from './base-command.js';
 import { journalRefusingInterrupted } from '../pipeline/interrupted.js';
 import { watchInterrupts } from './interrupts.js';
@@ -35,6 +35,9 @@ export abstract class ClusterCommand extends BaseCommand {
     'DURATION',
     Option.String('--timeout', { description: 'Per-request timeout, e.g. 30s (default) or 500ms' }),
   );
+  verbose = Option.Boolean('--verbose', false, {
+    description: 'Print a line per step at a terminal too, instead of the live status line',
+  });
   identityFile = valueNamed(
     'FILE',
     Option.String('--identity-file', {
@@ -137,10 +140,19 @@ export abstract class ClusterCommand extends BaseCommand {
     };
   }
 
+  private display?: ApplyDisplay;
+
+  /** Progress of an apply, a rollback or a recover: a live status line at a terminal, else a line per step. */
   protected readonly printApplyEvent = (e: ApplyEvent): void => {
-    const line = renderApplyEvent(e, this.style);
-    if (line) this.context.stdout.write(`${line}\n`);
+    this.display ??= ApplyDisplay.for(this.context.stdout, this.style, this.verbose);
+    this.display.onEvent(e);
   };
+
+  /** An apply that ends by throwing leaves no status line behind the error. */
+  protected override fail(err: unknown): number {
+    this.display?.finish();
+    return super.fail(err);
+  }
 
   protected createClient(): AdminClient {
     return new AdminClient(clientOptionsFrom(this.connectionFlags(), process.env));

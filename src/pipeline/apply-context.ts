@@ -111,6 +111,7 @@ function unsentMark(begin: BeginRecord, journal: string): ApplyMarker {
 
 /** One plain line per event: what CI logs show, and what a terminal shows too. */
 export function renderApplyEvent(e: ApplyEvent, style: Style): string | undefined {
+  if (e.type === 'begin' || e.type === 'end') return undefined;
   if (e.type === 'phase') {
     const text = {
       verifying: 'reading the cluster back to verify',
