@@ -74,7 +74,7 @@ export function checkCanary(
       'DG1126',
       taken.origin,
       ['name'],
-      `module '${ns.name}/${generated}' has the name of the module ${id}'s canary compiles into`,
+      `module '${ns.name}/${generated}' has the name of the split module generated for the canary of ${id}`,
       'rename the module: dgate-cli generates that one',
     );
   }

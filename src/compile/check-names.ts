@@ -5,6 +5,7 @@ import { labelOf } from '../model/kinds/shared.js';
 import type { KindKey } from '../model/kind.js';
 import { kinds, specKinds } from '../model/registry.js';
 import { tombstoneTag } from '../model/tombstones.js';
+import { canaryTagPrefix } from '../model/canary.js';
 import { isSelectorTag } from '../select/tags.js';
 
 import { type Report, repeats, where } from './check-report.js';
@@ -220,6 +221,13 @@ function reservedTagProblem(
     return {
       message: 'which dgate-cli reserves for the tombstones a failed apply leaves on raft',
       hint: `dgate-cli would take this ${kinds[kind].singular} for a tombstone a failed apply left: get marks it, dump leaves it out, and a plan whose config does not declare it deletes it on a single node (lists it apart on raft), even outside --select-tag; use another tag`,
+      warning: false,
+    };
+  }
+  if (label.startsWith(canaryTagPrefix)) {
+    return {
+      message: `which starts with '${canaryTagPrefix}', the prefix dgate-cli reserves for the modules a route's canary compiles into`,
+      hint: `plan would show this ${kinds[kind].singular}'s changes as a canary's weight instead of its fields; use another tag (a route's canary: block generates the module that carries it)`,
       warning: false,
     };
   }
