@@ -2,7 +2,8 @@ import { stringify } from 'yaml';
 import { formatDuration } from '../model/duration.js';
 import type { DumpTools } from '../model/kind.js';
 import { kinds, specOrder, type AnyResource } from '../model/registry.js';
-import type { NamespaceSpec } from '../schema/generated/config.js';
+import type { NamespaceSpec, RouteSpec } from '../schema/generated/config.js';
+import { foldCanaries } from './canary.js';
 import { sha256Hex } from '../state/canonical-json.js';
 import type { LiveResources } from '../state/live-state.js';
 
@@ -70,7 +71,8 @@ export interface DumpedConfig {
 }
 
 /** Turns live resources into config files in our format, so an existing gateway can be adopted. */
-export function dumpToConfig(live: LiveResources): DumpedConfig {
+export function dumpToConfig(cluster: LiveResources): DumpedConfig {
+  const { live, canaries } = foldCanaries(cluster);
   const files = new Map<string, string>();
   const env: string[] = [];
   const escaped: DumpedConfig['escaped'] = [];
@@ -91,6 +93,10 @@ export function dumpToConfig(live: LiveResources): DumpedConfig {
       const info = kinds[kind];
       const inNs = (live[kind] as unknown as AnyResource[]).filter((r) => info.namespaceOf(r) === ns.name);
       if (inNs.length > 0) spec[kind] = inNs.map((r) => info.dump(r as never, recordingTools));
+    }
+    for (const route of (spec.routes ?? []) as RouteSpec[]) {
+      const canary = canaries.get(`${ns.name}/${route.name}`);
+      if (canary) route.canary = canary;
     }
     for (const m of live.modules.filter((r) => r.namespace === ns.name)) {
       const file = moduleFileFor(m.namespace, m.name);

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,26 @@ ${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     // No client went back from the canary to stable as the weight grew.
     const flippedBack = users.filter((_, i) => atTen[i] === 'canary' && atFifty[i] !== 'canary');
     expect(flippedBack).toEqual([]);
+  });
+
+  it('dumps the canary back as a canary block that validates and plans clean', async () => {
+    const out = await temps.make();
+    const dumped = await dgateCli(['dump', '--out', out, '--namespace', 'shop'], { env: env() });
+    expect(dumped.code, dumped.stderr).toBe(0);
+    const text = await readFile(path.join(out, 'shop.yaml'), 'utf8');
+    expect(text).toMatch(/canary:\n\s+service: checkout-v2\n\s+weight: 50\n/);
+    expect(text).not.toContain('canary-split');
+    const plan = await dgateCli(['plan', out, '--detailed-exitcode'], { env: env() });
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+  });
+
+  it('rolls the weight back to 10% like any release', async () => {
+    const rolled = await dgateCli(['rollback', '--auto-approve'], { env: env() });
+    expect(rolled.code, rolled.stdout + rolled.stderr).toBe(0);
+    await writeConfig(block(10));
+    await expectPlanClean();
+    expect(Math.abs(share(await versions(anonymous())) - 10)).toBeLessThanOrEqual(tolerance);
+    expect(await versions(asUsers())).toEqual(atTen);
   });
 
   it('sends everything to the canary at 100%', async () => {
