@@ -146,7 +146,8 @@ export function addCanaries(out: Resources, namespace: string, routes: readonly 
       namespace,
       payload: Buffer.from(splitModuleSource(namespace, rule, service.urls)).toString('base64'),
       moduleType: 'javascript',
-      tags: [canaryTag(rule)],
+      // The route's labels too, so that --select-tag, which picks the route, picks its split module.
+      tags: [...(route.tags ?? []), canaryTag(rule)],
     });
     route.modules = [...new Set([...(route.modules ?? []), name])].sort() as [string, ...string[]];
   }

@@ -12,7 +12,7 @@ namespaces:
       - { name: checkout, urls: ['HTTP://127.0.0.1:8101/a b'] }
       - { name: checkout-v2, urls: ['http://127.0.0.1:8102/', 'http://127.0.0.1:8103/'] }
     routes:
-      - { name: checkout, paths: [/checkout/*], methods: [GET], service: checkout, canary: ${canary} }
+      - { name: checkout, paths: [/checkout/*], methods: [GET], service: checkout, tags: [team:pay], canary: ${canary} }
 `,
 });
 
@@ -50,6 +50,8 @@ describe('compile: a route canary', () => {
     expect(state.resources.routes[0]!.modules).toEqual(['checkout--canary-split']);
     const module = state.resources.modules.find((m) => m.name === 'checkout--canary-split')!;
     expect(module.moduleType).toBe('javascript');
+    // The route's labels come along, so that --select-tag team:pay picks the module with its route.
+    expect(module.tags?.[0]).toBe('team:pay');
     expect(canaryRuleOf(module.tags)).toEqual({
       route: 'checkout',
       service: 'checkout-v2',
