@@ -99,6 +99,26 @@ namespaces:
     });
   });
 
+  it("refuses a route whose canary service a target does not get (the canary's URLs are compiled into the route's split module)", () => {
+    const config = `version: v1
+namespaces:
+  - name: shop
+    services:
+      - { name: stable, urls: [http://127.0.0.1:1/] }
+      - { name: next, urls: [http://127.0.0.1:2/], tags: ["#region:eu"] }
+    routes:
+      - { name: r, paths: [/r], methods: [GET], service: stable, canary: { service: next, weight: 5 } }
+`;
+    const { diagnostics } = load({ 'targets.yaml': targetsYaml, 'shop.yaml': config });
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({
+      code: 'DG1705',
+      location: { file: 'shop.yaml', line: 8, col: 85 },
+      message:
+        "route 'shop/r' needs service 'shop/next', which target 'us' does not get: selector '#region:eu' (shop.yaml:6:59) fails, because us does not have region:eu",
+    });
+  });
+
   it('checks dependencies at every scheduled instant too, and says from when', () => {
     const later = shop.replace(
       'tags: ["#region:eu", owner:payments]',
