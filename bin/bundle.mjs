@@ -26,7 +26,17 @@ export async function bundle() {
     // for the precompiled validators, the Pkl binary's path), come from node_modules as before.
     external: [/^node:/],
     logLevel: 'warn',
-    output: { dir: bundleDir, format: 'esm', entryFileNames: 'main.mjs', chunkFileNames: '[name]-[hash].mjs' },
+    // Minified: V8 reads a sixth less text at start (validate examples/shop 2.34× → 2.03× a bare
+    // `node -e 0`, medians of 15, interleaved). Source maps beside it: bin/dgate-cli turns them on
+    // for --debug, so a stack trace names the TypeScript source.
+    output: {
+      dir: bundleDir,
+      format: 'esm',
+      entryFileNames: 'main.mjs',
+      chunkFileNames: '[name]-[hash].mjs',
+      minify: true,
+      sourcemap: true,
+    },
   });
 }
 
