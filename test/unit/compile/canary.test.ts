@@ -75,6 +75,15 @@ describe('compile: a route canary', () => {
 });
 
 describe('the generated split module', () => {
+  it('holds names with any character as escaped literals, line separators included', () => {
+    const name = 'odd\u2028route\u2029"\n*/';
+    const source = splitModuleSource('shop', rule({ route: name }), ['http://canary/']);
+    expect(source).not.toMatch(/[\u2028\u2029]/);
+    const exports: Record<string, unknown> = {};
+    new Script(source).runInContext(createContext({ exports, Math }));
+    expect(typeof exports.fetchUpstream).toBe('function');
+  });
+
   it('sends exactly the weight of unkeyed requests to the canary, whatever the counter starts at', () => {
     for (const random of [0, 0.37, 0.9999]) {
       const pick = loadSplit(rule({ weight: 12.34 }), undefined, random);
