@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { GuardOverrides } from '../guards/guards.js';
+import type { NotifyTarget } from '../schema/generated/config.js';
 import type { DesiredState } from '../schema/generated/desired-state.js';
 import type { AdminClient } from './client.js';
 import {
@@ -50,6 +51,8 @@ export interface ReleaseRecord {
   heldFor?: number;
   /** Set on a rollback's record by `reconcile --resume`: reconcilers follow their branch again. */
   resumed?: { by: string; at: string };
+  /** The webhooks the config listed (references to their URLs, never a URL): rollback tells them. */
+  notify?: NotifyTarget[];
   /** The guards this run was allowed past (`--allow-protected`, `--allow-mass-delete`), when it was. */
   overrides?: GuardOverrides;
 }

@@ -34,6 +34,8 @@ import { allowMassDeleteOption, allowProtectedOption, overrideWindowOption } fro
 import { currentActor, effectiveReleases, markResumed, readReleases } from '../cluster/releases.js';
 import { describeRollbackHold, findRollbackHold, type RollbackHold } from '../guards/rollback-hold.js';
 import { returnToRelease } from '../pipeline/return-to-release.js';
+import { createNotifier } from '../pipeline/notify-step.js';
+import { notifyTargets } from '../notify/notice.js';
 import { hookSecretEnv, isLoopbackAddress, judgeHook } from '../ci/webhook-auth.js';
 
 /** What the loop remembers between cycles. */
@@ -50,6 +52,8 @@ interface FollowState {
   refused?: DgateError;
   /** Why the loop does not apply the branch on purpose: a rollback by hand, or a mass delete. */
   hold?: ReconcileHold;
+  /** The admin URL the last plan was made against, for notices about holds. */
+  cluster?: string;
 }
 
 /** A hold, as the log, /status and --status-file report it. */
@@ -316,8 +320,11 @@ export class ReconcileCommand extends ClusterCommand {
       code = ExitCode.ERROR;
       if (err instanceof DgateError && err.code === 'DG3015') {
         // Outside the change windows the loop holds, and says so once: neither a commit nor drift is applied.
-        if (!outsideWindowBefore) this.reportError(err, 'reconcile');
         state.hold = { reason: 'window', message: err.message };
+        if (!outsideWindowBefore) {
+          this.reportError(err, 'reconcile');
+          await this.notifyHeld(state, err);
+        }
       } else failure = err;
     }
     const status: ReconcileStatus = {
@@ -382,14 +389,13 @@ export class ReconcileCommand extends ClusterCommand {
           // check: the cluster stays at the commit before it, drift healed towards that.
           state.good = previous;
           state.hold = { reason: 'mass-delete', commit, message: `commit ${short} is held off: ${err.message}` };
-          this.reportError(
-            new DgateError({
-              code: 'DG3103',
-              message: `commit ${short} of ${this.branch} is not applied, and the loop holds ${previous ? `the cluster at ${previous.commit.slice(0, 7)}` : 'the cluster as it is'}: ${err.message}`,
-              hint: 'if the deletes are meant, apply them once with `dgate-cli apply --allow-mass-delete` (or raise settings.maxDeletes); the next commit is picked up at the next cycle',
-            }),
-            'reconcile',
-          );
+          const held = new DgateError({
+            code: 'DG3103',
+            message: `commit ${short} of ${this.branch} is not applied, and the loop holds ${previous ? `the cluster at ${previous.commit.slice(0, 7)}` : 'the cluster as it is'}: ${err.message}`,
+            hint: 'if the deletes are meant, apply them once with `dgate-cli apply --allow-mass-delete` (or raise settings.maxDeletes); the next commit is picked up at the next cycle',
+          });
+          this.reportError(held, 'reconcile');
+          await this.notifyHeld({ ...state, good: { commit, checked } }, held);
         }
       }
     }
@@ -467,10 +473,23 @@ export class ReconcileCommand extends ClusterCommand {
           const hold = findRollbackHold(releases, commit);
           if (hold) {
             rollbackHold = hold;
-            if (state.hold?.reason !== 'rollback' || state.hold.release !== hold.release)
+            const notify = createNotifier(notifyTargets(checked.config), {
+              root: checked.input.root,
+              identities: () => this.ageIdentities(),
+              warn: (line) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
+            });
+            if (state.hold?.reason !== 'rollback' || state.hold.release !== hold.release) {
               this.log(
                 `held: ${describeRollbackHold(hold)}; not applying ${display} until a new commit arrives on ${this.branch} or \`dgate-cli reconcile --resume\``,
               );
+              await notify({
+                event: 'reconcile-held',
+                cluster: c.baseUrl,
+                release: hold.release,
+                rolledBackTo: hold.rolledBackTo,
+                error: { code: 'DG3103', message: describeRollbackHold(hold) },
+              });
+            }
             const to =
               releases.find((r) => r.number === hold.rolledBackTo && !r.voided) ??
               releases.find((r) => r.number === hold.release);
@@ -485,6 +504,7 @@ export class ReconcileCommand extends ClusterCommand {
               quietWhenInSync: true,
               approved: () => true,
               heldFor: hold.release,
+              notify,
               onChanges: (plan) => {
                 changed = true;
                 this.log(
@@ -505,7 +525,10 @@ export class ReconcileCommand extends ClusterCommand {
               git: { commit, dirty: false },
               quietWhenInSync: true,
               interrupt,
+              // Drift: the cluster's newest release is this very commit (a restarted or --once loop knows it so).
+              drift: state.reportedInSync === commit || effectiveReleases(releases).at(-1)?.git?.commit === commit,
               onChanges: (plan) => {
+                state.cluster = plan.cluster.adminUrl;
                 changed = true;
                 const why = state.reportedInSync === commit ? 'drift' : `commit ${short}`;
                 this.log(
@@ -569,6 +592,23 @@ export class ReconcileCommand extends ClusterCommand {
         return ExitCode.OK;
       },
     );
+  }
+
+  /** Tells the webhooks of the config being followed that a hold began. */
+  private async notifyHeld(state: FollowState, err: DgateError): Promise<void> {
+    const checked = state.good?.checked;
+    if (!checked) return;
+    const notify = createNotifier(notifyTargets(checked.config), {
+      root: checked.input.root,
+      identities: () => this.ageIdentities(),
+      warn: (line) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
+    });
+    await notify({
+      event: 'reconcile-held',
+      cluster: state.cluster ?? 'the cluster',
+      ...(state.good ? { commit: state.good.commit } : {}),
+      error: { code: err.code, message: err.message },
+    });
   }
 
   private log(line: string): void {

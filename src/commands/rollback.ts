@@ -5,6 +5,7 @@ import { parseFlagDuration } from '../cli/flag-duration.js';
 import type { AdminClient } from '../cluster/client.js';
 import { effectiveReleases, readReleases } from '../cluster/releases.js';
 import { returnToRelease } from '../pipeline/return-to-release.js';
+import { createNotifier } from '../pipeline/notify-step.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { valueNamed } from '../cli/value-names.js';
 
@@ -74,6 +75,12 @@ export class RollbackCommand extends ClusterCommand {
       style: this.style,
       onEvent: this.printApplyEvent,
       approved: () => this.autoApprove,
+      // The webhooks of the release rolled back from (its config's settings.notify).
+      notify: createNotifier(latest?.notify, {
+        root: latest?.configRoot ?? process.cwd(),
+        identities: () => this.ageIdentities(),
+        warn: (line) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
+      }),
     });
     if (recorded === undefined) return ExitCode.OK;
     this.context.stdout.write(

@@ -23,7 +23,9 @@ import { interruptedAndRolledBack } from '../cli/interrupts.js';
 import { toolVersion } from '../cli/tool-version.js';
 import { guardRefusal, overridesOf } from '../guards/guards.js';
 import { declaredProtectedKeys, protectionRules } from '../guards/protect.js';
+import { notifyTargets } from '../notify/notice.js';
 import { createApplyContext } from './apply-context.js';
+import { createNotifier } from './notify-step.js';
 import { checkGuards } from './guard-step.js';
 import { keepSensitiveValues, makePlan, sourcesOfConfig } from './make-plan.js';
 import type { CheckedConfig } from './read-config.js';
@@ -78,6 +80,8 @@ export interface ApplyJob {
   onChanges?: (plan: Plan) => void;
   /** Aborted when the apply is to stop and roll back (SIGINT, SIGTERM; see underApplyLock). */
   interrupt?: AbortSignal;
+  /** The changes put back drift (reconcile, no new commit): notified as drift-found, then drift-healed. */
+  drift?: boolean;
 }
 
 /**
@@ -138,6 +142,16 @@ export async function applyTarget(
   const refusal = guardRefusal(guards, { ...allow, checkMassDelete: true, checkWindow: true });
   if (refusal) throw refusal;
   const overrides = overridesOf(guards, allow);
+  const targets = notifyTargets(checked.config);
+  const notify = createNotifier(targets, { root: checked.input.root, identities: options.identities, warn: io.warn });
+  const about = {
+    cluster: client.baseUrl,
+    ...(target.spec ? { target: target.name } : {}),
+    desiredVersion: desired.version,
+    commit: desired.metadata.git?.commit ?? null,
+    summary: plan.summary,
+  };
+  if (job.drift) await notify({ event: 'drift-found', ...about });
   // Resolved and encrypted before the first write: a value that cannot be kept stops the apply here.
   const recipients = ageRecipientsFrom(configSettings(checked.config).ageRecipients ?? [], process.env);
   const secretValues = recipients.length > 0 ? await keepSensitiveValues(desired, sources, recipients) : undefined;
@@ -170,6 +184,7 @@ export async function applyTarget(
     desiredState: desired,
     configRoot: checked.input.root,
     protected: declaredProtectedKeys(protectionRules(checked.config)),
+    ...(targets.length > 0 ? { notify: targets } : {}),
     ...(overrides ? { overrides } : {}),
     ...(secretValues ? { secretValues, secretRecipients: recipients } : {}),
   });
@@ -181,6 +196,7 @@ export async function applyTarget(
       `${io.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`,
     );
     for (const problem of await pruneReleases(client, options.keepReleases)) io.warn(problem);
+    await notify({ event: job.drift ? 'drift-healed' : 'applied', ...about, release: release.number });
     if (result.foreignWrites) {
       io.warn(
         `${plural(result.foreignWrites, 'write')} by another client reached ${client.baseUrl} while this apply ran (its change log grew by more than this apply's writes); run \`dgate-cli plan\` to see whether they touched managed resources`,
@@ -189,6 +205,11 @@ export async function applyTarget(
     return ExitCode.OK;
   }
   await journal.archive();
+  await notify({
+    event: 'failed',
+    ...about,
+    error: { code: result.restore.equal ? 'DG3003' : 'DG3004', message: String(result.failure) },
+  });
   if (result.interrupted)
     throw interruptedAndRolledBack(
       'apply',

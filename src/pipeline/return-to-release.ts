@@ -11,6 +11,7 @@ import type { Style } from '../report/style.js';
 import { interruptedAndRolledBack } from '../cli/interrupts.js';
 import { createApplyContext } from './apply-context.js';
 import { makePlan, recordedValueKey, type SensitiveSources } from './make-plan.js';
+import type { Notify } from './notify-step.js';
 import { releaseStep, voidedNote } from './release-step.js';
 
 /** How a return to a release runs, and where it reports. */
@@ -29,6 +30,8 @@ export interface ReturnOptions {
   heldFor?: number;
   /** Called with the plan before it is shown, when it has changes. */
   onChanges?: (plan: Plan) => void;
+  /** Told rolled-back (or drift-healed, for a heal while held) when it is done. */
+  notify?: Notify;
 }
 
 /**
@@ -97,6 +100,7 @@ export async function returnToRelease(
     desiredState: desired,
     configRoot: sources.root,
     ...(target.protected ? { protected: target.protected } : {}),
+    ...(target.notify ? { notify: target.notify } : {}),
     ...(recorded ? { secretValues: recorded, secretRecipients: target.secretRecipients ?? [] } : {}),
   });
   ctx.release = releaseStep(client, release);
@@ -118,5 +122,14 @@ export async function returnToRelease(
     });
   }
   for (const problem of await pruneReleases(client)) options.warn(problem);
+  await options.notify?.({
+    event: options.heldFor !== undefined ? 'drift-healed' : 'rolled-back',
+    cluster: client.baseUrl,
+    release: release.number,
+    rolledBackTo: target.number,
+    desiredVersion: desired.version,
+    commit: desired.metadata.git?.commit ?? null,
+    summary: made.plan.summary,
+  });
   return release.number;
 }

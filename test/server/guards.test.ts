@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -417,5 +419,90 @@ describe('guards against a real server', () => {
     });
     expect(applied.code, applied.stderr).toBe(0);
     expect((await snapshot(node().adminUrl, ['windowed'])).services[0]?.retries).toBe(2);
+  });
+
+  it('notifications: each webhook gets the events it asked for, as Slack text with fields; a dead one is a warning, and the apply goes on', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(JSON.parse(body) as Record<string, unknown>);
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    // A port that was just free: nothing answers there.
+    const dead = createServer();
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}/hook`;
+    await new Promise((resolve) => dead.close(resolve));
+    try {
+      const repo = await temps.make();
+      const state = await temps.make();
+      git(repo, 'init', '-q', '-b', 'main');
+      const commit = await commitFiles(
+        repo,
+        {
+          'gw.yaml': `version: v1
+settings:
+  notify:
+    - { url: { fromEnv: GOOD_HOOK }, events: [applied, drift-found, drift-healed] }
+    - url: { fromEnv: DEAD_HOOK }
+namespaces:
+  - name: notified
+    services:
+      - { name: api, urls: ["http://127.0.0.1:9/"], retries: 1 }
+`,
+        },
+        'one',
+      );
+      const env = {
+        DGATE_ADMIN_URL: node().adminUrl,
+        DGATE_CLI_STATE_DIR: state,
+        DGATE_CLI_ACTOR: 'ci',
+        GOOD_HOOK: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/slack`,
+        DEAD_HOOK: deadUrl,
+      };
+      const once = () => dgateCli(['reconcile', '--repo', repo, '--once', 'gateway'], { env });
+      const started = Date.now();
+      const applied = await once();
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stderr).toContain('warning: webhook 2 of settings.notify did not take the notice (ECONNREFUSED)');
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(applied.stdout + applied.stderr).not.toContain(deadUrl);
+      await adminPut(node().adminUrl, 'service', {
+        name: 'api',
+        namespace: 'notified',
+        urls: ['http://127.0.0.1:9/'],
+        retries: 5,
+      });
+      const healed = await once();
+      expect(healed.code, healed.stderr).toBe(0);
+      expect(bodies.map((b) => b.event)).toEqual(['applied', 'drift-found', 'drift-healed']);
+      const release = (await releases(node().adminUrl)).at(-1)!;
+      expect(bodies[0]).toMatchObject({
+        source: 'dgate-cli',
+        event: 'applied',
+        cluster: node().adminUrl,
+        commit,
+        summary: { create: 2, update: 0, delete: 0 },
+        release: release.number - 1,
+      });
+      expect(bodies[0]!.text).toMatch(
+        new RegExp(
+          `^dgate-cli applied sha256:[0-9a-f]{12} from commit ${commit.slice(0, 7)} to ${node().adminUrl} \\(release ${release.number - 1}\\): 2 created, 0 updated, 0 deleted, by ci@`,
+        ),
+      );
+      expect(bodies[2]).toMatchObject({ event: 'drift-healed', release: release.number, summary: { update: 1 } });
+      // The release keeps where the URLs come from, never a URL.
+      expect(release.notify).toEqual([
+        { url: { fromEnv: 'GOOD_HOOK' }, events: ['applied', 'drift-found', 'drift-healed'] },
+        { url: { fromEnv: 'DEAD_HOOK' } },
+      ]);
+    } finally {
+      receiver.closeAllConnections();
+      receiver.close();
+    }
   });
 });

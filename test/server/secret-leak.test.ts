@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +30,14 @@ describe('secret values never leak', () => {
   const node = useOwnDgateNode();
   const temps = useTempDirs();
   const marker = (name: string) => `LEAK${name}${randomBytes(6).toString('hex')}`;
-  const markers = { env: marker('env'), inline: marker('inline'), key: marker('key'), encrypted: marker('encrypted') };
+  // The webhook URL of settings.notify is a credential too: it carries a marker of its own.
+  const markers = {
+    env: marker('env'),
+    inline: marker('inline'),
+    key: marker('key'),
+    encrypted: marker('encrypted'),
+    hook: marker('hook'),
+  };
   let identity = '';
   const forms = Object.values(markers).flatMap((m) => [
     m,
@@ -40,6 +49,10 @@ describe('secret values never leak', () => {
   let state: string;
   let work: string;
   let proxy: FaultProxy;
+  /** A local webhook receiver (node:http, standing in for Slack): every notice body it was sent. */
+  let receiver: Server;
+  const notices: string[] = [];
+  let hookUrl = '';
 
   const run = async (what: string, args: string[], admin?: string) => {
     const result = await dgateCli(args, {
@@ -50,6 +63,7 @@ describe('secret values never leak', () => {
         DGATE_DOMAIN_KEY_EVERY_TLS: markers.key,
         DGATE_CLI_HASH_KEY: 'leak-test-hash-key',
         DGATE_CLI_AGE_IDENTITY: identity,
+        LEAK_HOOK_URL: hookUrl,
       },
     });
     outputs.push({ what, result });
@@ -66,6 +80,16 @@ describe('secret values never leak', () => {
       `-----BEGIN PRIVATE KEY-----\n${markers.key}\n-----END PRIVATE KEY-----\n`,
     );
     proxy = await startFaultProxy(node().adminUrl);
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (req.url === `/hook/${markers.hook}`) notices.push(body);
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook/${markers.hook}`;
     // An age-encrypted secret, and releases that keep every value encrypted (so rollback restores them).
     const keygen = await run('secret keygen', ['secret', 'keygen']);
     identity = keygen.stdout.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
@@ -75,7 +99,7 @@ describe('secret values never leak', () => {
     await editFile(
       path.join(config, 'everything.yaml'),
       'settings: { allowPlaintextSecrets: true }',
-      `settings: { allowPlaintextSecrets: true, ageRecipients: [${recipient}] }`,
+      `settings: { allowPlaintextSecrets: true, ageRecipients: [${recipient}], notify: [{ url: { fromEnv: LEAK_HOOK_URL } }] }`,
     );
     await editFile(
       path.join(config, 'everything.yaml'),
@@ -124,6 +148,8 @@ describe('secret values never leak', () => {
   });
   afterAll(async () => {
     await proxy?.close();
+    receiver?.closeAllConnections();
+    receiver?.close();
   });
 
   it('the commands ran (the leak search below is not vacuous)', () => {
@@ -149,6 +175,15 @@ describe('secret values never leak', () => {
     expect(outputs.find((o) => o.what === 'failed apply')!.result.stderr).toContain(
       'rolled back: the cluster now equals its state before the apply.',
     );
+  });
+
+  it('in no webhook notice: failed, applied and rolled-back were sent, server text included, masked', () => {
+    const events = notices.map((n) => (JSON.parse(n) as { event: string }).event);
+    expect(events).toEqual(['failed', 'failed', 'applied', 'applied', 'rolled-back']);
+    const echoed = JSON.parse(notices[1]!) as { text: string; error: { message: string } };
+    expect(echoed.error.message).toMatch(/\(sensitive value\)/);
+    for (const notice of notices)
+      for (const form of forms) expect(notice, `a notice carried ${form}`).not.toContain(form);
   });
 
   it('in no stdout or stderr', () => {

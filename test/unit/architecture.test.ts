@@ -54,7 +54,7 @@ const floors: readonly (readonly string[])[] = [
   ['diff', 'dump', 'convert'],
   ['plan'],
   ['report', 'errors/render.ts', 'ci'],
-  ['cluster', 'apply', 'io', 'guards'],
+  ['cluster', 'apply', 'io', 'guards', 'notify'],
   ['pipeline', 'cli'],
   ['commands'],
   ['main.ts'],

@@ -124,6 +124,13 @@ export const configSchema = {
               }
             }
           }
+        },
+        "notify": {
+          "description": "Webhooks told about what apply, rollback and reconcile do (docs/ci-and-gitops.md#notifications). Each gets a JSON body a Slack incoming webhook takes (its text) with structured fields beside it; never a secret value. Sending is retried with backoff, and a webhook that does not answer never fails an apply nor holds it up more than a few seconds.",
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/NotifyTarget"
+          }
         }
       }
     },
@@ -1112,6 +1119,41 @@ export const configSchema = {
           "description": "End, HH:MM, or 24:00 for the end of the day.",
           "type": "string",
           "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+        }
+      }
+    },
+    "NotifyTarget": {
+      "title": "NotifyTarget",
+      "description": "One webhook, and the events it wants.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "url"
+      ],
+      "properties": {
+        "url": {
+          "$ref": "#/$defs/SecretSource",
+          "description": "Where the webhook URL comes from (an environment variable, a file, an age-encrypted value): a webhook URL is a credential, so it is never written in the config, never printed, and never recorded but as this reference."
+        },
+        "events": {
+          "description": "The events to send (default: all): applied, failed (an apply rolled back), rolled-back (dgate-cli rollback), drift-found and drift-healed (reconcile), reconcile-held (a hold began), canary-step, promoted and aborted (canary rollouts).",
+          "type": "array",
+          "uniqueItems": true,
+          "minItems": 1,
+          "items": {
+            "type": "string",
+            "enum": [
+              "applied",
+              "failed",
+              "rolled-back",
+              "drift-found",
+              "drift-healed",
+              "reconcile-held",
+              "canary-step",
+              "promoted",
+              "aborted"
+            ]
+          }
         }
       }
     }

@@ -13,6 +13,37 @@ export type EnvName = string;
  */
 export type Duration = string;
 /**
+ * Where the webhook URL comes from (an environment variable, a file, an age-encrypted value): a webhook URL is a credential, so it is never written in the config, never printed, and never recorded but as this reference.
+ */
+export type SecretSource = {
+  [k: string]: unknown;
+} & {
+  /**
+   * Name of the environment variable holding the value.
+   */
+  fromEnv?: string;
+  /**
+   * Path of a file holding the value: relative to the config file that names it and inside the config root, or absolute and inside a directory listed in settings.secretFileRoots.
+   */
+  fromFile?: string;
+  /**
+   * With fromFile: drop one trailing newline from the file's content.
+   */
+  trimTrailingNewline?: boolean;
+  /**
+   * The value encrypted with age to one or more recipients, ASCII-armored (-----BEGIN AGE ENCRYPTED FILE-----), so it can live in git. Make it with `dgate-cli secret encrypt --recipient age1...`. Decrypted in memory with an identity from DGATE_CLI_AGE_IDENTITY or --identity-file.
+   */
+  encrypted?: string;
+  /**
+   * Path of a file holding the value encrypted with age (armored or binary), relative to the config file that names it and inside the config root.
+   */
+  fromEncryptedFile?: string;
+  /**
+   * The value itself, in plain text. Only for local demos: validate warns about it.
+   */
+  value?: string;
+};
+/**
  * A name dgate-cli keeps itself (a target, a bundle instance): letters, digits, '.', '_' and '-' only.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
@@ -98,7 +129,7 @@ export type Duration2 = string;
 /**
  * PEM private key for cert: a sensitive value, referenced like a secret.
  */
-export type SecretSource = {
+export type SecretSource1 = {
   [k: string]: unknown;
 } & {
   /**
@@ -136,8 +167,8 @@ export type Name3 = string;
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "SecretSource".
  */
-export type SecretSource1 = SecretSource2 & SecretSource3;
-export type SecretSource2 = {
+export type SecretSource2 = SecretSource3 & SecretSource4;
+export type SecretSource3 = {
   [k: string]: unknown;
 };
 /**
@@ -212,6 +243,10 @@ export interface ConfigFile {
      */
     maxDeletes?: number | string;
     windows?: ChangeWindows;
+    /**
+     * Webhooks told about what apply, rollback and reconcile do (docs/ci-and-gitops.md#notifications). Each gets a JSON body a Slack incoming webhook takes (its text) with structured fields beside it; never a secret value. Sending is retried with backoff, and a webhook that does not answer never fails an apply nor holds it up more than a few seconds.
+     */
+    notify?: NotifyTarget[];
   };
   /**
    * The DGate clusters this config deploys to. Each gets the resources whose tag selectors its server tags satisfy. Without targets, the one cluster named by --admin or DGATE_ADMIN_URL is the target, with no tags. Targets may be declared in any file; names are unique across all files.
@@ -278,6 +313,31 @@ export interface TimeRange {
    * End, HH:MM, or 24:00 for the end of the day.
    */
   to: string;
+}
+/**
+ * One webhook, and the events it wants.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "NotifyTarget".
+ */
+export interface NotifyTarget {
+  url: SecretSource;
+  /**
+   * The events to send (default: all): applied, failed (an apply rolled back), rolled-back (dgate-cli rollback), drift-found and drift-healed (reconcile), reconcile-held (a hold began), canary-step, promoted and aborted (canary rollouts).
+   *
+   * @minItems 1
+   */
+  events?: (
+    | 'applied'
+    | 'failed'
+    | 'rolled-back'
+    | 'drift-found'
+    | 'drift-healed'
+    | 'reconcile-held'
+    | 'canary-step'
+    | 'promoted'
+    | 'aborted'
+  )[];
 }
 /**
  * A DGate cluster this config deploys to.
@@ -515,7 +575,7 @@ export interface DomainSpec {
     | {
         file: string;
       };
-  key?: SecretSource;
+  key?: SecretSource1;
   tags?: Tags;
   /**
    * Refuse to delete this domain, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
@@ -576,7 +636,7 @@ export interface DocumentSpec {
  */
 export interface SecretSpec {
   name: Name;
-  value: SecretSource1;
+  value: SecretSource2;
   tags?: Tags;
   /**
    * Keep versioned copies of this secret: each value applied is also written as NAME.v<k> (k counting up), and the previous N values stay, so a module can stay pinned to an older version while a new one rolls out. Needs DGATE_CLI_HASH_KEY (to know when the value changed).
@@ -587,7 +647,7 @@ export interface SecretSpec {
    */
   protect?: boolean;
 }
-export interface SecretSource3 {
+export interface SecretSource4 {
   /**
    * Name of the environment variable holding the value.
    */

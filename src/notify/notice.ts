@@ -1,0 +1,72 @@
+import type { LoadedConfig } from '../load/assemble.js';
+import type { ConfigFile, NotifyTarget } from '../schema/generated/config.js';
+
+/** The webhooks every file of a config lists under `settings.notify`, in file order. */
+export function notifyTargets(config: LoadedConfig): NotifyTarget[] {
+  return config.documents.flatMap((doc) => {
+    const list = (doc.value as Partial<ConfigFile> | null)?.settings?.notify;
+    return Array.isArray(list) ? list.filter((t) => t && typeof t === 'object' && t.url) : [];
+  });
+}
+
+/** What a webhook can be told about, as `settings.notify[].events` names it. */
+export type NotifyEvent = NonNullable<NotifyTarget['events']>[number];
+
+/**
+ * One thing that happened, as data: what is sent is built from this alone (names, counts,
+ * versions, commits), never from a resource's fields, so no secret value can be in it.
+ */
+export interface Notice {
+  event: NotifyEvent;
+  /** The cluster's admin URL. */
+  cluster: string;
+  target?: string;
+  release?: number;
+  /** For a rollback: the release returned to. */
+  rolledBackTo?: number;
+  desiredVersion?: string;
+  commit?: string | null;
+  summary?: { create: number; update: number; delete: number };
+  by: string;
+  at: string;
+  /** A code and message, for failures and holds (already free of held values). */
+  error?: { code: string; message: string };
+}
+
+/** Which of the configured webhooks want an event: those listing it, or listing no events. */
+export function subscribersOf<T extends Pick<NotifyTarget, 'events'>>(targets: readonly T[], event: NotifyEvent): T[] {
+  return targets.filter((t) => !t.events || t.events.includes(event));
+}
+
+const counts = (s: NonNullable<Notice['summary']>) => `${s.create} created, ${s.update} updated, ${s.delete} deleted`;
+
+/** The one line a person reads (Slack's `text`). */
+export function noticeText(n: Notice): string {
+  const where = `${n.cluster}${n.target ? ` (target ${n.target})` : ''}`;
+  const version = n.desiredVersion ? ` ${n.desiredVersion.slice(0, 19)}` : '';
+  const commit = n.commit ? ` from commit ${n.commit.slice(0, 7)}` : '';
+  const release = n.release !== undefined ? ` (release ${n.release})` : '';
+  const changes = n.summary ? `: ${counts(n.summary)}` : '';
+  const error = n.error ? `: ${n.error.code} ${n.error.message.split('\n')[0]}` : '';
+  switch (n.event) {
+    case 'applied':
+      return `dgate-cli applied${version}${commit} to ${where}${release}${changes}, by ${n.by}`;
+    case 'failed':
+      return `dgate-cli apply to ${where} failed and was rolled back${error}, by ${n.by}`;
+    case 'rolled-back':
+      return `dgate-cli rolled ${where} back to release ${n.rolledBackTo}${release}${changes}, by ${n.by}`;
+    case 'drift-found':
+      return `dgate-cli found drift on ${where}${n.summary ? `: ${n.summary.create + n.summary.update + n.summary.delete} changes to put back` : ''}`;
+    case 'drift-healed':
+      return `dgate-cli healed drift on ${where}${release}${changes}`;
+    case 'reconcile-held':
+      return `dgate-cli reconcile holds ${where}${error}`;
+    default:
+      return `dgate-cli ${n.event} on ${where}${release}${changes}${error}`;
+  }
+}
+
+/** The JSON body: Slack's `text`, and the notice's fields beside it for anything that parses it. */
+export function noticeBody(n: Notice): Record<string, unknown> {
+  return { text: noticeText(n), source: 'dgate-cli', ...n };
+}
