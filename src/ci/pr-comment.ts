@@ -36,36 +36,77 @@ export function nextPageUrl(link: string | undefined | null): string | undefined
 
 const changeRow = /^\| [+~-] (create|update|delete) \|/;
 
+/** How a plan is cut to fit a place with a size limit: a comment, a step summary. */
+export interface PlanFit {
+  /** The most the text may take, in the unit `size` counts. */
+  limit: number;
+  size: (text: string) => number;
+  /** Put in place of the folded field changes when they are left out. */
+  detailsLeftOut: string;
+  /** The closing line when `n` changes of the table are left out. */
+  closing: (n: number) => string;
+}
+
 /**
- * The comment body: the marker, then the markdown plan, cut to fit `limit` characters when it
- * does not. What goes first is what matters least: the folded field changes, then rows of the
- * table from the end, which a closing line counts. The headline with the counts is always kept.
+ * `prefix`, then the markdown plan, cut to fit when it does not. What goes first is what matters
+ * least: the folded field changes, then rows of the table from the end, which a closing line
+ * counts. The headline with the counts is always kept.
  */
-export function renderPlanComment(markdown: string, marker: string, limit = commentBodyLimit): string {
-  const whole = `${marker}\n${markdown}`;
-  if (whole.length <= limit) return whole;
+export function fitPlanMarkdown(prefix: string, markdown: string, fit: PlanFit): string {
+  const whole = `${prefix}${markdown}`;
+  if (fit.size(whole) <= fit.limit) return whole;
   const withoutDetails = markdown.replace(
     /<details><summary>Field changes<\/summary>[\s\S]*?<\/details>/g,
-    "_Field changes left out: the whole plan is longer than a comment can be. See the job's step summary._",
+    fit.detailsLeftOut,
   );
-  const shorter = `${marker}\n${withoutDetails}`;
-  if (shorter.length <= limit) return shorter;
+  const shorter = `${prefix}${withoutDetails}`;
+  if (fit.size(shorter) <= fit.limit) return shorter;
   const lines = withoutDetails.split('\n');
-  const closing = (n: number) =>
-    `\n_… ${n} more ${n === 1 ? 'change' : 'changes'} and the notes not shown: a comment holds at most ${limit} characters. See the job's step summary, or \`dgate-cli plan\`._\n`;
   // Keep lines while they fit with the closing line (sized for the most changes it could count).
-  const budget = limit - marker.length - 1 - closing(lines.length).length;
+  const budget = fit.limit - fit.size(prefix) - fit.size(fit.closing(lines.length));
   const kept: string[] = [];
   let size = 0;
   let i = 0;
   for (; i < lines.length; i++) {
-    const next = lines[i]!.length + 1;
+    const next = fit.size(lines[i]!) + 1;
     if (size + next > budget) break;
     kept.push(lines[i]!);
     size += next;
   }
   const dropped = lines.slice(i).filter((l) => changeRow.test(l)).length;
-  return `${marker}\n${kept.join('\n')}\n${closing(dropped)}`;
+  return `${prefix}${kept.join('\n')}\n${fit.closing(dropped)}`;
+}
+
+const changes = (n: number) => `${n} more ${n === 1 ? 'change' : 'changes'}`;
+
+/** The comment body: the marker, then the markdown plan, cut to fit `limit` characters. */
+export function renderPlanComment(markdown: string, marker: string, limit = commentBodyLimit): string {
+  return fitPlanMarkdown(`${marker}\n`, markdown, {
+    limit,
+    size: (text) => text.length,
+    detailsLeftOut:
+      "_Field changes left out: the whole plan is longer than a comment can be. See the job's step summary._",
+    closing: (n) =>
+      `\n_… ${changes(n)} and the notes not shown: a comment holds at most ${limit} characters. See the job's step summary, or \`dgate-cli plan\`._\n`,
+  });
+}
+
+/**
+ * GitHub's limit on what one step writes to $GITHUB_STEP_SUMMARY: 1 MiB, beyond which the
+ * summary is not shown at all. Kept a little under, for what other steps' tools add.
+ */
+export const stepSummaryLimit = 1024 * 1024 - 16 * 1024;
+
+/** The markdown plan for $GITHUB_STEP_SUMMARY, cut to fit GitHub's limit in bytes. */
+export function renderPlanSummary(markdown: string, limit = stepSummaryLimit): string {
+  return fitPlanMarkdown('', markdown, {
+    limit,
+    size: (text) => Buffer.byteLength(text, 'utf8'),
+    detailsLeftOut:
+      '_Field changes left out: the whole plan is longer than a step summary can be. `dgate-cli plan` prints it whole._',
+    closing: (n) =>
+      `\n_… ${changes(n)} and the notes not shown: a step summary holds at most 1 MiB. \`dgate-cli plan\` prints the whole plan._\n`,
+  });
 }
 
 /** The pull request a workflow run is for, from its event payload ($GITHUB_EVENT_PATH), or undefined. */

@@ -1,4 +1,4 @@
-import { planCommentMarker, pullRequestNumberOf, renderPlanComment } from '../ci/pr-comment.js';
+import { planCommentMarker, pullRequestNumberOf, renderPlanComment, renderPlanSummary } from '../ci/pr-comment.js';
 import { planStepOutputs } from '../ci/github-outputs.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { upsertMarkedComment } from '../io/github-api.js';
@@ -33,7 +33,7 @@ export async function writeGithubStepFiles(
   warn: (line: string) => void,
 ): Promise<void> {
   const summary = env.GITHUB_STEP_SUMMARY;
-  if (summary) await appendStepFile('GITHUB_STEP_SUMMARY', summary, `${markdownOf(made)}\n`);
+  if (summary) await appendStepFile('GITHUB_STEP_SUMMARY', summary, `${renderPlanSummary(markdownOf(made))}\n`);
   else warn('--ci github: $GITHUB_STEP_SUMMARY is not set, so the plan is not in the step summary');
   const output = env.GITHUB_OUTPUT;
   if (output) await appendStepOutputs(output, planStepOutputs(made.plans, made.savedPlan));

@@ -6,7 +6,32 @@ import {
   planCommentMarker,
   pullRequestNumberOf,
   renderPlanComment,
+  renderPlanSummary,
+  stepSummaryLimit,
 } from '../../../src/ci/pr-comment.js';
+
+/** A markdown plan of `rows` creates, with `detailLines` lines of field changes. */
+const plan = (rows: number, detailLines: number) =>
+  [
+    '### dgate-cli plan for `config`',
+    '',
+    `**${rows} to create, 0 to update, 0 to delete** · desired \`sha256:abc\` · cluster \`http://x\``,
+    '',
+    '| | kind | resource | changed fields |',
+    '|---|---|---|---|',
+    ...Array.from({ length: rows }, (_, i) => `| + create | route | \`shop/route-${i}\` |  |`),
+    '',
+    '<details><summary>Field changes</summary>',
+    '',
+    '```diff',
+    ...Array.from({ length: detailLines }, (_, i) => `    field-${i}: 1 → 2`),
+    '```',
+    '',
+    '</details>',
+    '',
+    '_Left alone: 1 namespace not in the config (default)._',
+    '',
+  ].join('\n');
 
 describe('the plan comment on a pull request', () => {
   it('is marked by a hidden line that names the config and targets, and no --> can end early', () => {
@@ -46,28 +71,6 @@ describe('the plan comment on a pull request', () => {
     expect(pullRequestNumberOf(null)).toBeUndefined();
   });
 
-  const plan = (rows: number, detailLines: number) =>
-    [
-      '### dgate-cli plan for `config`',
-      '',
-      `**${rows} to create, 0 to update, 0 to delete** · desired \`sha256:abc\` · cluster \`http://x\``,
-      '',
-      '| | kind | resource | changed fields |',
-      '|---|---|---|---|',
-      ...Array.from({ length: rows }, (_, i) => `| + create | route | \`shop/route-${i}\` |  |`),
-      '',
-      '<details><summary>Field changes</summary>',
-      '',
-      '```diff',
-      ...Array.from({ length: detailLines }, (_, i) => `    field-${i}: 1 → 2`),
-      '```',
-      '',
-      '</details>',
-      '',
-      '_Left alone: 1 namespace not in the config (default)._',
-      '',
-    ].join('\n');
-
   it('is the marker and the plan, whole, when it fits', () => {
     const md = plan(3, 2);
     expect(renderPlanComment(md, '<!-- m -->')).toBe(`<!-- m -->\n${md}`);
@@ -103,5 +106,26 @@ describe('the plan comment on a pull request', () => {
       '<!-- m -->\n### dgate-cli plan for `config`\n\n**5 to create, 0 to update, 0 to delete** · desired `sha256:abc` · cluster `http://x`\n\n| | kind | resource | changed fields |\n|---|---|---|---|\n| + create | route | `shop/route-0` |  |\n| + create | route | `shop/route-1` |  |\n' +
         "\n_… 3 more changes and the notes not shown: a comment holds at most 420 characters. See the job's step summary, or `dgate-cli plan`._\n",
     );
+  });
+});
+
+describe('the plan in the step summary', () => {
+  it('is the whole markdown when it fits', () => {
+    const md = plan(3, 1);
+    expect(renderPlanSummary(md)).toBe(md);
+  });
+
+  it("fits GitHub's 1 MiB in bytes, not characters, keeping the headline and counting what it leaves out", () => {
+    // Each é is two bytes: the cut is counted in bytes, as GitHub counts.
+    const md = plan(30_000, 10).replaceAll('route-', 'routé-');
+    const summary = renderPlanSummary(md);
+    expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(stepSummaryLimit);
+    expect(summary).toContain('**30000 to create, 0 to update, 0 to delete**');
+    const shown = summary.split('\n').filter((l) => l.startsWith('| + create')).length;
+    expect(shown).toBeGreaterThan(1000);
+    expect(summary).toContain(
+      `\n_… ${30_000 - shown} more changes and the notes not shown: a step summary holds at most 1 MiB. \`dgate-cli plan\` prints the whole plan._\n`,
+    );
+    expect(Buffer.byteLength(renderPlanSummary(plan(5, 1), 300))).toBeLessThanOrEqual(300);
   });
 });
