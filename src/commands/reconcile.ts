@@ -388,6 +388,8 @@ export class ReconcileCommand extends ClusterCommand {
           // A commit that would delete too much (an emptied file) is held off, as one that does not
           // check: the cluster stays at the commit before it, drift healed towards that.
           state.good = previous;
+          // The closing line names the held-off commit once, on the cycle that holds it.
+          state.reportedInSync = undefined;
           state.hold = { reason: 'mass-delete', commit, message: `commit ${short} is held off: ${err.message}` };
           const held = new DgateError({
             code: 'DG3103',

@@ -344,6 +344,35 @@ describe('guards against a real server', () => {
       expect((await service()).retries).toBe(3);
       expect(await routeNames()).toEqual(['a', 'c']);
       expect(stdout).toMatch(/Z hold ended: following main again\n/);
+
+      // A commit that empties a file holds the loop at the commit before it; /status says why.
+      const more = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+      const c4 = await commitFiles(
+        repo,
+        {
+          'more.yaml': `version: v1\nnamespaces:\n  - name: held\n    routes:\n${more.map((r) => `      - { name: ${r}, paths: ["/${r}"], methods: [GET], service: api }`).join('\n')}\n`,
+        },
+        'c4',
+      );
+      await until('c4 applied', async () => ((await status()).appliedCommit === c4 ? true : undefined));
+      const beforeEmptied = await snapshot(node().adminUrl, ['held']);
+      const c5 = await commitFiles(repo, { 'more.yaml': '' }, 'c5 empties more.yaml');
+      const massHold = await until('the mass-delete hold', async () => {
+        const s = (await (await fetch(`${listening}/status`)).json()) as Status;
+        return s.hold?.reason === 'mass-delete' ? s : undefined;
+      });
+      expect(massHold).toMatchObject({ state: 'held', newestCommit: c5, appliedCommit: c4, hold: { commit: c5 } });
+      expect(stderr).toContain(
+        `error DG3103: reconcile: commit ${c5.slice(0, 7)} of main is not applied, and the loop holds the cluster at ${c4.slice(0, 7)}: the plan deletes 6 of 10 managed resources`,
+      );
+      await until('the held-off line', async () =>
+        stdout.includes(
+          `in sync with main@${c4.slice(0, 7)}:gateway; main@${c5.slice(0, 7)}:gateway, newer, would delete too much and is held off\n`,
+        )
+          ? true
+          : undefined,
+      );
+      expect(await snapshot(node().adminUrl, ['held'])).toEqual(beforeEmptied);
     } finally {
       child.kill('SIGTERM');
     }
