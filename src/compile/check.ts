@@ -9,6 +9,7 @@ import { checkModule } from './check-modules.js';
 import { checkCanary } from './check-canary.js';
 import { type ArmorDecoder, checkSecretSource, checkSecretVersionNames, type SecretRules } from './check-secrets.js';
 import { checkCollection, DocumentValidators } from './check-collections.js';
+import { checkSettings } from './check-settings.js';
 
 /**
  * The checks that need more than one file at a time or knowledge of DGate: references,
@@ -84,5 +85,6 @@ export function checkConfig(config: LoadedConfig, files: FileTable, decodeArmor?
         report,
       );
   }
+  checkSettings(config, report);
   return diagnostics;
 }

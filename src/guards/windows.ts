@@ -1,5 +1,7 @@
 import type { ChangeWindows, TimeRange } from '../schema/generated/config.js';
 
+export { isKnownTimeZone } from '../compile/check-settings.js';
+
 /**
  * Change windows (`settings.windows`): when apply and reconcile may change a cluster. Wall-clock
  * times are read in the windows' IANA time zone through Intl (Node's ICU time zone data), so
@@ -17,16 +19,6 @@ interface WallClock {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Whether Intl knows the zone (an IANA name such as Europe/Paris, or UTC). */
-export function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    formatterFor(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
