@@ -172,7 +172,13 @@ export class ApplyCommand extends ClusterCommand {
             `apply ${source}`,
             lockTimeoutMs,
             (c, lock, interrupt) =>
-              applyTarget(c, lock, { checked, configSource, saved, target, at, interrupt }, options, this.applyIo()),
+              applyTarget(
+                c,
+                lock,
+                { checked, configSource, saved, target, at, windowAt: evaluationInstant(this.at), interrupt },
+                options,
+                this.applyIo(),
+              ),
             {
               client,
               beforeAnyChange: (sig) =>

@@ -80,6 +80,11 @@ export interface ApplyJob {
   onChanges?: (plan: Plan) => void;
   /** Aborted when the apply is to stop and roll back (SIGINT, SIGTERM; see underApplyLock). */
   interrupt?: AbortSignal;
+  /**
+   * The instant the change windows are judged at: now, or --at (default: `at`). A saved plan's
+   * selectors are judged when it was made; whether it may be applied, when it is applied.
+   */
+  windowAt?: number;
   /** The changes put back drift (reconcile, no new commit): notified as drift-found, then drift-healed. */
   drift?: boolean;
 }
@@ -133,7 +138,7 @@ export async function applyTarget(
   if (plan.changes.length > 0 || !job.quietWhenInSync) io.out(renderPlanHuman(plan, io.style, configSource));
   if (plan.changes.length === 0) return ExitCode.OK;
   // The guards, before anything is written (the release record included).
-  const guards = await checkGuards(client, made, checked.config, job.at);
+  const guards = await checkGuards(client, made, checked.config, job.windowAt ?? job.at);
   const allow = {
     protected: options.allowProtected,
     massDelete: options.allowMassDelete,

@@ -412,6 +412,13 @@ describe('guards against a real server', () => {
     );
     expect(await snapshot(node().adminUrl, ['windowed'])).toEqual(before);
     expect((await releases(node().adminUrl)).length).toBe(count);
+    // A plan saved inside a window is judged when it is applied, not when it was made.
+    const planFile = path.join(await temps.make(), 'plan.json');
+    expect((await run(['plan', checkout, '--at', monday, '--out', planFile])).code).toBe(0);
+    const savedRefused = await run(['apply', planFile, '--auto-approve', '--at', saturday]);
+    expect(savedRefused.code).toBe(1);
+    expect(savedRefused.stderr).toContain('error DG3015: changes are not allowed now');
+    expect(await snapshot(node().adminUrl, ['windowed'])).toEqual(before);
 
     // reconcile holds outside the windows, and says why in its status.
     const state = await temps.make();
