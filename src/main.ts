@@ -29,6 +29,10 @@ export const commandTable: readonly { path: readonly string[]; load: () => Promi
   { path: ['bundle', 'update'], load: async () => (await import('./commands/bundle/update.js')).BundleUpdateCommand },
   { path: ['init'], load: async () => (await import('./commands/init.js')).InitCommand },
   { path: ['convert'], load: async () => (await import('./commands/convert.js')).ConvertCommand },
+  {
+    path: ['import', 'openapi'],
+    load: async () => (await import('./commands/import/openapi.js')).ImportOpenApiCommand,
+  },
   { path: ['bundle', 'init'], load: async () => (await import('./commands/bundle/init.js')).BundleInitCommand },
   { path: ['bundle', 'lint'], load: async () => (await import('./commands/bundle/lint.js')).BundleLintCommand },
   { path: ['bundle', 'docs'], load: async () => (await import('./commands/bundle/docs.js')).BundleDocsCommand },

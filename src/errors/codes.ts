@@ -89,6 +89,11 @@ export const codes = {
   DG1807: 'bundle file missing',
   DG1808: 'bundle not found',
   DG1809: 'invalid bundle',
+  // 15xx: import from OpenAPI
+  DG1501: 'OpenAPI document unusable',
+  DG1502: 'OpenAPI path DGate cannot express',
+  DG1503: 'invalid x-dgate extension',
+  DG1504: 'import would overwrite a file it did not write',
   // 16xx: Pkl authoring
   DG1601: 'Pkl syntax error',
   DG1602: 'Pkl type or constraint violated',

@@ -19,6 +19,7 @@ const pureDirectories = [
   'select',
   'bundles',
   'convert',
+  'import',
   'ci',
 ];
 const pureFiles = ['cluster/normalize.ts', 'cluster/admin-api.ts'];
@@ -51,7 +52,7 @@ const floors: readonly (readonly string[])[] = [
   ['load'],
   ['bundles', 'select'],
   ['compile'],
-  ['diff', 'dump', 'convert'],
+  ['diff', 'dump', 'convert', 'import'],
   ['plan'],
   ['report', 'errors/render.ts', 'ci'],
   ['cluster', 'apply', 'io', 'guards', 'notify'],
