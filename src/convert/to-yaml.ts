@@ -19,6 +19,11 @@ function withoutDefaults(value: unknown, schema: Schema | undefined): unknown {
   return out;
 }
 
+/** A config file's value without the fields that hold the schema's default (as Pkl's output spells them out). */
+export function withoutConfigDefaults(value: Record<string, unknown>): Record<string, unknown> {
+  return withoutDefaults(value, schemaOfKind('config')) as Record<string, unknown>;
+}
+
 /**
  * A whole file's value as YAML, with a comment on where it came from: a config file or a bundle's
  * resource file (`version` first), or a bundle's manifest (as it is).

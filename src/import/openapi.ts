@@ -353,16 +353,19 @@ export function importOpenApi(req: OpenApiImportRequest): OpenApiImport {
   return { config: { version: 'v1', namespaces: [namespace] }, problems, ignored };
 }
 
-/** A generated route with the fields the import does not own taken from the earlier file. */
+/**
+ * A generated route with the fields the import does not own taken from the earlier file, in the
+ * earlier file's order, so that an unchanged operation is written back byte for byte.
+ */
 function mergeRoute(route: RouteSpecOut, before: Obj | undefined): RouteSpecOut {
   if (!before) return route;
-  const kept: Obj = {};
+  const out: Obj = {};
   for (const [k, v] of Object.entries(before)) {
-    if ((ownedRouteFields as readonly string[]).includes(k)) continue;
-    if (k in route) continue; // set by an x-dgate extension: the spec wins
-    kept[k] = v;
+    if (k in route) out[k] = route[k]; // owned, or set by an x-dgate extension: the spec wins
+    else if (!(ownedRouteFields as readonly string[]).includes(k)) out[k] = v;
   }
-  return { ...route, ...kept };
+  for (const [k, v] of Object.entries(route)) if (!(k in out)) out[k] = v;
+  return out as RouteSpecOut;
 }
 
 function previousResources(

@@ -6,7 +6,7 @@ import { BaseCommand } from '../../cli/base-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { valueNamed } from '../../cli/value-names.js';
 import { renderConfigAsPkl } from '../../convert/to-pkl.js';
-import { renderConfigAsYaml } from '../../convert/to-yaml.js';
+import { renderConfigAsYaml, withoutConfigDefaults } from '../../convert/to-yaml.js';
 import { DgateError, type Diagnostic } from '../../errors/dgate-error.js';
 import { plural } from '../../errors/render.js';
 import { specLocator } from '../../import/locate.js';
@@ -176,7 +176,8 @@ export class ImportOpenApiCommand extends BaseCommand {
         hint: `run 'dgate-cli validate ${this.out}' to see why, and fix it first`,
         diagnostics,
       });
-    return doc.value as Record<string, unknown>;
+    // Pkl spells out every default (stripPath = false): kept as they are, they would be written back.
+    return withoutConfigDefaults(doc.value as Record<string, unknown>);
   }
 }
 
