@@ -6,6 +6,8 @@ import type { ModuleSpec } from '../schema/generated/config.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
 
 import type { Report } from './check-report.js';
+import type { DocumentValidators } from './check-collections.js';
+import { varNamePattern } from '../model/module-vars.js';
 
 /** Modules: their files, language and syntax (DGate compiles them only when a route runs them). */
 
@@ -51,9 +53,16 @@ export function checkFileRef(
   }
 }
 
-export function checkModule(ns: LoadedNamespace, module: Declared<ModuleSpec>, files: FileTable, report: Report): void {
+export function checkModule(
+  ns: LoadedNamespace,
+  module: Declared<ModuleSpec>,
+  files: FileTable,
+  report: Report,
+  schemas: DocumentValidators,
+): void {
   const spec = module.spec;
   const id = `module '${ns.name}/${spec.name}'`;
+  checkVars(id, module, report, schemas);
   let source: string | undefined = spec.source;
   if (typeof spec.file === 'string') {
     checkFileRef(module.origin, ['file'], spec.file, files, id, report);
@@ -107,5 +116,82 @@ function scriptSyntaxError(source: string): { line: number; message: string; esm
     const esm =
       /\b(import|export)\b/.test(message) || /^\s*(import|export)\b/m.test(source.split('\n')[line - 1] ?? '');
     return { line, message, esm };
+  }
+}
+
+/** The keys that make an object a secret source (schema SecretSource): never a module variable. */
+const secretSourceKeys = ['fromEnv', 'fromFile', 'encrypted', 'fromEncryptedFile'];
+
+/**
+ * Module variables: names a module can read as VARS.name, values its varsSchema allows, and no
+ * secret. A value is written into the module's source, which DGate returns to anyone who can read
+ * the admin API (and v0.11 modules cannot read secrets), so a secret reference there is refused.
+ */
+function checkVars(id: string, module: Declared<ModuleSpec>, report: Report, schemas: DocumentValidators): void {
+  const { vars, varsSchema } = module.spec;
+  if (varsSchema !== undefined && vars === undefined) {
+    report(
+      'DG1128',
+      module.origin,
+      ['varsSchema'],
+      `${id} has varsSchema but no vars`,
+      'add vars, or remove varsSchema',
+      {
+        warning: true,
+      },
+    );
+  }
+  if (!vars) return;
+  for (const [name, value] of Object.entries(vars)) {
+    if (!varNamePattern.test(name)) {
+      report(
+        'DG1128',
+        module.origin,
+        ['vars', name],
+        `${id} has variable '${name}', which a module cannot read as VARS.${name}`,
+        'name it like a JavaScript identifier: letters, digits, _ and $, not starting with a digit',
+        { key: true },
+      );
+    }
+    const secretKey =
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? secretSourceKeys.find((k) => k in (value as object))
+        : undefined;
+    if (secretKey) {
+      report(
+        'DG1129',
+        module.origin,
+        ['vars', name, secretKey],
+        `${id} has variable '${name}' that names a secret (${secretKey}); vars are written into the module's source, which DGate returns to anyone who can read the admin API`,
+        'keep the secret out of the module: store a hash of it and compare hashes, as the api-key bundle does (bundles/api-key), or keep the secret in a DGate secret the upstream reads',
+      );
+    }
+  }
+  if (varsSchema === undefined) return;
+  const validate = schemas.get(varsSchema);
+  if (validate instanceof Error) {
+    report(
+      'DG1128',
+      module.origin,
+      ['varsSchema'],
+      `${id} varsSchema is not a valid JSON Schema: ${validate.message}`,
+      'fix the schema (JSON Schema draft 2020-12)',
+    );
+    return;
+  }
+  if (validate(vars)) return;
+  for (const e of validate.errors ?? []) {
+    const path = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const missing = e.keyword === 'required' ? ` '${(e.params as { missingProperty: string }).missingProperty}'` : '';
+    report(
+      'DG1128',
+      module.origin,
+      ['vars', ...path],
+      `${id} vars${e.instancePath ? ` at '${e.instancePath}'` : ''} ${e.message ?? 'is invalid'}${missing}`,
+      "make vars satisfy the module's varsSchema, or change the schema",
+    );
   }
 }

@@ -70,7 +70,7 @@ export function checkConfig(config: LoadedConfig, files: FileTable, decodeArmor?
       checkCanary(ns, route, files, report);
     }
     for (const service of valid(ns.resources.services)) checkService(ns, service, report);
-    for (const module of valid(ns.resources.modules)) checkModule(ns, module, files, report);
+    for (const module of valid(ns.resources.modules)) checkModule(ns, module, files, report, documentValidators);
     for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, secrets, report);
     for (const collection of valid(ns.resources.collections))
       checkCollection(ns, collection, documentValidators, report);

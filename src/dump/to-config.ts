@@ -1,3 +1,4 @@
+import { dumpedModuleSource } from '../model/module-vars.js';
 import { stringify } from 'yaml';
 import { formatDuration } from '../model/duration.js';
 import type { DumpTools } from '../model/kind.js';
@@ -102,7 +103,8 @@ export function dumpToConfig(cluster: LiveResources): DumpedConfig {
       const file = moduleFileFor(m.namespace, m.name);
       if (file !== `modules/${m.namespace}/${m.name}.ts`)
         escaped.push({ what: `module ${JSON.stringify(`${m.namespace}/${m.name}`)}`, file });
-      files.set(file, Buffer.from(m.payload, 'base64').toString('utf8'));
+      // Without the VARS line, which the module's spec gives back as `vars:` (kinds/modules.ts).
+      files.set(file, dumpedModuleSource(Buffer.from(m.payload, 'base64').toString('utf8')).body);
     }
     const header = `# Dumped from a live DGate cluster by dgate-cli. Secret values are never dumped:\n# set the environment variables named by fromEnv before planning or applying.\n`;
     const file = `${fileSegmentFor(ns.name)}.yaml`;

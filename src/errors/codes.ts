@@ -79,6 +79,8 @@ export const codes = {
   DG1125: 'route already chooses its upstream',
   DG1126: 'module name taken by a canary split',
   DG1127: 'invalid canary rule',
+  DG1128: 'invalid module variables',
+  DG1129: 'secret in module variables',
   // 18xx: bundles
   DG1801: 'bundle lock missing',
   DG1802: 'bundle lock stale',

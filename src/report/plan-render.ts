@@ -1,3 +1,5 @@
+import { canonicalJson } from '../state/canonical-json.js';
+import { splitVars } from '../model/module-vars.js';
 import { createTwoFilesPatch } from 'diff';
 import { formatDuration } from '../model/duration.js';
 import type { Change, FieldChange } from '../diff/diff.js';
@@ -30,6 +32,32 @@ export function formatValue(field: string, value: unknown): string {
   }
   // JSON escapes C0 controls; the rest a terminal acts on are escaped after.
   return printableText(JSON.stringify(value));
+}
+
+/**
+ * A module payload change where either side has a VARS line (model/module-vars.ts): the
+ * variables that changed, named, and the two sources without that line (base64, as payloads are).
+ */
+function varsChange(
+  before: unknown,
+  after: unknown,
+): { changed: [string, unknown, unknown][]; bodyBefore: string; bodyAfter: string } | undefined {
+  if (typeof before !== 'string' || typeof after !== 'string') return undefined;
+  const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
+  const [b, a] = [splitVars(decode(before)), splitVars(decode(after))];
+  if (!b && !a) return undefined;
+  const bv = b?.vars ?? {};
+  const av = a?.vars ?? {};
+  const changed: [string, unknown, unknown][] = [];
+  for (const name of new Set([...Object.keys(bv), ...Object.keys(av)]))
+    if (name in bv !== name in av || canonicalJson(bv[name]) !== canonicalJson(av[name]))
+      changed.push([name, bv[name], av[name]]);
+  const encode = (text: string) => Buffer.from(text).toString('base64');
+  return {
+    changed,
+    bodyBefore: b ? encode(b.body) : before,
+    bodyAfter: a ? encode(a.body) : after,
+  };
 }
 
 /** A multi-line value change as a unified diff: module sources, schemas, document bodies. */
@@ -69,6 +97,20 @@ function renderField(change: Change, f: FieldChange, style: Style, indent: strin
         ? '(sensitive value changed)'
         : sensitiveMask;
     return [`${indent}${printableName(f.field)}: ${style.yellow(what)}`];
+  }
+  if (change.action === 'update' && f.field === 'payload') {
+    const vars = varsChange(f.before, f.after);
+    if (vars) {
+      const lines = vars.changed.map(
+        ([name, before, after]) =>
+          `${indent}VARS.${printableName(name)}: ${style.red(formatValue(name, before))} → ${style.green(formatValue(name, after))}`,
+      );
+      if (vars.bodyBefore === vars.bodyAfter) return lines;
+      return [
+        ...lines,
+        ...renderField(change, { ...f, before: vars.bodyBefore, after: vars.bodyAfter }, style, indent),
+      ];
+    }
   }
   if (change.action === 'update') {
     const patch = fieldDiff(f.field, f.before, f.after);

@@ -1,6 +1,7 @@
 import type { Kind } from '../kind.js';
 import { type Shape, tagsShape } from '../wire-shape.js';
 import type { ModuleSpec } from '../../schema/generated/config.js';
+import { dumpedModuleSource, varsPrelude } from '../module-vars.js';
 import { byNamespaceName, namespacedIdentity, reversible, labelsOfSpec, specTags, withTags } from './shared.js';
 
 /**
@@ -57,8 +58,10 @@ export const modules: Kind<'modules'> = {
   compiledFrom: 'modules',
   compile: ({ spec, origin }, tools) => {
     const m = spec as ModuleSpec;
-    const bytes =
+    const text =
       typeof m.file === 'string' ? tools.fileBytes(origin, m.file) : new TextEncoder().encode(m.source ?? '');
+    const prelude = m.vars ? new TextEncoder().encode(varsPrelude(m.vars)) : new Uint8Array();
+    const bytes = Buffer.concat([prelude, text]);
     return [
       withTags(
         {
@@ -86,9 +89,13 @@ export const modules: Kind<'modules'> = {
     }),
     describe: () => 'its source defines nothing DGate calls',
   },
-  // The source goes to a file of its own; the namespace's YAML file names it.
-  dump: (live, tools) =>
-    tools.inlineModules
-      ? { name: live.name, source: Buffer.from(live.payload, 'base64').toString('utf8'), ...specTags(live.tags) }
-      : { name: live.name, file: tools.moduleFile(live.namespace, live.name), ...specTags(live.tags) },
+  // The source goes to a file of its own; the namespace's YAML file names it. A VARS line
+  // dgate-cli wrote comes back as `vars:` (model/module-vars.ts).
+  dump: (live, tools) => {
+    const { vars, body } = dumpedModuleSource(Buffer.from(live.payload, 'base64').toString('utf8'));
+    const withVars = vars ? { vars } : {};
+    return tools.inlineModules
+      ? { name: live.name, source: body, ...withVars, ...specTags(live.tags) }
+      : { name: live.name, file: tools.moduleFile(live.namespace, live.name), ...withVars, ...specTags(live.tags) };
+  },
 };

@@ -493,6 +493,14 @@ export const configSchema = {
           "type": "string",
           "minLength": 1
         },
+        "vars": {
+          "description": "Values the module reads as VARS (VARS.timeoutMs): any JSON, compiled into the payload as a first line `const VARS = Object.freeze({...});`, the same from YAML and Pkl. Plan names a changed variable instead of diffing the source. Never a secret: DGate returns a module's source to anyone who can read the admin API.",
+          "type": "object"
+        },
+        "varsSchema": {
+          "description": "JSON Schema (draft 2020-12) that vars must satisfy; validate checks it.",
+          "type": "object"
+        },
         "type": {
           "description": "Module language; defaults from the file extension, else typescript.",
           "enum": [
