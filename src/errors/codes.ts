@@ -96,6 +96,7 @@ export const codes = {
   DG1502: 'OpenAPI path DGate cannot express',
   DG1503: 'invalid x-dgate extension',
   DG1504: 'import would overwrite a file it did not write',
+  DG1505: 'OpenAPI operation served by another route',
   // 16xx: Pkl authoring
   DG1601: 'Pkl syntax error',
   DG1602: 'Pkl type or constraint violated',

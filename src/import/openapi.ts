@@ -89,16 +89,12 @@ export function tagFromOpenApi(tag: string): string {
  * up to the character after `}`, as an OpenAPI template parameter does, so the template is kept
  * as it is. What chi reads differently is refused: `*` (a wildcard there, a character in
  * OpenAPI), `:` in a parameter (a regular expression there), parameters side by side (no
- * character ends the first), an unnamed or repeated parameter, a query string or fragment.
+ * character ends the first), an unnamed or repeated parameter. A query string or fragment is
+ * removed before: a request matches by its path alone.
  */
 export function dgatePathFor(template: string): { path: string } | { problem: string; hint: string } {
   if (!template.startsWith('/'))
     return { problem: 'does not start with /', hint: 'OpenAPI paths and DGate route paths both start with /' };
-  if (/[?#]/.test(template))
-    return {
-      problem: "has a query string or fragment ('?' or '#')",
-      hint: 'DGate matches the path only: move the query into parameters with `in: query`, or mark the operation x-dgate-ignore: true',
-    };
   if (template.includes('*'))
     return {
       problem:
@@ -270,13 +266,64 @@ export function importOpenApi(req: OpenApiImportRequest): OpenApiImport {
 
   const routes: RouteSpecOut[] = [];
   const taken = new Map<string, SpecPath>();
-  const routed = new Map<string, { template: string; method: string }>();
+  const routed = new Map<string, { template: string; name: string }>();
   const paths = isObj(spec.paths) ? spec.paths : {};
+  /** Adds the route of one operation, or says why there is none. */
+  const addRoute = (template: string, path: string, item: Obj, method: (typeof openApiMethods)[number]) => {
+    const op = item[method] as Obj;
+    const itemAt: SpecPath = ['paths', template];
+    const opAt: SpecPath = [...itemAt, method];
+    const ext = extensionsOf(item, op, itemAt, opAt, problems);
+    const upper = method.toUpperCase();
+    const key = `${upper} ${routerKey(path)}`;
+    const earlier = routed.get(key);
+    if (earlier && template !== path) {
+      problems.push({
+        code: 'DG1505',
+        severity: 'warning',
+        message: `${upper} '${template}' is served by route '${earlier.name}' (${upper} '${earlier.template}'): a request carries no ${template.includes('#') ? 'fragment' : 'query string'} for DGate's router to tell them apart`,
+        hint: 'nothing to do if one route for both is right; its x-dgate extensions are not applied, so set them on that operation',
+        at: itemAt,
+        key: true,
+      });
+      return;
+    }
+    if (earlier) {
+      problems.push({
+        code: 'DG1502',
+        severity: 'error',
+        message: `${upper} '${template}' is the same route to DGate as ${upper} '${earlier.template}' (its router tells parameters apart by place, not name), and DGate refuses a second handler for it`,
+        hint: 'OpenAPI also treats such templates as the same path: remove one, or mark it x-dgate-ignore: true',
+        at: itemAt,
+        key: true,
+      });
+      return;
+    }
+    const base =
+      (ext['x-dgate-name'] as string | undefined) ||
+      (typeof op.operationId === 'string' ? sanitizeName(op.operationId) : '') ||
+      sanitizeName(`${method}-${template.replace(/[{}]/g, '')}`) ||
+      method;
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    taken.set(name, opAt);
+    routed.set(key, { template, name });
+    const tags = [
+      ...(Array.isArray(op.tags) ? op.tags.filter((t): t is string => typeof t === 'string').map(tagFromOpenApi) : []),
+      ...((ext['x-dgate-tags'] as string[] | undefined) ?? []),
+    ];
+    const route: RouteSpecOut = { name, paths: [path], methods: [upper], service: serviceName };
+    for (const [extension, field] of Object.entries(extensionFields))
+      if (ext[extension] !== undefined) route[field] = ext[extension];
+    if (tags.length > 0) route.tags = [...new Set(tags)];
+    routes.push(route);
+  };
+  // Paths with a query string or fragment ('/files/{id}#get_shared_link', a way some specs tell
+  // operations on one HTTP path apart) come second: their operation shares the plain path's route.
+  const later: (() => void)[] = [];
   for (const [template, item] of Object.entries(paths)) {
     if (!isObj(item)) continue;
-    const itemAt: SpecPath = ['paths', template];
     const ops = openApiMethods.filter((m) => isObj(item[m]));
-    if (ops.length === 0) continue;
     const wanted = ops.filter((m) => {
       const op = item[m] as Obj;
       const skip = op['x-dgate-ignore'] === true || (item['x-dgate-ignore'] === true && op['x-dgate-ignore'] !== false);
@@ -284,59 +331,27 @@ export function importOpenApi(req: OpenApiImportRequest): OpenApiImport {
       return !skip;
     });
     if (wanted.length === 0) continue;
-    const mapped = dgatePathFor(template);
+    const httpPath = template.replace(/[?#].*$/s, '');
+    const mapped = dgatePathFor(httpPath);
     if ('problem' in mapped) {
       problems.push({
         code: 'DG1502',
         severity: 'error',
         message: `path '${template}' ${mapped.problem}`,
         hint: mapped.hint,
-        at: itemAt,
+        at: ['paths', template],
         key: true,
       });
       continue;
     }
-    for (const method of wanted) {
-      const op = item[method] as Obj;
-      const opAt: SpecPath = [...itemAt, method];
-      const ext = extensionsOf(item, op, itemAt, opAt, problems);
-      const upper = method.toUpperCase();
-      const key = `${upper} ${routerKey(mapped.path)}`;
-      const earlier = routed.get(key);
-      if (earlier) {
-        problems.push({
-          code: 'DG1502',
-          severity: 'error',
-          message: `${upper} '${template}' is the same route to DGate as ${upper} '${earlier.template}' (its router tells parameters apart by place, not name), and DGate refuses a second handler for it`,
-          hint: 'OpenAPI also treats such templates as the same path: remove one, or mark it x-dgate-ignore: true',
-          at: itemAt,
-          key: true,
-        });
-        continue;
-      }
-      routed.set(key, { template, method });
-      const base =
-        (ext['x-dgate-name'] as string | undefined) ||
-        (typeof op.operationId === 'string' ? sanitizeName(op.operationId) : '') ||
-        sanitizeName(`${method}-${template.replace(/[{}]/g, '')}`) ||
-        method;
-      let name = base;
-      for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
-      taken.set(name, opAt);
-      const tags = [
-        ...(Array.isArray(op.tags)
-          ? op.tags.filter((t): t is string => typeof t === 'string').map(tagFromOpenApi)
-          : []),
-        ...((ext['x-dgate-tags'] as string[] | undefined) ?? []),
-      ];
-      const route: RouteSpecOut = { name, paths: [mapped.path], methods: [upper], service: serviceName };
-      for (const [extension, field] of Object.entries(extensionFields))
-        if (ext[extension] !== undefined) route[field] = ext[extension];
-      if (tags.length > 0) route.tags = [...new Set(tags)];
-      routes.push(route);
-    }
+    const add = () => {
+      for (const method of wanted) addRoute(template, mapped.path, item, method);
+    };
+    if (httpPath === template) add();
+    else later.push(add);
   }
-  if (routes.length === 0 && problems.length === 0)
+  for (const add of later) add();
+  if (routes.length === 0 && !problems.some((p) => p.severity === 'error'))
     problems.push({
       code: 'DG1501',
       severity: 'error',
@@ -361,7 +376,8 @@ function mergeRoute(route: RouteSpecOut, before: Obj | undefined): RouteSpecOut 
   if (!before) return route;
   const out: Obj = {};
   for (const [k, v] of Object.entries(before)) {
-    if (k in route) out[k] = route[k]; // owned, or set by an x-dgate extension: the spec wins
+    if (k in route)
+      out[k] = route[k]; // owned, or set by an x-dgate extension: the spec wins
     else if (!(ownedRouteFields as readonly string[]).includes(k)) out[k] = v;
   }
   for (const [k, v] of Object.entries(route)) if (!(k in out)) out[k] = v;

@@ -33,6 +33,22 @@ describe('import openapi', () => {
     );
   });
 
+  it('imports Box (JSON, 296 operations): fragment paths share their route with a located DG1505 warning', async () => {
+    const dir = await temps.make();
+    const box = path.join(fixtures, 'box/openapi.json');
+    const result = await dgateCli(['import', 'openapi', box, '--namespace', 'box', '--out', dir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('278 routes and 1 service');
+    const warnings = result.stderr.split('\n').filter((l) => l.includes('warning DG1505'));
+    expect(warnings).toHaveLength(18);
+    expect(result.stderr).toContain(
+      `${box}:11579:5: warning DG1505: GET '/files/{file_id}#get_shared_link' is served by route 'get_files_id' (GET '/files/{file_id}')`,
+    );
+    const validated = await dgateCli(['validate', dir]);
+    expect(validated.code, validated.stdout + validated.stderr).toBe(0);
+    expect(await versionOf(dir, `${dir}-1.json`)).toBe(await versionOf(dir, `${dir}-2.json`));
+  });
+
   it('writes Pkl that compiles to the same version as the YAML', async () => {
     const yamlDir = await temps.make();
     const pklDir = await temps.make();

@@ -107,6 +107,7 @@ export class ImportOpenApiCommand extends BaseCommand {
       this.reportDiagnostics(diagnostics, this.spec, 'written');
       return ExitCode.ERROR;
     }
+    this.reportDiagnostics(diagnostics, this.spec, 'written');
     const header = [
       `${generatedMark} from ${path.basename(this.spec)}.`,
       'Importing again rewrites this file: the routes (name, paths, methods, service, tags) and the',

@@ -110,7 +110,6 @@ describe('import openapi: mapping', () => {
     ['/a/{x}{y}', /side by side/],
     ['/a/{}', /without a name/],
     ['/a/{id}/b/{id}', /repeats/],
-    ['/search?q', /query string/],
     ['pets', /start with/],
     ['/a/{id', /without a }/],
   ])('a path DGate cannot express (%s) is a located error, not a silent drop', (template, why) => {
@@ -136,6 +135,30 @@ describe('import openapi: mapping', () => {
         code: 'DG1502',
         message: expect.stringMatching(/same route to DGate/),
         at: ['paths', '/a/{y}'],
+      }),
+    ]);
+  });
+
+  it('routes a path with a fragment or query by its path alone, sharing the route of the same method and path', () => {
+    const result = importOpenApi({
+      spec: specWith({
+        '/files/{id}#shared_link': { put: { operationId: 'addLink' }, get: { operationId: 'getLink' } },
+        '/files/{id}': { put: { operationId: 'putFile' } },
+        '/search?kind=a': { get: { operationId: 'searchA' } },
+      }),
+      namespace: 'n',
+    });
+    expect(routesOf(result.config).routes.map((r) => [r.name, r.paths[0], r.methods[0]])).toEqual([
+      ['putFile', '/files/{id}', 'PUT'],
+      ['getLink', '/files/{id}', 'GET'],
+      ['searchA', '/search', 'GET'],
+    ]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        code: 'DG1505',
+        severity: 'warning',
+        message: expect.stringMatching(/^PUT '\/files\/\{id\}#shared_link' is served by route 'putFile'/),
+        at: ['paths', '/files/{id}#shared_link'],
       }),
     ]);
   });
