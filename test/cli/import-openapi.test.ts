@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dgateCli, repoRoot } from '../harness/cli.js';
@@ -94,6 +94,33 @@ describe('import openapi', () => {
     expect(after).not.toContain('name: deletePet');
     expect(await readFile(path.join(dir, 'mine.yaml'), 'utf8')).toContain('name: health');
     expect((await dgateCli(['validate', dir])).code).toBe(0);
+  });
+
+  it('resolves $refs to other files, and checks the written file with the directory (a module x-dgate-modules names)', async () => {
+    const dir = await temps.make();
+    await mkdir(path.join(dir, 'paths'));
+    await writeFile(
+      path.join(dir, 'api.yaml'),
+      "openapi: 3.1.0\ninfo: {title: Ext, version: '1'}\nservers: [{url: 'http://127.0.0.1:9/'}]\npaths:\n  /things/{id}:\n    $ref: './paths/thing.yaml'\n",
+    );
+    await writeFile(
+      path.join(dir, 'paths/thing.yaml'),
+      "get:\n  operationId: getThing\n  x-dgate-modules: [auth]\n  responses: {'200': {description: ok}}\n",
+    );
+    const result = await dgateCli(['import', 'openapi', 'api.yaml', '-n', 'ext', '--out', 'out'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✓ imported api.yaml → out/openapi.yaml: 1 route and 1 service');
+    expect(result.stderr).toMatch(
+      /^out\/openapi\.yaml:\d+:\d+: error DG1104: route 'ext\/getThing' names module 'auth'/,
+    );
+    expect(result.stderr).toContain('nothing more: openapi.yaml is written; fix these so that validate passes');
+    await writeFile(
+      path.join(dir, 'out/modules.yaml'),
+      "version: v1\nnamespaces:\n  - name: ext\n    modules:\n      - { name: auth, source: 'export const requestModifier = (ctx: any) => {};' }\n",
+    );
+    const again = await dgateCli(['import', 'openapi', 'api.yaml', '-n', 'ext', '--out', 'out'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('unchanged (1 route)');
   });
 
   describe('errors', () => {

@@ -134,7 +134,14 @@ export class ImportOpenApiCommand extends BaseCommand {
 
     // The written file with the rest of the directory: a module an x-dgate-modules names must exist.
     const checked = await readCheckedConfig(this.out);
-    if (this.reportDiagnostics(checked.diagnostics, this.out, 'else done (the file is written)')) return ExitCode.ERROR;
+    if (
+      this.reportDiagnostics(
+        checked.diagnostics,
+        this.out,
+        `more: ${rel} is written; fix these so that validate passes`,
+      )
+    )
+      return ExitCode.ERROR;
     this.context.stdout.write(`  next: dgate-cli validate ${this.out}\n`);
     return ExitCode.OK;
   }
