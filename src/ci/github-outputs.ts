@@ -34,3 +34,43 @@ export function planStepOutputs(plans: readonly Plan[], savedPlan: string | unde
     ['plan-path', savedPlan ?? ''],
   ];
 }
+
+/** A target an apply changed, as the step outputs and summary tell it. */
+export interface AppliedForOutputs {
+  target: string | undefined;
+  plan: Plan;
+  release: number;
+}
+
+/**
+ * What `apply` tells the steps after it: whether it changed anything, the counts (summed over the
+ * targets applied), and the desired version and release number (of the one target applied; empty
+ * for several or none).
+ */
+export function applyStepOutputs(applied: readonly AppliedForOutputs[]): [string, string][] {
+  const sum = (k: keyof Plan['summary']) => applied.reduce((n, a) => n + a.plan.summary[k], 0);
+  const one = applied.length === 1 ? applied[0]! : undefined;
+  return [
+    ['applied', String(applied.length > 0)],
+    ['create', String(sum('create'))],
+    ['update', String(sum('update'))],
+    ['delete', String(sum('delete'))],
+    ['desired-version', one ? one.plan.desired.version : ''],
+    ['release', one ? String(one.release) : ''],
+  ];
+}
+
+/** The step summary of an apply, in markdown: a line per target it changed. */
+export function renderApplySummary(applied: readonly AppliedForOutputs[], source: string): string {
+  const code = (text: string) => `\`${text.replaceAll('`', "'")}\``;
+  const lines = [`### dgate-cli apply for ${code(source)}`, ''];
+  if (applied.length === 0) lines.push('_No changes: the cluster already matched the config; nothing was applied._');
+  for (const { target, plan, release } of applied) {
+    const s = plan.summary;
+    const where = `${code(plan.cluster.adminUrl)}${target ? ` (target ${code(target)})` : ''}`;
+    lines.push(
+      `- **Applied** to ${where}: ${s.create} created, ${s.update} updated, ${s.delete} deleted · desired ${code(plan.desired.version)} · release ${release}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

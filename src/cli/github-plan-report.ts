@@ -1,5 +1,5 @@
 import { planCommentMarker, pullRequestNumberOf, renderPlanComment, renderPlanSummary } from '../ci/pr-comment.js';
-import { planStepOutputs } from '../ci/github-outputs.js';
+import { type AppliedForOutputs, applyStepOutputs, planStepOutputs, renderApplySummary } from '../ci/github-outputs.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { upsertMarkedComment } from '../io/github-api.js';
 import { appendStepFile, appendStepOutputs, readGithubEvent } from '../io/github-files.js';
@@ -79,4 +79,23 @@ export async function commentPlanOnPullRequest(
     renderPlanComment(markdownOf(made), marker),
   );
   return `${result.action === 'created' ? 'Commented' : 'Updated the comment'} on pull request #${pullRequest}${result.url ? `: ${result.url}` : ''}`;
+}
+
+/**
+ * Under GitHub Actions, after `apply`: a line per target changed appended to $GITHUB_STEP_SUMMARY,
+ * and the step outputs (applied, create, update, delete, desired-version, release) to
+ * $GITHUB_OUTPUT. As for plan, a file variable that is not set is said once and passed over.
+ */
+export async function writeGithubApplyFiles(
+  applied: readonly AppliedForOutputs[],
+  source: string,
+  env: Readonly<Record<string, string | undefined>>,
+  warn: (line: string) => void,
+): Promise<void> {
+  const summary = env.GITHUB_STEP_SUMMARY;
+  if (summary) await appendStepFile('GITHUB_STEP_SUMMARY', summary, renderApplySummary(applied, source));
+  else warn('--ci github: $GITHUB_STEP_SUMMARY is not set, so the apply is not in the step summary');
+  const output = env.GITHUB_OUTPUT;
+  if (output) await appendStepOutputs(output, applyStepOutputs(applied));
+  else warn('--ci github: $GITHUB_OUTPUT is not set, so the step has no outputs');
 }

@@ -21,7 +21,13 @@ import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import { planFormat, type Plan } from '../plan/plan.js';
 import type { Target } from '../select/targets.js';
-import { applyTarget, type ApplyOptions, type LoadedSavedPlan } from '../pipeline/apply-target.js';
+import {
+  type AppliedTarget,
+  type ApplyIo,
+  applyTarget,
+  type ApplyOptions,
+  type LoadedSavedPlan,
+} from '../pipeline/apply-target.js';
 import type { CheckedConfig } from '../pipeline/read-config.js';
 import { stoppedBetweenTargets, watchBetweenTargets } from '../cli/interrupts.js';
 import { readCheckedConfig } from '../pipeline/read-config.js';
@@ -127,7 +133,7 @@ export class ApplyCommand extends ClusterCommand {
       stop: (err) => this.fail(err),
     });
     try {
-      return await this.applyEach(targets, progress, {
+      const code = await this.applyEach(targets, progress, {
         checked,
         configSource,
         saved,
@@ -136,9 +142,25 @@ export class ApplyCommand extends ClusterCommand {
         lockTimeoutMs,
         options,
       });
+      // Under GitHub Actions, what was applied goes to the step summary and outputs: also when a
+      // later target failed, since what was applied to the others is kept.
+      if (this.ciMode === 'github') {
+        const github = await import('../cli/github-plan-report.js');
+        await github.writeGithubApplyFiles(this.applied, source, process.env, (line) =>
+          this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
+        );
+      }
+      return code;
     } finally {
       between.dispose();
     }
+  }
+
+  /** The targets this run changed, as they were applied. */
+  private readonly applied: AppliedTarget[] = [];
+
+  protected override applyIo(): ApplyIo {
+    return { ...super.applyIo(), onApplied: (a) => this.applied.push(a) };
   }
 
   /** Applies each target in turn, each its own transaction under its own lock; reports progress when one fails. */

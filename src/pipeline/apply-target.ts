@@ -59,6 +59,15 @@ export interface ApplyIo {
   /** Renders problems found in the config; true when one is an error. */
   reportDiagnostics: (diagnostics: readonly Diagnostic[], source: string, done: string) => boolean;
   onEvent: (event: ApplyEvent) => void;
+  /** Told of each target applied: the plan it carried out and the release that records it. */
+  onApplied?: (applied: AppliedTarget) => void;
+}
+
+/** A target an apply changed. */
+export interface AppliedTarget {
+  target: string | undefined;
+  plan: Plan;
+  release: number;
 }
 
 export interface LoadedSavedPlan extends SavedPlan {
@@ -197,6 +206,7 @@ export async function applyTarget(
   const result = await applyPlan(made, ctx);
   if (result.outcome === 'applied') {
     await journal.archive();
+    io.onApplied?.({ target: plan.target?.name, plan, release: release.number });
     io.out(
       `${io.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`,
     );

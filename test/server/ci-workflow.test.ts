@@ -206,6 +206,14 @@ describe('the example GitHub workflows, step by step, against a real server', ()
     expect(apply!.name).toBe('apply the reviewed plan');
     expect(apply!.code, apply!.stderr).toBe(0);
     expect(await routes()).toEqual(['r1', 'r2']);
+    // What was applied: the step's outputs, and a line in its summary.
+    const release = /\(release (\d+)\)/.exec(apply!.stdout)?.[1];
+    expect(apply!.output).toBe(
+      `applied=true\ncreate=5\nupdate=0\ndelete=0\ndesired-version=${JSON.parse(await readFile(path.join(work, 'plan.json'), 'utf8')).desired.version}\nrelease=${release}\n`,
+    );
+    expect(apply!.summary).toMatch(
+      /^### dgate-cli apply for `plan\.json`\n\n- \*\*Applied\*\* to `http:\/\/127\.0\.0\.1:\d+`: 5 created, 0 updated, 0 deleted · desired `sha256:[0-9a-f]{64}` · release \d+\n$/,
+    );
 
     // A plan the cluster moved away from before the merge is refused, and nothing is written.
     await writeFile(path.join(work, 'config', 'gateway.yaml'), config(2, ['r1', 'r2']));

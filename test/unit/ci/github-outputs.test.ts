@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { planStepOutputs, renderStepOutputs } from '../../../src/ci/github-outputs.js';
+import {
+  applyStepOutputs,
+  planStepOutputs,
+  renderApplySummary,
+  renderStepOutputs,
+} from '../../../src/ci/github-outputs.js';
 import type { Plan } from '../../../src/plan/plan.js';
 
 // The format of $GITHUB_OUTPUT is GitHub's "Setting an output parameter": `name=value` lines, and for a
@@ -36,5 +41,35 @@ describe('GitHub step outputs', () => {
       'has-changes=true\ncreate=0\nupdate=0\ndelete=3\ndesired-version=\nplan-path=\n',
     );
     expect(planStepOutputs([plan(0, 0, 0, 'a')], undefined)[0]).toEqual(['has-changes', 'false']);
+  });
+
+  it("an apply's outputs and summary: what it changed, per target, with the release that records it", () => {
+    const applied = (target: string | undefined, create: number, del: number, version: string, release: number) => ({
+      target,
+      release,
+      plan: {
+        summary: { create, update: 0, delete: del },
+        desired: { version },
+        cluster: { adminUrl: `http://${target ?? 'node'}:9080` },
+      } as unknown as Plan,
+    });
+    const one = [applied(undefined, 4, 1, 'sha256:aa', 7)];
+    expect(renderStepOutputs(applyStepOutputs(one), 'D')).toBe(
+      'applied=true\ncreate=4\nupdate=0\ndelete=1\ndesired-version=sha256:aa\nrelease=7\n',
+    );
+    expect(renderApplySummary(one, 'config/')).toBe(
+      '### dgate-cli apply for `config/`\n\n- **Applied** to `http://node:9080`: 4 created, 0 updated, 1 deleted · desired `sha256:aa` · release 7\n',
+    );
+    const two = [applied('eu', 1, 0, 'sha256:bb', 3), applied('us', 2, 0, 'sha256:cc', 9)];
+    expect(renderStepOutputs(applyStepOutputs(two), 'D')).toBe(
+      'applied=true\ncreate=3\nupdate=0\ndelete=0\ndesired-version=\nrelease=\n',
+    );
+    expect(renderApplySummary(two, 'c')).toContain('- **Applied** to `http://us:9080` (target `us`): 2 created');
+    expect(renderStepOutputs(applyStepOutputs([]), 'D')).toBe(
+      'applied=false\ncreate=0\nupdate=0\ndelete=0\ndesired-version=\nrelease=\n',
+    );
+    expect(renderApplySummary([], 'c')).toBe(
+      '### dgate-cli apply for `c`\n\n_No changes: the cluster already matched the config; nothing was applied._\n',
+    );
   });
 });
