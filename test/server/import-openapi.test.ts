@@ -2,9 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCall, adminPut, writesHang } from '../harness/admin.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
-import { useOwnDgateNode } from '../harness/node.js';
+import { killDgateNode, startTestNode, useOwnDgateNode } from '../harness/node.js';
 import { startUpstream, type Upstream } from '../harness/upstream.js';
 
 /**
@@ -64,4 +65,26 @@ describe('import openapi, against a real dgate-server', () => {
     const plan = await dgateCli(['plan', dir, '--detailed-exitcode'], { env: env() });
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
   });
+});
+
+/**
+ * Why DG1502 refuses two OpenAPI templates that differ only in parameter names: DGate's router
+ * files `/a/{x}` and `/a/{y}` under one pattern, refuses a second GET handler there when the
+ * second route is applied, and the node then takes no more writes (docs/dgate-quirks.md).
+ */
+describe('two routes on /a/{x} and /a/{y}, sent straight to a real dgate-server', () => {
+  it('the second is refused at apply time, and the node then refuses every write', async () => {
+    const node = await startTestNode();
+    try {
+      await adminPut(node.adminUrl, 'namespace', { name: 'q' });
+      const route = (name: string, path: string) => ({ name, namespace: 'q', paths: [path], methods: ['GET'] });
+      expect((await adminCall(node.adminUrl, 'PUT', '/route', route('x', '/a/{x}'))).status).toBe(201);
+      const refused = await adminCall(node.adminUrl, 'PUT', '/route', route('y', '/a/{y}'));
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toContain("chi: multiple handlers for method 'GET' at '/a/{y}'");
+      expect(await writesHang(node.adminUrl)).toBe(true);
+    } finally {
+      await killDgateNode(node);
+    }
+  }, 120_000);
 });
