@@ -322,7 +322,8 @@ export function importOpenApi(req: OpenApiImportRequest): OpenApiImport {
   // operations on one HTTP path apart) come second: their operation shares the plain path's route.
   const later: (() => void)[] = [];
   for (const [template, item] of Object.entries(paths)) {
-    if (!isObj(item)) continue;
+    // Keys starting x- are extensions of the Paths Object, not paths.
+    if (!isObj(item) || template.startsWith('x-')) continue;
     const ops = openApiMethods.filter((m) => isObj(item[m]));
     const wanted = ops.filter((m) => {
       const op = item[m] as Obj;

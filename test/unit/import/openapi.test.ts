@@ -26,6 +26,7 @@ describe('import openapi: mapping', () => {
           delete: { operationId: 'delete pet!' },
         },
         '/pets': { post: {} },
+        'x-paths-note': { get: {} },
       }),
       namespace: 'shop',
     });
