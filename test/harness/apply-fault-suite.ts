@@ -215,6 +215,9 @@ export async function applyInterrupted(
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     proxy.setRule(() => ({ kind: 'pass' }));
+    // Writes the proxy held when the apply died still reach the node: the cluster is what the
+    // interrupted apply left only once they have (a node that stopped answering never answers).
+    await Promise.race([proxy.settled(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
   }
 }
 

@@ -39,6 +39,11 @@ export interface FaultProxy {
   log: ProxiedRequest[];
   /** Decides each request's fate; the default passes everything on. */
   setRule: (rule: (req: { method: string; path: string; index: number }) => Fault) => void;
+  /**
+   * Resolves once no request is on its way to the server: one held by a delay is still sent when
+   * its client has gone (killed), and lands a little later.
+   */
+  settled: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -52,6 +57,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const log: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
   let rule: Parameters<FaultProxy['setRule']>[0] = () => ({ kind: 'pass' });
+  // Requests passed on (or held to be passed on) and not yet answered by the server.
+  let inFlight = 0;
+  let waiters: (() => void)[] = [];
+  const settle = () => {
+    if (--inFlight > 0) return;
+    for (const wake of waiters) wake();
+    waiters = [];
+  };
 
   const forward = (req: IncomingMessage, res: ServerResponse, lose: boolean) => {
     const upstream = httpRequest(
@@ -73,6 +86,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       },
     );
     upstream.on('error', () => req.socket.destroy());
+    upstream.once('close', settle);
     req.pipe(upstream);
   };
 
@@ -92,6 +106,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         res.end(fault.body ?? JSON.stringify({ error: 'injected fault', status: fault.status }));
         return;
       case 'delay':
+        inFlight++;
         setTimeout(() => forward(req, res, false), fault.ms);
         return;
       case 'echo': {
@@ -113,6 +128,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         return;
       }
       default:
+        inFlight++;
         forward(req, res, fault.kind === 'lost-response');
     }
   });
@@ -128,6 +144,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     setRule: (r) => {
       rule = r;
     },
+    settled: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
