@@ -48,6 +48,18 @@ function compileInChild(dir) {
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
 }
 
+/** The desired state of a checked bench config, for its one target, compiled as plan and apply compile it. */
+function desiredOf(checked) {
+  return compileTarget(
+    checked.config,
+    checked.files,
+    { tool: { name: 'dgate-cli', version: 'bench' }, git: null },
+    targetsOf(checked.config)[0],
+    Date.now(),
+    checked.bundles,
+  ).state;
+}
+
 /** The floor for plan: the minimum reads it needs, with nothing done to the answers. */
 async function readFloor(adminUrl, namespaces) {
   const agent = new Agent({ connections: concurrency });
@@ -88,14 +100,7 @@ async function planInProcess(dir, adminUrl) {
   try {
     let liveRead;
     const checked = await readCheckedConfig(dir, (config) => (liveRead = startLiveRead(client, config)));
-    const desired = compileTarget(
-      checked.config,
-      checked.files,
-      { tool: { name: 'dgate-cli', version: 'bench' }, git: null },
-      targetsOf(checked.config)[0],
-      Date.now(),
-      checked.bundles,
-    ).state;
+    const desired = desiredOf(checked);
     return (await makePlan({ sources: sourcesOfConfig(checked, []), desired, client, selectTags: [], liveRead })).plan;
   } finally {
     await client.close();
@@ -115,14 +120,7 @@ for (const size of process.env.BENCH_PLAN === '0' ? [] : sizes) {
     const compileMs = median(compiles.map((c) => c.ms));
     const compileRss = Math.max(...compiles.map((c) => c.maxRssMb));
     const checked = await readCheckedConfig(dir);
-    const state = compileTarget(
-      checked.config,
-      checked.files,
-      { tool: { name: 'dgate-cli', version: 'bench' }, git: null },
-      targetsOf(checked.config)[0],
-      Date.now(),
-      checked.bundles,
-    ).state;
+    const state = desiredOf(checked);
     const count = kindOrder.reduce((n, k) => n + state.resources[k].length, 0);
     const load = await time(() => writeFloor(node.adminUrl, state, env.BENCH_SECRET, concurrency));
     const floor = await medianOf(() => readFloor(node.adminUrl, nsNames));
@@ -175,14 +173,7 @@ async function applyInProcess(dir, adminUrl, stateDir, journal) {
   const client = new AdminClient({ baseUrl: adminUrl, connections: concurrency });
   try {
     const checked = await readCheckedConfig(dir);
-    const desired = compileTarget(
-      checked.config,
-      checked.files,
-      { tool: { name: 'dgate-cli', version: 'bench' }, git: null },
-      targetsOf(checked.config)[0],
-      Date.now(),
-      checked.bundles,
-    ).state;
+    const desired = desiredOf(checked);
     const sources = sourcesOfConfig(checked, []);
     // Where the apply marks itself running; `apply` makes it when it takes the lock, before planning.
     await ensureSystemStore(client);
@@ -307,14 +298,7 @@ if (process.env.BENCH_APPLY !== '0') {
           if (v === 'floor') {
             // The same resources, compiled as the apply compiles them.
             const checked = await readCheckedConfig(dir);
-            const state = compileTarget(
-              checked.config,
-              checked.files,
-              { tool: { name: 'dgate-cli', version: 'bench' }, git: null },
-              targetsOf(checked.config)[0],
-              Date.now(),
-              checked.bundles,
-            ).state;
+            const state = desiredOf(checked);
             ms.floor = await writeFloor(nodeOf.floor.adminUrl, state, env.BENCH_SECRET);
           } else {
             const run = await applyInProcess(dir, nodeOf[v].adminUrl, stateDir, v === 'journal');

@@ -14,6 +14,7 @@ import { useTempDirs } from '../harness/fixtures.js';
 import { adminCall, adminPut } from '../harness/admin.js';
 import { git } from '../harness/git.js';
 import { useOwnDgateNode } from '../harness/node.js';
+import { until } from '../harness/until.js';
 
 /** The namespaces `names` hold on the node, normalized: what a refused run must leave as it was. */
 async function snapshot(adminUrl: string, names: string[]): Promise<LiveResources> {
@@ -47,16 +48,6 @@ namespaces:
       - { name: auth, source: "export const x = 1;", type: typescript }
     routes:
 ${routes}${extra}`;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 /** Writes files into a repository's gateway/ folder and commits them; returns the commit. */
 async function commitFiles(repo: string, files: Record<string, string>, message: string): Promise<string> {

@@ -9,6 +9,7 @@ import { repoRoot } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { git } from '../harness/git.js';
 import { useOwnDgateNode } from '../harness/node.js';
+import { until } from '../harness/until.js';
 
 const secret = 'hook-secret-for-the-test';
 const config = (routes: string[]) => `version: v1
@@ -19,16 +20,6 @@ namespaces:
     routes:
 ${routes.map((r) => `      - { name: ${r}, paths: ["/${r}"], methods: [GET], service: api }`).join('\n')}
 `;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Starts `reconcile --listen`, following main every 10 minutes: only a hook starts a cycle in between. */
 async function startListening(

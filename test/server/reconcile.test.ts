@@ -9,6 +9,7 @@ import { dgateCli, repoRoot } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
 import { startFaultProxy } from '../harness/fault-proxy.js';
+import { until } from '../harness/until.js';
 
 /** A config of one namespace with a service whose retries say which commit it is, and routes. */
 const config = (retries: number, routes: string[]) => `version: v1
@@ -25,16 +26,6 @@ async function commit(repo: string, text: string, message: string): Promise<stri
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', message);
   return git(repo, 'rev-parse', 'HEAD');
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('reconcile: following a git branch, against a real server', () => {

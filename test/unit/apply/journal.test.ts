@@ -14,6 +14,7 @@ import { emptyResources } from '../../../src/model/registry.js';
 import { buildPlan, type ExecutablePlan } from '../../../src/plan/plan.js';
 import type { LiveResources } from '../../../src/state/live-state.js';
 import { compileMemory } from '../compile/build.js';
+import { liveReadOf } from '../builders.js';
 
 describe('JournalWave', () => {
   const wave = () => new JournalWave([3, 4, 5], (index, state, error) => stepRecord(index, state, error));
@@ -102,20 +103,7 @@ describe('summarizeJournal', () => {
 /** What applyPlan did, in order: journal commits and requests sent, in one log. */
 type Entry = { commit: JournalRecord[]; sync: boolean } | { send: string };
 
-const emptyRead: LiveRead = {
-  adminUrl: 'http://127.0.0.1:9080',
-  allNamespaces: [],
-  namespaces: [],
-  services: [],
-  modules: [],
-  routes: [],
-  domains: [],
-  collections: [],
-  secrets: [],
-  documents: [],
-  unreadableDocumentCollections: [],
-  raft: false,
-};
+const emptyRead: LiveRead = liveReadOf();
 
 /**
  * An apply of three services and two routes, in memory: the client answers every write (or fails
