@@ -499,10 +499,8 @@ export class ReconcileCommand extends ClusterCommand {
             await returnToRelease(c, to, {
               identities: await this.ageIdentities(),
               interrupt,
-              out: (text) => this.context.stdout.write(text),
-              warn: (line) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
-              style: this.style,
-              onEvent: this.printApplyEvent,
+              // Where it writes: the same as apply's (out, warn, style, progress).
+              ...this.applyIo(),
               quietWhenInSync: true,
               approved: () => true,
               heldFor: hold.release,

@@ -70,10 +70,8 @@ export class RollbackCommand extends ClusterCommand {
     const recorded = await returnToRelease(client, target, {
       identities: await this.ageIdentities(),
       interrupt,
-      out: (text) => this.context.stdout.write(text),
-      warn: (line) => this.context.stderr.write(`${this.errStyle.yellow('warning:')} ${line}\n`),
-      style: this.style,
-      onEvent: this.printApplyEvent,
+      // Where it writes: the same as apply's (out, warn, style, progress).
+      ...this.applyIo(),
       approved: () => this.autoApprove,
       // The webhooks of the release rolled back from (its config's settings.notify).
       notify: createNotifier(latest?.notify, {
