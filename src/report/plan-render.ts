@@ -99,11 +99,13 @@ function renderField(change: Change, f: FieldChange, style: Style, indent: strin
     return [`${indent}${printableName(f.field)}: ${style.yellow(what)}`];
   }
   if (change.action === 'update' && f.field === 'payload') {
+    // Values as JSON, under the field name `vars`: a variable named like a duration field
+    // (requestTimeout) holds whatever the user put there, not nanoseconds.
     const vars = varsChange(f.before, f.after);
     if (vars) {
       const lines = vars.changed.map(
         ([name, before, after]) =>
-          `${indent}VARS.${printableName(name)}: ${style.red(formatValue(name, before))} → ${style.green(formatValue(name, after))}`,
+          `${indent}VARS.${printableName(name)}: ${style.red(formatValue('vars', before))} → ${style.green(formatValue('vars', after))}`,
       );
       if (vars.bodyBefore === vars.bodyAfter) return lines;
       return [
