@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const validatorsFile = path.join(root, 'src', 'schema', 'generated', 'config.validators.ts');
 
 /** The definitions validated on their own (bundle files, secret sources), besides the whole file. */
-export const definitions = ['SecretSource', 'BundleManifest', 'BundleResources', 'BundleTestCase'];
+export const definitions = ['SecretSource', 'BundleManifest', 'BundleResources', 'BundleTestCase', 'PolicyFile'];
 
 export async function generateValidators() {
   const schema = JSON.parse(await readFile(path.join(root, 'schema', 'config.schema.json'), 'utf8'));

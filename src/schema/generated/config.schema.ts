@@ -131,6 +131,30 @@ export const configSchema = {
           "items": {
             "$ref": "#/$defs/NotifyTarget"
           }
+        },
+        "policy": {
+          "title": "PolicySettings",
+          "description": "Policy rules every resource must follow (docs/policy.md): validate, plan and apply check them on the compiled resources of each target, and report a violation at the resource, as an error or a warning as the rule says. Rules from several files are joined.",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "files": {
+              "description": "Policy files (YAML or JSON holding `rules:`), relative to the file that names them; they may lie outside the config directory (a policy shared by several configs), but not be a *.yaml, *.yml or *.pkl file inside it, which is read as a config file.",
+              "type": "array",
+              "uniqueItems": true,
+              "items": {
+                "type": "string",
+                "minLength": 1
+              }
+            },
+            "rules": {
+              "description": "Rules written in the config itself.",
+              "type": "array",
+              "items": {
+                "$ref": "#/$defs/PolicyRule"
+              }
+            }
+          }
         }
       }
     },
@@ -945,6 +969,10 @@ export const configSchema = {
         "parameters": {
           "description": "A JSON Schema (an object schema) for the `with` values: types, defaults, enums, required. A property with `sensitive: true` is a secret slot: it takes a secret source and may only fill a secret's value or a domain's key.",
           "type": "object"
+        },
+        "policy": {
+          "$ref": "#/$defs/PolicyFile",
+          "description": "Rules the bundle ships (docs/policy.md#bundles): they apply to the resources of the namespace each instance is expanded into. In runsModule, a name of one of the bundle's own modules means that module as the instance names it."
         }
       }
     },
@@ -1162,6 +1190,207 @@ export const configSchema = {
               "aborted"
             ]
           }
+        }
+      }
+    },
+    "PolicyFile": {
+      "title": "PolicyFile",
+      "description": "A file of policy rules that settings.policy.files names.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "rules"
+      ],
+      "properties": {
+        "rules": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/PolicyRule"
+          }
+        }
+      }
+    },
+    "PolicyRule": {
+      "title": "PolicyRule",
+      "description": "One policy rule: which resources it applies to (kind, where) and what each must satisfy (require, a JSON Schema, and the shorthands runsModule, namePattern, requiredTags and max, which compile to JSON Schema too). Evaluated on the compiled resources, the form the admin API takes (durations in nanoseconds).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "id"
+      ],
+      "properties": {
+        "id": {
+          "description": "The rule's name, reported with each violation.",
+          "type": "string",
+          "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$"
+        },
+        "description": {
+          "description": "What the rule is for.",
+          "type": "string"
+        },
+        "severity": {
+          "description": "error: validate, plan and apply fail on a violation; warning: reported only.",
+          "enum": [
+            "error",
+            "warning"
+          ],
+          "default": "error"
+        },
+        "kind": {
+          "description": "The kind or kinds of resource the rule applies to (route or routes, ...). Default: the kinds its shorthands name (routes for runsModule, services for max), else every kind.",
+          "oneOf": [
+            {
+              "enum": [
+                "namespace",
+                "namespaces",
+                "service",
+                "services",
+                "module",
+                "modules",
+                "route",
+                "routes",
+                "domain",
+                "domains",
+                "collection",
+                "collections",
+                "document",
+                "documents",
+                "secret",
+                "secrets"
+              ]
+            },
+            {
+              "type": "array",
+              "minItems": 1,
+              "uniqueItems": true,
+              "items": {
+                "enum": [
+                  "namespace",
+                  "namespaces",
+                  "service",
+                  "services",
+                  "module",
+                  "modules",
+                  "route",
+                  "routes",
+                  "domain",
+                  "domains",
+                  "collection",
+                  "collections",
+                  "document",
+                  "documents",
+                  "secret",
+                  "secrets"
+                ]
+              }
+            }
+          ]
+        },
+        "where": {
+          "title": "PolicyWhere",
+          "description": "Narrows the resources the rule applies to; every condition given must hold.",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "namespaces": {
+              "description": "Namespace names (* matches any run of characters).",
+              "type": "array",
+              "minItems": 1,
+              "items": {
+                "type": "string",
+                "minLength": 1
+              }
+            },
+            "names": {
+              "description": "Resource names (a document's id; * matches any run of characters).",
+              "type": "array",
+              "minItems": 1,
+              "items": {
+                "type": "string",
+                "minLength": 1
+              }
+            },
+            "tags": {
+              "description": "Labels the resource carries, all of them (* matches any run of characters).",
+              "type": "array",
+              "minItems": 1,
+              "items": {
+                "type": "string",
+                "minLength": 1
+              }
+            },
+            "target": {
+              "description": "Tag selectors (#env:prod, !env:dev, ?region:eu,us; docs/targets.md) the target must satisfy, all of them: the rule is checked only on the resources such a target gets.",
+              "type": "array",
+              "minItems": 1,
+              "items": {
+                "type": "string",
+                "minLength": 1
+              }
+            }
+          }
+        },
+        "require": {
+          "description": "A JSON Schema (draft 2020-12) each resource the rule applies to must satisfy, as compiled: e.g. { properties: { tlsSkipVerify: { const: false } } }.",
+          "type": "object"
+        },
+        "runsModule": {
+          "description": "Routes only: the route runs at least one of these modules (* matches any run of characters; ['*'] means any module at all).",
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        },
+        "namePattern": {
+          "description": "A regular expression (JSON Schema's dialect, ECMA-262) the resource's name (a document's id) must match, e.g. ^[a-z][a-z0-9-]*$.",
+          "type": "string",
+          "minLength": 1
+        },
+        "requiredTags": {
+          "description": "Labels the resource must carry, each matched by one of its tags (* matches any run of characters, e.g. team:*).",
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        },
+        "max": {
+          "title": "PolicyMax",
+          "description": "Services only: upper bounds. A timeout bound also refuses 0, which DGate takes as no timeout at all.",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "retries": {
+              "description": "The most retries.",
+              "type": "integer",
+              "minimum": 0
+            },
+            "retryTimeout": {
+              "$ref": "#/$defs/Duration",
+              "description": "The longest retryTimeout."
+            },
+            "connectTimeout": {
+              "$ref": "#/$defs/Duration",
+              "description": "The longest connectTimeout."
+            },
+            "requestTimeout": {
+              "$ref": "#/$defs/Duration",
+              "description": "The longest requestTimeout."
+            }
+          }
+        },
+        "message": {
+          "description": "Says what is wrong, in the rule's own words (replaces the generated message).",
+          "type": "string",
+          "minLength": 1
+        },
+        "hint": {
+          "description": "Says how to fix a violation.",
+          "type": "string",
+          "minLength": 1
         }
       }
     }

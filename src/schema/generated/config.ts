@@ -44,6 +44,18 @@ export type SecretSource = {
   value?: string;
 };
 /**
+ * The longest retryTimeout.
+ */
+export type Duration1 = string;
+/**
+ * The longest connectTimeout.
+ */
+export type Duration2 = string;
+/**
+ * The longest requestTimeout.
+ */
+export type Duration3 = string;
+/**
  * A name dgate-cli keeps itself (a target, a bundle instance): letters, digits, '.', '_' and '-' only.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
@@ -86,7 +98,7 @@ export type Tags = Tag[];
 /**
  * Wait between retries (0: none).
  */
-export type Duration1 = string;
+export type Duration4 = string;
 /**
  * Upstream connect timeout (0: none).
  */
@@ -125,7 +137,7 @@ export type CanaryWeight1 = number;
 /**
  * Wait this long before the next step.
  */
-export type Duration2 = string;
+export type Duration5 = string;
 /**
  * PEM private key for cert: a sensitive value, referenced like a secret.
  */
@@ -185,7 +197,7 @@ export type Name4 = string;
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "Duration".
  */
-export type Duration3 = string;
+export type Duration6 = string;
 /**
  * A duration that may be negative (-5s). DGate accepts a negative connect or request timeout; validate warns about one.
  *
@@ -247,6 +259,7 @@ export interface ConfigFile {
      * Webhooks told about what apply, rollback and reconcile do (docs/ci-and-gitops.md#notifications). Each gets a JSON body a Slack incoming webhook takes (its text) with structured fields beside it; never a secret value. Sending is retried with backoff, and a webhook that does not answer never fails an apply nor holds it up more than a few seconds.
      */
     notify?: NotifyTarget[];
+    policy?: PolicySettings;
   };
   /**
    * The DGate clusters this config deploys to. Each gets the resources whose tag selectors its server tags satisfy. Without targets, the one cluster named by --admin or DGATE_ADMIN_URL is the target, with no tags. Targets may be declared in any file; names are unique across all files.
@@ -340,6 +353,150 @@ export interface NotifyTarget {
   )[];
 }
 /**
+ * Policy rules every resource must follow (docs/policy.md): validate, plan and apply check them on the compiled resources of each target, and report a violation at the resource, as an error or a warning as the rule says. Rules from several files are joined.
+ */
+export interface PolicySettings {
+  /**
+   * Policy files (YAML or JSON holding `rules:`), relative to the file that names them; they may lie outside the config directory (a policy shared by several configs), but not be a *.yaml, *.yml or *.pkl file inside it, which is read as a config file.
+   */
+  files?: string[];
+  /**
+   * Rules written in the config itself.
+   */
+  rules?: PolicyRule[];
+}
+/**
+ * One policy rule: which resources it applies to (kind, where) and what each must satisfy (require, a JSON Schema, and the shorthands runsModule, namePattern, requiredTags and max, which compile to JSON Schema too). Evaluated on the compiled resources, the form the admin API takes (durations in nanoseconds).
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "PolicyRule".
+ */
+export interface PolicyRule {
+  /**
+   * The rule's name, reported with each violation.
+   */
+  id: string;
+  /**
+   * What the rule is for.
+   */
+  description?: string;
+  /**
+   * error: validate, plan and apply fail on a violation; warning: reported only.
+   */
+  severity?: 'error' | 'warning';
+  /**
+   * The kind or kinds of resource the rule applies to (route or routes, ...). Default: the kinds its shorthands name (routes for runsModule, services for max), else every kind.
+   */
+  kind?:
+    | (
+        | 'namespace'
+        | 'namespaces'
+        | 'service'
+        | 'services'
+        | 'module'
+        | 'modules'
+        | 'route'
+        | 'routes'
+        | 'domain'
+        | 'domains'
+        | 'collection'
+        | 'collections'
+        | 'document'
+        | 'documents'
+        | 'secret'
+        | 'secrets'
+      )
+    | (
+        | 'namespace'
+        | 'namespaces'
+        | 'service'
+        | 'services'
+        | 'module'
+        | 'modules'
+        | 'route'
+        | 'routes'
+        | 'domain'
+        | 'domains'
+        | 'collection'
+        | 'collections'
+        | 'document'
+        | 'documents'
+        | 'secret'
+        | 'secrets'
+      )[];
+  where?: PolicyWhere;
+  /**
+   * A JSON Schema (draft 2020-12) each resource the rule applies to must satisfy, as compiled: e.g. { properties: { tlsSkipVerify: { const: false } } }.
+   */
+  require?: {};
+  /**
+   * Routes only: the route runs at least one of these modules (* matches any run of characters; ['*'] means any module at all).
+   *
+   * @minItems 1
+   */
+  runsModule?: string[];
+  /**
+   * A regular expression (JSON Schema's dialect, ECMA-262) the resource's name (a document's id) must match, e.g. ^[a-z][a-z0-9-]*$.
+   */
+  namePattern?: string;
+  /**
+   * Labels the resource must carry, each matched by one of its tags (* matches any run of characters, e.g. team:*).
+   *
+   * @minItems 1
+   */
+  requiredTags?: string[];
+  max?: PolicyMax;
+  /**
+   * Says what is wrong, in the rule's own words (replaces the generated message).
+   */
+  message?: string;
+  /**
+   * Says how to fix a violation.
+   */
+  hint?: string;
+}
+/**
+ * Narrows the resources the rule applies to; every condition given must hold.
+ */
+export interface PolicyWhere {
+  /**
+   * Namespace names (* matches any run of characters).
+   *
+   * @minItems 1
+   */
+  namespaces?: string[];
+  /**
+   * Resource names (a document's id; * matches any run of characters).
+   *
+   * @minItems 1
+   */
+  names?: string[];
+  /**
+   * Labels the resource carries, all of them (* matches any run of characters).
+   *
+   * @minItems 1
+   */
+  tags?: string[];
+  /**
+   * Tag selectors (#env:prod, !env:dev, ?region:eu,us; docs/targets.md) the target must satisfy, all of them: the rule is checked only on the resources such a target gets.
+   *
+   * @minItems 1
+   */
+  target?: string[];
+}
+/**
+ * Services only: upper bounds. A timeout bound also refuses 0, which DGate takes as no timeout at all.
+ */
+export interface PolicyMax {
+  /**
+   * The most retries.
+   */
+  retries?: number;
+  retryTimeout?: Duration1;
+  connectTimeout?: Duration2;
+  requestTimeout?: Duration3;
+}
+/**
  * A DGate cluster this config deploys to.
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
@@ -416,7 +573,7 @@ export interface ServiceSpec {
    * Retries after a failed upstream request.
    */
   retries?: number;
-  retryTimeout?: Duration1;
+  retryTimeout?: Duration4;
   connectTimeout?: SignedDuration;
   requestTimeout?: SignedDuration1;
   /**
@@ -557,7 +714,7 @@ export interface CanaryWeightStep {
   weight: CanaryWeight1;
 }
 export interface CanaryPauseStep {
-  pause: Duration2;
+  pause: Duration5;
 }
 /**
  * Host patterns that send requests to this namespace, optionally with a TLS certificate.
@@ -730,6 +887,13 @@ export interface BundleManifest {
    * A JSON Schema (an object schema) for the `with` values: types, defaults, enums, required. A property with `sensitive: true` is a secret slot: it takes a secret source and may only fill a secret's value or a domain's key.
    */
   parameters?: {};
+  policy?: PolicyFile;
+}
+/**
+ * Rules the bundle ships (docs/policy.md#bundles): they apply to the resources of the namespace each instance is expanded into. In runsModule, a name of one of the bundle's own modules means that module as the instance names it.
+ */
+export interface PolicyFile {
+  rules: PolicyRule[];
 }
 /**
  * A bundle's resource file (any *.yaml, or *.pkl that amends modulepath:/dgate/BundleResources.pkl, beside the manifest): the resources of one namespace, without its name. Field values may be { param: NAME } (param("NAME") in Pkl), replaced by the parameter's value.
@@ -818,4 +982,13 @@ export interface BundleTestRequest {
      */
     body?: string;
   };
+}
+/**
+ * A file of policy rules that settings.policy.files names.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "PolicyFile".
+ */
+export interface PolicyFile1 {
+  rules: PolicyRule[];
 }
