@@ -227,11 +227,16 @@ class Generator {
       }
       case 'object': {
         if (!schema.properties) {
+          if (schema.oneOf || schema.dependentRequired || schema.required)
+            unsupported(where, 'constraints on a free-form object');
+          // A map of one value type (a smoke check's headers): Pkl's Mapping.
+          if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+            const value = this.typeOf(schema.additionalProperties, `${where}/additionalProperties`, nameHint);
+            return { type: `Mapping<String, ${value.type}>` };
+          }
           // Free-form JSON (a collection's JSON Schema, bundle parameters): Pkl's Dynamic.
           if (schema.additionalProperties !== undefined && schema.additionalProperties !== true)
             unsupported(where, 'additionalProperties without properties');
-          if (schema.oneOf || schema.dependentRequired || schema.required)
-            unsupported(where, 'constraints on a free-form object');
           return { type: 'Dynamic' };
         }
         if (schema.additionalProperties !== false)

@@ -32,6 +32,8 @@ describe('gen-pkl (the Pkl schema from the JSON Schema)', () => {
     expect(pkl).toContain('  /// Retries after a failed upstream request.');
     expect(pkl).toContain('  @Deprecated\n  hideDGateHeaders: Boolean?');
     expect(pkl).toContain('  `as`: SafeName');
+    // A map of one value type (a smoke check's headers) is a Mapping of it.
+    expect(pkl).toContain('  headers: Mapping<String, String>?');
   });
 
   it('turns oneOf groups and dependentRequired into constraints on the object', () => {

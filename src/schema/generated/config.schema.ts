@@ -240,6 +240,16 @@ export const configSchema = {
             "pattern": "^https?://[^\\s/]+(/\\S*)?$"
           }
         },
+        "proxy": {
+          "description": "Proxy URLs of the cluster's nodes, in the order of `admin`: the node at admin[i] serves traffic at proxy[i]. After an apply, the routes' checks are sent through each (docs/try-and-converge.md); a node without one is reported as not checked.",
+          "type": "array",
+          "minItems": 1,
+          "uniqueItems": true,
+          "items": {
+            "type": "string",
+            "pattern": "^https?://[^\\s/]+(/\\S*)?$"
+          }
+        },
         "auth": {
           "description": "Names of the environment variables that hold the admin API credentials. The values never appear in the config.",
           "type": "object",
@@ -627,6 +637,13 @@ export const configSchema = {
           "description": "Refuse to delete this route, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.",
           "type": "boolean",
           "default": false
+        },
+        "checks": {
+          "description": "Smoke requests that prove the route works: sent through a scratch DGate by `plan --try` and `apply --try`, and through every node's proxy after an apply (docs/try-and-converge.md). dgate-cli's own: never sent to DGate, and not part of the desired-state version.",
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/SmokeCheck"
+          }
         }
       }
     },
@@ -740,6 +757,81 @@ export const configSchema = {
       "type": "number",
       "minimum": 0,
       "maximum": 100
+    },
+    "SmokeCheck": {
+      "title": "SmokeCheck",
+      "description": "One smoke request through the gateway, and what its answer must hold.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "path",
+        "expect"
+      ],
+      "properties": {
+        "name": {
+          "description": "What reports call the check (default: METHOD PATH).",
+          "type": "string",
+          "minLength": 1
+        },
+        "method": {
+          "description": "The HTTP method (default GET).",
+          "type": "string",
+          "pattern": "^[A-Z]+$"
+        },
+        "path": {
+          "description": "The path and query, e.g. /catalog/items?limit=1.",
+          "type": "string",
+          "pattern": "^/"
+        },
+        "host": {
+          "description": "The Host header to send, for a namespace reached through its domains (default: the proxy URL's host).",
+          "type": "string",
+          "minLength": 1
+        },
+        "headers": {
+          "description": "Request headers. Reports name them, never show their values.",
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        },
+        "body": {
+          "description": "The request body.",
+          "type": "string"
+        },
+        "expect": {
+          "title": "SmokeExpect",
+          "description": "What the answer must hold; each field given is checked (none: any answer will do).",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "status": {
+              "description": "The status code.",
+              "type": "integer",
+              "minimum": 100,
+              "maximum": 599
+            },
+            "headers": {
+              "description": "Headers the answer must have, with exactly these values.",
+              "type": "object",
+              "additionalProperties": {
+                "type": "string"
+              }
+            },
+            "bodyContains": {
+              "description": "Text the answer's body must contain.",
+              "type": "string"
+            },
+            "body": {
+              "description": "The answer's whole body, as text.",
+              "type": "string"
+            },
+            "json": {
+              "description": "JSON the answer's body must hold: a mapping's fields are checked one by one (others may be there too), anything else compared whole."
+            }
+          }
+        }
+      }
     },
     "DomainSpec": {
       "title": "DomainSpec",

@@ -515,6 +515,12 @@ export interface TargetSpec {
    */
   admin: string[];
   /**
+   * Proxy URLs of the cluster's nodes, in the order of `admin`: the node at admin[i] serves traffic at proxy[i]. After an apply, the routes' checks are sent through each (docs/try-and-converge.md); a node without one is reported as not checked.
+   *
+   * @minItems 1
+   */
+  proxy?: string[];
+  /**
    * Names of the environment variables that hold the admin API credentials. The values never appear in the config.
    */
   auth?: {
@@ -663,6 +669,10 @@ export interface RouteSpec {
    * Refuse to delete this route, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
    */
   protect?: boolean;
+  /**
+   * Smoke requests that prove the route works: sent through a scratch DGate by `plan --try` and `apply --try`, and through every node's proxy after an apply (docs/try-and-converge.md). dgate-cli's own: never sent to DGate, and not part of the desired-state version.
+   */
+  checks?: SmokeCheck[];
 }
 /**
  * Sends a share of the route's requests to another service, the canary, instead of the route's own service (the stable one): a new version next to the old, as Argo Rollouts and Flagger do, with nothing but DGate. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. Raise the weight to 100 and then point the route's service at the canary and drop this block to promote it (docs/canary.md).
@@ -715,6 +725,70 @@ export interface CanaryWeightStep {
 }
 export interface CanaryPauseStep {
   pause: Duration5;
+}
+/**
+ * One smoke request through the gateway, and what its answer must hold.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "SmokeCheck".
+ */
+export interface SmokeCheck {
+  /**
+   * What reports call the check (default: METHOD PATH).
+   */
+  name?: string;
+  /**
+   * The HTTP method (default GET).
+   */
+  method?: string;
+  /**
+   * The path and query, e.g. /catalog/items?limit=1.
+   */
+  path: string;
+  /**
+   * The Host header to send, for a namespace reached through its domains (default: the proxy URL's host).
+   */
+  host?: string;
+  /**
+   * Request headers. Reports name them, never show their values.
+   */
+  headers?: {
+    [k: string]: string;
+  };
+  /**
+   * The request body.
+   */
+  body?: string;
+  expect: SmokeExpect;
+}
+/**
+ * What the answer must hold; each field given is checked (none: any answer will do).
+ */
+export interface SmokeExpect {
+  /**
+   * The status code.
+   */
+  status?: number;
+  /**
+   * Headers the answer must have, with exactly these values.
+   */
+  headers?: {
+    [k: string]: string;
+  };
+  /**
+   * Text the answer's body must contain.
+   */
+  bodyContains?: string;
+  /**
+   * The answer's whole body, as text.
+   */
+  body?: string;
+  /**
+   * JSON the answer's body must hold: a mapping's fields are checked one by one (others may be there too), anything else compared whole.
+   */
+  json?: {
+    [k: string]: unknown;
+  };
 }
 /**
  * Host patterns that send requests to this namespace, optionally with a TLS certificate.
