@@ -81,6 +81,11 @@ export const codes = {
   DG1127: 'invalid canary rule',
   DG1128: 'invalid module variables',
   DG1129: 'secret in module variables',
+  // 12xx: policy
+  DG1201: 'policy rule violated',
+  DG1202: 'invalid policy rule',
+  DG1203: 'policy file unreadable',
+  DG1204: 'policy file inside the config directory',
   // 18xx: bundles
   DG1801: 'bundle lock missing',
   DG1802: 'bundle lock stale',

@@ -9,6 +9,8 @@ import { checkTargets } from '../select/check-targets.js';
 import { expandBundles, type BundleProvenance } from '../bundles/expand.js';
 import { isPklSource } from '../load/parse-pkl.js';
 import type { PklOptions } from './pkl-input.js';
+import { readPolicyRules } from './policy-input.js';
+import { checkPolicy } from '../policy/check-policy.js';
 
 export interface CheckedConfig {
   input: ConfigInput;
@@ -50,6 +52,11 @@ export async function readCheckedConfig(
   const files = await readReferencedFiles(input.root, collectFileRefs(config));
   diagnostics.push(...checkConfig(config, files, await armorDecoderFor(config)));
   diagnostics.push(...checkTargets(config, errorsIn(diagnostics).length === 0 ? Date.now() : null));
+  // Policy rules (settings.policy, the files it names, the bundles' own), on what each target gets.
+  const policy = await readPolicyRules(config, input.root, locked.instances);
+  diagnostics.push(...policy.diagnostics);
+  if (errorsIn(diagnostics).length === 0)
+    diagnostics.push(...checkPolicy(config, files, policy.rules, Date.now(), expanded.provenance));
   return { input, config, files, diagnostics: sortDiagnostics(diagnostics), bundles: expanded.provenance };
 }
 

@@ -21,6 +21,7 @@ const pureDirectories = [
   'convert',
   'import',
   'ci',
+  'policy',
 ];
 const pureFiles = ['cluster/normalize.ts', 'cluster/admin-api.ts'];
 const forbidden = [
@@ -52,7 +53,7 @@ const floors: readonly (readonly string[])[] = [
   ['load'],
   ['bundles', 'select'],
   ['compile'],
-  ['diff', 'dump', 'convert', 'import'],
+  ['diff', 'dump', 'convert', 'import', 'policy'],
   ['plan'],
   ['report', 'errors/render.ts', 'ci'],
   ['cluster', 'apply', 'io', 'guards', 'notify'],
