@@ -5,7 +5,7 @@ import type { Diagnostic } from '../errors/dgate-error.js';
 import { locationOf, type LoadedConfig } from '../load/assemble.js';
 import { checkConfigSchema } from '../load/check-schema.js';
 import { parseYamlSource } from '../load/parse-yaml.js';
-import { configRules, fileRules } from '../policy/check-policy.js';
+import { bundleRules, configRules, fileRules } from '../policy/check-policy.js';
 import type { PlacedRule } from '../policy/rules.js';
 import type { ConfigFile } from '../schema/generated/config.js';
 
@@ -69,25 +69,6 @@ export async function readPolicyRules(
       }
     }
   }
-  for (const { use, content } of instances) {
-    const shipped = content.manifest.policy?.rules ?? [];
-    if (shipped.length === 0) continue;
-    // The bundle's own module names, and what this instance calls them (expandBundles prefixes them).
-    const modules: Record<string, string> = {};
-    for (const doc of content.resourceDocs) {
-      const list = (doc.value as { modules?: unknown } | null)?.modules;
-      if (Array.isArray(list))
-        for (const m of list)
-          if (typeof (m as { name?: unknown })?.name === 'string')
-            modules[(m as { name: string }).name] = `${use.spec.as}-${(m as { name: string }).name}`;
-    }
-    shipped.forEach((rule, i) => {
-      rules.push({
-        rule,
-        origin: { doc: content.manifestDoc, path: ['policy', 'rules', i] },
-        bundle: { bundle: content.manifest.name, instance: use.spec.as, namespace: use.spec.namespace, modules },
-      });
-    });
-  }
+  for (const { use, content } of instances) rules.push(...bundleRules(content, use.spec.as, use.spec.namespace));
   return { rules, diagnostics };
 }

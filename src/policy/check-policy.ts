@@ -1,4 +1,4 @@
-import type { BundleProvenance } from '../bundles/expand.js';
+import type { BundleContent, BundleProvenance } from '../bundles/expand.js';
 import { compileTarget } from '../compile/compile.js';
 import type { FileTable } from '../compile/file-refs.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
@@ -25,6 +25,27 @@ export function configRules(config: LoadedConfig): PlacedRule[] {
 /** The rules of a policy file (already checked against the PolicyFile schema). */
 export function fileRules(doc: ParsedDocument): PlacedRule[] {
   return ((doc.value as PolicyFile).rules ?? []).map((rule, i) => ({ rule, origin: { doc, path: ['rules', i] } }));
+}
+
+/**
+ * The rules a bundle ships, for one instance: scoped to the namespace it goes into, with the
+ * bundle's own module names mapped to the names the instance gives them (`<as>-<name>`).
+ */
+export function bundleRules(content: BundleContent, instance: string, namespace: string): PlacedRule[] {
+  const modules: Record<string, string> = {};
+  for (const doc of content.resourceDocs) {
+    const list = (doc.value as { modules?: unknown } | null)?.modules;
+    if (Array.isArray(list))
+      for (const m of list) {
+        const name = (m as { name?: unknown } | null)?.name;
+        if (typeof name === 'string') modules[name] = `${instance}-${name}`;
+      }
+  }
+  return (content.manifest.policy?.rules ?? []).map((rule, i) => ({
+    rule,
+    origin: { doc: content.manifestDoc, path: ['policy', 'rules', i] },
+    bundle: { bundle: content.manifest.name, instance, namespace, modules },
+  }));
 }
 
 /**

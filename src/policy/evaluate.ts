@@ -108,10 +108,13 @@ function violations(
     severity: rule.severity,
     message: `${subject} breaks policy rule '${rule.id}': ${rule.placed.rule.message ? `${rule.placed.rule.message} (${what})` : what}`,
     location: locate(declared, instancePath),
-    hint: `${rule.placed.rule.hint ?? hint ?? 'change the resource to satisfy the rule'} (${ruleWhere})`,
+    hint: `${rule.placed.rule.hint ?? hint ?? 'change the resource so that it satisfies the rule'} (${ruleWhere})`,
   });
   if (part.describe) return [make(part.describe(errors, record), errors[0]?.instancePath ?? '', part.hint)];
-  return reportable(errors).map((e) => make(describeError(e), e.instancePath, undefined));
+  return reportable(errors).map((e) => {
+    const { what, hint } = describeError(e);
+    return make(what, e.instancePath, hint);
+  });
 }
 
 /** The resource's declaration, at the field the failing value came from when it was written there. */
@@ -150,20 +153,26 @@ function fieldOf(instancePath: string): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
 
-/** One failing keyword of a rule's JSON Schema in plain words, with where in the schema it is. */
-export function describeError(e: ErrorObject): string {
+/**
+ * One failing keyword of a rule's JSON Schema in plain words, with where in the schema it is, and
+ * how to fix it where that can be said from the keyword alone.
+ */
+export function describeError(e: ErrorObject): { what: string; hint?: string } {
   const field = fieldOf(e.instancePath);
   const params = e.params as Record<string, unknown>;
   let what: string;
+  let hint: string | undefined;
   switch (e.keyword) {
     case 'const':
       what = `${field} is ${shown(e.data)}, and must be ${shown(params.allowedValue)}`;
+      if (field !== 'it') hint = `set ${field} to ${shown(params.allowedValue)}`;
       break;
     case 'enum':
       what = `${field} is ${shown(e.data)}, and must be one of ${(params.allowedValues as unknown[]).map(shown).join(', ')}`;
       break;
     case 'required':
       what = `${field === 'it' ? 'it has' : `${field} has`} no ${String(params.missingProperty)}`;
+      hint = `give it ${String(params.missingProperty)}`;
       break;
     case 'maximum':
     case 'minimum':
@@ -190,5 +199,5 @@ export function describeError(e: ErrorObject): string {
     default:
       what = `${field} ${e.message ?? 'is not allowed'}`;
   }
-  return `${what} (require${e.schemaPath.replace(/^#/, '')})`;
+  return { what: `${what} (require${e.schemaPath.replace(/^#/, '')})`, hint };
 }

@@ -204,7 +204,9 @@ function compileRule(
         describe: (_, r) =>
           Array.isArray(r.modules) && r.modules.length > 0
             ? `it runs ${r.modules.join(', ')}, none of which is ${list}`
-            : `it runs no module, and must run one of ${list}`,
+            : names.includes('*')
+              ? 'it runs no module'
+              : `it runs no module, and must run one of ${list}`,
         hint: `add one of ${list} to the route's modules`,
       });
   }
