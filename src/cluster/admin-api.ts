@@ -57,3 +57,23 @@ export function deleteRequest(kind: KindKey, r: AnyResource | { name: string; na
     body: kind === 'namespaces' ? { name: rec.name } : { name: rec.name, namespace: rec.namespace },
   };
 }
+
+/** Where a raft node lists the cluster's servers (`{"servers":[{"id","address","suffrage"}]}`). */
+export const raftConfigurationPath = '/raftadmin/GetConfiguration';
+
+/**
+ * The admin URLs of a raft cluster's servers, from the answer to raftConfigurationPath: each
+ * server's address is its advertised admin address (host:port), reached with `protocol`.
+ * Undefined when the answer has another shape.
+ */
+export function raftServerUrls(body: unknown, protocol: string): string[] | undefined {
+  const servers = (body as { servers?: unknown } | null)?.servers;
+  if (!Array.isArray(servers)) return undefined;
+  const urls: string[] = [];
+  for (const s of servers) {
+    const address = (s as { address?: unknown } | null)?.address;
+    if (typeof address !== 'string' || address.length === 0) return undefined;
+    urls.push(`${protocol}//${address}`);
+  }
+  return urls;
+}

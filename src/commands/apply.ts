@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'clipanion';
+import { valueNamed } from '../cli/value-names.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
@@ -61,6 +62,12 @@ export class ApplyCommand extends ClusterCommand {
       \`--all-targets\` (needed when there are several). Targets are applied one after another,
       each as its own transaction under its own lock; if one fails, it is rolled back, the ones
       before it stay applied, and the rest are not tried.
+
+      After the apply, every node of the cluster is read (the target's \`admin:\` URLs, else the
+      raft cluster's list) until it holds the applied state, within \`--converge-timeout\`, and
+      each route's \`checks:\` are sent through every node's proxy. A node that lags or fails a
+      check is named with what differs, and apply exits 3 (DG3201) without rolling back: the
+      change is applied. \`--no-converge\` skips this (docs/try-and-converge.md).
     `,
     examples: [
       ['Apply the current directory, confirming on the terminal', '$0 apply'],
@@ -90,6 +97,23 @@ export class ApplyCommand extends ClusterCommand {
   overrideWindow = overrideWindowOption();
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
+  converge = Option.Boolean('--converge', true, {
+    description:
+      "After applying, read every node until it holds the applied state and send the routes' checks through each proxy (default; --no-converge skips it)",
+  });
+  convergeTimeout = valueNamed(
+    'DURATION',
+    Option.String('--converge-timeout', '30s', {
+      description: 'How long every node has to hold the applied state before it is reported as lagging (exit 3)',
+    }),
+  );
+  proxy = valueNamed(
+    'URL',
+    Option.String('--proxy', {
+      description:
+        "Proxy URL of the node applied to, for the routes' checks after the apply (a declared target lists its nodes' proxy: URLs instead)",
+    }),
+  );
 
   protected async run(): Promise<number> {
     const source = this.configPath ?? '.';
@@ -124,6 +148,11 @@ export class ApplyCommand extends ClusterCommand {
       keepReleases: Number(this.keepReleases),
       identities: () => this.ageIdentities(),
       ...(this.autoApprove ? {} : { confirm: (plan: Plan) => this.confirm(plan) }),
+      converge: {
+        enabled: this.converge,
+        timeoutMs: parseFlagDuration(this.convergeTimeout, '--converge-timeout'),
+        ...(this.proxy !== undefined ? { proxyUrl: this.proxy } : {}),
+      },
     };
     // Where the loop over targets stands: a signal outside a target's lock is answered with it.
     const progress: TargetProgress = { done: [], inTarget: false };

@@ -29,6 +29,8 @@ export const codes = {
   DG3101: 'cannot fetch the followed branch',
   DG3102: 'followed commit not applied',
   DG3103: 'reconciler on hold',
+  // 32xx: trying a change and proving it converged
+  DG3201: 'a node did not converge after apply',
   // 20xx: the cluster
   DG2001: 'cluster unreachable',
   DG2002: 'cluster refused the credentials',
@@ -127,6 +129,7 @@ export const codes = {
   DG1709: 'target credentials missing',
   DG1710: 'invalid evaluation instant',
   DG1711: 'credentials in a target admin URL',
+  DG1712: 'target proxy URLs do not pair with its admin URLs',
   // 19xx: warnings
   DG1901: 'plaintext secret value',
   DG1902: 'field has no effect on DGate v0.11',

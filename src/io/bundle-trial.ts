@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { request } from 'undici';
 import { putRequest } from '../cluster/admin-api.js';
 import { AdminClient } from '../cluster/client.js';
 import { kindOrder, kinds, type AnyResource } from '../model/registry.js';
 import type { Resources, SecretRef } from '../schema/generated/desired-state.js';
+import { judgeResponse } from '../smoke/smoke-check.js';
 import { resolveSecretRef } from './secret-source.js';
+import { sendSmokeRequest } from './smoke-send.js';
 import { resolveDgateServer, startDgateNode, stopDgateNode, type DgateNode } from './local-server.js';
 
 /** One request of a `bundle test` case, and what its answer must be. */
@@ -77,46 +78,11 @@ export class BundleTrial {
 
   /** Sends one request through the gateway and lists how its answer differs from what is expected. */
   async check(r: TrialRequest): Promise<string[]> {
-    const res = await request(`${this.node.proxyUrl}${r.path}`, {
-      method: (r.method ?? 'GET') as 'GET',
-      headers: r.headers,
-      body: r.body,
-      reset: true,
-    });
-    const text = await res.body.text();
-    const problems: string[] = [];
-    if (r.expect.status !== undefined && res.statusCode !== r.expect.status)
-      problems.push(`status ${res.statusCode}, expected ${r.expect.status}`);
-    for (const [name, value] of Object.entries(r.expect.headers ?? {})) {
-      const got = res.headers[name.toLowerCase()];
-      if (got !== value) problems.push(`header ${name}: ${JSON.stringify(got)}, expected ${JSON.stringify(value)}`);
-    }
-    if (r.expect.body !== undefined && text !== r.expect.body)
-      problems.push(`body ${JSON.stringify(text.slice(0, 200))}, expected ${JSON.stringify(r.expect.body)}`);
-    if (r.expect.json !== undefined) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      if (!contains(json, r.expect.json))
-        problems.push(`body ${text.slice(0, 200)} does not contain ${JSON.stringify(r.expect.json)}`);
-    }
-    return problems;
+    return judgeResponse(r.expect, await sendSmokeRequest(r, this.node.proxyUrl));
   }
 
   async stop(): Promise<void> {
     await stopDgateNode(this.node);
     await new Promise<void>((resolve) => this.echo.close(() => resolve()));
   }
-}
-
-/** Whether `actual` has every field of `expected` (recursively; arrays compared whole). */
-function contains(actual: unknown, expected: unknown): boolean {
-  if (expected && typeof expected === 'object' && !Array.isArray(expected)) {
-    if (!actual || typeof actual !== 'object') return false;
-    return Object.entries(expected).every(([k, v]) => contains((actual as Record<string, unknown>)[k], v));
-  }
-  return JSON.stringify(actual) === JSON.stringify(expected);
 }

@@ -30,6 +30,9 @@ import { checkGuards } from './guard-step.js';
 import { keepSensitiveValues, makePlan, sourcesOfConfig } from './make-plan.js';
 import type { CheckedConfig } from './read-config.js';
 import { releaseStep, voidedNote } from './release-step.js';
+import { checkConvergence, type ConvergeOptions } from './converge-step.js';
+import { type ConvergeReport, describeNonConverged, renderConvergeLines } from '../converge/converge.js';
+import { routeChecks } from '../smoke/smoke-check.js';
 
 /** How an apply behaves, from the command's flags. */
 export interface ApplyOptions {
@@ -49,6 +52,8 @@ export interface ApplyOptions {
   overrideWindow?: string;
   /** Asked before the first write; absent, the plan is applied without asking (`--auto-approve`). */
   confirm?: (plan: Plan) => Promise<boolean>;
+  /** Read every node after applying (`--converge-timeout`, `--no-converge`); absent: not checked nor reported (reconcile). */
+  converge?: ConvergeOptions;
 }
 
 /** Where the apply stage writes: the plan and results to `out`, warnings and problems to the command's stderr. */
@@ -68,6 +73,8 @@ export interface AppliedTarget {
   target: string | undefined;
   plan: Plan;
   release: number;
+  /** What reading every node after the apply found (absent when not asked for). */
+  converge?: ConvergeReport;
 }
 
 export interface LoadedSavedPlan extends SavedPlan {
@@ -205,8 +212,8 @@ export async function applyTarget(
   ctx.release = releaseStep(client, release);
   const result = await applyPlan(made, ctx);
   if (result.outcome === 'applied') {
+    const appliedAt = Date.now();
     await journal.archive();
-    io.onApplied?.({ target: plan.target?.name, plan, release: release.number });
     io.out(
       `${io.style.green('Apply complete:')} ${s.create} created, ${s.update} updated, ${s.delete} deleted. The cluster matches ${desired.version} (release ${release.number}).\n`,
     );
@@ -216,6 +223,31 @@ export async function applyTarget(
       io.warn(
         `${plural(result.foreignWrites, 'write')} by another client reached ${client.baseUrl} while this apply ran (its change log grew by more than this apply's writes); run \`dgate-cli plan\` to see whether they touched managed resources`,
       );
+    }
+    if (!options.converge) {
+      io.onApplied?.({ target: plan.target?.name, plan, release: release.number });
+      return ExitCode.OK;
+    }
+    const converge = await checkConvergence({
+      client,
+      target,
+      planned: made,
+      checks: routeChecks(checked.config, desired.resources),
+      options: options.converge,
+      appliedAt,
+    });
+    io.onApplied?.({ target: plan.target?.name, plan, release: release.number, converge });
+    // Quiet when nothing was left to check (one node the read-back verified, no checks); said when skipped on request.
+    if (converge.status !== 'skipped' || !options.converge.enabled)
+      io.out(`${renderConvergeLines(converge).join('\n')}\n`);
+    const problems = describeNonConverged(converge);
+    if (problems.length > 0) {
+      throw new DgateError({
+        code: 'DG3201',
+        message: `the apply${target.spec ? ` to target ${target.name}` : ''} is complete (release ${release.number}), but not every node converged or passed its checks:\n${problems.map((p) => `    ${p}`).join('\n')}`,
+        hint: 'nothing was rolled back (a raft cluster keeps the change in its log): bring the nodes named back, or fix what the failed checks show, and run `dgate-cli plan` against each',
+        exitCode: ExitCode.NOT_CONVERGED,
+      });
     }
     return ExitCode.OK;
   }

@@ -84,6 +84,14 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
           "write the URL without them, and name the environment variables that hold them in the target's auth: { userEnv, passwordEnv } or { keyEnv }",
         );
     });
+    if (t.spec.proxy && t.spec.proxy.length !== t.spec.admin.length)
+      report(
+        'DG1712',
+        t.origin,
+        ['proxy'],
+        `target '${t.spec.name}' lists ${t.spec.proxy.length} proxy URL${t.spec.proxy.length === 1 ? '' : 's'} and ${t.spec.admin.length} admin URL${t.spec.admin.length === 1 ? '' : 's'}: each node's proxy URL is paired with its admin URL by position`,
+        'list one proxy URL per admin URL, in the same order (or leave out proxy:, and no checks are sent through the nodes after an apply)',
+      );
     (t.spec.tags ?? []).forEach((text, i) => {
       const parsed = parseServerTag(text);
       if (!parsed.ok) {

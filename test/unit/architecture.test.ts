@@ -22,6 +22,8 @@ const pureDirectories = [
   'import',
   'ci',
   'policy',
+  'smoke',
+  'converge',
 ];
 const pureFiles = ['cluster/normalize.ts', 'cluster/admin-api.ts'];
 const forbidden = [
@@ -54,7 +56,7 @@ const floors: readonly (readonly string[])[] = [
   ['bundles', 'select'],
   ['compile'],
   ['diff', 'dump', 'convert', 'import', 'policy'],
-  ['plan'],
+  ['plan', 'smoke', 'converge'],
   ['report', 'errors/render.ts', 'ci'],
   ['cluster', 'apply', 'io', 'guards', 'notify'],
   ['pipeline', 'cli'],
