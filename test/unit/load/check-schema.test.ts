@@ -120,7 +120,7 @@ describe('checkConfigSchema', () => {
   it('checks against one definition when asked (a bundle manifest)', () => {
     expect(check({ name: 'x', version: '1.0.0', extra: 1 }, 'BundleManifest')).toEqual([
       "DG1004 : missing required field 'description' (add 'description:')",
-      "DG1002 extra#key: unknown field 'extra' at the top of the file (allowed fields here: name, version, description, dgateCli, parameters)",
+      "DG1002 extra#key: unknown field 'extra' at the top of the file (allowed fields here: name, version, description, dgateCli, parameters, policy)",
     ]);
     expect(() => check({}, 'NoSuchDefinition')).toThrow(/no precompiled validator for NoSuchDefinition/);
   });
