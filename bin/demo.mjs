@@ -98,7 +98,8 @@ async function livePart(binary, work) {
   try {
     step('Planning and applying examples/blog');
     dgateCli(['plan', 'examples/blog'], env);
-    dgateCli(['apply', 'examples/blog', '--auto-approve'], env);
+    // --proxy: after applying, the routes' checks: are sent through this node's proxy (docs/try-and-converge.md).
+    dgateCli(['apply', 'examples/blog', '--auto-approve', '--proxy', node.proxyUrl], env);
 
     step('A request through the gateway: the health module answers at the edge');
     await callGateway(node, 'blog.example.com', '/healthz');
@@ -112,7 +113,7 @@ async function livePart(binary, work) {
       readFileSync(modulePath, 'utf8').replace("{ status: 'ok' }", "{ status: 'ok', version: 2 }"),
     );
     dgateCli(['plan', changed], env);
-    dgateCli(['apply', changed, '--auto-approve'], env);
+    dgateCli(['apply', changed, '--auto-approve', '--proxy', node.proxyUrl], env);
     await callGateway(node, 'blog.example.com', '/healthz');
 
     step('The release history, kept in the cluster');

@@ -5,12 +5,11 @@ import type { AdminClient } from './client.js';
 /**
  * dgate-cli's own records live in the cluster, where every CI runner can read them: documents in
  * public collections of a reserved namespace, which plan, dump and apply never treat as the
- * user's. (Collections cannot be deleted in DGate v0.11; these are created once and kept.)
+ * user's. (Collections cannot be deleted in DGate v0.11; these two are created once and kept.)
  */
 export { systemNamespace };
 export const locksCollection = 'locks';
 export const releasesCollection = 'releases';
-export const canariesCollection = 'canaries';
 
 const allDocuments = { limit: '0', offset: '2147483647' };
 
@@ -44,7 +43,7 @@ export async function ensureSystemStore(client: AdminClient): Promise<void> {
     { namespace: systemNamespace },
     { name: 'string' },
   );
-  for (const name of [locksCollection, releasesCollection, canariesCollection]) {
+  for (const name of [locksCollection, releasesCollection]) {
     if (!collections.some((c) => c.name === name)) {
       await ok(
         client,

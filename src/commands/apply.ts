@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { canonicalJson } from '../state/canonical-json.js';
+import type { PlanDocument } from '../schema/generated/plan.js';
 import { Command, Option } from 'clipanion';
 import { valueNamed } from '../cli/value-names.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
@@ -33,22 +35,6 @@ import type { CheckedConfig } from '../pipeline/read-config.js';
 import { stoppedBetweenTargets, watchBetweenTargets } from '../cli/interrupts.js';
 import { readCheckedConfig } from '../pipeline/read-config.js';
 import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../pipeline/target-choice.js';
-import type { AdminClient } from '../cluster/client.js';
-import { effectiveReleases, readReleases } from '../cluster/releases.js';
-import { formatWeight } from '../model/canary.js';
-import {
-  type DeclaredRollout,
-  declaredRollouts,
-  needsMetrics,
-  recordStarted,
-  requireMetrics,
-  runRollout,
-} from '../pipeline/canary-rollout.js';
-
-/** The number of the cluster's latest release, before an apply: what a canary it starts returns to on abort. */
-async function latestReleaseNumber(client: AdminClient): Promise<number | undefined> {
-  return effectiveReleases(await readReleases(client)).at(-1)?.number;
-}
 
 /** Which targets an apply of several has done, and whether one holds its lock now. */
 interface TargetProgress {
@@ -113,9 +99,6 @@ export class ApplyCommand extends ClusterCommand {
   overrideWindow = overrideWindowOption();
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
-  noWait = Option.Boolean('--no-wait', false, {
-    description: 'Start canaries with steps and leave the rest of their steps to `dgate-cli canary resume`',
-  });
   converge = Option.Boolean('--converge', true, {
     description:
       "After applying, read every node until it holds the applied state and send the routes' checks through each proxy (default; --no-converge skips it)",
@@ -124,6 +107,13 @@ export class ApplyCommand extends ClusterCommand {
     'DURATION',
     Option.String('--converge-timeout', '30s', {
       description: 'How long every node has to hold the applied state before it is reported as lagging (exit 3)',
+    }),
+  );
+  report = valueNamed(
+    'FILE',
+    Option.String('--report', {
+      description:
+        'Write what was applied as JSON (schema/plan.schema.json: each plan with its release and convergence), also when a node did not converge',
     }),
   );
   proxy = valueNamed(
@@ -201,47 +191,28 @@ export class ApplyCommand extends ClusterCommand {
       return code;
     } finally {
       between.dispose();
+      if (this.report) await this.writeReport(this.report, targets.length > 1 || this.allTargets);
     }
   }
 
   /**
-   * After the apply: records the canaries with steps it started, and (unless --no-wait) runs
-   * each through its steps (pipeline/canary-rollout.ts). An abort exits 1 (DG3018).
+   * `--report FILE`: the plans applied, each with the release that records it and what reading
+   * every node found, as `plan --format json` prints plans (a plan set for several targets).
    */
-  private async runCanaries(
-    client: AdminClient,
-    declared: DeclaredRollout[],
-    baseRelease: number | undefined,
-    interrupt: AbortSignal,
-  ): Promise<number> {
-    const applied = this.applied.at(-1);
-    const running = await recordStarted(
-      client,
-      declared,
-      { desiredVersion: applied?.plan.desired.version ?? '', baseRelease },
-      new Date(),
-    );
-    if (running.length === 0) return ExitCode.OK;
-    if (this.noWait) {
-      for (const r of running)
-        this.context.stdout.write(
-          `canary ${r.namespace}/${r.route} → ${r.service} is at ${formatWeight(r.weight)}, step ${Math.min(r.step + 1, r.steps.length)} of ${r.steps.length}; \`dgate-cli canary resume\` runs the rest.\n`,
-        );
-      return ExitCode.OK;
+  private async writeReport(file: string, several: boolean): Promise<void> {
+    const plans: PlanDocument[] = this.applied.map((a) => ({
+      ...a.plan,
+      release: a.release,
+      ...(a.converge ? { converge: a.converge } : {}),
+    }));
+    const doc = several ? { format: 'dgate-cli/plan-set@1', plans } : (plans[0] ?? null);
+    try {
+      await writeFile(file, `${canonicalJson(doc, 2)}\n`);
+    } catch (err) {
+      this.context.stderr.write(
+        `${this.errStyle.yellow('warning:')} --report: cannot write '${file}': ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`,
+      );
     }
-    const io = { ...this.applyIo(), identities: await this.ageIdentities(), signal: interrupt };
-    for (const record of running) {
-      const { outcome, record: end } = await runRollout(client, [client], record, io);
-      if (outcome === 'aborted')
-        throw new DgateError({
-          code: 'DG3018',
-          message: `canary ${end.namespace}/${end.route} → ${end.service} was aborted: ${end.reason}`,
-          hint: `the cluster is back at ${end.returnedTo !== undefined ? `release ${end.returnedTo}` : 'the canary at 0%'}; \`dgate-cli canary status\` shows every check; a changed canary (service, steps or checks) starts a new rollout when applied`,
-        });
-      if (outcome === 'stopped') return ExitCode.INTERRUPTED;
-      if (outcome === 'failed') return ExitCode.ERROR;
-    }
-    return ExitCode.OK;
   }
 
   /** The targets this run changed, as they were applied. */
@@ -281,22 +252,14 @@ export class ApplyCommand extends ClusterCommand {
           code = await this.underApplyLock(
             `apply ${source}`,
             lockTimeoutMs,
-            async (c, lock, interrupt) => {
-              const canaries = declaredRollouts(checked.config);
-              const wait = canaries.length > 0 && !this.noWait;
-              // Checks need the node's metrics: refused before anything is written.
-              if (wait && needsMetrics(canaries)) await requireMetrics([c]);
-              const baseRelease = canaries.length > 0 ? await latestReleaseNumber(c) : undefined;
-              const code = await applyTarget(
+            (c, lock, interrupt) =>
+              applyTarget(
                 c,
                 lock,
                 { checked, configSource, saved, target, at, windowAt: evaluationInstant(this.at), interrupt },
                 options,
                 this.applyIo(),
-              );
-              if (code !== ExitCode.OK || canaries.length === 0) return code;
-              return this.runCanaries(c, canaries, baseRelease, interrupt);
-            },
+              ),
             {
               client,
               beforeAnyChange: (sig) =>

@@ -5,7 +5,6 @@ import { currentActor, pruneReleases, type ReleaseRecord, reserveRelease } from 
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
-import type { DesiredState } from '../schema/generated/desired-state.js';
 import type { Plan } from '../plan/plan.js';
 import { renderPlanHuman } from '../report/plan-render.js';
 import type { Style } from '../report/style.js';
@@ -33,13 +32,6 @@ export interface ReturnOptions {
   onChanges?: (plan: Plan) => void;
   /** Told rolled-back (or drift-healed, for a heal while held) when it is done. */
   notify?: Notify;
-  /**
-   * A canary step: the release's desired state with the canary's weight changed
-   * (pipeline/canary-rollout.ts). Recorded as kind canary, not as a rollback.
-   */
-  canaryStep?: { desired: DesiredState; canary: NonNullable<ReleaseRecord['canary']> };
-  /** Why this return happens, when not by hand (a canary's failed checks): kept in the release. */
-  reason?: string;
 }
 
 /**
@@ -54,7 +46,7 @@ export async function returnToRelease(
   options: ReturnOptions,
 ): Promise<number | undefined> {
   const journal = new JournalStore(stateDirectory(), client.baseUrl);
-  const desired = options.canaryStep?.desired ?? target.desiredState;
+  const desired = target.desiredState;
   // Secret values come back from the release's encrypted copies, when it kept them.
   const recorded = target.secretValues;
   const sources: SensitiveSources = {
@@ -66,15 +58,7 @@ export async function returnToRelease(
   const made = await makePlan({ sources, desired, client, selectTags: [], refreshSecrets: recorded !== undefined });
   if (made.plan.changes.length > 0) options.onChanges?.(made.plan);
   if (made.plan.changes.length > 0 || !options.quietWhenInSync)
-    options.out(
-      renderPlanHuman(
-        made.plan,
-        options.style,
-        options.canaryStep
-          ? `canary ${options.canaryStep.canary.namespace}/${options.canaryStep.canary.route}`
-          : `release ${target.number}`,
-      ),
-    );
+    options.out(renderPlanHuman(made.plan, options.style, `release ${target.number}`));
   const lost = made.plan.changes.filter(
     (c) =>
       c.kind === 'secrets' &&
@@ -105,10 +89,8 @@ export async function returnToRelease(
     warn: options.warn,
   });
   const release = await reserveRelease(client, {
-    ...(options.canaryStep
-      ? { kind: 'canary' as const, canary: options.canaryStep.canary }
-      : { kind: 'rollback' as const, rolledBackTo: target.number }),
-    ...(options.reason !== undefined ? { reason: options.reason } : {}),
+    kind: 'rollback',
+    rolledBackTo: target.number,
     ...(options.heldFor !== undefined ? { heldFor: options.heldFor } : {}),
     desiredVersion: desired.version,
     git: desired.metadata.git,
@@ -140,7 +122,6 @@ export async function returnToRelease(
     });
   }
   for (const problem of await pruneReleases(client)) options.warn(problem);
-  if (options.canaryStep) return release.number;
   await options.notify?.({
     event: options.heldFor !== undefined ? 'drift-healed' : 'rolled-back',
     cluster: client.baseUrl,

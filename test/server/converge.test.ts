@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { planSchema } from '../../src/schema/generated/plan.schema.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DgateNode } from '../../src/io/local-server.js';
@@ -12,6 +14,17 @@ import { startUpstream, type Upstream } from '../harness/upstream.js';
  * applied state, each route's checks sent through every node's proxy, and a node that is stopped
  * (or was never part of the cluster) named with what differs, exit 3, nothing rolled back.
  */
+const validatePlan = new Ajv2020({ strict: true, strictRequired: false, allErrors: true }).compile(
+  planSchema as unknown as object,
+);
+
+/** Reads an `apply --report` file, checked against schema/plan.schema.json. */
+async function readReport(file: string): Promise<Record<string, unknown>> {
+  const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  expect(validatePlan(doc), JSON.stringify(validatePlan.errors)).toBe(true);
+  return doc;
+}
+
 describe('apply: convergence on a 3-node raft cluster', () => {
   const cluster = useOwnDgateCluster();
   const temps = useTempDirs();
@@ -91,22 +104,44 @@ ${routeYaml}`,
     expect(result.stdout).toContain('checks not sent: no proxy URL: the raft cluster lists admin addresses only');
   });
 
-  it('--no-converge skips it and says so', async () => {
+  it('--no-converge skips it and says so, in the --report too', async () => {
     const dir = await configFor('c3', ['a'], { nodes: cluster().nodes });
-    const result = await dgateCli(['apply', dir, '--target', 'raft', '--auto-approve', '--no-converge'], {
-      env: await env(),
-    });
+    const report = path.join(dir, 'report.json');
+    const result = await dgateCli(
+      ['apply', dir, '--target', 'raft', '--auto-approve', '--no-converge', '--report', report],
+      { env: await env() },
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Convergence not checked: --no-converge.');
+    const doc = await readReport(report);
+    expect(doc.converge).toEqual({ status: 'skipped', reason: '--no-converge' });
+    expect(doc.release).toBeGreaterThan(0);
   });
 
   it('a failing check on every node is exit 3 (DG3201), naming route, request, expected and got; nothing is rolled back', async () => {
     const nodes = cluster().nodes;
     const dir = await configFor('c4', ['a'], { nodes, expectUpstream: 'elsewhere' });
-    const result = await dgateCli(['apply', dir, '--target', 'raft', '--auto-approve', '--converge-timeout', '3s'], {
-      env: await env(),
-    });
+    const report = path.join(dir, 'report.json');
+    const result = await dgateCli(
+      ['apply', dir, '--target', 'raft', '--auto-approve', '--converge-timeout', '3s', '--report', report],
+      { env: await env() },
+    );
     expect(result.code).toBe(3);
+    // The report is written when a node did not converge too, and says which check failed where.
+    const doc = (await readReport(report)) as { converge: { status: string; nodes: { checks: unknown[] }[] } };
+    expect(doc.converge.status).toBe('not-converged');
+    expect(doc.converge.nodes).toHaveLength(3);
+    for (const n of doc.converge.nodes)
+      expect(n.checks).toEqual([
+        expect.objectContaining({
+          route: 'c4/a',
+          name: 'a answers',
+          request: { method: 'GET', path: '/c4/a', host: 'c4.test' },
+          outcome: 'failed',
+          status: 200,
+          at: expect.stringMatching(/gateway\.yaml:18:13$/),
+        }),
+      ]);
     expect(result.stderr).toContain('DG3201');
     expect(result.stderr).toContain('is complete (release');
     for (const n of nodes)

@@ -327,6 +327,73 @@ export const planSchema = {
     "desiredState": {
       "description": "Only in a saved plan: the desired state it was made from (see desired-state.schema.json).",
       "type": "object"
+    },
+    "release": {
+      "description": "Written by `apply --report`: the release the apply recorded.",
+      "type": "integer",
+      "minimum": 1
+    },
+    "converge": {
+      "description": "Written by `apply --report`: what reading every node after the apply found (docs/try-and-converge.md): `skipped` with the reason (`--no-converge`; one node the read-back verified, with no checks), or each node's state and the checks sent through its proxy.",
+      "oneOf": [
+        {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "status",
+            "reason"
+          ],
+          "properties": {
+            "status": {
+              "const": "skipped"
+            },
+            "reason": {
+              "type": "string"
+            }
+          }
+        },
+        {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "status",
+            "version",
+            "nodeSource",
+            "timeoutMs",
+            "nodes"
+          ],
+          "properties": {
+            "status": {
+              "enum": [
+                "converged",
+                "not-converged"
+              ]
+            },
+            "version": {
+              "description": "The applied desired-state version.",
+              "type": "string"
+            },
+            "nodeSource": {
+              "description": "Where the nodes came from: the target's admin URLs, the raft cluster's list, or the one node applied to.",
+              "enum": [
+                "declared",
+                "discovered",
+                "single"
+              ]
+            },
+            "timeoutMs": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "nodes": {
+              "type": "array",
+              "items": {
+                "$ref": "#/$defs/NodeConvergence"
+              }
+            }
+          }
+        }
+      ]
     }
   },
   "$defs": {
@@ -436,6 +503,125 @@ export const planSchema = {
         },
         "unreadable": {
           "description": "A value DGate never returns (a document of a private collection), written because it differs from what the last release sent, or for the reason given; shown instead of before and after.",
+          "type": "string"
+        }
+      }
+    },
+    "NodeConvergence": {
+      "title": "NodeConvergence",
+      "description": "One node after an apply.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "adminUrl",
+        "state",
+        "differences"
+      ],
+      "properties": {
+        "adminUrl": {
+          "type": "string"
+        },
+        "proxyUrl": {
+          "type": "string"
+        },
+        "state": {
+          "description": "converged: it holds the applied state; lagging: it still differs at the timeout; unreachable: it never answered.",
+          "enum": [
+            "converged",
+            "lagging",
+            "unreachable"
+          ]
+        },
+        "afterMs": {
+          "description": "Milliseconds after the apply at which it was seen to hold the applied state.",
+          "type": "integer",
+          "minimum": 0
+        },
+        "differences": {
+          "description": "What still differs (lagging), or why it could not be read (unreachable).",
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "checks": {
+          "description": "The routes' checks sent through its proxy.",
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/SmokeResult"
+          }
+        },
+        "checksSkipped": {
+          "description": "Why no checks were sent through it.",
+          "type": "string"
+        }
+      }
+    },
+    "SmokeResult": {
+      "title": "SmokeResult",
+      "description": "What one smoke check came to. Request header values are never kept.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "route",
+        "name",
+        "request",
+        "outcome",
+        "problems"
+      ],
+      "properties": {
+        "route": {
+          "description": "namespace/name",
+          "type": "string"
+        },
+        "name": {
+          "type": "string"
+        },
+        "request": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "method",
+            "path"
+          ],
+          "properties": {
+            "method": {
+              "type": "string"
+            },
+            "path": {
+              "type": "string"
+            },
+            "host": {
+              "type": "string"
+            },
+            "headers": {
+              "description": "Header names sent (values never kept).",
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          }
+        },
+        "outcome": {
+          "description": "passed; failed (the answer breaks the expectations); error (no answer).",
+          "enum": [
+            "passed",
+            "failed",
+            "error"
+          ]
+        },
+        "status": {
+          "type": "integer"
+        },
+        "problems": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "at": {
+          "description": "Where the check is written, file:line:col.",
           "type": "string"
         }
       }

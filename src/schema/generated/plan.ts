@@ -123,6 +123,31 @@ export interface PlanDocument {
    * Only in a saved plan: the desired state it was made from (see desired-state.schema.json).
    */
   desiredState?: {};
+  /**
+   * Written by `apply --report`: the release the apply recorded.
+   */
+  release?: number;
+  /**
+   * Written by `apply --report`: what reading every node after the apply found (docs/try-and-converge.md): `skipped` with the reason (`--no-converge`; one node the read-back verified, with no checks), or each node's state and the checks sent through its proxy.
+   */
+  converge?:
+    | {
+        status: 'skipped';
+        reason: string;
+      }
+    | {
+        status: 'converged' | 'not-converged';
+        /**
+         * The applied desired-state version.
+         */
+        version: string;
+        /**
+         * Where the nodes came from: the target's admin URLs, the raft cluster's list, or the one node applied to.
+         */
+        nodeSource: 'declared' | 'discovered' | 'single';
+        timeoutMs: number;
+        nodes: NodeConvergence[];
+      };
 }
 /**
  * This interface was referenced by `PlanDocument`'s JSON-Schema
@@ -172,6 +197,68 @@ export interface PlanFieldChange {
    * A value DGate never returns (a document of a private collection), written because it differs from what the last release sent, or for the reason given; shown instead of before and after.
    */
   unreadable?: string;
+}
+/**
+ * One node after an apply.
+ *
+ * This interface was referenced by `PlanDocument`'s JSON-Schema
+ * via the `definition` "NodeConvergence".
+ */
+export interface NodeConvergence {
+  adminUrl: string;
+  proxyUrl?: string;
+  /**
+   * converged: it holds the applied state; lagging: it still differs at the timeout; unreachable: it never answered.
+   */
+  state: 'converged' | 'lagging' | 'unreachable';
+  /**
+   * Milliseconds after the apply at which it was seen to hold the applied state.
+   */
+  afterMs?: number;
+  /**
+   * What still differs (lagging), or why it could not be read (unreachable).
+   */
+  differences: string[];
+  /**
+   * The routes' checks sent through its proxy.
+   */
+  checks?: SmokeResult[];
+  /**
+   * Why no checks were sent through it.
+   */
+  checksSkipped?: string;
+}
+/**
+ * What one smoke check came to. Request header values are never kept.
+ *
+ * This interface was referenced by `PlanDocument`'s JSON-Schema
+ * via the `definition` "SmokeResult".
+ */
+export interface SmokeResult {
+  /**
+   * namespace/name
+   */
+  route: string;
+  name: string;
+  request: {
+    method: string;
+    path: string;
+    host?: string;
+    /**
+     * Header names sent (values never kept).
+     */
+    headers?: string[];
+  };
+  /**
+   * passed; failed (the answer breaks the expectations); error (no answer).
+   */
+  outcome: 'passed' | 'failed' | 'error';
+  status?: number;
+  problems: string[];
+  /**
+   * Where the check is written, file:line:col.
+   */
+  at?: string;
 }
 /**
  * What `plan --format json` prints when it plans several targets: one plan per target, in the order the config declares them.
