@@ -17,6 +17,13 @@ export const commandTable: readonly { path: readonly string[]; load: () => Promi
   { path: ['recover'], load: async () => (await import('./commands/recover.js')).RecoverCommand },
   { path: ['history'], load: async () => (await import('./commands/history.js')).HistoryCommand },
   { path: ['rollback'], load: async () => (await import('./commands/rollback.js')).RollbackCommand },
+  { path: ['canary', 'status'], load: async () => (await import('./commands/canary/status.js')).CanaryStatusCommand },
+  { path: ['canary', 'resume'], load: async () => (await import('./commands/canary/resume.js')).CanaryResumeCommand },
+  {
+    path: ['canary', 'promote'],
+    load: async () => (await import('./commands/canary/promote.js')).CanaryPromoteCommand,
+  },
+  { path: ['canary', 'abort'], load: async () => (await import('./commands/canary/abort.js')).CanaryAbortCommand },
   { path: ['dump'], load: async () => (await import('./commands/dump.js')).DumpCommand },
   { path: ['get'], load: async () => (await import('./commands/get.js')).GetCommand },
   { path: ['targets'], load: async () => (await import('./commands/targets.js')).TargetsCommand },
