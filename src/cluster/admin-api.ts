@@ -77,3 +77,6 @@ export function raftServerUrls(body: unknown, protocol: string): string[] | unde
   }
   return urls;
 }
+
+/** Where a node serves its Prometheus metrics (DGate v0.11: on the admin port, unless `disable_metrics`). */
+export const metricsPath = '/metrics';

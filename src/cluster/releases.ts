@@ -14,9 +14,13 @@ import {
 /** One successful apply (or rollback), with everything needed to return to it but secret values. */
 export interface ReleaseRecord {
   number: number;
-  kind: 'apply' | 'rollback';
+  kind: 'apply' | 'rollback' | 'canary';
   /** For a rollback: the release it returned to. */
   rolledBackTo?: number;
+  /** Why, when it was not asked for by hand: a canary aborted by its checks says so here, with the numbers. */
+  reason?: string;
+  /** For a canary step: the canary, and where its rollout stood after this release. */
+  canary?: { namespace: string; route: string; service: string; step: number; weight: number; status: string };
   desiredVersion: string;
   git: DesiredState['metadata']['git'];
   appliedBy: string;

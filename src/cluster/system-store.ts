@@ -5,11 +5,12 @@ import type { AdminClient } from './client.js';
 /**
  * dgate-cli's own records live in the cluster, where every CI runner can read them: documents in
  * public collections of a reserved namespace, which plan, dump and apply never treat as the
- * user's. (Collections cannot be deleted in DGate v0.11; these two are created once and kept.)
+ * user's. (Collections cannot be deleted in DGate v0.11; these are created once and kept.)
  */
 export { systemNamespace };
 export const locksCollection = 'locks';
 export const releasesCollection = 'releases';
+export const canariesCollection = 'canaries';
 
 const allDocuments = { limit: '0', offset: '2147483647' };
 
@@ -43,7 +44,7 @@ export async function ensureSystemStore(client: AdminClient): Promise<void> {
     { namespace: systemNamespace },
     { name: 'string' },
   );
-  for (const name of [locksCollection, releasesCollection]) {
+  for (const name of [locksCollection, releasesCollection, canariesCollection]) {
     if (!collections.some((c) => c.name === name)) {
       await ok(
         client,

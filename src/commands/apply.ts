@@ -35,6 +35,22 @@ import type { CheckedConfig } from '../pipeline/read-config.js';
 import { stoppedBetweenTargets, watchBetweenTargets } from '../cli/interrupts.js';
 import { readCheckedConfig } from '../pipeline/read-config.js';
 import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../pipeline/target-choice.js';
+import type { AdminClient } from '../cluster/client.js';
+import { effectiveReleases, readReleases } from '../cluster/releases.js';
+import { formatWeight } from '../model/canary.js';
+import {
+  type DeclaredRollout,
+  declaredRollouts,
+  needsMetrics,
+  recordStarted,
+  requireMetrics,
+  runRollout,
+} from '../pipeline/canary-rollout.js';
+
+/** The number of the cluster's latest release, before an apply: what a canary it starts returns to on abort. */
+async function latestReleaseNumber(client: AdminClient): Promise<number | undefined> {
+  return effectiveReleases(await readReleases(client)).at(-1)?.number;
+}
 
 /** Which targets an apply of several has done, and whether one holds its lock now. */
 interface TargetProgress {
@@ -99,6 +115,9 @@ export class ApplyCommand extends ClusterCommand {
   overrideWindow = overrideWindowOption();
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
+  noWait = Option.Boolean('--no-wait', false, {
+    description: 'Start canaries with steps and leave the rest of their steps to `dgate-cli canary resume`',
+  });
   converge = Option.Boolean('--converge', true, {
     description:
       "After applying, read every node until it holds the applied state and send the routes' checks through each proxy (default; --no-converge skips it)",
@@ -215,6 +234,46 @@ export class ApplyCommand extends ClusterCommand {
     }
   }
 
+  /**
+   * After the apply: records the canaries with steps it started, and (unless --no-wait) runs
+   * each through its steps (pipeline/canary-rollout.ts). An abort exits 1 (DG3018).
+   */
+  private async runCanaries(
+    client: AdminClient,
+    declared: DeclaredRollout[],
+    baseRelease: number | undefined,
+    interrupt: AbortSignal,
+  ): Promise<number> {
+    const applied = this.applied.at(-1);
+    const running = await recordStarted(
+      client,
+      declared,
+      { desiredVersion: applied?.plan.desired.version ?? '', baseRelease },
+      new Date(),
+    );
+    if (running.length === 0) return ExitCode.OK;
+    if (this.noWait) {
+      for (const r of running)
+        this.context.stdout.write(
+          `canary ${r.namespace}/${r.route} → ${r.service} is at ${formatWeight(r.weight)}, step ${Math.min(r.step + 1, r.steps.length)} of ${r.steps.length}; \`dgate-cli canary resume\` runs the rest.\n`,
+        );
+      return ExitCode.OK;
+    }
+    const io = { ...this.applyIo(), identities: await this.ageIdentities(), signal: interrupt };
+    for (const record of running) {
+      const { outcome, record: end } = await runRollout(client, [client], record, io);
+      if (outcome === 'aborted')
+        throw new DgateError({
+          code: 'DG3018',
+          message: `canary ${end.namespace}/${end.route} → ${end.service} was aborted: ${end.reason}`,
+          hint: `the cluster is back at ${end.returnedTo !== undefined ? `release ${end.returnedTo}` : 'the canary at 0%'}; \`dgate-cli canary status\` shows every check; a changed canary (service, steps or checks) starts a new rollout when applied`,
+        });
+      if (outcome === 'stopped') return ExitCode.INTERRUPTED;
+      if (outcome === 'failed') return ExitCode.ERROR;
+    }
+    return ExitCode.OK;
+  }
+
   /** The targets this run changed, as they were applied. */
   private readonly applied: AppliedTarget[] = [];
 
@@ -252,14 +311,22 @@ export class ApplyCommand extends ClusterCommand {
           code = await this.underApplyLock(
             `apply ${source}`,
             lockTimeoutMs,
-            (c, lock, interrupt) =>
-              applyTarget(
+            async (c, lock, interrupt) => {
+              const canaries = declaredRollouts(checked.config);
+              const wait = canaries.length > 0 && !this.noWait;
+              // Checks need the node's metrics: refused before anything is written.
+              if (wait && needsMetrics(canaries)) await requireMetrics([c]);
+              const baseRelease = canaries.length > 0 ? await latestReleaseNumber(c) : undefined;
+              const code = await applyTarget(
                 c,
                 lock,
                 { checked, configSource, saved, target, at, windowAt: evaluationInstant(this.at), interrupt },
                 options,
                 this.applyIo(),
-              ),
+              );
+              if (code !== ExitCode.OK || canaries.length === 0) return code;
+              return this.runCanaries(c, canaries, baseRelease, interrupt);
+            },
             {
               client,
               beforeAnyChange: (sig) =>

@@ -2,8 +2,17 @@ import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { readReleases } from '../cluster/releases.js';
+import { readReleases, type ReleaseRecord } from '../cluster/releases.js';
+import { formatWeight } from '../model/canary.js';
 import { valueNamed } from '../cli/value-names.js';
+
+/** A release's kind as the table shows it: apply, rollback to N, canary ns/route 10%. */
+function kindOf(r: ReleaseRecord): string {
+  if (r.kind === 'rollback') return `rollback to ${r.rolledBackTo}`;
+  if (r.kind === 'canary' && r.canary)
+    return `canary ${r.canary.namespace}/${r.canary.route} ${formatWeight(r.canary.weight)}${r.canary.status === 'promoted' ? ' (promoted)' : ''}`;
+  return r.kind;
+}
 
 export class HistoryCommand extends ClusterCommand {
   static override paths = [['history']];
@@ -49,7 +58,7 @@ export class HistoryCommand extends ClusterCommand {
       }
       const rows = releases.map((r) => [
         String(r.number),
-        `${r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : 'apply'}${r.voided ? ' (voided)' : ''}`,
+        `${kindOf(r)}${r.voided ? ' (voided)' : ''}`,
         r.desiredVersion.slice(0, 19),
         r.git?.commit ? `${r.git.commit.slice(0, 8)}${r.git.dirty ? '+dirty' : ''}` : '-',
         r.appliedBy,
@@ -80,6 +89,7 @@ export class HistoryCommand extends ClusterCommand {
           ...(o?.windowOverride !== undefined ? [`--override-window "${o.windowOverride}"`] : []),
         ];
         if (lifted.length > 0) this.context.stdout.write(`${r.number}: applied with ${lifted.join(', ')}\n`);
+        if (r.reason) this.context.stdout.write(`${r.number}: ${r.reason}\n`);
         if (r.resumed)
           this.context.stdout.write(
             `${r.number}: reconcilers resumed by ${r.resumed.by} at ${r.resumed.at.replace(/\.\d+Z$/, 'Z')}\n`,

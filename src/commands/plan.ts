@@ -6,7 +6,7 @@ import { readCheckedConfig } from '../pipeline/read-config.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { pklEnvOption, pklOptionsFrom, pklTimeoutOption } from '../cli/pkl-flags.js';
 import { journalRefusingInterrupted } from '../pipeline/interrupted.js';
-import { makePlan, sourcesOfConfig } from '../pipeline/make-plan.js';
+import { followRollouts, makePlan, sourcesOfConfig } from '../pipeline/make-plan.js';
 import { chooseTargets, evaluationInstant } from '../pipeline/target-choice.js';
 import { TargetSessions } from '../pipeline/target-sessions.js';
 import { toolVersion } from '../cli/tool-version.js';
@@ -159,7 +159,7 @@ export class PlanCommand extends ClusterCommand {
         const client = await session.client;
         const made = await makePlan({
           sources: sourcesOfConfig(checked, await this.ageIdentities()),
-          desired,
+          desired: await followRollouts(client, desired),
           client,
           selectTags: this.selectTag,
           liveRead: session.liveRead,

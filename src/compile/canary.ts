@@ -1,6 +1,15 @@
 import type { RouteSpec } from '../schema/generated/config.js';
 import type { Resources } from '../schema/generated/desired-state.js';
-import { type CanaryRule, canaryModuleName, canaryTag } from '../model/canary.js';
+import { type CanaryRule, canaryModuleName, canaryTag, canaryRuleOf as ruleOfTags } from '../model/canary.js';
+import { canaryMarkPrefix } from '../model/canary-metrics.js';
+import {
+  type CanaryRollout,
+  rolloutIdentity,
+  rolloutSteps,
+  rolloutWeight,
+  startWeight,
+} from '../model/canary-rollout.js';
+import type { DesiredState, Module } from '../schema/generated/desired-state.js';
 
 /**
  * A route's canary compiled into plain DGate resources: one JavaScript module per route with a
@@ -29,12 +38,16 @@ function jsLiteral(value: unknown): string {
 export function canaryRuleOf(route: RouteSpec): CanaryRule | undefined {
   const c = route.canary;
   if (!c) return undefined;
+  // With steps, the rollout sets the weight: compile gives where a new rollout starts, and plan
+  // puts in where the cluster's rollout stands (pipeline/canary-overlay.ts).
+  const steps = c.steps && c.steps.length > 0 ? c.steps : undefined;
   return {
     route: route.name,
     service: c.service,
-    weight: c.weight,
+    weight: steps ? startWeight(rolloutSteps(steps)) : (c.weight ?? 0),
     ...(c.force ? { force: c.force } : {}),
     ...(c.sticky ? { sticky: c.sticky } : {}),
+    ...(steps ? { rollout: rolloutIdentity(route.name, c.service, steps, c.checks) } : {}),
   };
 }
 
@@ -125,16 +138,54 @@ function toCanary(req) {
   return true;
 }
 
+// The version this request went to. A runtime serves one request at a time, from fetchUpstream
+// to responseModifier (or errorHandler), so a variable holds it for that request.
+var chosen = 'stable';
+
 exports.fetchUpstream = function (ctx) {
   if (toCanary(ctx.request())) {
+    chosen = 'canary';
     nextCanary = (nextCanary + 1) % RULE.canary.length;
     return RULE.canary[nextCanary];
   }
+  chosen = 'stable';
   var urls = ctx.service().urls;
   nextStable = (nextStable + 1) % urls.length;
   return urls[nextStable];
 };
+
+// After the upstream has answered (its request has gone), the client's User-Agent is marked with
+// the version, so that DGate's request metrics, labelled with it, tell canary from stable.
+function mark(ctx) {
+  var headers = ctx.request().headers;
+  headers.set('User-Agent', ${jsLiteral(canaryMarkPrefix)} + chosen + ' ' + (headers.get('User-Agent') || ''));
+}
+
+exports.responseModifier = function (ctx) {
+  mark(ctx);
+};
+
+// Without an answer (the upstream refused or timed out), DGate answers 502 itself when this
+// writes nothing; the request is marked first.
+exports.errorHandler = function (ctx) {
+  mark(ctx);
+};
 `;
+}
+
+/**
+ * A generated split module at another weight: its source and tag written again (plan puts a
+ * rollout's weight in this way). `canaryUrls` are the canary service's, as compiled.
+ */
+export function splitModuleAtWeight(module: Module, weight: number, canaryUrls: readonly string[]): Module {
+  const rule = ruleOfTags(module.tags);
+  if (!rule) throw new Error(`module ${module.namespace}/${module.name} is not a generated canary split`);
+  const next = { ...rule, weight };
+  return {
+    ...module,
+    payload: Buffer.from(splitModuleSource(module.namespace, next, canaryUrls)).toString('base64'),
+    tags: (module.tags ?? []).map((t) => (ruleOfTags([t]) ? canaryTag(next) : t)),
+  };
 }
 
 /**
@@ -162,4 +213,33 @@ export function addCanaries(out: Resources, namespace: string, routes: readonly 
     });
     route.modules = [...new Set([...(route.modules ?? []), name])].sort() as [string, ...string[]];
   }
+}
+
+/**
+ * The desired state with each stepped canary at the weight its rollout has in the cluster
+ * (model/canary-rollout.ts rolloutWeight): mid-rollout, plan is clean rather than proposing to
+ * put the weight back to the first step. A record about another canary of the route (other
+ * service, steps or checks) does not count: that canary starts again. The desired version stays
+ * the config's: a rollout's progress is not a change of config.
+ */
+export function withRolloutWeights(desired: DesiredState, records: readonly CanaryRollout[]): DesiredState {
+  let changed = false;
+  const modules = desired.resources.modules.map((m) => {
+    const rule = ruleOfTags(m.tags);
+    if (!rule?.rollout) return m;
+    const record = records.find((r) => r.namespace === m.namespace && r.route === rule.route);
+    if (!record || record.identity !== rule.rollout) return m;
+    const weight = rolloutWeight(rule.rollout, [{ weight: rule.weight }], record);
+    if (weight === rule.weight) return m;
+    const service = desired.resources.services.find((s) => s.namespace === m.namespace && s.name === rule.service);
+    if (!service) return m;
+    changed = true;
+    return splitModuleAtWeight(m, weight, service.urls);
+  });
+  return changed ? { ...desired, resources: { ...desired.resources, modules } } : desired;
+}
+
+/** Whether a desired state has a canary with steps (then plan reads the cluster's rollout records). */
+export function hasSteppedCanary(desired: DesiredState): boolean {
+  return desired.resources.modules.some((m) => ruleOfTags(m.tags)?.rollout !== undefined);
 }

@@ -79,7 +79,7 @@ export function checkCanary(
     );
   }
 
-  if (Math.round(canary.weight * 100) !== canary.weight * 100) {
+  if (canary.weight !== undefined && Math.round(canary.weight * 100) !== canary.weight * 100) {
     report(
       'DG1127',
       route.origin,
@@ -130,14 +130,13 @@ export function checkCanary(
       { key: true },
     );
   }
-  if (canary.steps && canary.steps.length > 0) {
+  if (canary.steps && canary.steps.length > 0 && canary.weight !== undefined) {
     report(
-      'DG1905',
+      'DG1127',
       route.origin,
-      ['canary', 'steps'],
-      `${id} declares canary steps, which dgate-cli does not run yet: apply sets the weight (${canary.weight}%) and nothing more`,
-      'move the weight by hand (edit weight and apply) until steps are run (issue #15)',
-      { key: true, warning: true },
+      ['canary', 'weight'],
+      `${id} has both a canary weight (${canary.weight}%) and steps: with steps, the steps set the weight`,
+      'drop weight: the rollout starts at the first step and is promoted to 100% after the last',
     );
   }
 }

@@ -26,6 +26,9 @@ export const codes = {
   DG3013: 'protected resource would be deleted or recreated',
   DG3014: 'too many deletes',
   DG3015: 'outside the change windows',
+  DG3016: 'canary checks cannot read DGate metrics',
+  DG3017: 'no canary record for the route',
+  DG3018: 'canary aborted',
   DG3101: 'cannot fetch the followed branch',
   DG3102: 'followed commit not applied',
   DG3103: 'reconciler on hold',
@@ -135,7 +138,7 @@ export const codes = {
   DG1902: 'field has no effect on DGate v0.11',
   DG1903: 'route modules out of name order',
   DG1904: 'stripped path sent without a leading slash',
-  DG1905: 'canary steps are not run yet',
+  DG1905: 'canary steps are not run yet (no longer reported)',
   // 40xx: CI systems and forges
   DG4001: 'CI environment incomplete',
   DG4002: 'GitHub refused the token',

@@ -18,6 +18,11 @@ export interface CanaryRule {
   weight: number;
   force?: { header?: string; cookie?: string; value?: string };
   sticky?: { by: 'ip' | 'header' | 'cookie'; name?: string };
+  /**
+   * For a canary with steps: its rollout identity (model/canary-rollout.ts rolloutIdentity). The
+   * weight is then the rollout's, which plan reads from the canary's record in the cluster.
+   */
+  rollout?: string;
 }
 
 /** The tag that marks a generated split module, followed by its rule as canonical JSON. */

@@ -27,7 +27,7 @@ import { notifyTargets } from '../notify/notice.js';
 import { createApplyContext } from './apply-context.js';
 import { createNotifier } from './notify-step.js';
 import { checkGuards } from './guard-step.js';
-import { keepSensitiveValues, makePlan, sourcesOfConfig } from './make-plan.js';
+import { followRollouts, keepSensitiveValues, makePlan, sourcesOfConfig } from './make-plan.js';
 import type { CheckedConfig } from './read-config.js';
 import { releaseStep, voidedNote } from './release-step.js';
 import { checkConvergence, type ConvergeOptions } from './converge-step.js';
@@ -129,7 +129,8 @@ export async function applyTarget(
     checked.bundles,
   );
   if (io.reportDiagnostics(compiled.diagnostics, configSource, 'applied') || !compiled.state) return ExitCode.ERROR;
-  const desired = compiled.state;
+  // A canary with steps is planned at the weight its rollout stands at.
+  const desired = await followRollouts(client, compiled.state);
   const sources = sourcesOfConfig(checked, await options.identities());
   const made = await makePlan({
     sources,

@@ -1,4 +1,6 @@
+import { readRollouts } from '../cluster/canary-store.js';
 import { effectiveReleases, readReleases } from '../cluster/releases.js';
+import { hasSteppedCanary, withRolloutWeights } from '../compile/canary.js';
 import { heldSecrets } from '../io/held-secrets.js';
 import type { AdminClient } from '../cluster/client.js';
 import { normalizeLive } from '../cluster/normalize.js';
@@ -185,6 +187,16 @@ async function appliedPrivateDocuments(
   return new Map(
     latest.desiredState.resources.documents.map((d) => [`${d.namespace}/${d.collection}/${d.id}`, d.data]),
   );
+}
+
+/**
+ * The desired state with each canary that has steps at the weight its rollout stands at in the
+ * cluster (compile/canary.ts withRolloutWeights). Reads the rollout records only when there is
+ * such a canary. plan and apply plan this; a return to a release plans what the release recorded.
+ */
+export async function followRollouts(client: AdminClient, desired: DesiredState): Promise<DesiredState> {
+  if (!hasSteppedCanary(desired)) return desired;
+  return withRolloutWeights(desired, await readRollouts(client));
 }
 
 /**

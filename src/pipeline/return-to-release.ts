@@ -5,6 +5,7 @@ import { currentActor, pruneReleases, type ReleaseRecord, reserveRelease } from 
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import { JournalStore, stateDirectory } from '../io/journal-store.js';
+import type { DesiredState } from '../schema/generated/desired-state.js';
 import type { Plan } from '../plan/plan.js';
 import { renderPlanHuman } from '../report/plan-render.js';
 import type { Style } from '../report/style.js';
@@ -32,6 +33,13 @@ export interface ReturnOptions {
   onChanges?: (plan: Plan) => void;
   /** Told rolled-back (or drift-healed, for a heal while held) when it is done. */
   notify?: Notify;
+  /**
+   * A canary step: the release's desired state with the canary's weight changed
+   * (pipeline/canary-rollout.ts). Recorded as kind canary, not as a rollback.
+   */
+  canaryStep?: { desired: DesiredState; canary: NonNullable<ReleaseRecord['canary']> };
+  /** Why this return happens, when not by hand (a canary's failed checks): kept in the release. */
+  reason?: string;
 }
 
 /**
@@ -46,7 +54,7 @@ export async function returnToRelease(
   options: ReturnOptions,
 ): Promise<number | undefined> {
   const journal = new JournalStore(stateDirectory(), client.baseUrl);
-  const desired = target.desiredState;
+  const desired = options.canaryStep?.desired ?? target.desiredState;
   // Secret values come back from the release's encrypted copies, when it kept them.
   const recorded = target.secretValues;
   const sources: SensitiveSources = {
@@ -58,7 +66,15 @@ export async function returnToRelease(
   const made = await makePlan({ sources, desired, client, selectTags: [], refreshSecrets: recorded !== undefined });
   if (made.plan.changes.length > 0) options.onChanges?.(made.plan);
   if (made.plan.changes.length > 0 || !options.quietWhenInSync)
-    options.out(renderPlanHuman(made.plan, options.style, `release ${target.number}`));
+    options.out(
+      renderPlanHuman(
+        made.plan,
+        options.style,
+        options.canaryStep
+          ? `canary ${options.canaryStep.canary.namespace}/${options.canaryStep.canary.route}`
+          : `release ${target.number}`,
+      ),
+    );
   const lost = made.plan.changes.filter(
     (c) =>
       c.kind === 'secrets' &&
@@ -89,8 +105,10 @@ export async function returnToRelease(
     warn: options.warn,
   });
   const release = await reserveRelease(client, {
-    kind: 'rollback',
-    rolledBackTo: target.number,
+    ...(options.canaryStep
+      ? { kind: 'canary' as const, canary: options.canaryStep.canary }
+      : { kind: 'rollback' as const, rolledBackTo: target.number }),
+    ...(options.reason !== undefined ? { reason: options.reason } : {}),
     ...(options.heldFor !== undefined ? { heldFor: options.heldFor } : {}),
     desiredVersion: desired.version,
     git: desired.metadata.git,
@@ -122,6 +140,7 @@ export async function returnToRelease(
     });
   }
   for (const problem of await pruneReleases(client)) options.warn(problem);
+  if (options.canaryStep) return release.number;
   await options.notify?.({
     event: options.heldFor !== undefined ? 'drift-healed' : 'rolled-back',
     cluster: client.baseUrl,

@@ -649,12 +649,11 @@ export const configSchema = {
     },
     "CanarySpec": {
       "title": "CanarySpec",
-      "description": "Sends a share of the route's requests to another service, the canary, instead of the route's own service (the stable one): a new version next to the old, as Argo Rollouts and Flagger do, with nothing but DGate. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. Raise the weight to 100 and then point the route's service at the canary and drop this block to promote it (docs/canary.md).",
+      "description": "Sends a share of the route's requests to another service, the canary, instead of the route's own service (the stable one): a new version next to the old, as Argo Rollouts and Flagger do, with nothing but DGate. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. With steps, apply runs them: it sets each weight, waits out each pause while checking the canary's traffic, promotes at the end, and returns to the release before the canary by itself when a check fails. Raise the weight to 100 and then point the route's service at the canary and drop this block to promote it (docs/canary.md).",
       "type": "object",
       "additionalProperties": false,
       "required": [
-        "service",
-        "weight"
+        "service"
       ],
       "properties": {
         "service": {
@@ -663,7 +662,7 @@ export const configSchema = {
         },
         "weight": {
           "$ref": "#/$defs/CanaryWeight",
-          "description": "The share of requests, in percent (0 to 100, in steps of 0.01), sent to the canary now. 0 sends only forced requests; 100 sends all."
+          "description": "The share of requests, in percent (0 to 100, in steps of 0.01), sent to the canary now. 0 sends only forced requests; 100 sends all. Without steps it is required; with steps, leave it out: the steps set the weight."
         },
         "force": {
           "title": "CanaryForce",
@@ -713,7 +712,7 @@ export const configSchema = {
           }
         },
         "steps": {
-          "description": "The way to full traffic, step by step: a weight to set, or a pause. Declared and validated now; not run yet (issue #15): apply sets the weight above, and validate warns that they are not run (DG1930).",
+          "description": "The way to full traffic, step by step: a weight to set, or a pause during which the checks run. apply runs them in order (docs/canary.md#steps-and-checks), recording where the canary stands in the cluster; after the last step the canary is promoted (100% of requests). `--no-wait` starts it and leaves the rest to `dgate-cli canary resume`.",
           "type": "array",
           "items": {
             "title": "CanaryStep",
@@ -747,9 +746,62 @@ export const configSchema = {
                 }
               }
             ]
-          }
+          },
+          "minItems": 1
+        },
+        "checks": {
+          "title": "CanaryChecks",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "enabled": {
+              "description": "false: no checks; a pause only waits. Default true.",
+              "type": "boolean"
+            },
+            "successRate": {
+              "description": "The least share of canary requests, in percent, answered with a status below 500. Default 99.",
+              "type": "number",
+              "minimum": 0,
+              "maximum": 100
+            },
+            "latencyP99": {
+              "$ref": "#/$defs/Duration",
+              "description": "The most the 99th percentile of the canary's request duration may be (estimated from DGate's histogram buckets, as Prometheus's histogram_quantile does). Default 500ms."
+            },
+            "minRequests": {
+              "description": "The fewest canary requests a check needs to judge. Default 100.",
+              "type": "integer",
+              "minimum": 1
+            },
+            "interval": {
+              "$ref": "#/$defs/Duration",
+              "description": "How often a pause checks. Default 1m."
+            },
+            "failureLimit": {
+              "description": "How many failed checks in a row abort the canary. Default 2.",
+              "type": "integer",
+              "minimum": 1
+            },
+            "deadline": {
+              "$ref": "#/$defs/Duration",
+              "description": "How long a pause may wait past its length for a check with enough requests before the canary is aborted for lack of traffic. Default: ten times the interval."
+            }
+          },
+          "description": "What a pause step checks, from DGate's own request metrics of the canary's traffic (and the stable traffic, shown beside it): `enabled: false` for none (pauses only wait). Defaults in the spirit of Flagger: success rate at least 99%, p99 latency at most 500ms, at least 100 canary requests, checked every minute, two failed checks in a row abort. Requests without an answer from the upstream count as failed; a check with fewer requests than minRequests is neither a pass nor a failure, and a pause does not end until one passes."
         }
-      }
+      },
+      "anyOf": [
+        {
+          "required": [
+            "weight"
+          ]
+        },
+        {
+          "required": [
+            "steps"
+          ]
+        }
+      ]
     },
     "CanaryWeight": {
       "title": "CanaryWeight",

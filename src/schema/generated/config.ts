@@ -122,11 +122,21 @@ export type ModuleSpec1 = {
  */
 export type Name1 = string;
 /**
+ * Sends a share of the route's requests to another service, the canary, instead of the route's own service (the stable one): a new version next to the old, as Argo Rollouts and Flagger do, with nothing but DGate. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. With steps, apply runs them: it sets each weight, waits out each pause while checking the canary's traffic, promotes at the end, and returns to the release before the canary by itself when a check fails. Raise the weight to 100 and then point the route's service at the canary and drop this block to promote it (docs/canary.md).
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "CanarySpec".
+ */
+export type CanarySpec = CanarySpec1 & CanarySpec2;
+export type CanarySpec1 = {
+  [k: string]: unknown;
+};
+/**
  * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
 export type Name2 = string;
 /**
- * The share of requests, in percent (0 to 100, in steps of 0.01), sent to the canary now. 0 sends only forced requests; 100 sends all.
+ * The share of requests, in percent (0 to 100, in steps of 0.01), sent to the canary now. 0 sends only forced requests; 100 sends all. Without steps it is required; with steps, leave it out: the steps set the weight.
  */
 export type CanaryWeight = number;
 export type CanaryStep = CanaryWeightStep | CanaryPauseStep;
@@ -138,6 +148,18 @@ export type CanaryWeight1 = number;
  * Wait this long before the next step.
  */
 export type Duration5 = string;
+/**
+ * The most the 99th percentile of the canary's request duration may be (estimated from DGate's histogram buckets, as Prometheus's histogram_quantile does). Default 500ms.
+ */
+export type Duration6 = string;
+/**
+ * How often a pause checks. Default 1m.
+ */
+export type Duration7 = string;
+/**
+ * How long a pause may wait past its length for a check with enough requests before the canary is aborted for lack of traffic. Default: ten times the interval.
+ */
+export type Duration8 = string;
 /**
  * PEM private key for cert: a sensitive value, referenced like a secret.
  */
@@ -197,7 +219,7 @@ export type Name4 = string;
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "Duration".
  */
-export type Duration6 = string;
+export type Duration9 = string;
 /**
  * A duration that may be negative (-5s). DGate accepts a negative connect or request timeout; validate warns about one.
  *
@@ -674,21 +696,18 @@ export interface RouteSpec {
    */
   checks?: SmokeCheck[];
 }
-/**
- * Sends a share of the route's requests to another service, the canary, instead of the route's own service (the stable one): a new version next to the old, as Argo Rollouts and Flagger do, with nothing but DGate. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. Raise the weight to 100 and then point the route's service at the canary and drop this block to promote it (docs/canary.md).
- *
- * This interface was referenced by `ConfigFile`'s JSON-Schema
- * via the `definition` "CanarySpec".
- */
-export interface CanarySpec {
+export interface CanarySpec2 {
   service: Name2;
-  weight: CanaryWeight;
+  weight?: CanaryWeight;
   force?: CanaryForce;
   sticky?: CanarySticky;
   /**
-   * The way to full traffic, step by step: a weight to set, or a pause. Declared and validated now; not run yet (issue #15): apply sets the weight above, and validate warns that they are not run (DG1930).
+   * The way to full traffic, step by step: a weight to set, or a pause during which the checks run. apply runs them in order (docs/canary.md#steps-and-checks), recording where the canary stands in the cluster; after the last step the canary is promoted (100% of requests). `--no-wait` starts it and leaves the rest to `dgate-cli canary resume`.
+   *
+   * @minItems 1
    */
   steps?: CanaryStep[];
+  checks?: CanaryChecks;
 }
 /**
  * A header or cookie (one of them, or both) that sends a request to the canary whatever the weight (for testers and synthetic checks).
@@ -725,6 +744,30 @@ export interface CanaryWeightStep {
 }
 export interface CanaryPauseStep {
   pause: Duration5;
+}
+/**
+ * What a pause step checks, from DGate's own request metrics of the canary's traffic (and the stable traffic, shown beside it): `enabled: false` for none (pauses only wait). Defaults in the spirit of Flagger: success rate at least 99%, p99 latency at most 500ms, at least 100 canary requests, checked every minute, two failed checks in a row abort. Requests without an answer from the upstream count as failed; a check with fewer requests than minRequests is neither a pass nor a failure, and a pause does not end until one passes.
+ */
+export interface CanaryChecks {
+  /**
+   * false: no checks; a pause only waits. Default true.
+   */
+  enabled?: boolean;
+  /**
+   * The least share of canary requests, in percent, answered with a status below 500. Default 99.
+   */
+  successRate?: number;
+  latencyP99?: Duration6;
+  /**
+   * The fewest canary requests a check needs to judge. Default 100.
+   */
+  minRequests?: number;
+  interval?: Duration7;
+  /**
+   * How many failed checks in a row abort the canary. Default 2.
+   */
+  failureLimit?: number;
+  deadline?: Duration8;
 }
 /**
  * One smoke request through the gateway, and what its answer must hold.

@@ -1,0 +1,439 @@
+import type { ApplyEvent } from '../apply/execute.js';
+import { readNodeMetrics, readRollouts, writeRollout } from '../cluster/canary-store.js';
+import type { AdminClient } from '../cluster/client.js';
+import { effectiveReleases, readReleases } from '../cluster/releases.js';
+import { withRolloutWeights } from '../compile/canary.js';
+import { DgateError } from '../errors/dgate-error.js';
+import { canaryRuleOf, formatWeight } from '../model/canary.js';
+import { counterDelta, judgeCheck, routeCounters, sumCounters } from '../model/canary-metrics.js';
+import {
+  type CanaryRollout,
+  type CheckResult,
+  type CounterSnapshot,
+  decidePause,
+  type MetricsBaseline,
+  resolveChecks,
+  rolloutIdentity,
+  rolloutSteps,
+  startWeight,
+  withCheck,
+  withEvent,
+} from '../model/canary-rollout.js';
+import type { Style } from '../report/style.js';
+import type { LoadedConfig } from '../load/assemble.js';
+import { formatDuration } from '../model/duration.js';
+import { returnToRelease } from './return-to-release.js';
+
+/**
+ * Runs canaries with steps (docs/canary.md#steps-and-checks): sets each step's weight as a
+ * release of its own (the latest release's desired state with the canary's weight changed:
+ * planned, journaled, verified and undone on failure like any apply), waits out each pause while
+ * checking the canary's traffic in DGate's metrics, promotes after the last step, and on failed
+ * checks returns the cluster to the release before the canary in one transaction. Where it
+ * stands is written to the canary's record in the cluster before and after each move, so that
+ * `canary status` shows it and `canary resume` goes on from it.
+ */
+
+export interface RolloutIo {
+  out: (text: string) => void;
+  warn: (line: string) => void;
+  style: Style;
+  onEvent: (event: ApplyEvent) => void;
+  identities: readonly string[];
+  /** Stops the run (SIGINT, SIGTERM): the canary is left where it is, recorded, for `canary resume`. */
+  signal: AbortSignal;
+  /** The clock and the wait: real ones, except in unit tests. */
+  now?: () => Date;
+}
+
+/** A stepped canary as the config declares it. */
+export interface DeclaredRollout {
+  namespace: string;
+  route: string;
+  service: string;
+  identity: string;
+  steps: CanaryRollout['steps'];
+  rules: CanaryRollout['rules'];
+}
+
+/** Every canary with steps in a config. */
+export function declaredRollouts(config: LoadedConfig): DeclaredRollout[] {
+  const out: DeclaredRollout[] = [];
+  for (const ns of config.namespaces) {
+    for (const r of ns.resources.routes) {
+      const c = r.spec.canary;
+      if (!c?.steps || c.steps.length === 0) continue;
+      out.push({
+        namespace: ns.name,
+        route: r.spec.name,
+        service: c.service,
+        identity: rolloutIdentity(r.spec.name, c.service, c.steps, c.checks),
+        steps: rolloutSteps(c.steps),
+        rules: resolveChecks(c.checks),
+      });
+    }
+  }
+  return out;
+}
+
+/** Whether any of these canaries will read metrics (a pause with checks on). */
+export function needsMetrics(declared: readonly DeclaredRollout[]): boolean {
+  return declared.some((d) => d.rules.enabled && d.steps.some((s) => 'pauseMs' in s));
+}
+
+/**
+ * Before a rollout starts: every node it reads must serve its metrics. Refused before anything
+ * is written, with how to turn them on.
+ */
+export async function requireMetrics(nodes: readonly AdminClient[]): Promise<void> {
+  for (const node of nodes) {
+    const read = await readNodeMetrics(node);
+    if ('problem' in read)
+      throw new DgateError({
+        code: 'DG3016',
+        message: `the canary's checks read DGate's request metrics, and ${read.problem}`,
+        hint: "nothing was changed; remove disable_metrics: true from the node's config (DGate serves /metrics on the admin port by default), or turn the checks off with checks: { enabled: false }",
+      });
+  }
+}
+
+/**
+ * After an apply: records the canaries it started (a new canary, or one whose steps or checks
+ * changed) and returns every canary of the config still in progress on this cluster.
+ */
+export async function recordStarted(
+  client: AdminClient,
+  declared: readonly DeclaredRollout[],
+  start: { desiredVersion: string; baseRelease: number | undefined },
+  now: Date,
+): Promise<CanaryRollout[]> {
+  const records = await readRollouts(client);
+  const out: CanaryRollout[] = [];
+  for (const d of declared) {
+    const existing = records.find((r) => r.namespace === d.namespace && r.route === d.route);
+    if (existing && existing.identity === d.identity) {
+      if (existing.status === 'progressing') out.push(existing);
+      continue;
+    }
+    // The apply that just ran put the canary in at its first weight; an abort returns to the release before it.
+    const base = start.baseRelease;
+    const weight = startWeight(d.steps);
+    const started: CanaryRollout = withEvent(
+      {
+        namespace: d.namespace,
+        route: d.route,
+        service: d.service,
+        identity: d.identity,
+        steps: d.steps,
+        rules: d.rules,
+        status: 'progressing',
+        // A first weight step has been applied with the canary itself.
+        step: 'weight' in (d.steps[0] ?? {}) ? 1 : 0,
+        weight,
+        stepStartedAt: now.toISOString(),
+        startedAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+        desiredVersion: start.desiredVersion,
+        ...(base !== undefined ? { baseRelease: base } : {}),
+        failures: 0,
+        checks: [],
+        events: [],
+      },
+      now,
+      `started at ${formatWeight(weight)}${base !== undefined ? ` (an abort returns to release ${base})` : ''}`,
+    );
+    await writeRollout(client, started);
+    out.push(started);
+  }
+  return out;
+}
+
+/** How a run of one canary ended. */
+export type RolloutOutcome = 'promoted' | 'aborted' | 'stopped' | 'failed';
+
+const label = (r: CanaryRollout) => `canary ${r.namespace}/${r.route} → ${r.service}`;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** The counters of the canary's route on every node, keyed by node URL. */
+async function readCounters(nodes: readonly AdminClient[], record: CanaryRollout): Promise<MetricsBaseline> {
+  const out: MetricsBaseline = {};
+  for (const node of nodes) {
+    const read = await readNodeMetrics(node);
+    if ('problem' in read) throw new Error(read.problem);
+    out[node.baseUrl] = routeCounters(read.text, record.namespace, record.route);
+  }
+  return out;
+}
+
+function windowOf(
+  baseline: MetricsBaseline | undefined,
+  now: MetricsBaseline,
+): { canary: CounterSnapshot; stable: CounterSnapshot } {
+  let canary: CounterSnapshot = { requests: 0, errors: 0, buckets: {} };
+  let stable: CounterSnapshot = { requests: 0, errors: 0, buckets: {} };
+  for (const [node, counters] of Object.entries(now)) {
+    canary = sumCounters(canary, counterDelta(baseline?.[node]?.canary, counters.canary));
+    stable = sumCounters(stable, counterDelta(baseline?.[node]?.stable, counters.stable));
+  }
+  return { canary, stable };
+}
+
+function describeCheck(c: CheckResult): string {
+  const s = c.stable;
+  const stable =
+    s && s.requests > 0
+      ? ` (stable: ${s.requests} requests, ${Number((s.successRate ?? 0).toFixed(2))}%${s.p99Ms !== null ? `, p99 ${Math.round(s.p99Ms)}ms` : ''})`
+      : '';
+  return `${c.verdict}: ${c.canary?.requests ?? 0} canary requests, ${c.reasons.join(', ')}${stable}`;
+}
+
+/**
+ * Moves one canary to a weight: the latest release's desired state with this canary's weight
+ * changed, applied as a release of kind canary. Returns false (recorded) when the latest
+ * release no longer holds this canary.
+ */
+async function applyWeight(
+  client: AdminClient,
+  record: CanaryRollout,
+  weight: number,
+  io: RolloutIo,
+): Promise<'applied' | 'gone'> {
+  const latest = effectiveReleases(await readReleases(client)).at(-1);
+  const module = latest?.desiredState.resources.modules.find(
+    (m) => m.namespace === record.namespace && canaryRuleOf(m.tags)?.rollout === record.identity,
+  );
+  if (!latest || !module) return 'gone';
+  const moved: CanaryRollout = {
+    ...record,
+    weight,
+    status: weight === 100 && record.step >= record.steps.length ? 'promoted' : record.status,
+  };
+  const desired = withRolloutWeights(latest.desiredState, [moved]);
+  await returnToRelease(client, latest, {
+    identities: io.identities,
+    interrupt: io.signal,
+    out: io.out,
+    warn: io.warn,
+    style: io.style,
+    onEvent: io.onEvent,
+    quietWhenInSync: true,
+    approved: () => true,
+    canaryStep: {
+      desired,
+      canary: {
+        namespace: record.namespace,
+        route: record.route,
+        service: record.service,
+        step: record.step,
+        weight,
+        status: moved.status,
+      },
+    },
+  });
+  return 'applied';
+}
+
+/**
+ * Returns the cluster to the release before the canary (or, without one, puts the canary at 0%),
+ * in one transaction, and records why. The record is written aborted first, so that a plan made
+ * from here on keeps the canary at 0% rather than starting it again.
+ */
+async function abort(
+  client: AdminClient,
+  record: CanaryRollout,
+  reason: string,
+  io: RolloutIo,
+): Promise<CanaryRollout> {
+  const now = io.now?.() ?? new Date();
+  let r = withEvent({ ...record, status: 'aborted', reason, weight: 0 }, now, `aborted: ${reason}`);
+  await writeRollout(client, r);
+  io.out(`${io.style.red(`${label(r)} aborted:`)} ${reason}\n`);
+  const releases = effectiveReleases(await readReleases(client));
+  const base = record.baseRelease !== undefined ? releases.find((x) => x.number === record.baseRelease) : undefined;
+  if (base) {
+    io.out(`Returning to release ${base.number}, from before the canary, in one transaction.\n`);
+    const n = await returnToRelease(client, base, {
+      identities: io.identities,
+      interrupt: new AbortController().signal,
+      out: io.out,
+      warn: io.warn,
+      style: io.style,
+      onEvent: io.onEvent,
+      approved: () => true,
+      reason: `canary ${record.namespace}/${record.route} → ${record.service} aborted: ${reason}`,
+    });
+    r = withEvent(
+      { ...r, ...(n !== undefined ? { returnedTo: base.number } : {}) },
+      io.now?.() ?? new Date(),
+      `returned to release ${base.number}${n !== undefined ? ` (release ${n})` : ''}`,
+    );
+  } else {
+    await applyWeight(client, r, 0, io);
+    r = withEvent(r, io.now?.() ?? new Date(), 'no release from before the canary: its weight is 0%');
+  }
+  await writeRollout(client, r);
+  return r;
+}
+
+/** Runs one canary from where its record stands to promotion, abort, or a stop. */
+export async function runRollout(
+  client: AdminClient,
+  nodes: readonly AdminClient[],
+  start: CanaryRollout,
+  io: RolloutIo,
+): Promise<{ outcome: RolloutOutcome; record: CanaryRollout }> {
+  const now = () => io.now?.() ?? new Date();
+  let r = start;
+  const total = r.steps.length;
+  while (r.status === 'progressing') {
+    if (io.signal.aborted) {
+      io.out(
+        `${io.style.yellow(`${label(r)} stopped`)} at step ${Math.min(r.step + 1, total)} of ${total} (${formatWeight(r.weight)}); \`dgate-cli canary resume\` goes on from there.\n`,
+      );
+      return { outcome: 'stopped', record: r };
+    }
+    if (r.step >= total) {
+      io.out(`${label(r)}: every step done; promoting to 100%.\n`);
+      const promoted = { ...r, status: 'promoted' as const, weight: 100 };
+      if ((await applyWeight(client, promoted, 100, io)) === 'gone') return gone(client, r, io);
+      r = withEvent(promoted, now(), 'promoted: 100% of requests go to the canary');
+      await writeRollout(client, r);
+      io.out(
+        `${io.style.green(`${label(r)} promoted:`)} every request goes to ${r.service}. To finish, make it the route's service and drop the canary block.\n`,
+      );
+      return { outcome: 'promoted', record: r };
+    }
+    const step = r.steps[r.step]!;
+    if ('weight' in step) {
+      io.out(
+        `${label(r)}: step ${r.step + 1} of ${total}: weight ${formatWeight(r.weight)} → ${formatWeight(step.weight)}\n`,
+      );
+      const next = { ...r, weight: step.weight };
+      try {
+        if ((await applyWeight(client, next, step.weight, io)) === 'gone') return gone(client, r, io);
+      } catch (err) {
+        r = withEvent(r, now(), `step ${r.step + 1} failed and was undone: ${(err as Error).message}`);
+        await writeRollout(client, r);
+        throw err;
+      }
+      r = withEvent(
+        { ...next, step: r.step + 1, stepStartedAt: now().toISOString(), failures: 0 },
+        now(),
+        `step ${r.step + 1}: weight ${formatWeight(step.weight)}`,
+      );
+      delete r.baseline;
+      await writeRollout(client, r);
+      continue;
+    }
+    // A pause: checks every interval from a baseline of the counters at its start.
+    if (!r.baseline && r.rules.enabled) {
+      r = { ...r, baseline: await readCounters(nodes, r), stepStartedAt: now().toISOString() };
+      r = withEvent(r, now(), `step ${r.step + 1}: pause ${formatDuration(step.pauseMs * 1e6)}`);
+      await writeRollout(client, r);
+      io.out(
+        `${label(r)}: step ${r.step + 1} of ${total}: pause ${formatDuration(step.pauseMs * 1e6)} at ${formatWeight(r.weight)}${r.rules.enabled ? ', checking' : ''}\n`,
+      );
+    }
+    const elapsed = now().getTime() - Date.parse(r.stepStartedAt);
+    const remaining = step.pauseMs - elapsed;
+    // Checks run every interval (and once more when the pause ends); a pause without checks just waits.
+    const wait = r.rules.enabled
+      ? remaining > 0
+        ? Math.min(r.rules.intervalMs, remaining)
+        : r.rules.intervalMs
+      : Math.max(0, remaining);
+    await sleep(wait, io.signal);
+    if (io.signal.aborted) continue;
+    let latest: CheckResult | undefined;
+    if (r.rules.enabled) {
+      const window = windowOf(r.baseline, await readCounters(nodes, r));
+      latest = judgeCheck(
+        window.canary,
+        window.stable,
+        r.rules,
+        now(),
+        r.step,
+        `DGate /metrics (request_count_total, request_duration_milliseconds) on ${nodes.length} node${nodes.length === 1 ? '' : 's'}`,
+      );
+      const failures = latest.verdict === 'fail' ? r.failures + 1 : latest.verdict === 'pass' ? 0 : r.failures;
+      r = withCheck({ ...r, failures }, latest);
+      io.out(`${label(r)}: check ${describeCheck(latest)}\n`);
+    }
+    const decision = decidePause(
+      step.pauseMs,
+      now().getTime() - Date.parse(r.stepStartedAt),
+      r.rules,
+      r.failures,
+      latest,
+    );
+    if (decision.next === 'abort') {
+      r = await abort(client, r, decision.reason, io);
+      return { outcome: 'aborted', record: r };
+    }
+    if (decision.next === 'advance') {
+      r = { ...r, step: r.step + 1, failures: 0, stepStartedAt: now().toISOString() };
+      delete r.baseline;
+    }
+    await writeRollout(client, r);
+  }
+  return { outcome: r.status === 'promoted' ? 'promoted' : 'aborted', record: r };
+}
+
+async function gone(
+  client: AdminClient,
+  record: CanaryRollout,
+  io: RolloutIo,
+): Promise<{ outcome: RolloutOutcome; record: CanaryRollout }> {
+  const reason = 'the latest release no longer holds this canary (a later apply changed or removed it)';
+  const r = withEvent({ ...record, status: 'aborted', reason }, io.now?.() ?? new Date(), `stopped: ${reason}`);
+  await writeRollout(client, r);
+  io.warn(`${label(r)}: ${reason}; the rollout stops here`);
+  return { outcome: 'failed', record: r };
+}
+
+/** `namespace/route`, as the canary commands name a route. */
+function splitRoute(text: string): [string, string] {
+  const slash = text.indexOf('/');
+  if (slash <= 0 || slash === text.length - 1)
+    throw new DgateError({
+      code: 'DG0001',
+      message: `'${text}' does not name a route as namespace/route`,
+      hint: 'for example shop/checkout (`dgate-cli canary status` lists them)',
+    });
+  return [text.slice(0, slash), text.slice(slash + 1)];
+}
+
+/** The record of one route's canary (named `namespace/route`) on this cluster, or a refusal. */
+export async function rolloutOf(client: AdminClient, name: string): Promise<CanaryRollout> {
+  const [namespace, route] = splitRoute(name);
+  const record = (await readRollouts(client)).find((r) => r.namespace === namespace && r.route === route);
+  if (!record)
+    throw new DgateError({
+      code: 'DG3017',
+      message: `no canary with steps has run on route ${namespace}/${route} of this cluster`,
+      hint: '`dgate-cli canary status` lists the canaries this cluster has records of',
+    });
+  return record;
+}
+
+/** For `canary abort`: an abort by hand, as a failed check would. */
+export function abortByHand(
+  client: AdminClient,
+  record: CanaryRollout,
+  reason: string,
+  io: RolloutIo,
+): Promise<CanaryRollout> {
+  return abort(client, record, reason, io);
+}

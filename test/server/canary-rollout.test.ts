@@ -1,0 +1,218 @@
+import { writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dgateCli } from '../harness/cli.js';
+import { useTempDirs } from '../harness/fixtures.js';
+import { useOwnDgateNode } from '../harness/node.js';
+import type { CanaryRollout } from '../../src/model/canary-rollout.js';
+
+/**
+ * Canaries with steps on a real dgate-server, with DGate's metrics on (docs/canary.md#steps-and-checks):
+ * three local upstreams (stable, a healthy canary, and a canary that answers 500 to half of its
+ * requests) while a client sends traffic through the gateway the whole time. A healthy canary
+ * goes through every step to promotion, its checks read from DGate's /metrics; a failing one is
+ * aborted by itself at the first check with its minimum requests, and the cluster is returned to
+ * the release before it. The cases run in order on one node.
+ */
+
+interface Version {
+  url: string;
+  close: () => Promise<void>;
+}
+
+/** An upstream that names itself, answering 500 to every `failEvery`th request when given. */
+async function startVersion(name: string, failEvery?: number): Promise<Version> {
+  let n = 0;
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      n++;
+      const fail = failEvery !== undefined && n % failEvery === 0;
+      res.statusCode = fail ? 500 : 200;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ upstream: name }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe('canary steps and checks, against a real dgate-server', () => {
+  const node = useOwnDgateNode({ extraConfig: { disable_metrics: false } });
+  const temps = useTempDirs();
+  let stable: Version;
+  let good: Version;
+  let bad: Version;
+  let dir: string;
+  const agent = new Agent({ connections: 8, pipelining: 1 });
+  const env = () => ({ DGATE_ADMIN_URL: node().adminUrl });
+
+  beforeAll(async () => {
+    [stable, good, bad] = await Promise.all([startVersion('stable'), startVersion('good'), startVersion('bad', 2)]);
+    dir = await temps.make();
+  });
+  afterAll(async () => {
+    await agent.close();
+    await Promise.all([stable?.close(), good?.close(), bad?.close()]);
+  });
+
+  async function writeConfig(canaryBlock: string | undefined): Promise<void> {
+    await writeFile(
+      path.join(dir, 'shop.yaml'),
+      `version: v1
+namespaces:
+  - name: shop
+    domains:
+      - { name: all, patterns: ['*'] }
+    services:
+      - { name: checkout, urls: ['${stable.url}/'] }
+      - { name: checkout-v2, urls: ['${good.url}/'] }
+      - { name: checkout-v3, urls: ['${bad.url}/'] }
+    routes:
+      - name: checkout
+        paths: [/checkout/*]
+        methods: [GET]
+        service: checkout
+${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
+    );
+  }
+
+  /** Sends requests through the gateway, 8 at a time, until stopped; counts answers by upstream and status. */
+  function traffic(): { stop: () => Promise<Record<string, number>> } {
+    let running = true;
+    const counts: Record<string, number> = {};
+    const worker = async () => {
+      while (running) {
+        const res = await request(`${node().proxyUrl}/checkout/cart`, { dispatcher: agent });
+        const text = await res.body.text();
+        const who =
+          res.statusCode === 200 || res.statusCode === 500
+            ? (JSON.parse(text) as { upstream: string }).upstream
+            : 'gateway';
+        const key = `${who} ${res.statusCode}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    return {
+      stop: async () => {
+        running = false;
+        await Promise.all(workers);
+        return counts;
+      },
+    };
+  }
+
+  async function status(): Promise<CanaryRollout[]> {
+    const res = await dgateCli(['canary', 'status', '--format', 'json'], { env: env() });
+    expect(res.code, res.stderr).toBe(0);
+    return JSON.parse(res.stdout) as CanaryRollout[];
+  }
+
+  const checks = '{ interval: 1s, minRequests: 50, failureLimit: 1, latencyP99: 2s }';
+
+  it('a healthy canary goes through every step, checked from DGate metrics, to promotion', async () => {
+    await writeConfig(undefined);
+    expect((await dgateCli(['apply', dir, '--auto-approve'], { env: env() })).code).toBe(0);
+    await writeConfig(
+      `{ service: checkout-v2, steps: [{ weight: 20 }, { pause: 2s }, { weight: 60 }, { pause: 2s }], checks: ${checks} }`,
+    );
+    const load = traffic();
+    const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
+    const counts = await load.stop();
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/step 3 of 4: weight 20% → 60%/);
+    expect(run.stdout).toMatch(/check pass: \d+ canary requests, success rate 100% ≥ 99%/);
+    expect(run.stdout).toMatch(/promoted: every request goes to checkout-v2/);
+    // Both versions answered, never with an error. DGate cancels the requests in flight on a
+    // route when its module is written (docs/dgate-quirks.md), so each weight change can fail a
+    // few; no more than that.
+    expect(counts['good 200']).toBeGreaterThan(0);
+    expect(counts['stable 200']).toBeGreaterThan(0);
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const cancelled = (counts['gateway 502'] ?? 0) + (counts['gateway 499'] ?? 0);
+    expect(
+      Object.keys(counts).filter((k) => !['good 200', 'stable 200', 'gateway 502', 'gateway 499'].includes(k)),
+    ).toEqual([]);
+    expect(cancelled, JSON.stringify(counts)).toBeLessThan(total / 100);
+
+    const [record] = await status();
+    expect(record).toMatchObject({
+      namespace: 'shop',
+      route: 'checkout',
+      service: 'checkout-v2',
+      status: 'promoted',
+      weight: 100,
+    });
+    const passed = record!.checks.filter((c) => c.verdict === 'pass');
+    // One passing check per pause at least, each counted over enough canary requests.
+    expect(new Set(passed.map((c) => c.step))).toEqual(new Set([1, 3]));
+    for (const c of passed) {
+      expect(c.canary!.requests).toBeGreaterThanOrEqual(50);
+      expect(c.canary!.errors).toBe(0);
+      // The split the metrics saw is near the step's weight (20% in step 2, 60% in step 4).
+      const share = (100 * c.canary!.requests) / (c.canary!.requests + c.stable!.requests);
+      expect(Math.abs(share - (c.step === 1 ? 20 : 60)), JSON.stringify(c)).toBeLessThan(10);
+    }
+    // Every request goes to the canary now, and the config plans clean at the promoted weight.
+    const after = await request(`${node().proxyUrl}/checkout/cart`, { dispatcher: agent });
+    expect(JSON.parse(await after.body.text())).toEqual({ upstream: 'good' });
+    const plan = await dgateCli(['plan', dir, '--detailed-exitcode'], { env: env() });
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    const history = await dgateCli(['history'], { env: env() });
+    expect(history.stdout).toMatch(/canary shop\/checkout 60%/);
+    expect(history.stdout).toMatch(/canary shop\/checkout 100% \(promoted\)/);
+  });
+
+  it('a failing canary is aborted at its first check with enough requests, and the cluster returns to the release before it', async () => {
+    await writeConfig(undefined);
+    expect((await dgateCli(['apply', dir, '--auto-approve'], { env: env() })).code).toBe(0);
+    await writeConfig(
+      `{ service: checkout-v3, steps: [{ weight: 50 }, { pause: 30s }, { weight: 100 }], checks: ${checks} }`,
+    );
+    const load = traffic();
+    const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
+    await load.stop();
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stderr).toMatch(
+      /error DG3018: canary shop\/checkout → checkout-v3 was aborted: 1 failed check in a row: success rate \d+(\.\d+)?% < 99%/,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+
+    const [record] = await status();
+    expect(record).toMatchObject({ service: 'checkout-v3', status: 'aborted', weight: 0 });
+    const failed = record!.checks.filter((c) => c.verdict === 'fail');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.canary!.requests).toBeGreaterThanOrEqual(50);
+    expect(failed[0]!.canary!.errors).toBeGreaterThan(0);
+    // Aborted at the first check that had its minimum requests: every check before it had too few.
+    const firstJudged = record!.checks.findIndex((c) => c.verdict !== 'too-few-requests');
+    expect(record!.checks[firstJudged]!.verdict).toBe('fail');
+    expect(record!.reason).toMatch(/success rate/);
+
+    // Back at the release before the canary: its config plans clean, and every request goes to stable.
+    await writeConfig(undefined);
+    const plan = await dgateCli(['plan', dir, '--detailed-exitcode'], { env: env() });
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    const after = await request(`${node().proxyUrl}/checkout/cart`, { dispatcher: agent });
+    expect(JSON.parse(await after.body.text())).toEqual({ upstream: 'stable' });
+    // The reason, with its numbers, is in the history and in canary status.
+    const history = await dgateCli(['history'], { env: env() });
+    expect(history.stdout).toMatch(/rollback to \d+/);
+    expect(history.stdout).toMatch(
+      /canary shop\/checkout → checkout-v3 aborted: 1 failed check in a row: success rate/,
+    );
+    const human = await dgateCli(['canary', 'status', 'shop/checkout'], { env: env() });
+    expect(human.stdout).toMatch(/aborted: 1 failed check in a row: success rate [\d.]+% < 99% \(\d+ of \d+ failed\)/);
+  });
+});
