@@ -68,8 +68,10 @@ export function evaluatePolicy(
             for (const v of violations(rule, part, kind, resource, part.validate.errors ?? [], origins)) {
               const key = `${rule.id}|${v.location?.file}:${v.location?.line}:${v.location?.col}|${v.message}`;
               const entry = found.get(key);
-              if (entry) entry.targets.push(target.name);
-              else found.set(key, { diagnostic: v, targets: [target.name] });
+              // Two instances of one bundle in a namespace bring the same rule twice: one report.
+              if (entry) {
+                if (!entry.targets.includes(target.name)) entry.targets.push(target.name);
+              } else found.set(key, { diagnostic: v, targets: [target.name] });
             }
           }
         }

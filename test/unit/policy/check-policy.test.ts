@@ -228,6 +228,26 @@ namespaces:
         "route 'a/open' breaks policy rule 'api-key/routes-run-check': it runs no module, and must run one of keys-check",
       ],
     ]);
+    // A second instance in the same namespace brings the same rule again: still one report.
+    const withTarget = loadConfig(
+      sourcesOf({
+        'gw.yaml': config,
+        't.yaml': 'version: v1\ntargets: [{ name: prod, admin: ["http://127.0.0.1:1/"] }]\n',
+      }),
+    ).config;
+    const twice = checkPolicy(
+      withTarget,
+      fileTable(),
+      ['keys', 'more'].map((instance) => ({
+        rule: { id: 'any-module', severity: 'warning' as const, runsModule: ['*'] },
+        origin: { doc: manifest, path: ['policy', 'rules', 0] },
+        bundle: { bundle: 'api-key', instance, namespace: 'a', modules: { check: `${instance}-check` } },
+      })),
+      at,
+    );
+    expect(twice.map((d) => d.message)).toEqual([
+      "route 'a/open' on target 'prod' breaks policy rule 'api-key/any-module': it runs no module",
+    ]);
   });
 
   it('globs are anchored, and only * is special', () => {
