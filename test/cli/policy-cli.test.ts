@@ -71,7 +71,7 @@ describe('validate with a policy', () => {
     expect(compiled.stderr).toContain('error DG1201');
   });
 
-  it('warnings alone pass (exit 0), and --format json and codequality carry them', async () => {
+  it('warnings alone pass (exit 0), and --format json, codequality and GitHub annotations carry them', async () => {
     const dir = await temps.make(example);
     await editFile(path.join(dir, 'gateway.yaml'), '      - name: charges', '      - name: Charges');
     const result = await dgateCli(['validate', '.'], { cwd: dir });
@@ -92,6 +92,11 @@ describe('validate with a policy', () => {
         hint: "rename it to match ^[a-z][a-z0-9-]*$ (policy rule 'kebab-names' at policy.yaml:19:22)",
       },
     ]);
+    const github = await dgateCli(['validate', '.', '--ci', 'github'], { cwd: dir });
+    expect(github.code).toBe(0);
+    expect(github.stdout + github.stderr).toContain(
+      "::warning file=gateway.yaml,line=34,col=15,title=DG1201::route 'payments/Charges' on targets 'prod', 'staging' breaks policy rule 'kebab-names'",
+    );
     const quality = await dgateCli(['validate', '.', '--format', 'codequality'], { cwd: dir });
     expect(JSON.parse(quality.stdout)).toMatchObject([
       { check_name: 'DG1201', location: { path: 'gateway.yaml', lines: { begin: 34 } } },
