@@ -34,6 +34,10 @@ import { allowMassDeleteOption, allowProtectedOption, overrideWindowOption } fro
 import { currentActor, effectiveReleases, markResumed, readReleases } from '../cluster/releases.js';
 import { describeRollbackHold, findRollbackHold, type RollbackHold } from '../guards/rollback-hold.js';
 import { returnToRelease } from '../pipeline/return-to-release.js';
+import { advanceRollout, declaredRollouts, recordStarted, type RolloutIo } from '../pipeline/canary-rollout.js';
+import { readRollouts } from '../cluster/canary-store.js';
+import type { AdminClient } from '../cluster/client.js';
+import type { CanaryRollout } from '../model/canary-rollout.js';
 import { createNotifier } from '../pipeline/notify-step.js';
 import { notifyTargets } from '../notify/notice.js';
 import { hookSecretEnv, isLoopbackAddress, judgeHook } from '../ci/webhook-auth.js';
@@ -407,6 +411,22 @@ export class ReconcileCommand extends ClusterCommand {
     return code === ExitCode.OK && good.commit === commit && !state.hold ? ExitCode.OK : ExitCode.ERROR;
   }
 
+  /**
+   * One move of each canary in progress (pipeline/canary-rollout.ts advanceRollout): a weight
+   * step, the start of a pause, a check that is due, the promotion or the abort. The loop's next
+   * cycle makes the next move; an abort returns the cluster to the release before the canary,
+   * which holds the loop as a rollback by hand does.
+   */
+  private async advanceCanaries(client: AdminClient, records: CanaryRollout[], io: RolloutIo): Promise<void> {
+    for (const record of records) {
+      if (record.status !== 'progressing') continue;
+      const move = await advanceRollout(client, [client], record, io);
+      if (move.outcome === 'aborted')
+        this.log(`canary ${record.namespace}/${record.route} aborted: ${move.record.reason}`);
+      if (move.outcome === 'promoted') this.log(`canary ${record.namespace}/${record.route} promoted`);
+    }
+  }
+
   /** How each cycle applies: as `apply --auto-approve` would, with this command's flags. */
   private applyOptions(): ApplyOptions {
     return {
@@ -514,7 +534,24 @@ export class ReconcileCommand extends ClusterCommand {
             });
             return ExitCode.OK;
           }
-          return applyTarget(
+          // Canaries with steps: one move each per cycle, and no new canary while another runs here.
+          const canaries = declaredRollouts(checked.config);
+          const records = await readRollouts(c);
+          const running = records.filter((r) => r.status === 'progressing');
+          const starting = canaries.filter(
+            (d) =>
+              !records.some((r) => r.namespace === d.namespace && r.route === d.route && r.identity === d.identity),
+          );
+          const rolloutIo = { ...this.applyIo(), identities: await this.ageIdentities(), signal: interrupt };
+          if (running.length > 0 && starting.length > 0) {
+            this.log(
+              `held: canary ${running.map((r) => `${r.namespace}/${r.route}`).join(', ')} is running on ${c.baseUrl}; commit ${short} starts canary ${starting.map((d) => `${d.namespace}/${d.route}`).join(', ')} after it ends`,
+            );
+            await this.advanceCanaries(c, running, rolloutIo);
+            return ExitCode.OK;
+          }
+          const baseRelease = starting.length > 0 ? effectiveReleases(releases).at(-1)?.number : undefined;
+          const applied = await applyTarget(
             c,
             lock,
             {
@@ -539,6 +576,14 @@ export class ReconcileCommand extends ClusterCommand {
             this.applyOptions(),
             this.applyIo(),
           );
+          if (applied !== ExitCode.OK || canaries.length + running.length === 0) return applied;
+          const version = (await readReleases(c)).filter((r) => !r.voided).at(-1)?.desiredVersion ?? '';
+          const inProgress = await recordStarted(c, canaries, { desiredVersion: version, baseRelease }, new Date());
+          const others = running.filter(
+            (r) => !inProgress.some((x) => x.namespace === r.namespace && x.route === r.route),
+          );
+          await this.advanceCanaries(c, [...inProgress, ...others], rolloutIo);
+          return ExitCode.OK;
         },
         // The loop stops after the cycle under way on SIGINT or SIGTERM; --once is stopped as apply is.
         { client, recovering: true, ownSignalHandling: !this.once },

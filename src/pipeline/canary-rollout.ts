@@ -287,106 +287,142 @@ async function abort(
   return r;
 }
 
-/** Runs one canary from where its record stands to promotion, abort, or a stop. */
+/** What one move of a canary did, and how long until the next move is due. */
+export interface RolloutMove {
+  record: CanaryRollout;
+  /** Set when the canary ended (promoted, aborted) or cannot go on (failed). */
+  outcome?: Exclude<RolloutOutcome, 'stopped'>;
+  /** Milliseconds until the next move is due (0: at once). */
+  waitMs: number;
+}
+
+/**
+ * One move of a canary from where its record stands, never waiting: a weight step, the
+ * promotion, the start of a pause (its baseline), or a check that is due, with what it decides.
+ * `runRollout` (apply, `canary resume`) repeats it, waiting between; `reconcile` makes one each
+ * cycle, so a reconciler advances canaries step by step.
+ */
+export async function advanceRollout(
+  client: AdminClient,
+  nodes: readonly AdminClient[],
+  start: CanaryRollout,
+  io: RolloutIo,
+): Promise<RolloutMove> {
+  const now = () => io.now?.() ?? new Date();
+  let r = start;
+  const total = r.steps.length;
+  if (r.step >= total) {
+    io.out(`${label(r)}: every step done; promoting to 100%.\n`);
+    const promoted = { ...r, status: 'promoted' as const, weight: 100 };
+    if ((await applyWeight(client, promoted, 100, io)) === 'gone') return { ...(await gone(client, r, io)), waitMs: 0 };
+    r = withEvent(promoted, now(), 'promoted: 100% of requests go to the canary');
+    await writeRollout(client, r);
+    io.out(
+      `${io.style.green(`${label(r)} promoted:`)} every request goes to ${r.service}. To finish, make it the route's service and drop the canary block.\n`,
+    );
+    return { record: r, outcome: 'promoted', waitMs: 0 };
+  }
+  const step = r.steps[r.step]!;
+  if ('weight' in step) {
+    io.out(
+      `${label(r)}: step ${r.step + 1} of ${total}: weight ${formatWeight(r.weight)} → ${formatWeight(step.weight)}\n`,
+    );
+    const next = { ...r, weight: step.weight };
+    try {
+      if ((await applyWeight(client, next, step.weight, io)) === 'gone')
+        return { ...(await gone(client, r, io)), waitMs: 0 };
+    } catch (err) {
+      r = withEvent(r, now(), `step ${r.step + 1} failed and was undone: ${(err as Error).message}`);
+      await writeRollout(client, r);
+      throw err;
+    }
+    r = withEvent(
+      { ...next, step: r.step + 1, stepStartedAt: now().toISOString(), failures: 0 },
+      now(),
+      `step ${r.step + 1}: weight ${formatWeight(step.weight)}`,
+    );
+    delete r.baseline;
+    await writeRollout(client, r);
+    return { record: r, waitMs: 0 };
+  }
+  // A pause: checks every interval from a baseline of the counters at its start.
+  if (r.rules.enabled && !r.baseline) {
+    r = { ...r, baseline: await readCounters(nodes, r), stepStartedAt: now().toISOString() };
+    r = withEvent(r, now(), `step ${r.step + 1}: pause ${formatDuration(step.pauseMs * 1e6)}`);
+    await writeRollout(client, r);
+    io.out(
+      `${label(r)}: step ${r.step + 1} of ${total}: pause ${formatDuration(step.pauseMs * 1e6)} at ${formatWeight(r.weight)}, checking\n`,
+    );
+    return { record: r, waitMs: Math.min(r.rules.intervalMs, step.pauseMs) };
+  }
+  const startedAt = Date.parse(r.stepStartedAt);
+  const pauseEnd = startedAt + step.pauseMs;
+  const t = now().getTime();
+  if (!r.rules.enabled) {
+    if (t < pauseEnd) return { record: r, waitMs: pauseEnd - t };
+    r = withEvent({ ...r, step: r.step + 1, stepStartedAt: now().toISOString() }, now(), `step ${r.step}: pause over`);
+    await writeRollout(client, r);
+    return { record: r, waitMs: 0 };
+  }
+  // The next check is an interval after the last one of this pause, or when the pause ends, whichever is first.
+  const last = r.checks.filter((c) => c.step === r.step && Date.parse(c.at) >= startedAt).at(-1);
+  const lastAt = last ? Date.parse(last.at) : startedAt;
+  const due = lastAt < pauseEnd ? Math.min(lastAt + r.rules.intervalMs, pauseEnd) : lastAt + r.rules.intervalMs;
+  if (t < due) return { record: r, waitMs: due - t };
+  const window = windowOf(r.baseline, await readCounters(nodes, r));
+  const latest = judgeCheck(
+    window.canary,
+    window.stable,
+    r.rules,
+    now(),
+    r.step,
+    `DGate /metrics (request_count_total, request_duration_milliseconds) on ${nodes.length} node${nodes.length === 1 ? '' : 's'}`,
+  );
+  const failures = latest.verdict === 'fail' ? r.failures + 1 : latest.verdict === 'pass' ? 0 : r.failures;
+  r = withCheck({ ...r, failures }, latest);
+  io.out(`${label(r)}: check ${describeCheck(latest)}\n`);
+  const decision = decidePause(step.pauseMs, now().getTime() - startedAt, r.rules, r.failures, latest);
+  if (decision.next === 'abort') {
+    r = await abort(client, r, decision.reason, io);
+    return { record: r, outcome: 'aborted', waitMs: 0 };
+  }
+  if (decision.next === 'advance') {
+    r = { ...r, step: r.step + 1, failures: 0, stepStartedAt: now().toISOString() };
+    delete r.baseline;
+  }
+  await writeRollout(client, r);
+  const after = now().getTime();
+  return {
+    record: r,
+    waitMs:
+      decision.next === 'advance'
+        ? 0
+        : Math.max(
+            0,
+            Math.min(after + r.rules.intervalMs, pauseEnd > after ? pauseEnd : Number.POSITIVE_INFINITY) - after,
+          ),
+  };
+}
+
+/** Runs one canary from where its record stands to promotion, abort, or a stop (Ctrl-C). */
 export async function runRollout(
   client: AdminClient,
   nodes: readonly AdminClient[],
   start: CanaryRollout,
   io: RolloutIo,
 ): Promise<{ outcome: RolloutOutcome; record: CanaryRollout }> {
-  const now = () => io.now?.() ?? new Date();
   let r = start;
-  const total = r.steps.length;
   while (r.status === 'progressing') {
     if (io.signal.aborted) {
       io.out(
-        `${io.style.yellow(`${label(r)} stopped`)} at step ${Math.min(r.step + 1, total)} of ${total} (${formatWeight(r.weight)}); \`dgate-cli canary resume\` goes on from there.\n`,
+        `${io.style.yellow(`${label(r)} stopped`)} at step ${Math.min(r.step + 1, r.steps.length)} of ${r.steps.length} (${formatWeight(r.weight)}); \`dgate-cli canary resume\` goes on from there.\n`,
       );
       return { outcome: 'stopped', record: r };
     }
-    if (r.step >= total) {
-      io.out(`${label(r)}: every step done; promoting to 100%.\n`);
-      const promoted = { ...r, status: 'promoted' as const, weight: 100 };
-      if ((await applyWeight(client, promoted, 100, io)) === 'gone') return gone(client, r, io);
-      r = withEvent(promoted, now(), 'promoted: 100% of requests go to the canary');
-      await writeRollout(client, r);
-      io.out(
-        `${io.style.green(`${label(r)} promoted:`)} every request goes to ${r.service}. To finish, make it the route's service and drop the canary block.\n`,
-      );
-      return { outcome: 'promoted', record: r };
-    }
-    const step = r.steps[r.step]!;
-    if ('weight' in step) {
-      io.out(
-        `${label(r)}: step ${r.step + 1} of ${total}: weight ${formatWeight(r.weight)} → ${formatWeight(step.weight)}\n`,
-      );
-      const next = { ...r, weight: step.weight };
-      try {
-        if ((await applyWeight(client, next, step.weight, io)) === 'gone') return gone(client, r, io);
-      } catch (err) {
-        r = withEvent(r, now(), `step ${r.step + 1} failed and was undone: ${(err as Error).message}`);
-        await writeRollout(client, r);
-        throw err;
-      }
-      r = withEvent(
-        { ...next, step: r.step + 1, stepStartedAt: now().toISOString(), failures: 0 },
-        now(),
-        `step ${r.step + 1}: weight ${formatWeight(step.weight)}`,
-      );
-      delete r.baseline;
-      await writeRollout(client, r);
-      continue;
-    }
-    // A pause: checks every interval from a baseline of the counters at its start.
-    if (!r.baseline && r.rules.enabled) {
-      r = { ...r, baseline: await readCounters(nodes, r), stepStartedAt: now().toISOString() };
-      r = withEvent(r, now(), `step ${r.step + 1}: pause ${formatDuration(step.pauseMs * 1e6)}`);
-      await writeRollout(client, r);
-      io.out(
-        `${label(r)}: step ${r.step + 1} of ${total}: pause ${formatDuration(step.pauseMs * 1e6)} at ${formatWeight(r.weight)}${r.rules.enabled ? ', checking' : ''}\n`,
-      );
-    }
-    const elapsed = now().getTime() - Date.parse(r.stepStartedAt);
-    const remaining = step.pauseMs - elapsed;
-    // Checks run every interval (and once more when the pause ends); a pause without checks just waits.
-    const wait = r.rules.enabled
-      ? remaining > 0
-        ? Math.min(r.rules.intervalMs, remaining)
-        : r.rules.intervalMs
-      : Math.max(0, remaining);
-    await sleep(wait, io.signal);
-    if (io.signal.aborted) continue;
-    let latest: CheckResult | undefined;
-    if (r.rules.enabled) {
-      const window = windowOf(r.baseline, await readCounters(nodes, r));
-      latest = judgeCheck(
-        window.canary,
-        window.stable,
-        r.rules,
-        now(),
-        r.step,
-        `DGate /metrics (request_count_total, request_duration_milliseconds) on ${nodes.length} node${nodes.length === 1 ? '' : 's'}`,
-      );
-      const failures = latest.verdict === 'fail' ? r.failures + 1 : latest.verdict === 'pass' ? 0 : r.failures;
-      r = withCheck({ ...r, failures }, latest);
-      io.out(`${label(r)}: check ${describeCheck(latest)}\n`);
-    }
-    const decision = decidePause(
-      step.pauseMs,
-      now().getTime() - Date.parse(r.stepStartedAt),
-      r.rules,
-      r.failures,
-      latest,
-    );
-    if (decision.next === 'abort') {
-      r = await abort(client, r, decision.reason, io);
-      return { outcome: 'aborted', record: r };
-    }
-    if (decision.next === 'advance') {
-      r = { ...r, step: r.step + 1, failures: 0, stepStartedAt: now().toISOString() };
-      delete r.baseline;
-    }
-    await writeRollout(client, r);
+    const move = await advanceRollout(client, nodes, r, io);
+    r = move.record;
+    if (move.outcome) return { outcome: move.outcome, record: r };
+    if (move.waitMs > 0) await sleep(move.waitMs, io.signal);
   }
   return { outcome: r.status === 'promoted' ? 'promoted' : 'aborted', record: r };
 }
@@ -395,7 +431,7 @@ async function gone(
   client: AdminClient,
   record: CanaryRollout,
   io: RolloutIo,
-): Promise<{ outcome: RolloutOutcome; record: CanaryRollout }> {
+): Promise<{ outcome: 'failed'; record: CanaryRollout }> {
   const reason = 'the latest release no longer holds this canary (a later apply changed or removed it)';
   const r = withEvent({ ...record, status: 'aborted', reason }, io.now?.() ?? new Date(), `stopped: ${reason}`);
   await writeRollout(client, r);

@@ -1,10 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dgateCli } from '../harness/cli.js';
+import { git } from '../harness/git.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
 import type { CanaryRollout } from '../../src/model/canary-rollout.js';
@@ -214,5 +215,68 @@ ${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     );
     const human = await dgateCli(['canary', 'status', 'shop/checkout'], { env: env() });
     expect(human.stdout).toMatch(/aborted: 1 failed check in a row: success rate [\d.]+% < 99% \(\d+ of \d+ failed\)/);
+  });
+
+  it('reconcile advances a canary one move per cycle to promotion, and holds a commit with another canary until it ends', async () => {
+    const repo = await temps.make();
+    const state = await temps.make();
+    git(repo, 'init', '-q', '-b', 'prod');
+    await mkdir(path.join(repo, 'gateway'));
+    const commitConfig = async (block: string, message: string) => {
+      dir = path.join(repo, 'gateway');
+      await writeConfig(block);
+      git(repo, 'add', '-A');
+      git(repo, 'commit', '-q', '-m', message);
+    };
+    const once = () =>
+      dgateCli(['reconcile', '--repo', repo, '--branch', 'prod', '--once', 'gateway'], {
+        env: { ...env(), DGATE_CLI_STATE_DIR: state },
+      });
+    await commitConfig(
+      `{ service: checkout-v2, steps: [{ weight: 30 }, { pause: 1s }, { weight: 70 }], checks: { interval: 1s, minRequests: 20, failureLimit: 1, latencyP99: 2s } }`,
+      'canary v2',
+    );
+    const load = traffic();
+    try {
+      // The commit's apply brings the canary in at 30%, and the same cycle starts its pause.
+      const first = await once();
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/step 2 of 3: pause 1s at 30%, checking/);
+      expect((await status()).find((r) => r.service === 'checkout-v2')).toMatchObject({
+        status: 'progressing',
+        weight: 30,
+      });
+
+      // A commit with another canary waits while this one runs.
+      await commitConfig(`{ service: checkout-v3, steps: [{ weight: 10 }] }`, 'canary v3');
+      const held = await once();
+      expect(held.code, held.stdout + held.stderr).toBe(0);
+      expect(held.stdout).toMatch(
+        /held: canary shop\/checkout is running on .*; commit [0-9a-f]{7} starts canary shop\/checkout after it ends/,
+      );
+      git(repo, 'revert', '--no-edit', 'HEAD');
+
+      // Each cycle makes one move: a check, a weight, the promotion.
+      // (The held cycle made the running canary's move too.)
+      const seen: string[] = [held.stdout];
+      for (let i = 0; i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 600));
+        const cycle = await once();
+        expect(cycle.code, cycle.stdout + cycle.stderr).toBe(0);
+        seen.push(cycle.stdout);
+        const [record] = (await status()).filter((r) => r.service === 'checkout-v2');
+        if (record?.status !== 'progressing') break;
+      }
+      const all = seen.join('');
+      expect(all).toMatch(/check pass: \d+ canary requests/);
+      expect(all).toMatch(/step 3 of 3: weight 30% → 70%/);
+      expect(all).toMatch(/canary shop\/checkout promoted/);
+      expect((await status())[0]).toMatchObject({ service: 'checkout-v2', status: 'promoted', weight: 100 });
+    } finally {
+      await load.stop();
+    }
+    // The branch plans clean at the promoted weight.
+    const plan = await dgateCli(['plan', path.join(repo, 'gateway'), '--detailed-exitcode'], { env: env() });
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
   });
 });
