@@ -3,6 +3,8 @@ import { canonicalJson } from '../state/canonical-json.js';
 import type { PlanDocument } from '../schema/generated/plan.js';
 import { Command, Option } from 'clipanion';
 import { valueNamed } from '../cli/value-names.js';
+import * as t from 'typanion';
+import type { TryUpstreams } from '../smoke/try-report.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
@@ -86,6 +88,10 @@ export class ApplyCommand extends ClusterCommand {
       each route's \`checks:\` are sent through every node's proxy. A node that lags or fails a
       check is named with what differs, and apply exits 3 (DG3201) without rolling back: the
       change is applied. \`--no-converge\` skips this (docs/try-and-converge.md).
+
+      \`--try\` first puts the desired state on a throwaway dgate-server on loopback and sends the
+      routes' checks through it; when DGate refuses it or a check fails, apply stops there (DG3202)
+      and the cluster is not touched.
     `,
     examples: [
       ['Apply the current directory, confirming on the terminal', '$0 apply'],
@@ -126,6 +132,18 @@ export class ApplyCommand extends ClusterCommand {
     'DURATION',
     Option.String('--converge-timeout', '30s', {
       description: 'How long every node has to hold the applied state before it is reported as lagging (exit 3)',
+    }),
+  );
+  try = Option.Boolean('--try', false, {
+    description:
+      "Try the change first on a throwaway dgate-server on loopback, with the routes' checks; a failed check stops the apply before the cluster is touched",
+  });
+  tryUpstreams = valueNamed(
+    'echo|real',
+    Option.String('--try-upstreams', 'echo', {
+      description:
+        "With --try: point every service at dgate-cli's echo upstream (echo, the default), or keep their URLs (real)",
+      validator: t.isEnum(['echo', 'real']),
     }),
   );
   report = valueNamed(
@@ -176,6 +194,7 @@ export class ApplyCommand extends ClusterCommand {
       keepReleases: Number(this.keepReleases),
       identities: () => this.ageIdentities(),
       ...(this.autoApprove ? {} : { confirm: (plan: Plan) => this.confirm(plan) }),
+      ...(this.try ? { try: { upstreams: this.tryUpstreams as TryUpstreams } } : {}),
       converge: {
         enabled: this.converge,
         timeoutMs: parseFlagDuration(this.convergeTimeout, '--converge-timeout'),

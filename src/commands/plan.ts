@@ -22,6 +22,9 @@ import { describeMassDelete } from '../guards/mass-delete.js';
 import { describeWindowStatus } from '../guards/windows.js';
 import { renderDiagnostic } from '../errors/render.js';
 import { checkGuards } from '../pipeline/guard-step.js';
+import { tryOnScratch } from '../pipeline/try-step.js';
+import { routeChecks } from '../smoke/smoke-check.js';
+import { renderTryLines, type TryUpstreams, tryFailure } from '../smoke/try-report.js';
 
 export class PlanCommand extends ClusterCommand {
   static override paths = [['plan']];
@@ -97,6 +100,18 @@ export class PlanCommand extends ClusterCommand {
   });
   pklEnv = pklEnvOption();
   pklTimeout = pklTimeoutOption();
+  try = Option.Boolean('--try', false, {
+    description:
+      "Try the change first on a throwaway dgate-server on loopback ($DGATE_SERVER_BIN, else the Go bin directory or PATH): put the desired state there and send the routes' checks through it; a failed check fails the plan",
+  });
+  tryUpstreams = valueNamed(
+    'echo|real',
+    Option.String('--try-upstreams', 'echo', {
+      description:
+        "With --try: point every service at dgate-cli's echo upstream (echo, the default: nothing leaves the machine), or keep their URLs (real)",
+      validator: t.isEnum(['echo', 'real']),
+    }),
+  );
   comment = Option.Boolean('--comment', false, {
     description:
       'Write the plan as a comment on the pull request ($GITHUB_TOKEN, $GITHUB_REPOSITORY, $GITHUB_EVENT_PATH), updating the one an earlier run wrote',
@@ -186,6 +201,12 @@ export class PlanCommand extends ClusterCommand {
           nextChange: next,
         };
       }
+      if (this.try) {
+        plan.try = await tryOnScratch(desired, routeChecks(checked.config, desired.resources), {
+          upstreams: this.tryUpstreams as TryUpstreams,
+          log: (line) => this.context.stderr.write(`${line}\n`),
+        });
+      }
       plans.push(plan);
       if (this.out) {
         const saved: SavedPlan = { ...plan, desiredState: desired, configPath: source };
@@ -204,6 +225,17 @@ export class PlanCommand extends ClusterCommand {
         this.context.stdout.write((plans.length > 1 ? '\n' : '') + renderPlanMarkdown(plan, source));
       else if (this.format === 'human')
         this.context.stdout.write((plans.length > 1 ? '\n' : '') + renderPlanHuman(plan, this.style, source));
+      if (plan.try && this.format !== 'json')
+        this.context.stdout.write(
+          this.format === 'markdown'
+            ? `\n\`\`\`\n${renderTryLines(plan.try).join('\n')}\n\`\`\`\n`
+            : `${renderTryLines(plan.try).join('\n')}\n`,
+        );
+      if (plan.try?.status === 'failed') {
+        failed++;
+        if (targets.length > 1) this.reportError(tryFailure(plan.try, 'plan'), `target ${target.name}`);
+        else this.fail(tryFailure(plan.try, 'plan'));
+      }
       if (this.reportGuards(guards, targets.length > 1 ? target.name : undefined)) failed++;
     }
     if (this.format === 'json') {

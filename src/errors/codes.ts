@@ -34,6 +34,7 @@ export const codes = {
   DG3103: 'reconciler on hold',
   // 32xx: trying a change and proving it converged
   DG3201: 'a node did not converge after apply',
+  DG3202: 'the change failed on a scratch DGate',
   // 20xx: the cluster
   DG2001: 'cluster unreachable',
   DG2002: 'cluster refused the credentials',

@@ -7,7 +7,13 @@ import type { Resources, SecretRef } from '../schema/generated/desired-state.js'
 import { judgeResponse } from '../smoke/smoke-check.js';
 import { resolveSecretRef } from './secret-source.js';
 import { sendSmokeRequest } from './smoke-send.js';
-import { resolveDgateServer, startDgateNode, stopDgateNode, type DgateNode } from './local-server.js';
+import {
+  type DgateNode,
+  type DgateServerBinary,
+  resolveDgateServer,
+  startDgateNode,
+  stopDgateNode,
+} from './local-server.js';
 
 /** One request of a `bundle test` case, and what its answer must be. */
 export interface TrialRequest {
@@ -20,17 +26,26 @@ export interface TrialRequest {
 
 /**
  * A throwaway dgate-server, and an echo upstream that answers every request with JSON describing
- * it ({ method, url, headers, body }), for `bundle test` cases that send requests.
+ * it ({ method, url, headers, body }), for `bundle test` cases that send requests and for
+ * `plan --try` / `apply --try` (pipeline/try-step.ts).
  */
 export class BundleTrial {
   private constructor(
     private readonly node: DgateNode,
     private readonly echo: Server,
     readonly echoUrl: string,
+    /** The dgate-server binary the node runs. */
+    readonly binary: DgateServerBinary,
   ) {}
 
-  static async start(log: (line: string) => void): Promise<BundleTrial> {
-    const binary = await resolveDgateServer({ install: true, log });
+  /** Where requests through the gateway go. */
+  get proxyUrl(): string {
+    return this.node.proxyUrl;
+  }
+
+  /** `install`: when no dgate-server is found, install the pinned one with `go install` (default true). */
+  static async start(log: (line: string) => void, opts: { install?: boolean } = {}): Promise<BundleTrial> {
+    const binary = await resolveDgateServer({ install: opts.install ?? true, log });
     const echo = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -48,18 +63,22 @@ export class BundleTrial {
     });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     const node = await startDgateNode({ binary });
-    return new BundleTrial(node, echo, `http://127.0.0.1:${(echo.address() as AddressInfo).port}`);
+    return new BundleTrial(node, echo, `http://127.0.0.1:${(echo.address() as AddressInfo).port}`, binary);
   }
 
-  /** Puts the resources in dependency order (the node is fresh: nothing to diff or undo). */
-  async put(resources: Resources): Promise<void> {
+  /**
+   * Puts the resources in dependency order (the node is fresh: nothing to diff or undo).
+   * Sensitive fields are resolved by `sensitive` when given, else from where they say.
+   */
+  async put(resources: Resources, sensitive?: (ref: SecretRef) => string): Promise<void> {
     const client = new AdminClient({ baseUrl: this.node.adminUrl });
     try {
       for (const kind of kindOrder) {
         for (const r of resources[kind] as AnyResource[]) {
           const rec = { ...(r as unknown as Record<string, unknown>) };
           for (const field of kinds[kind].sensitive) {
-            if (rec[field] !== undefined)
+            if (rec[field] !== undefined && sensitive) rec[field] = sensitive(rec[field] as SecretRef);
+            else if (rec[field] !== undefined)
               rec[field] = await resolveSecretRef(rec[field] as SecretRef, {
                 owner: `${kinds[kind].singular} ${String(rec.name)}`,
                 root: process.cwd(),

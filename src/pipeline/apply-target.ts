@@ -33,6 +33,8 @@ import { releaseStep, voidedNote } from './release-step.js';
 import { checkConvergence, type ConvergeOptions } from './converge-step.js';
 import { type ConvergeReport, describeNonConverged, renderConvergeLines } from '../converge/converge.js';
 import { routeChecks } from '../smoke/smoke-check.js';
+import { renderTryLines, type TryUpstreams, tryFailure } from '../smoke/try-report.js';
+import { tryOnScratch } from './try-step.js';
 
 /** How an apply behaves, from the command's flags. */
 export interface ApplyOptions {
@@ -52,6 +54,8 @@ export interface ApplyOptions {
   overrideWindow?: string;
   /** Asked before the first write; absent, the plan is applied without asking (`--auto-approve`). */
   confirm?: (plan: Plan) => Promise<boolean>;
+  /** `--try`: try the desired state on a scratch DGate first, and stop before any write when it fails there. */
+  try?: { upstreams: TryUpstreams };
   /** Read every node after applying (`--converge-timeout`, `--no-converge`); absent: not checked nor reported (reconcile). */
   converge?: ConvergeOptions;
 }
@@ -163,6 +167,15 @@ export async function applyTarget(
   };
   const refusal = guardRefusal(guards, { ...allow, checkMassDelete: true, checkWindow: true });
   if (refusal) throw refusal;
+  if (options.try) {
+    // On a throwaway server, before the release record or any other write to the cluster.
+    plan.try = await tryOnScratch(desired, routeChecks(checked.config, desired.resources), {
+      upstreams: options.try.upstreams,
+      log: io.warn,
+    });
+    io.out(`${renderTryLines(plan.try).join('\n')}\n`);
+    if (plan.try.status === 'failed') throw tryFailure(plan.try, 'apply');
+  }
   const overrides = overridesOf(guards, allow);
   const targets = notifyTargets(checked.config);
   const notify = createNotifier(targets, { root: checked.input.root, identities: options.identities, warn: io.warn });

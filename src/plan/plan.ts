@@ -30,6 +30,8 @@ export interface Plan {
    */
   tombstones?: DiffResult['tombstones'];
   changes: Change[];
+  /** With `--try`: the desired state tried on a scratch DGate first (pipeline/try-step.ts). */
+  try?: PlanDocument['try'];
 }
 
 /**

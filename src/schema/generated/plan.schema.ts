@@ -328,6 +328,47 @@ export const planSchema = {
       "description": "Only in a saved plan: the desired state it was made from (see desired-state.schema.json).",
       "type": "object"
     },
+    "try": {
+      "description": "With `--try`: the desired state tried on a scratch DGate before the cluster is touched (docs/try-and-converge.md).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "status",
+        "upstreams",
+        "server",
+        "checks"
+      ],
+      "properties": {
+        "status": {
+          "description": "passed: DGate took every resource and every check passed.",
+          "enum": [
+            "passed",
+            "failed"
+          ]
+        },
+        "upstreams": {
+          "description": "echo: services pointed at dgate-cli's echo upstream; real: their own URLs.",
+          "enum": [
+            "echo",
+            "real"
+          ]
+        },
+        "server": {
+          "description": "The dgate-server binary used, and its version.",
+          "type": "string"
+        },
+        "error": {
+          "description": "Why the desired state could not be put on the scratch DGate.",
+          "type": "string"
+        },
+        "checks": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/SmokeResult"
+          }
+        }
+      }
+    },
     "release": {
       "description": "Written by `apply --report`: the release the apply recorded.",
       "type": "integer",

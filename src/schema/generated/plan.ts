@@ -124,6 +124,28 @@ export interface PlanDocument {
    */
   desiredState?: {};
   /**
+   * With `--try`: the desired state tried on a scratch DGate before the cluster is touched (docs/try-and-converge.md).
+   */
+  try?: {
+    /**
+     * passed: DGate took every resource and every check passed.
+     */
+    status: 'passed' | 'failed';
+    /**
+     * echo: services pointed at dgate-cli's echo upstream; real: their own URLs.
+     */
+    upstreams: 'echo' | 'real';
+    /**
+     * The dgate-server binary used, and its version.
+     */
+    server: string;
+    /**
+     * Why the desired state could not be put on the scratch DGate.
+     */
+    error?: string;
+    checks: SmokeResult[];
+  };
+  /**
    * Written by `apply --report`: the release the apply recorded.
    */
   release?: number;
@@ -199,36 +221,6 @@ export interface PlanFieldChange {
   unreadable?: string;
 }
 /**
- * One node after an apply.
- *
- * This interface was referenced by `PlanDocument`'s JSON-Schema
- * via the `definition` "NodeConvergence".
- */
-export interface NodeConvergence {
-  adminUrl: string;
-  proxyUrl?: string;
-  /**
-   * converged: it holds the applied state; lagging: it still differs at the timeout; unreachable: it never answered.
-   */
-  state: 'converged' | 'lagging' | 'unreachable';
-  /**
-   * Milliseconds after the apply at which it was seen to hold the applied state.
-   */
-  afterMs?: number;
-  /**
-   * What still differs (lagging), or why it could not be read (unreachable).
-   */
-  differences: string[];
-  /**
-   * The routes' checks sent through its proxy.
-   */
-  checks?: SmokeResult[];
-  /**
-   * Why no checks were sent through it.
-   */
-  checksSkipped?: string;
-}
-/**
  * What one smoke check came to. Request header values are never kept.
  *
  * This interface was referenced by `PlanDocument`'s JSON-Schema
@@ -259,6 +251,36 @@ export interface SmokeResult {
    * Where the check is written, file:line:col.
    */
   at?: string;
+}
+/**
+ * One node after an apply.
+ *
+ * This interface was referenced by `PlanDocument`'s JSON-Schema
+ * via the `definition` "NodeConvergence".
+ */
+export interface NodeConvergence {
+  adminUrl: string;
+  proxyUrl?: string;
+  /**
+   * converged: it holds the applied state; lagging: it still differs at the timeout; unreachable: it never answered.
+   */
+  state: 'converged' | 'lagging' | 'unreachable';
+  /**
+   * Milliseconds after the apply at which it was seen to hold the applied state.
+   */
+  afterMs?: number;
+  /**
+   * What still differs (lagging), or why it could not be read (unreachable).
+   */
+  differences: string[];
+  /**
+   * The routes' checks sent through its proxy.
+   */
+  checks?: SmokeResult[];
+  /**
+   * Why no checks were sent through it.
+   */
+  checksSkipped?: string;
 }
 /**
  * What `plan --format json` prints when it plans several targets: one plan per target, in the order the config declares them.
