@@ -31,6 +31,8 @@ export interface Notice {
   at: string;
   /** A code and message, for failures and holds (already free of held values). */
   error?: { code: string; message: string };
+  /** For canary-step, promoted and aborted: which canary, and where its rollout stands. */
+  canary?: { route: string; service: string; step: number; steps: number; weight: number; reason?: string };
 }
 
 /** Which of the configured webhooks want an event: those listing it, or listing no events. */
@@ -61,6 +63,18 @@ export function noticeText(n: Notice): string {
       return `dgate-cli healed drift on ${where}${release}${changes}`;
     case 'reconcile-held':
       return `dgate-cli reconcile holds ${where}${error}`;
+    case 'canary-step':
+      return n.canary
+        ? `dgate-cli canary ${n.canary.route} → ${n.canary.service} on ${where}: step ${n.canary.step} of ${n.canary.steps}, weight ${n.canary.weight}%${release}`
+        : `dgate-cli canary-step on ${where}${release}`;
+    case 'promoted':
+      return n.canary
+        ? `dgate-cli promoted canary ${n.canary.route} → ${n.canary.service} on ${where}: 100% of requests${release}`
+        : `dgate-cli promoted a canary on ${where}${release}`;
+    case 'aborted':
+      return n.canary
+        ? `dgate-cli aborted canary ${n.canary.route} → ${n.canary.service} on ${where}${n.canary.reason ? `: ${n.canary.reason}` : ''}${n.rolledBackTo !== undefined ? `; back at release ${n.rolledBackTo}` : ''}`
+        : `dgate-cli aborted a canary on ${where}${error}`;
     default:
       return `dgate-cli ${n.event} on ${where}${release}${changes}${error}`;
   }

@@ -23,6 +23,7 @@ import type { Style } from '../report/style.js';
 import type { LoadedConfig } from '../load/assemble.js';
 import { formatDuration } from '../model/duration.js';
 import { returnToRelease } from './return-to-release.js';
+import { createNotifier, type Notify } from './notify-step.js';
 
 /**
  * Runs canaries with steps (docs/canary.md#steps-and-checks): sets each step's weight as a
@@ -148,6 +149,28 @@ export async function recordStarted(
   return out;
 }
 
+/**
+ * The webhooks of the release that holds the canary (its config's settings.notify), told of
+ * each step, the promotion and the abort.
+ */
+async function notifierFor(client: AdminClient, io: RolloutIo): Promise<Notify> {
+  const latest = effectiveReleases(await readReleases(client)).at(-1);
+  return createNotifier(latest?.notify, {
+    root: latest?.configRoot ?? process.cwd(),
+    identities: async () => io.identities,
+    warn: io.warn,
+  });
+}
+
+const canaryOf = (r: CanaryRollout, reason?: string) => ({
+  route: `${r.namespace}/${r.route}`,
+  service: r.service,
+  step: Math.min(r.step, r.steps.length),
+  steps: r.steps.length,
+  weight: r.weight,
+  ...(reason !== undefined ? { reason } : {}),
+});
+
 /** How a run of one canary ended. */
 export type RolloutOutcome = 'promoted' | 'aborted' | 'stopped' | 'failed';
 
@@ -257,6 +280,7 @@ async function abort(
   io: RolloutIo,
 ): Promise<CanaryRollout> {
   const now = io.now?.() ?? new Date();
+  const notify = await notifierFor(client, io);
   let r = withEvent({ ...record, status: 'aborted', reason, weight: 0 }, now, `aborted: ${reason}`);
   await writeRollout(client, r);
   io.out(`${io.style.red(`${label(r)} aborted:`)} ${reason}\n`);
@@ -284,6 +308,14 @@ async function abort(
     r = withEvent(r, io.now?.() ?? new Date(), 'no release from before the canary: its weight is 0%');
   }
   await writeRollout(client, r);
+  await notify({
+    event: 'aborted',
+    cluster: client.baseUrl,
+    ...(r.returnedTo !== undefined ? { rolledBackTo: r.returnedTo } : {}),
+    desiredVersion: r.desiredVersion,
+    error: { code: 'DG3018', message: reason },
+    canary: canaryOf(r, reason),
+  });
   return r;
 }
 
@@ -317,6 +349,12 @@ export async function advanceRollout(
     if ((await applyWeight(client, promoted, 100, io)) === 'gone') return { ...(await gone(client, r, io)), waitMs: 0 };
     r = withEvent(promoted, now(), 'promoted: 100% of requests go to the canary');
     await writeRollout(client, r);
+    await (await notifierFor(client, io))({
+      event: 'promoted',
+      cluster: client.baseUrl,
+      desiredVersion: r.desiredVersion,
+      canary: canaryOf(r),
+    });
     io.out(
       `${io.style.green(`${label(r)} promoted:`)} every request goes to ${r.service}. To finish, make it the route's service and drop the canary block.\n`,
     );
@@ -343,6 +381,12 @@ export async function advanceRollout(
     );
     delete r.baseline;
     await writeRollout(client, r);
+    await (await notifierFor(client, io))({
+      event: 'canary-step',
+      cluster: client.baseUrl,
+      desiredVersion: r.desiredVersion,
+      canary: canaryOf(r),
+    });
     return { record: r, waitMs: 0 };
   }
   // A pause: checks every interval from a baseline of the counters at its start.

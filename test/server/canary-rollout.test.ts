@@ -56,21 +56,38 @@ describe('canary steps and checks, against a real dgate-server', () => {
   let bad: Version;
   let dir: string;
   const agent = new Agent({ connections: 8, pipelining: 1 });
-  const env = () => ({ DGATE_ADMIN_URL: node().adminUrl });
+  // The webhook of settings.notify: each notice's text, as Slack would show it.
+  const notices: string[] = [];
+  const hook = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      notices.push((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text: string }).text);
+      res.end('ok');
+    });
+  });
+  const env = () => ({
+    DGATE_ADMIN_URL: node().adminUrl,
+    CANARY_HOOK: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+  });
 
   beforeAll(async () => {
     [stable, good, bad] = await Promise.all([startVersion('stable'), startVersion('good'), startVersion('bad', 2)]);
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     dir = await temps.make();
   });
   afterAll(async () => {
     await agent.close();
     await Promise.all([stable?.close(), good?.close(), bad?.close()]);
+    await new Promise((resolve) => hook.close(resolve));
   });
 
   async function writeConfig(canaryBlock: string | undefined): Promise<void> {
     await writeFile(
       path.join(dir, 'shop.yaml'),
       `version: v1
+settings:
+  notify: [{ url: { fromEnv: CANARY_HOOK }, events: [canary-step, promoted, aborted] }]
 namespaces:
   - name: shop
     domains:
@@ -170,6 +187,13 @@ ${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     expect(JSON.parse(await after.body.text())).toEqual({ upstream: 'good' });
     const plan = await dgateCli(['plan', dir, '--detailed-exitcode'], { env: env() });
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    // The webhook was told of the step and the promotion.
+    expect(notices).toContainEqual(
+      expect.stringMatching(/^dgate-cli canary shop\/checkout → checkout-v2 on .*: step 3 of 4, weight 60%$/),
+    );
+    expect(notices).toContainEqual(
+      expect.stringMatching(/^dgate-cli promoted canary shop\/checkout → checkout-v2 on .*: 100% of requests$/),
+    );
     const history = await dgateCli(['history'], { env: env() });
     expect(history.stdout).toMatch(/canary shop\/checkout 60%/);
     expect(history.stdout).toMatch(/canary shop\/checkout 100% \(promoted\)/);
@@ -212,6 +236,11 @@ ${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     expect(history.stdout).toMatch(/rollback to \d+/);
     expect(history.stdout).toMatch(
       /canary shop\/checkout → checkout-v3 aborted: 1 failed check in a row: success rate/,
+    );
+    expect(notices).toContainEqual(
+      expect.stringMatching(
+        /^dgate-cli aborted canary shop\/checkout → checkout-v3 on .*: 1 failed check in a row: success rate .*; back at release \d+$/,
+      ),
     );
     const human = await dgateCli(['canary', 'status', 'shop/checkout'], { env: env() });
     expect(human.stdout).toMatch(/aborted: 1 failed check in a row: success rate [\d.]+% < 99% \(\d+ of \d+ failed\)/);
