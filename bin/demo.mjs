@@ -96,8 +96,9 @@ async function livePart(binary, work) {
     DGATE_CLI_STATE_DIR: path.join(work, 'state'),
   };
   try {
-    step('Planning and applying examples/blog');
-    dgateCli(['plan', 'examples/blog'], env);
+    step('Planning examples/blog, trying it first on a throwaway dgate-server (its checks: through an echo upstream)');
+    dgateCli(['plan', 'examples/blog', '--try'], { ...env, DGATE_SERVER_BIN: binary.path });
+    step('Applying examples/blog');
     // --proxy: after applying, the routes' checks: are sent through this node's proxy (docs/try-and-converge.md).
     dgateCli(['apply', 'examples/blog', '--auto-approve', '--proxy', node.proxyUrl], env);
 

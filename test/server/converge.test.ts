@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { planSchema } from '../../src/schema/generated/plan.schema.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DgateNode } from '../../src/io/local-server.js';
-import { dgateCli } from '../harness/cli.js';
+import { dgateCli, repoRoot } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { killDgateNode, startTestNode, useOwnDgateCluster } from '../harness/node.js';
 import { startUpstream, type Upstream } from '../harness/upstream.js';
@@ -172,6 +173,53 @@ ${routeYaml}`,
     } finally {
       await killDgateNode(stray);
     }
+  });
+
+  it('a follower paused during the apply is named; once it runs again it catches up, nothing rolled back', async () => {
+    const paused = cluster().followers[0]!;
+    const nodes = cluster().nodes;
+    const dir = await configFor('c7', ['a', 'b'], { nodes });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin/dgate-cli'),
+        'apply',
+        dir,
+        '--target',
+        'raft',
+        '--auto-approve',
+        '--converge-timeout',
+        '3s',
+      ],
+      { env: { ...process.env, ...(await env()), NO_COLOR: '1' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        // The first write has landed: stop the follower (SIGSTOP: it neither answers nor applies the log).
+        if (!stdout.includes('✓ create') && `${stdout}${d}`.includes('✓ create')) paused.process.kill('SIGSTOP');
+        stdout += d.toString();
+      });
+      child.on('close', resolve);
+    });
+    paused.process.kill('SIGCONT');
+    expect(stdout).toContain('Apply complete: 5 created');
+    expect(code).toBe(3);
+    expect(stdout).toMatch(new RegExp(`  ${paused.adminUrl}: UNREACHABLE for 3s: `));
+    expect(stderr).toContain(`node ${paused.adminUrl} did not answer within 3s`);
+    for (const n of nodes.filter((n) => n !== paused)) expect(stdout).toMatch(new RegExp(`  ${n.adminUrl}: converged`));
+    // Running again, it applies the raft log it missed: a plan against it alone finds nothing to do.
+    await expect
+      .poll(
+        async () =>
+          (await dgateCli(['plan', dir, '--admin', paused.adminUrl, '--detailed-exitcode'], { env: await env() })).code,
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBe(0);
   });
 
   it('a follower stopped before the apply is named as not answering; the others converge; exit 3, the change kept', async () => {
