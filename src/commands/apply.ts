@@ -43,6 +43,7 @@ import { formatWeight } from '../model/canary.js';
 import {
   type DeclaredRollout,
   declaredRollouts,
+  metricsNodes,
   needsMetrics,
   recordStarted,
   requireMetrics,
@@ -280,7 +281,7 @@ export class ApplyCommand extends ClusterCommand {
     }
     const io = { ...this.applyIo(), identities: await this.ageIdentities(), signal: interrupt };
     for (const record of running) {
-      const { outcome, record: end } = await runRollout(client, [client], record, io);
+      const { outcome, record: end } = await runRollout(client, await metricsNodes(client), record, io);
       if (outcome === 'aborted')
         throw new DgateError({
           code: 'DG3018',
@@ -334,7 +335,7 @@ export class ApplyCommand extends ClusterCommand {
               const canaries = declaredRollouts(checked.config);
               const wait = canaries.length > 0 && !this.noWait;
               // Checks need the node's metrics: refused before anything is written.
-              if (wait && needsMetrics(canaries)) await requireMetrics([c]);
+              if (wait && needsMetrics(canaries)) await requireMetrics(await metricsNodes(c));
               const baseRelease = canaries.length > 0 ? await latestReleaseNumber(c) : undefined;
               const code = await applyTarget(
                 c,

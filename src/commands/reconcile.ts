@@ -34,7 +34,13 @@ import { allowMassDeleteOption, allowProtectedOption, overrideWindowOption } fro
 import { currentActor, effectiveReleases, markResumed, readReleases } from '../cluster/releases.js';
 import { describeRollbackHold, findRollbackHold, type RollbackHold } from '../guards/rollback-hold.js';
 import { returnToRelease } from '../pipeline/return-to-release.js';
-import { advanceRollout, declaredRollouts, recordStarted, type RolloutIo } from '../pipeline/canary-rollout.js';
+import {
+  advanceRollout,
+  declaredRollouts,
+  metricsNodes,
+  recordStarted,
+  type RolloutIo,
+} from '../pipeline/canary-rollout.js';
 import { readRollouts } from '../cluster/canary-store.js';
 import type { AdminClient } from '../cluster/client.js';
 import type { CanaryRollout } from '../model/canary-rollout.js';
@@ -420,7 +426,7 @@ export class ReconcileCommand extends ClusterCommand {
   private async advanceCanaries(client: AdminClient, records: CanaryRollout[], io: RolloutIo): Promise<void> {
     for (const record of records) {
       if (record.status !== 'progressing') continue;
-      const move = await advanceRollout(client, [client], record, io);
+      const move = await advanceRollout(client, await metricsNodes(client), record, io);
       if (move.outcome === 'aborted')
         this.log(`canary ${record.namespace}/${record.route} aborted: ${move.record.reason}`);
       if (move.outcome === 'promoted') this.log(`canary ${record.namespace}/${record.route} promoted`);

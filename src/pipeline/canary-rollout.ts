@@ -1,7 +1,8 @@
 import type { ApplyEvent } from '../apply/execute.js';
+import { raftConfigurationPath, raftServerUrls } from '../cluster/admin-api.js';
 import { readNodeMetrics, readRollouts, writeRollout } from '../cluster/canary-store.js';
-import type { AdminClient } from '../cluster/client.js';
-import { effectiveReleases, readReleases } from '../cluster/releases.js';
+import { AdminClient } from '../cluster/client.js';
+import { effectiveReleases, readReleases, type ReleaseRecord } from '../cluster/releases.js';
 import { withRolloutWeights } from '../compile/canary.js';
 import { DgateError } from '../errors/dgate-error.js';
 import { canaryRuleOf, formatWeight } from '../model/canary.js';
@@ -80,6 +81,18 @@ export function declaredRollouts(config: LoadedConfig): DeclaredRollout[] {
 /** Whether any of these canaries will read metrics (a pause with checks on). */
 export function needsMetrics(declared: readonly DeclaredRollout[]): boolean {
   return declared.some((d) => d.rules.enabled && d.steps.some((s) => 'pauseMs' in s));
+}
+
+/**
+ * The nodes whose metrics a canary's checks add up: each node counts only the requests its own
+ * proxy served, so on a raft cluster every server the cluster lists (reached as the given node
+ * is, with its credentials), else the node itself.
+ */
+export async function metricsNodes(client: AdminClient): Promise<AdminClient[]> {
+  const res = await client.send('GET', raftConfigurationPath).catch(() => undefined);
+  const urls = res && res.status === 200 ? raftServerUrls(res.body, new URL(client.baseUrl).protocol) : undefined;
+  if (!urls || urls.length === 0) return [client];
+  return urls.map((u) => (u === client.baseUrl ? client : new AdminClient({ ...client.options, baseUrl: u })));
 }
 
 /**
@@ -286,26 +299,23 @@ async function abort(
   io.out(`${io.style.red(`${label(r)} aborted:`)} ${reason}\n`);
   const releases = effectiveReleases(await readReleases(client));
   const base = record.baseRelease !== undefined ? releases.find((x) => x.number === record.baseRelease) : undefined;
-  if (base) {
-    io.out(`Returning to release ${base.number}, from before the canary, in one transaction.\n`);
-    const n = await returnToRelease(client, base, {
-      identities: io.identities,
-      interrupt: new AbortController().signal,
-      out: io.out,
-      warn: io.warn,
-      style: io.style,
-      onEvent: io.onEvent,
-      approved: () => true,
-      reason: `canary ${record.namespace}/${record.route} → ${record.service} aborted: ${reason}`,
-    });
+  const returned = base ? await returnTo(client, base, record, reason, io) : 'no-base';
+  if (returned === 'no-base' || returned === 'raft') {
+    // DGate v0.11's raft cannot delete (docs/dgate-quirks.md): the canary stays, at 0%.
+    await applyWeight(client, r, 0, io);
     r = withEvent(
-      { ...r, ...(n !== undefined ? { returnedTo: base.number } : {}) },
+      r,
       io.now?.() ?? new Date(),
-      `returned to release ${base.number}${n !== undefined ? ` (release ${n})` : ''}`,
+      returned === 'raft'
+        ? `release ${base?.number} cannot be returned to on a raft cluster (it would delete the split module): the canary's weight is 0%`
+        : 'no release from before the canary: its weight is 0%',
     );
   } else {
-    await applyWeight(client, r, 0, io);
-    r = withEvent(r, io.now?.() ?? new Date(), 'no release from before the canary: its weight is 0%');
+    r = withEvent(
+      { ...r, returnedTo: base!.number },
+      io.now?.() ?? new Date(),
+      `returned to release ${base!.number}${returned !== undefined ? ` (release ${returned})` : ''}`,
+    );
   }
   await writeRollout(client, r);
   await notify({
@@ -446,6 +456,35 @@ export async function advanceRollout(
             Math.min(after + r.rules.intervalMs, pauseEnd > after ? pauseEnd : Number.POSITIVE_INFINITY) - after,
           ),
   };
+}
+
+/**
+ * Returns the cluster to the release from before a canary, in one transaction: the release
+ * number recorded, or 'raft' when the cluster refuses the deletes it needs (DG3010).
+ */
+async function returnTo(
+  client: AdminClient,
+  base: ReleaseRecord,
+  record: CanaryRollout,
+  reason: string,
+  io: RolloutIo,
+): Promise<number | undefined | 'raft'> {
+  io.out(`Returning to release ${base.number}, from before the canary, in one transaction.\n`);
+  try {
+    return await returnToRelease(client, base, {
+      identities: io.identities,
+      interrupt: new AbortController().signal,
+      out: io.out,
+      warn: io.warn,
+      style: io.style,
+      onEvent: io.onEvent,
+      approved: () => true,
+      reason: `canary ${record.namespace}/${record.route} → ${record.service} aborted: ${reason}`,
+    });
+  } catch (err) {
+    if (err instanceof DgateError && err.code === 'DG3010') return 'raft';
+    throw err;
+  }
 }
 
 /** Runs one canary from where its record stands to promotion, abort, or a stop (Ctrl-C). */

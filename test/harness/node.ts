@@ -41,8 +41,8 @@ export function startTestNode(opts: Omit<NodeOptions, 'binary'> = {}): Promise<D
 }
 
 /** Starts a 3-node raft cluster of a test's own (in turn: see startsAtOnce); kill it with killDgateCluster. */
-export function startTestCluster(): Promise<DgateCluster> {
-  return startInTurn(3, () => startDgateCluster({ binary: suiteBinary() }));
+export function startTestCluster(opts: Omit<NodeOptions, 'binary'> = {}): Promise<DgateCluster> {
+  return startInTurn(3, () => startDgateCluster({ binary: suiteBinary(), ...opts }));
 }
 
 /**
@@ -118,10 +118,10 @@ export function useOwnDgateNodes<T extends Omit<NodeOptions, 'binary'>[]>(
 }
 
 /** A 3-node raft cluster of the enclosing suite's own, started before its tests and killed after them. */
-export function useOwnDgateCluster(): () => DgateCluster {
+export function useOwnDgateCluster(opts: Omit<NodeOptions, 'binary'> = {}): () => DgateCluster {
   let cluster: DgateCluster | undefined;
   beforeAll(async () => {
-    cluster = await startTestCluster();
+    cluster = await startTestCluster(opts);
   });
   afterAll(async () => {
     if (cluster) await killDgateCluster(cluster);

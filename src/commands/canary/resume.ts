@@ -6,7 +6,7 @@ import { lockTimeoutOption } from '../../cli/apply-flags.js';
 import { readRollouts } from '../../cluster/canary-store.js';
 import type { AdminClient } from '../../cluster/client.js';
 import { DgateError } from '../../errors/dgate-error.js';
-import { requireMetrics, rolloutOf, runRollout } from '../../pipeline/canary-rollout.js';
+import { metricsNodes, requireMetrics, rolloutOf, runRollout } from '../../pipeline/canary-rollout.js';
 
 export class CanaryResumeCommand extends ClusterCommand {
   static override paths = [['canary', 'resume']];
@@ -43,7 +43,7 @@ export class CanaryResumeCommand extends ClusterCommand {
       return ExitCode.OK;
     }
     const io = { ...this.applyIo(), identities: await this.ageIdentities(), signal };
-    if (records.some((r) => r.rules.enabled)) await requireMetrics([client]);
+    if (records.some((r) => r.rules.enabled)) await requireMetrics(await metricsNodes(client));
     for (const record of records) {
       if (record.status !== 'progressing') {
         this.context.stdout.write(
@@ -51,7 +51,7 @@ export class CanaryResumeCommand extends ClusterCommand {
         );
         continue;
       }
-      const { outcome, record: end } = await runRollout(client, [client], record, io);
+      const { outcome, record: end } = await runRollout(client, await metricsNodes(client), record, io);
       if (outcome === 'aborted')
         throw new DgateError({
           code: 'DG3018',

@@ -1,0 +1,157 @@
+import { writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanaryRollout } from '../../src/model/canary-rollout.js';
+import { dgateCli } from '../harness/cli.js';
+import { useTempDirs } from '../harness/fixtures.js';
+import { useOwnDgateCluster } from '../harness/node.js';
+
+/**
+ * Canaries with steps on a real 3-node raft cluster with DGate's metrics on: traffic goes through
+ * every node's proxy, and each check adds up the metrics of all three nodes (each counts only
+ * its own proxy's requests). A failing canary on a route that had none is aborted without a
+ * delete (raft leaders break on deletes, docs/dgate-quirks.md): its weight goes to 0%.
+ */
+
+async function startVersion(name: string, failEvery?: number): Promise<{ url: string; server: Server }> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      n++;
+      res.statusCode = failEvery !== undefined && n % failEvery === 0 ? 500 : 200;
+      res.end(JSON.stringify({ upstream: name }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe('canary steps on a 3-node raft cluster', () => {
+  const cluster = useOwnDgateCluster({ extraConfig: { disable_metrics: false } });
+  const temps = useTempDirs();
+  const agent = new Agent({ connections: 12, pipelining: 1 });
+  let versions: Awaited<ReturnType<typeof startVersion>>[] = [];
+  let dir: string;
+  const env = () => ({ DGATE_ADMIN_URL: cluster().leader.adminUrl });
+
+  beforeAll(async () => {
+    versions = await Promise.all([startVersion('stable'), startVersion('good'), startVersion('bad', 2)]);
+    dir = await temps.make();
+  });
+  afterAll(async () => {
+    await agent.close();
+    for (const v of versions) {
+      v.server.closeAllConnections();
+      await new Promise((resolve) => v.server.close(resolve));
+    }
+  });
+
+  async function writeConfig(checkout: string | undefined, orders: string | undefined): Promise<void> {
+    const [stable, good, bad] = versions;
+    const route = (name: string, canary: string | undefined) =>
+      `      - name: ${name}
+        paths: [/${name}/*]
+        methods: [GET]
+        service: stable
+${canary ? `        canary: ${canary}\n` : ''}`;
+    await writeFile(
+      path.join(dir, 'shop.yaml'),
+      `version: v1
+namespaces:
+  - name: shop
+    domains:
+      - { name: all, patterns: ['*'] }
+    services:
+      - { name: stable, urls: ['${stable!.url}/'] }
+      - { name: good, urls: ['${good!.url}/'] }
+      - { name: bad, urls: ['${bad!.url}/'] }
+    routes:
+${route('checkout', checkout)}${route('orders', orders)}`,
+    );
+  }
+
+  /** Requests through every node's proxy in turn, until stopped. */
+  function traffic(routeName: string): { stop: () => Promise<number> } {
+    let running = true;
+    let sent = 0;
+    const proxies = cluster().nodes.map((n) => n.proxyUrl);
+    const worker = async (i: number) => {
+      while (running) {
+        const res = await request(`${proxies[(sent + i) % proxies.length]}/${routeName}/x`, { dispatcher: agent });
+        await res.body.text();
+        sent++;
+      }
+    };
+    const workers = Array.from({ length: 9 }, (_, i) => worker(i));
+    return {
+      stop: async () => {
+        running = false;
+        await Promise.all(workers);
+        return sent;
+      },
+    };
+  }
+
+  async function status(): Promise<CanaryRollout[]> {
+    const res = await dgateCli(['canary', 'status', '--format', 'json'], { env: env() });
+    expect(res.code, res.stderr).toBe(0);
+    return JSON.parse(res.stdout) as CanaryRollout[];
+  }
+
+  const checks = '{ interval: 1s, minRequests: 30, failureLimit: 1, latencyP99: 2s }';
+
+  it('checks add up the metrics of every node, and a healthy canary is promoted', async () => {
+    await writeConfig(undefined, undefined);
+    const first = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    await writeConfig(`{ service: good, steps: [{ weight: 50 }, { pause: 2s }], checks: ${checks} }`, undefined);
+    const load = traffic('checkout');
+    const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
+    await load.stop();
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/promoted: every request goes to good/);
+    const record = (await status()).find((r) => r.route === 'checkout')!;
+    expect(record).toMatchObject({ status: 'promoted', weight: 100 });
+    const pass = record.checks.find((c) => c.verdict === 'pass')!;
+    expect(pass.source).toMatch(/ on 3 nodes$/);
+    expect(pass.canary!.requests).toBeGreaterThanOrEqual(30);
+    // Every node serves the promoted canary.
+    for (const n of cluster().nodes) {
+      const res = await request(`${n.proxyUrl}/checkout/x`, { dispatcher: agent });
+      expect(JSON.parse(await res.body.text())).toEqual({ upstream: 'good' });
+    }
+  });
+
+  it('a failing canary on a route that had none is aborted without a delete: its weight goes to 0%', async () => {
+    await writeConfig(
+      `{ service: good, steps: [{ weight: 50 }, { pause: 2s }], checks: ${checks} }`,
+      `{ service: bad, steps: [{ weight: 50 }, { pause: 30s }], checks: ${checks} }`,
+    );
+    const load = traffic('orders');
+    const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
+    await load.stop();
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stderr).toMatch(
+      /error DG3018: canary shop\/orders → bad was aborted: 1 failed check in a row: success rate/,
+    );
+    const record = (await status()).find((r) => r.route === 'orders')!;
+    expect(record).toMatchObject({ status: 'aborted', weight: 0 });
+    expect(record.returnedTo).toBeUndefined();
+    expect(record.events.map((e) => e.what)).toContainEqual(
+      expect.stringMatching(
+        /cannot be returned to on a raft cluster \(it would delete the split module\): the canary's weight is 0%/,
+      ),
+    );
+    // Every request reaches stable on every node, and the config plans clean with the canary at 0%.
+    for (const n of cluster().nodes) {
+      const res = await request(`${n.proxyUrl}/orders/x`, { dispatcher: agent });
+      expect(JSON.parse(await res.body.text())).toEqual({ upstream: 'stable' });
+    }
+    const plan = await dgateCli(['plan', dir, '--detailed-exitcode'], { env: env() });
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+  });
+});
