@@ -25,7 +25,7 @@ import {
 import { DgateError } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import { planFormat, type Plan } from '../plan/plan.js';
-import type { Target } from '../select/targets.js';
+import { inWaves, type Target } from '../select/targets.js';
 import {
   type AppliedTarget,
   type ApplyIo,
@@ -180,7 +180,24 @@ export class ApplyCommand extends ClusterCommand {
       flags.target = [saved.target.name];
       flags.allTargets = false;
     }
-    const targets = chooseTargets(checked.config, flags, 'write');
+    const chosen = chooseTargets(checked.config, flags, 'write');
+    // Fleet waves: with canaries that have steps, the canary targets go first, and the rest only
+    // after their canaries are promoted (an abort stops the apply there); with --no-wait, the
+    // canary wave alone.
+    const stepped = declaredRollouts(checked.config).length > 0;
+    const waves = inWaves(chosen);
+    const targets = stepped && chosen.length > 1 && waves.canary.length > 0 ? [...waves.canary, ...waves.rest] : chosen;
+    if (targets !== chosen) {
+      this.context.stdout.write(
+        `${this.style.bold('Waves:')} canary targets ${waves.canary.map((t) => t.name).join(', ')} first${waves.rest.length > 0 ? `; then ${waves.rest.map((t) => t.name).join(', ')}, once their canaries are promoted` : ''}.\n`,
+      );
+      if (this.noWait && waves.rest.length > 0) {
+        targets.splice(waves.canary.length);
+        this.context.stdout.write(
+          `--no-wait: applying the canary wave only; apply again for ${waves.rest.map((t) => t.name).join(', ')} once \`dgate-cli canary status\` shows its canaries promoted.\n`,
+        );
+      }
+    }
     // A saved plan is applied as it was reviewed: its selectors are judged at the instant it was made.
     const savedAt = saved?.desiredState.target?.evaluatedAt;
     const at = savedAt ? Date.parse(savedAt) : evaluationInstant(this.at);

@@ -47,6 +47,20 @@ export function canariesOf(target: Target): { name: string; percent: number }[] 
   return target.tags.flatMap((t) => (t.kind === 'canary' ? [{ name: t.name, percent: t.percent }] : []));
 }
 
+/**
+ * Whether a target is in the canary wave: its server tags say `canary` (a plain tag) or name a
+ * canary (`canary@N%:NAME`). Canaries with steps run there first; the other targets follow once
+ * they are promoted (docs/canary.md#fleet-waves).
+ */
+export function isCanaryTarget(target: Target): boolean {
+  return target.tags.some((t) => t.kind === 'canary' || (t.kind === 'plain' && t.tag === 'canary'));
+}
+
+/** Targets in wave order: the canary wave first, then the rest, each in the order given. */
+export function inWaves(targets: readonly Target[]): { canary: Target[]; rest: Target[] } {
+  return { canary: targets.filter(isCanaryTarget), rest: targets.filter((t) => !isCanaryTarget(t)) };
+}
+
 /** A selector as written, with where it was written (for messages). */
 export interface PlacedSelector {
   selector: Selector;

@@ -1,0 +1,132 @@
+import { writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCall } from '../harness/admin.js';
+import { dgateCli } from '../harness/cli.js';
+import { useTempDirs } from '../harness/fixtures.js';
+import { useOwnDgateNodes } from '../harness/node.js';
+
+/**
+ * Fleet waves (docs/canary.md#fleet-waves) on two real dgate-servers with metrics on, one per
+ * target: the target tagged canary goes first, whatever order the config lists them in, and the
+ * other follows only once its canary is promoted; an abort there leaves the other untouched.
+ */
+
+async function startVersion(name: string, failEvery?: number): Promise<{ url: string; server: Server }> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      n++;
+      res.statusCode = failEvery !== undefined && n % failEvery === 0 ? 500 : 200;
+      res.end(JSON.stringify({ upstream: name }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe('canary fleet waves, against two real dgate-servers', () => {
+  const [main, canaryNode] = useOwnDgateNodes(
+    { extraConfig: { disable_metrics: false } },
+    { extraConfig: { disable_metrics: false } },
+  );
+  const temps = useTempDirs();
+  const agent = new Agent({ connections: 8, pipelining: 1 });
+  let versions: Awaited<ReturnType<typeof startVersion>>[] = [];
+  let dir: string;
+
+  beforeAll(async () => {
+    versions = await Promise.all([startVersion('stable'), startVersion('good'), startVersion('bad', 2)]);
+    dir = await temps.make();
+  });
+  afterAll(async () => {
+    await agent.close();
+    for (const v of versions) {
+      v.server.closeAllConnections();
+      await new Promise((resolve) => v.server.close(resolve));
+    }
+  });
+
+  async function writeConfig(canaryService: string): Promise<void> {
+    const [stable, good, bad] = versions;
+    await writeFile(
+      path.join(dir, 'shop.yaml'),
+      `version: v1
+targets:
+  - { name: eu, admin: ["${main().adminUrl}"] }
+  - { name: eu-canary, admin: ["${canaryNode().adminUrl}"], tags: [canary] }
+namespaces:
+  - name: shop
+    domains:
+      - { name: all, patterns: ['*'] }
+    services:
+      - { name: stable, urls: ['${stable!.url}/'] }
+      - { name: good, urls: ['${good!.url}/'] }
+      - { name: bad, urls: ['${bad!.url}/'] }
+    routes:
+      - name: checkout
+        paths: [/checkout/*]
+        methods: [GET]
+        service: stable
+        canary: { service: ${canaryService}, steps: [{ weight: 50 }, { pause: 2s }], checks: { interval: 1s, minRequests: 30, failureLimit: 1, latencyP99: 2s } }
+`,
+    );
+  }
+
+  function traffic(): { stop: () => Promise<void> } {
+    let running = true;
+    const proxies = [main().proxyUrl, canaryNode().proxyUrl];
+    const worker = async (i: number) => {
+      while (running) {
+        const res = await request(`${proxies[i % 2]}/checkout/x`, { dispatcher: agent });
+        await res.body.text();
+      }
+    };
+    const workers = Array.from({ length: 8 }, (_, i) => worker(i));
+    return {
+      stop: async () => {
+        running = false;
+        await Promise.all(workers);
+      },
+    };
+  }
+
+  const splitModule = async (adminUrl: string) =>
+    (await adminCall(adminUrl, 'GET', '/module/checkout--canary-split?namespace=shop')).status;
+
+  it('an abort in the canary wave stops the apply there: the other target is not touched', async () => {
+    await writeConfig('bad');
+    const load = traffic();
+    const run = await dgateCli(['apply', dir, '--all-targets', '--auto-approve'], {});
+    await load.stop();
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('Waves: canary targets eu-canary first; then eu, once their canaries are promoted.');
+    expect(run.stderr).toMatch(/error DG3018: canary shop\/checkout → bad was aborted/);
+    expect(run.stderr).toContain('targets: no target applied; eu-canary failed; not attempted: eu');
+    expect(await splitModule(main().adminUrl)).toBe(404);
+  });
+
+  it('a healthy canary is promoted in the canary wave first, then on the rest', async () => {
+    await writeConfig('good');
+    const load = traffic();
+    const run = await dgateCli(['apply', dir, '--all-targets', '--auto-approve'], {});
+    await load.stop();
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const canaryAt = run.stdout.indexOf('── target eu-canary ──');
+    const restAt = run.stdout.indexOf('── target eu ──');
+    expect(canaryAt).toBeGreaterThanOrEqual(0);
+    expect(restAt).toBeGreaterThan(canaryAt);
+    // The canary wave's promotion comes before anything is applied to the rest.
+    const promotedAt = run.stdout.indexOf('canary shop/checkout → good promoted');
+    expect(promotedAt).toBeGreaterThan(canaryAt);
+    expect(promotedAt).toBeLessThan(restAt);
+    for (const proxy of [main().proxyUrl, canaryNode().proxyUrl]) {
+      const res = await request(`${proxy}/checkout/x`, { dispatcher: agent });
+      expect(JSON.parse(await res.body.text())).toEqual({ upstream: 'good' });
+    }
+  });
+});
