@@ -11,6 +11,7 @@ import { ExitCode } from '../cli/exit-codes.js';
 import { parseFlagDuration } from '../cli/flag-duration.js';
 import { pklOptionsFrom } from '../cli/pkl-flags.js';
 import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../pipeline/target-choice.js';
+import { inWaves, isCanaryTarget } from '../select/targets.js';
 import { DgateError, errorsIn } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
 import { checkoutBranchHead, followedRepoUrl, shownRepoUrl } from '../io/git.js';
@@ -423,14 +424,24 @@ export class ReconcileCommand extends ClusterCommand {
    * cycle makes the next move; an abort returns the cluster to the release before the canary,
    * which holds the loop as a rollback by hand does.
    */
-  private async advanceCanaries(client: AdminClient, records: CanaryRollout[], io: RolloutIo): Promise<void> {
+  private async advanceCanaries(
+    client: AdminClient,
+    records: CanaryRollout[],
+    io: RolloutIo,
+  ): Promise<CanaryRollout[]> {
+    const out: CanaryRollout[] = [];
     for (const record of records) {
-      if (record.status !== 'progressing') continue;
+      if (record.status !== 'progressing') {
+        out.push(record);
+        continue;
+      }
       const move = await advanceRollout(client, await metricsNodes(client), record, io);
+      out.push(move.record);
       if (move.outcome === 'aborted')
         this.log(`canary ${record.namespace}/${record.route} aborted: ${move.record.reason}`);
       if (move.outcome === 'promoted') this.log(`canary ${record.namespace}/${record.route} promoted`);
     }
+    return out;
   }
 
   /** How each cycle applies: as `apply --auto-approve` would, with this command's flags. */
@@ -461,7 +472,11 @@ export class ReconcileCommand extends ClusterCommand {
     const { checked, commit } = good;
     const short = commit.slice(0, 7);
     const display = this.configAt(commit);
-    const targets = chooseTargets(checked.config, { target: this.target, allTargets: this.allTargets }, 'write');
+    const chosen = chooseTargets(checked.config, { target: this.target, allTargets: this.allTargets }, 'write');
+    // Fleet waves: the canary targets first; the rest start a canary only once it is promoted there.
+    const waves = inWaves(chosen);
+    const targets = [...waves.canary, ...waves.rest];
+    let waveHold: string | undefined;
     const at = evaluationInstant(this.at);
     const lockTimeoutMs = parseFlagDuration(this.lockTimeout, '--lock-timeout');
     let changed = false;
@@ -549,6 +564,13 @@ export class ReconcileCommand extends ClusterCommand {
               !records.some((r) => r.namespace === d.namespace && r.route === d.route && r.identity === d.identity),
           );
           const rolloutIo = { ...this.applyIo(), identities: await this.ageIdentities(), signal: interrupt };
+          if (!isCanaryTarget(target) && waveHold !== undefined && starting.length > 0) {
+            this.log(
+              `held: ${waveHold}; commit ${short} starts canary ${starting.map((d) => `${d.namespace}/${d.route}`).join(', ')} on ${target.name} after that`,
+            );
+            await this.advanceCanaries(c, running, rolloutIo);
+            return ExitCode.OK;
+          }
           if (running.length > 0 && starting.length > 0) {
             this.log(
               `held: canary ${running.map((r) => `${r.namespace}/${r.route}`).join(', ')} is running on ${c.baseUrl}; commit ${short} starts canary ${starting.map((d) => `${d.namespace}/${d.route}`).join(', ')} after it ends`,
@@ -589,6 +611,20 @@ export class ReconcileCommand extends ClusterCommand {
             (r) => !inProgress.some((x) => x.namespace === r.namespace && x.route === r.route),
           );
           await this.advanceCanaries(c, [...inProgress, ...others], rolloutIo);
+          const after = await readRollouts(c);
+          // A canary of this commit not promoted on a canary target holds the rest of the fleet.
+          const unpromoted = canaries.filter(
+            (d) =>
+              !after.some(
+                (r) =>
+                  r.namespace === d.namespace &&
+                  r.route === d.route &&
+                  r.identity === d.identity &&
+                  r.status === 'promoted',
+              ),
+          );
+          if (isCanaryTarget(target) && unpromoted.length > 0 && waves.rest.length > 0)
+            waveHold = `canary ${unpromoted.map((d) => `${d.namespace}/${d.route}`).join(', ')} is not promoted on canary target ${target.name}`;
           return ExitCode.OK;
         },
         // The loop stops after the cycle under way on SIGINT or SIGTERM; --once is stopped as apply is.

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall } from '../harness/admin.js';
 import { dgateCli } from '../harness/cli.js';
+import { git } from '../harness/git.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNodes } from '../harness/node.js';
 
@@ -51,7 +52,7 @@ describe('canary fleet waves, against two real dgate-servers', () => {
     }
   });
 
-  async function writeConfig(canaryService: string): Promise<void> {
+  async function writeConfig(canaryService: string, pause = '2s'): Promise<void> {
     const [stable, good, bad] = versions;
     await writeFile(
       path.join(dir, 'shop.yaml'),
@@ -72,7 +73,7 @@ namespaces:
         paths: [/checkout/*]
         methods: [GET]
         service: stable
-        canary: { service: ${canaryService}, steps: [{ weight: 50 }, { pause: 2s }], checks: { interval: 1s, minRequests: 30, failureLimit: 1, latencyP99: 2s } }
+        canary: { service: ${canaryService}, steps: [{ weight: 50 }, { pause: ${pause} }], checks: { interval: 1s, minRequests: 30, failureLimit: 1, latencyP99: 2s } }
 `,
     );
   }
@@ -128,5 +129,48 @@ namespaces:
       const res = await request(`${proxy}/checkout/x`, { dispatcher: agent });
       expect(JSON.parse(await res.body.text())).toEqual({ upstream: 'good' });
     }
+  });
+
+  it('reconcile starts a canary on the rest of the fleet only once it is promoted on the canary targets', async () => {
+    const repo = await temps.make();
+    const state = await temps.make();
+    git(repo, 'init', '-q', '-b', 'prod');
+    await mkdir(path.join(repo, 'gateway'));
+    dir = path.join(repo, 'gateway');
+    // Other steps than before: a new rollout on both targets.
+    await writeConfig('good', '1s');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'canary');
+    const once = () =>
+      dgateCli(['reconcile', '--repo', repo, '--branch', 'prod', '--all-targets', '--once', 'gateway'], {
+        env: { DGATE_CLI_STATE_DIR: state },
+      });
+    const status = async (adminUrl: string) => {
+      const res = await dgateCli(['canary', 'status', '--format', 'json'], { env: { DGATE_ADMIN_URL: adminUrl } });
+      return (JSON.parse(res.stdout) as { status: string; identity: string; steps: unknown[] }[]).find((r) =>
+        JSON.stringify(r.steps).includes('1000'),
+      )?.status;
+    };
+    const load = traffic();
+    const logs: string[] = [];
+    try {
+      const first = await once();
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      expect(first.stdout).toMatch(
+        /held: canary shop\/checkout is not promoted on canary target eu-canary; commit [0-9a-f]{7} starts canary shop\/checkout on eu after that/,
+      );
+      expect(await status(canaryNode().adminUrl)).toBe('progressing');
+      expect(await status(main().adminUrl)).toBeUndefined();
+      for (let i = 0; i < 20 && (await status(main().adminUrl)) !== 'promoted'; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        const cycle = await once();
+        expect(cycle.code, cycle.stdout + cycle.stderr).toBe(0);
+        logs.push(cycle.stdout);
+      }
+    } finally {
+      await load.stop();
+    }
+    expect(await status(canaryNode().adminUrl)).toBe('promoted');
+    expect(await status(main().adminUrl)).toBe('promoted');
   });
 });
