@@ -3,6 +3,7 @@ import { canonicalJson } from '../state/canonical-json.js';
 import type { PlanDocument } from '../schema/generated/plan.js';
 import { Command, Option } from 'clipanion';
 import { valueNamed } from '../cli/value-names.js';
+import { clientOptionsFrom } from '../cluster/client.js';
 import * as t from 'typanion';
 import type { TryUpstreams } from '../smoke/try-report.js';
 import { ClusterCommand } from '../cli/cluster-command.js';
@@ -216,7 +217,10 @@ export class ApplyCommand extends ClusterCommand {
       converge: {
         enabled: this.converge,
         timeoutMs: parseFlagDuration(this.convergeTimeout, '--converge-timeout'),
-        ...(this.proxy !== undefined ? { proxyUrl: this.proxy } : {}),
+        // --proxy belongs to the node --admin names, which need not be the leader apply writes through.
+        ...(this.proxy !== undefined
+          ? { proxyUrl: this.proxy, proxyAdminUrl: clientOptionsFrom({ admin: this.admin }, process.env).baseUrl }
+          : {}),
       },
     };
     // Where the loop over targets stands: a signal outside a target's lock is answered with it.

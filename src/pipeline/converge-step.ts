@@ -25,8 +25,10 @@ export interface ConvergeOptions {
   timeoutMs: number;
   /** Between two reads of a node that still differs (default 250 ms). */
   pollMs?: number;
-  /** The proxy URL of the node applied to, for a target that declares none (`--proxy`). */
+  /** The proxy URL of the node `proxyAdminUrl` names, for a target that declares none (`--proxy`). */
   proxyUrl?: string;
+  /** The admin URL of the node `proxyUrl` belongs to (`--admin`): apply may write through another, the leader. */
+  proxyAdminUrl?: string;
 }
 
 /** The default of --converge-timeout. */
@@ -50,7 +52,7 @@ export async function checkConvergence(args: {
 }): Promise<ConvergeReport> {
   const { client, target, planned, checks, options } = args;
   if (!options.enabled) return { status: 'skipped', reason: '--no-converge' };
-  const { nodes, source } = await nodesOf(client, target, planned.pre.read.raft, options.proxyUrl);
+  const { nodes, source } = await nodesOf(client, target, planned.pre.read.raft, options);
   // One node and nothing to send through it: the apply's own read-back has just verified it.
   if (source === 'single' && checks.length === 0)
     return { status: 'skipped', reason: "one node, verified by the apply's read-back, and no checks to send" };
@@ -102,12 +104,12 @@ async function nodesOf(
   client: AdminClient,
   target: Target,
   raft: boolean,
-  proxyUrl: string | undefined,
+  { proxyUrl, proxyAdminUrl }: Pick<ConvergeOptions, 'proxyUrl' | 'proxyAdminUrl'>,
 ): Promise<{ nodes: ClusterNode[]; source: NodeSource }> {
   const spec = target.spec;
   if (spec && spec.admin.length > 1) return { nodes: declaredNodes(spec.admin, spec.proxy), source: 'declared' };
   const single: ClusterNode[] = declaredNodes(
-    [spec?.admin[0] ?? client.baseUrl],
+    [spec?.admin[0] ?? proxyAdminUrl ?? client.baseUrl],
     spec?.proxy ?? (proxyUrl ? [proxyUrl] : undefined),
   );
   if (!raft) return { nodes: single, source: 'single' };

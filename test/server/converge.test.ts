@@ -92,17 +92,23 @@ ${routeYaml}`,
     expect(upstream.requests.filter((r) => r.url.startsWith('/c1/')).length).toBe(6);
   });
 
-  it('finds the nodes from the raft cluster when given one admin URL, and says why no checks went through them', async () => {
+  it("finds the nodes from the raft cluster when given one admin URL; --proxy is that node's, the others are not checked", async () => {
     const dir = await configFor('c2', ['a']);
     const follower = cluster().followers[0]!;
-    const result = await dgateCli(['apply', dir, '--auto-approve'], {
+    const result = await dgateCli(['apply', dir, '--auto-approve', '--proxy', follower.proxyUrl], {
       env: { ...(await env()), DGATE_ADMIN_URL: follower.adminUrl },
     });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("on 3 nodes (from the raft cluster's list):");
     for (const n of cluster().nodes) expect(result.stdout).toMatch(new RegExp(`  ${n.adminUrl}: converged`));
-    expect(result.stdout).toContain('checks not sent: no proxy URL: the raft cluster lists admin addresses only');
+    // The follower --admin names has the proxy --proxy gives (apply wrote through the leader).
+    expect(result.stdout).toMatch(
+      new RegExp(`  ${follower.adminUrl}: converged.*\\n    checks through ${follower.proxyUrl}: 1 of 1 passed`),
+    );
+    expect(
+      result.stdout.match(/checks not sent: no proxy URL: the raft cluster lists admin addresses only/g),
+    ).toHaveLength(2);
   });
 
   it('--no-converge skips it and says so, in the --report too', async () => {
