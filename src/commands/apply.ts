@@ -48,6 +48,7 @@ import {
   needsMetrics,
   recordStarted,
   requireMetrics,
+  requireProbeProxies,
   runRollout,
 } from '../pipeline/canary-rollout.js';
 
@@ -282,14 +283,14 @@ export class ApplyCommand extends ClusterCommand {
   private async runCanaries(
     client: AdminClient,
     declared: DeclaredRollout[],
-    baseRelease: number | undefined,
+    start: { baseRelease: number | undefined; proxies: string[] },
     interrupt: AbortSignal,
   ): Promise<number> {
     const applied = this.applied.at(-1);
     const running = await recordStarted(
       client,
       declared,
-      { desiredVersion: applied?.plan.desired.version ?? '', baseRelease },
+      { desiredVersion: applied?.plan.desired.version ?? '', ...start },
       new Date(),
     );
     if (running.length === 0) return ExitCode.OK;
@@ -357,6 +358,8 @@ export class ApplyCommand extends ClusterCommand {
               const wait = canaries.length > 0 && !this.noWait;
               // Checks need the node's metrics: refused before anything is written.
               if (wait && needsMetrics(canaries)) await requireMetrics(await metricsNodes(c));
+              const proxies = target.spec?.proxy ?? (this.proxy !== undefined ? [this.proxy] : []);
+              requireProbeProxies(canaries, proxies);
               const baseRelease = canaries.length > 0 ? await latestReleaseNumber(c) : undefined;
               const code = await applyTarget(
                 c,
@@ -366,7 +369,7 @@ export class ApplyCommand extends ClusterCommand {
                 this.applyIo(),
               );
               if (code !== ExitCode.OK || canaries.length === 0) return code;
-              return this.runCanaries(c, canaries, baseRelease, interrupt);
+              return this.runCanaries(c, canaries, { baseRelease, proxies }, interrupt);
             },
             {
               client,

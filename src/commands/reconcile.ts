@@ -40,6 +40,7 @@ import {
   declaredRollouts,
   metricsNodes,
   recordStarted,
+  requireProbeProxies,
   type RolloutIo,
 } from '../pipeline/canary-rollout.js';
 import { readRollouts } from '../cluster/canary-store.js';
@@ -579,6 +580,8 @@ export class ReconcileCommand extends ClusterCommand {
             return ExitCode.OK;
           }
           const baseRelease = starting.length > 0 ? effectiveReleases(releases).at(-1)?.number : undefined;
+          const proxies = target.spec?.proxy ?? [];
+          requireProbeProxies(starting, proxies);
           const applied = await applyTarget(
             c,
             lock,
@@ -606,7 +609,12 @@ export class ReconcileCommand extends ClusterCommand {
           );
           if (applied !== ExitCode.OK || canaries.length + running.length === 0) return applied;
           const version = (await readReleases(c)).filter((r) => !r.voided).at(-1)?.desiredVersion ?? '';
-          const inProgress = await recordStarted(c, canaries, { desiredVersion: version, baseRelease }, new Date());
+          const inProgress = await recordStarted(
+            c,
+            canaries,
+            { desiredVersion: version, baseRelease, proxies },
+            new Date(),
+          );
           const others = running.filter(
             (r) => !inProgress.some((x) => x.namespace === r.namespace && x.route === r.route),
           );

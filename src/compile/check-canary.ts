@@ -130,6 +130,24 @@ export function checkCanary(
       { key: true },
     );
   }
+  if (canary.checks?.probes && !canary.force) {
+    report(
+      'DG1127',
+      route.origin,
+      ['canary', 'checks', 'probes'],
+      `${id} has canary probes but no force rule: a probe reaches the canary only by its force header or cookie`,
+      'add force: { header: X-Canary } (probes send it), or drop probes',
+    );
+  }
+  if (canary.checks?.probes && (route.spec.checks ?? []).length === 0) {
+    report(
+      'DG1127',
+      route.origin,
+      ['canary', 'checks', 'probes'],
+      `${id} has canary probes but declares no checks: to send`,
+      'add checks: to the route (the smoke requests a probe sends, docs/try-and-converge.md), or drop probes',
+    );
+  }
   if (canary.steps && canary.steps.length > 0 && canary.weight !== undefined) {
     report(
       'DG1127',

@@ -29,6 +29,7 @@ export const codes = {
   DG3016: 'canary checks cannot read DGate metrics',
   DG3017: 'no canary record for the route',
   DG3018: 'canary aborted',
+  DG3019: 'canary probes have no proxy URL',
   DG3101: 'cannot fetch the followed branch',
   DG3102: 'followed commit not applied',
   DG3103: 'reconciler on hold',

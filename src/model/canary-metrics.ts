@@ -12,7 +12,7 @@
  */
 
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import type { CheckResult, CounterSnapshot, ResolvedChecks, TrafficFigures } from './canary-rollout.js';
+import type { CheckResult, CounterSnapshot, ProbeResult, ResolvedChecks, TrafficFigures } from './canary-rollout.js';
 
 /** What the split module puts in front of a request's User-Agent. */
 export const canaryMarkPrefix = 'dgate-cli.canary=';
@@ -132,8 +132,10 @@ const pct = (n: number) => `${Number(n.toFixed(2))}%`;
 const ms = (n: number) => `${Math.round(n)}ms`;
 
 /**
- * Judges one check: the canary's requests since its pause began against the thresholds. The
- * stable figures are reported beside them, for a reader to compare, and do not change the verdict.
+ * Judges one check: the canary's requests since its pause began against the thresholds, and the
+ * probes sent in it (when the canary has them). A failed probe fails the check even when there
+ * were too few requests to judge the figures. The stable figures are reported beside the
+ * canary's, for a reader to compare, and do not change the verdict.
  */
 export function judgeCheck(
   canary: CounterSnapshot,
@@ -142,18 +144,29 @@ export function judgeCheck(
   at: Date,
   step: number,
   source: string,
+  probes?: readonly ProbeResult[],
 ): CheckResult {
   const c = figuresOf(canary);
   const s = figuresOf(stable);
-  const base = { at: at.toISOString(), step, canary: c, stable: s, source };
-  if (c.requests < checks.minRequests)
-    return {
-      ...base,
-      verdict: 'too-few-requests',
-      reasons: [`${c.requests} of the ${checks.minRequests} canary requests a check needs`],
-    };
-  const reasons: string[] = [];
-  let failed = false;
+  const probeFailures = (probes ?? [])
+    .filter((p) => p.outcome !== 'passed')
+    .map((p) => `probe ${p.name} failed: ${p.problems.join('; ')}`);
+  const base = {
+    at: at.toISOString(),
+    step,
+    canary: c,
+    stable: s,
+    source,
+    ...(probes ? { probes: [...probes] } : {}),
+  };
+  if (c.requests < checks.minRequests) {
+    const few = `${c.requests} of the ${checks.minRequests} canary requests a check needs`;
+    return probeFailures.length > 0
+      ? { ...base, verdict: 'fail', reasons: [...probeFailures, few] }
+      : { ...base, verdict: 'too-few-requests', reasons: [few] };
+  }
+  const reasons: string[] = [...probeFailures];
+  let failed = probeFailures.length > 0;
   const rate = c.successRate ?? 0;
   if (rate < checks.successRate) {
     failed = true;
@@ -163,5 +176,7 @@ export function judgeCheck(
     failed = true;
     reasons.push(`p99 ${ms(c.p99Ms)} > ${ms(checks.latencyP99Ms)}`);
   } else if (c.p99Ms !== null) reasons.push(`p99 ${ms(c.p99Ms)} ≤ ${ms(checks.latencyP99Ms)}`);
+  if (probes && probes.length > 0 && probeFailures.length === 0)
+    reasons.push(`${probes.length} probe${probes.length === 1 ? '' : 's'} passed`);
   return { ...base, verdict: failed ? 'fail' : 'pass', reasons };
 }

@@ -5,9 +5,10 @@
  * where another left it (`dgate-cli canary status`, `canary resume`). Everything here is pure.
  */
 
-import type { CanaryChecks, CanaryStep } from '../schema/generated/config.js';
+import type { CanaryChecks, CanaryStep, SmokeCheck } from '../schema/generated/config.js';
 import { canonicalJson, sha256Hex } from '../state/canonical-json.js';
 import { parseDuration } from './duration.js';
+import type { Location } from '../errors/dgate-error.js';
 
 /** What a pause checks, with every default filled in (docs/canary.md#steps-and-checks). */
 export interface ResolvedChecks {
@@ -78,6 +79,8 @@ export interface CheckResult {
   stable?: TrafficFigures;
   /** Where the figures come from, e.g. DGate's request_count and request_duration on 1 node. */
   source: string;
+  /** The probes sent in this check, when the canary has them. */
+  probes?: ProbeResult[];
 }
 
 /** What a window of requests looked like. */
@@ -92,6 +95,22 @@ export interface TrafficFigures {
 }
 
 export type RolloutStatus = 'progressing' | 'promoted' | 'aborted';
+
+/** A route's smoke check as a probe sends it (smoke/smoke-check.ts RouteCheck has this shape). */
+export interface ProbeCheck {
+  route: string;
+  check: SmokeCheck;
+  at?: Location;
+}
+
+/** What one probe came to (the part of smoke/smoke-check.ts SmokeResult a check keeps). */
+export interface ProbeResult {
+  route: string;
+  name: string;
+  outcome: 'passed' | 'failed' | 'error';
+  status?: number;
+  problems: string[];
+}
 
 /** One canary's record in the cluster. */
 export interface CanaryRollout {
@@ -125,6 +144,11 @@ export interface CanaryRollout {
   events: { at: string; what: string }[];
   /** Why it was aborted or promoted by hand. */
   reason?: string;
+  /**
+   * Synthetic probes (checks.probes): the route's smoke checks, with the force header or cookie
+   * put in, and the proxy URLs they are sent through in every check.
+   */
+  probes?: { checks: ProbeCheck[]; proxies: string[] };
   /** The release the abort returned to. */
   returnedTo?: number;
 }

@@ -13,6 +13,8 @@ import {
   type CounterSnapshot,
   decidePause,
   type MetricsBaseline,
+  type ProbeCheck,
+  type ProbeResult,
   resolveChecks,
   rolloutIdentity,
   rolloutSteps,
@@ -24,6 +26,9 @@ import type { Style } from '../report/style.js';
 import type { LoadedConfig } from '../load/assemble.js';
 import { formatDuration } from '../model/duration.js';
 import { returnToRelease } from './return-to-release.js';
+import { runSmokeChecks } from '../io/smoke-send.js';
+import { routeChecks } from '../smoke/smoke-check.js';
+import type { CanaryForce } from '../schema/generated/config.js';
 import { createNotifier, type Notify } from './notify-step.js';
 
 /**
@@ -56,6 +61,24 @@ export interface DeclaredRollout {
   identity: string;
   steps: CanaryRollout['steps'];
   rules: CanaryRollout['rules'];
+  /** checks.probes: the route's smoke checks, with the force header or cookie put in. */
+  probes?: ProbeCheck[];
+}
+
+/** A route's smoke check as a canary probe: the force header (or cookie) added, so it reaches the canary. */
+function asProbe(rc: ProbeCheck, force: CanaryForce): ProbeCheck {
+  const value = force.value ?? '1';
+  const headers: Record<string, string> = { ...(rc.check.headers ?? {}) };
+  if (force.header) headers[force.header] = value;
+  else if (force.cookie) headers.Cookie = [headers.Cookie, `${force.cookie}=${value}`].filter(Boolean).join('; ');
+  return {
+    ...rc,
+    check: {
+      ...rc.check,
+      name: `${rc.check.name ?? `${rc.check.method ?? 'GET'} ${rc.check.path}`} (forced to the canary)`,
+      headers,
+    },
+  };
 }
 
 /** Every canary with steps in a config. */
@@ -65,6 +88,13 @@ export function declaredRollouts(config: LoadedConfig): DeclaredRollout[] {
     for (const r of ns.resources.routes) {
       const c = r.spec.canary;
       if (!c?.steps || c.steps.length === 0) continue;
+      const probes =
+        c.checks?.probes && c.force
+          ? routeChecks(config, {
+              routes: [{ namespace: ns.name, name: r.spec.name }],
+              domains: ns.resources.domains.map((d) => ({ namespace: ns.name, patterns: d.spec.patterns })),
+            }).map((rc) => asProbe(rc, c.force!))
+          : undefined;
       out.push({
         namespace: ns.name,
         route: r.spec.name,
@@ -72,6 +102,7 @@ export function declaredRollouts(config: LoadedConfig): DeclaredRollout[] {
         identity: rolloutIdentity(r.spec.name, c.service, c.steps, c.checks),
         steps: rolloutSteps(c.steps),
         rules: resolveChecks(c.checks),
+        ...(probes ? { probes } : {}),
       });
     }
   }
@@ -111,6 +142,17 @@ export async function requireMetrics(nodes: readonly AdminClient[]): Promise<voi
   }
 }
 
+/** Before a rollout with probes starts: they need a proxy to go through. Refused before anything is written. */
+export function requireProbeProxies(declared: readonly DeclaredRollout[], proxies: readonly string[]): void {
+  const probing = declared.filter((d) => d.probes);
+  if (probing.length === 0 || proxies.length > 0) return;
+  throw new DgateError({
+    code: 'DG3019',
+    message: `canary ${probing.map((d) => `${d.namespace}/${d.route}`).join(', ')} sends probes, and no proxy URL says where the gateway takes requests`,
+    hint: "nothing was changed; give the target its nodes' proxy: URLs (beside admin:), or pass --proxy URL",
+  });
+}
+
 /**
  * After an apply: records the canaries it started (a new canary, or one whose steps or checks
  * changed) and returns every canary of the config still in progress on this cluster.
@@ -118,7 +160,7 @@ export async function requireMetrics(nodes: readonly AdminClient[]): Promise<voi
 export async function recordStarted(
   client: AdminClient,
   declared: readonly DeclaredRollout[],
-  start: { desiredVersion: string; baseRelease: number | undefined },
+  start: { desiredVersion: string; baseRelease: number | undefined; proxies?: readonly string[] },
   now: Date,
 ): Promise<CanaryRollout[]> {
   const records = await readRollouts(client);
@@ -152,6 +194,7 @@ export async function recordStarted(
         failures: 0,
         checks: [],
         events: [],
+        ...(d.probes ? { probes: { checks: d.probes, proxies: [...(start.proxies ?? [])] } } : {}),
       },
       now,
       `started at ${formatWeight(weight)}${base !== undefined ? ` (an abort returns to release ${base})` : ''}`,
@@ -200,6 +243,23 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** The probes, through each proxy in turn (the results name the proxy when there are several). */
+async function sendProbes(probes: NonNullable<CanaryRollout['probes']>): Promise<ProbeResult[]> {
+  const out: ProbeResult[] = [];
+  for (const proxy of probes.proxies) {
+    for (const res of await runSmokeChecks(probes.checks, proxy)) {
+      out.push({
+        route: res.route,
+        name: probes.proxies.length > 1 ? `${res.name} via ${proxy}` : res.name,
+        outcome: res.outcome,
+        ...(res.status !== undefined ? { status: res.status } : {}),
+        problems: res.problems,
+      });
+    }
+  }
+  return out;
 }
 
 /** The counters of the canary's route on every node, keyed by node URL. */
@@ -424,13 +484,15 @@ export async function advanceRollout(
   const due = lastAt < pauseEnd ? Math.min(lastAt + r.rules.intervalMs, pauseEnd) : lastAt + r.rules.intervalMs;
   if (t < due) return { record: r, waitMs: due - t };
   const window = windowOf(r.baseline, await readCounters(nodes, r));
+  const probes = r.probes ? await sendProbes(r.probes) : undefined;
   const latest = judgeCheck(
     window.canary,
     window.stable,
     r.rules,
     now(),
     r.step,
-    `DGate /metrics (request_count_total, request_duration_milliseconds) on ${nodes.length} node${nodes.length === 1 ? '' : 's'}`,
+    `DGate /metrics (request_count_total, request_duration_milliseconds) on ${nodes.length} node${nodes.length === 1 ? '' : 's'}${probes ? `; ${probes.length} probe${probes.length === 1 ? '' : 's'} through ${r.probes!.proxies.join(', ')}` : ''}`,
+    probes,
   );
   const failures = latest.verdict === 'fail' ? r.failures + 1 : latest.verdict === 'pass' ? 0 : r.failures;
   r = withCheck({ ...r, failures }, latest);

@@ -54,6 +54,7 @@ describe('canary steps and checks, against a real dgate-server', () => {
   let stable: Version;
   let good: Version;
   let bad: Version;
+  let down: Version;
   let dir: string;
   const agent = new Agent({ connections: 8, pipelining: 1 });
   // The webhook of settings.notify: each notice's text, as Slack would show it.
@@ -72,17 +73,22 @@ describe('canary steps and checks, against a real dgate-server', () => {
   });
 
   beforeAll(async () => {
-    [stable, good, bad] = await Promise.all([startVersion('stable'), startVersion('good'), startVersion('bad', 2)]);
+    [stable, good, bad, down] = await Promise.all([
+      startVersion('stable'),
+      startVersion('good'),
+      startVersion('bad', 2),
+      startVersion('down', 1),
+    ]);
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     dir = await temps.make();
   });
   afterAll(async () => {
     await agent.close();
-    await Promise.all([stable?.close(), good?.close(), bad?.close()]);
+    await Promise.all([stable?.close(), good?.close(), bad?.close(), down?.close()]);
     await new Promise((resolve) => hook.close(resolve));
   });
 
-  async function writeConfig(canaryBlock: string | undefined): Promise<void> {
+  async function writeConfig(canaryBlock: string | undefined, routeChecks = ''): Promise<void> {
     await writeFile(
       path.join(dir, 'shop.yaml'),
       `version: v1
@@ -96,12 +102,13 @@ namespaces:
       - { name: checkout, urls: ['${stable.url}/'] }
       - { name: checkout-v2, urls: ['${good.url}/'] }
       - { name: checkout-v3, urls: ['${bad.url}/'] }
+      - { name: checkout-v4, urls: ['${down.url}/'] }
     routes:
       - name: checkout
         paths: [/checkout/*]
         methods: [GET]
         service: checkout
-${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
+${routeChecks}${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     );
   }
 
@@ -244,6 +251,37 @@ ${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     );
     const human = await dgateCli(['canary', 'status', 'shop/checkout'], { env: env() });
     expect(human.stdout).toMatch(/aborted: 1 failed check in a row: success rate [\d.]+% < 99% \(\d+ of \d+ failed\)/);
+  });
+
+  it('probes sent with the force header fail a check without any traffic, and abort the canary', async () => {
+    await writeConfig(undefined);
+    expect((await dgateCli(['apply', dir, '--auto-approve'], { env: env() })).code).toBe(0);
+    const checksBlock = '        checks: [{ name: cart, path: /checkout/cart, expect: { status: 200 } }]\n';
+    await writeConfig(
+      `{ service: checkout-v4, force: { header: X-Canary }, steps: [{ weight: 10 }, { pause: 30s }], checks: { interval: 1s, minRequests: 50, failureLimit: 1, probes: true } }`,
+      checksBlock,
+    );
+    // Probes go through the gateway: without a proxy URL, refused before anything is written.
+    const refused = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /error DG3019: canary shop\/checkout sends probes, and no proxy URL says where the gateway takes requests/,
+    );
+    expect(refused.stdout).not.toContain('Apply complete');
+    // No client traffic at all: the metrics cannot judge, the probes can.
+    const run = await dgateCli(['apply', dir, '--auto-approve', '--proxy', node().proxyUrl], { env: env() });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stderr).toMatch(
+      /error DG3018: canary shop\/checkout → checkout-v4 was aborted: 1 failed check in a row: probe cart \(forced to the canary\) failed: /,
+    );
+    const record = (await status()).find((r) => r.service === 'checkout-v4')!;
+    const check = record.checks.at(-1)!;
+    expect(check.verdict).toBe('fail');
+    expect(check.canary!.requests).toBeLessThan(50);
+    expect(check.probes).toEqual([
+      expect.objectContaining({ name: 'cart (forced to the canary)', outcome: 'failed', status: 500 }),
+    ]);
+    expect(check.source).toContain(`1 probe through ${node().proxyUrl}`);
   });
 
   it('reconcile advances a canary one move per cycle to promotion, and holds a commit with another canary until it ends', async () => {

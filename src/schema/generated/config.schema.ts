@@ -785,6 +785,10 @@ export const configSchema = {
             "deadline": {
               "$ref": "#/$defs/Duration",
               "description": "How long a pause may wait past its length for a check with enough requests before the canary is aborted for lack of traffic. Default: ten times the interval."
+            },
+            "probes": {
+              "description": "Also send the route's own checks: (its smoke requests) through the gateway in every check, with the canary's force header or cookie, so they reach the canary: a probe that fails fails the check, even without traffic (a check that lacks minRequests of traffic but whose probes fail is a failure). Needs force, and the target's proxy: URLs (or apply --proxy). Default false.",
+              "type": "boolean"
             }
           },
           "description": "What a pause step checks, from DGate's own request metrics of the canary's traffic (and the stable traffic, shown beside it): `enabled: false` for none (pauses only wait). Defaults in the spirit of Flagger: success rate at least 99%, p99 latency at most 500ms, at least 100 canary requests, checked every minute, two failed checks in a row abort. Requests without an answer from the upstream count as failed; a check with fewer requests than minRequests is neither a pass nor a failure, and a pause does not end until one passes."

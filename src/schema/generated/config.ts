@@ -768,6 +768,10 @@ export interface CanaryChecks {
    */
   failureLimit?: number;
   deadline?: Duration8;
+  /**
+   * Also send the route's own checks: (its smoke requests) through the gateway in every check, with the canary's force header or cookie, so they reach the canary: a probe that fails fails the check, even without traffic (a check that lacks minRequests of traffic but whose probes fail is a failure). Needs force, and the target's proxy: URLs (or apply --proxy). Default false.
+   */
+  probes?: boolean;
 }
 /**
  * One smoke request through the gateway, and what its answer must hold.

@@ -115,6 +115,29 @@ describe('canary metrics', () => {
     expect(slow.verdict).toBe('fail');
     expect(slow.reasons[1]).toBe('p99 985ms > 500ms');
   });
+
+  it('fails a check on a failed probe, even with too few requests to judge the figures', () => {
+    const rules = resolveChecks({ minRequests: 100 });
+    const at = new Date('2026-11-29T12:00:00Z');
+    const none = { requests: 0, errors: 0, buckets: {} };
+    const failed = {
+      route: 'shop/checkout',
+      name: 'cart',
+      outcome: 'failed' as const,
+      status: 503,
+      problems: ['status 503, expected 200'],
+    };
+    const passed = { route: 'shop/checkout', name: 'cart', outcome: 'passed' as const, status: 200, problems: [] };
+    const bad = judgeCheck(none, none, rules, at, 1, 's', [failed]);
+    expect(bad.verdict).toBe('fail');
+    expect(bad.reasons).toEqual([
+      'probe cart failed: status 503, expected 200',
+      '0 of the 100 canary requests a check needs',
+    ]);
+    expect(judgeCheck(none, none, rules, at, 1, 's', [passed]).verdict).toBe('too-few-requests');
+    const ok = { requests: 200, errors: 0, buckets: { '10': 200, '+Inf': 200 } };
+    expect(judgeCheck(ok, none, rules, at, 1, 's', [passed]).reasons.at(-1)).toBe('1 probe passed');
+  });
 });
 
 describe('canary rollout', () => {
