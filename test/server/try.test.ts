@@ -104,6 +104,12 @@ namespaces:
       }),
       expect.objectContaining({ route: 't2/boom', outcome: 'failed' }),
     ]);
+    // The markdown plan (a pull-request comment) carries the results too.
+    const markdown = await dgateCli(['plan', dir, '--try', '--format', 'markdown'], { env: await env() });
+    expect(markdown.code).toBe(1);
+    expect(markdown.stdout).toMatch(
+      /```\nTried on a scratch DGate \(.*\): 1 of 2 checks passed\n {2}✓ route t2\/ok: ok answers\n/,
+    );
   });
 
   it('apply --try stops on the failed check before the cluster is touched', async () => {
