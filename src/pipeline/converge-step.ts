@@ -37,8 +37,8 @@ export const defaultConvergeTimeoutMs = 30_000;
 /**
  * After an apply: reads every node of the cluster until its state equals the applied desired
  * state or the timeout passes, then sends the routes' checks through the proxy of each node that
- * converged. The nodes are the target's `admin:` URLs when it lists several, else the raft
- * cluster's own list, else the one node applied to. Never throws for a node: an unreachable or
+ * converged. On raft, the nodes are the target's `admin:` URLs when it lists several, else the
+ * raft cluster's own list; without raft, the one node applied to. Never throws for a node: an unreachable or
  * lagging node is a finding, named in the report.
  */
 export async function checkConvergence(args: {
@@ -107,17 +107,21 @@ async function nodesOf(
   { proxyUrl, proxyAdminUrl }: Pick<ConvergeOptions, 'proxyUrl' | 'proxyAdminUrl'>,
 ): Promise<{ nodes: ClusterNode[]; source: NodeSource }> {
   const spec = target.spec;
-  if (spec && spec.admin.length > 1) return { nodes: declaredNodes(spec.admin, spec.proxy), source: 'declared' };
-  const single: ClusterNode[] = declaredNodes(
-    [spec?.admin[0] ?? proxyAdminUrl ?? client.baseUrl],
-    spec?.proxy ?? (proxyUrl ? [proxyUrl] : undefined),
-  );
+  // Several admin URLs name a raft cluster's nodes; without raft they are other addresses of one node.
+  if (raft && spec && spec.admin.length > 1)
+    return { nodes: declaredNodes(spec.admin, spec.proxy), source: 'declared' };
+  // The node applied to: the declared URL that answered (with its proxy), or the one --admin names (with --proxy).
+  const declared = spec ? declaredNodes(spec.admin, spec.proxy) : [];
+  const own =
+    declared.find((n) => n.adminUrl === client.baseUrl) ??
+    (raft ? declared[0] : undefined) ??
+    declaredNodes([proxyAdminUrl ?? client.baseUrl], proxyUrl ? [proxyUrl] : undefined)[0]!;
+  const single = [own];
   if (!raft) return { nodes: single, source: 'single' };
   const res = await client.send('GET', raftConfigurationPath).catch(() => undefined);
   const urls = res && res.status === 200 ? raftServerUrls(res.body, new URL(client.baseUrl).protocol) : undefined;
   if (!urls || urls.length === 0) return { nodes: single, source: 'single' };
-  // The node a declared single URL names keeps its proxy URL.
-  const own = single[0]!;
+  // The node applied to keeps its proxy URL.
   return {
     nodes: urls.map((u) =>
       u === own.adminUrl && own.proxyUrl ? { adminUrl: u, proxyUrl: own.proxyUrl } : { adminUrl: u },
