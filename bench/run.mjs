@@ -359,6 +359,9 @@ if (process.env.BENCH_APPLY !== '0') {
 // ---- Pkl authoring: the same config loaded as YAML and as Pkl (bench/pkl.mjs) ----------------
 if (process.env.BENCH_PKL !== '0') await (await import('./pkl.mjs')).benchPkl();
 
+// ---- canary split: what the generated module adds to a request (bench/canary.mjs) -----------
+if (process.env.BENCH_CANARY !== '0') await (await import('./canary.mjs')).benchCanary();
+
 // ---- start-up: a whole dgate-cli process, against a bare `node` in this same run -------------
 if (process.env.BENCH_STARTUP !== '0') {
   const cli = path.join(root, 'bin', 'dgate-cli');
