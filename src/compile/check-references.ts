@@ -1,6 +1,7 @@
 import type { Declared, LoadedNamespace } from '../load/assemble.js';
 import type { DomainSpec, RouteSpec, ServiceSpec } from '../schema/generated/config.js';
 import { goUrlParts } from '../model/go-url.js';
+import { type RouteCollision, routeCollisions } from '../model/route-patterns.js';
 import type { FileTable } from './file-refs.js';
 
 import { type Report, names, repeats, suggest } from './check-report.js';
@@ -308,3 +309,55 @@ export function checkDomain(
 }
 
 /** A secret that keeps versions owns the names NAME.v<k>: no other secret may use one. */
+
+/**
+ * Two routes of a namespace on one method and pattern (model/route-patterns.ts): DGate refuses
+ * the second, and the node then takes no more writes. Routes with tag selectors are left to the
+ * per-target check (select/check-targets.ts), since targets may get one or the other.
+ */
+export function checkRouteCollisions(
+  ns: LoadedNamespace,
+  routes: readonly Declared<RouteSpec>[],
+  report: Report,
+  target?: { name: string; pairs: (a: Declared<RouteSpec>, b: Declared<RouteSpec>) => boolean },
+): void {
+  const byName = new Map(routes.map((r) => [r.spec.name, r]));
+  for (const c of routeCollisions(routes.map((r) => r.spec))) {
+    const first = byName.get(c.first)!;
+    const second = byName.get(c.second)!;
+    if (target && !target.pairs(first, second)) continue;
+    reportCollision(ns.name, c, second, report, target?.name);
+  }
+}
+
+function reportCollision(
+  ns: string,
+  c: RouteCollision,
+  second: Declared<RouteSpec>,
+  report: Report,
+  target: string | undefined,
+): void {
+  const on = target ? ` on target '${target}'` : '';
+  const same =
+    c.path === c.firstPath
+      ? `'${c.path}'`
+      : `'${c.path}' (the pattern of '${c.firstPath}': DGate's router tells parameters by position, not by name)`;
+  if (c.kind === 'method') {
+    report(
+      'DG1130',
+      second.origin,
+      ['paths', c.pathIndex],
+      `route '${ns}/${c.second}' serves ${c.method} ${same}, as route '${ns}/${c.first}' does${on}: DGate refuses the second route ("chi: multiple handlers"), and the node then takes no more writes`,
+      'give one of them another path or method, or merge them into one route',
+    );
+  } else {
+    report(
+      'DG1906',
+      second.origin,
+      ['paths', c.pathIndex],
+      `route '${ns}/${c.second}' and route '${ns}/${c.first}' share the pattern ${same}, and one serves every method (*)${on}: DGate accepts or refuses the pair depending on the order it builds them in`,
+      'give one of them another path, or list the methods the * route serves',
+      { warning: true },
+    );
+  }
+}

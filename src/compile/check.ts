@@ -4,7 +4,8 @@ import { systemNamespace } from '../model/registry.js';
 import type { FileTable } from './file-refs.js';
 import type { Report } from './check-report.js';
 import { checkDuplicates, checkNamesAndTags, checkNamespaceTags } from './check-names.js';
-import { checkDomain, checkRoute, checkService } from './check-references.js';
+import { checkDomain, checkRoute, checkRouteCollisions, checkService } from './check-references.js';
+import { isSelectorTag } from '../select/tags.js';
 import { checkModule } from './check-modules.js';
 import { checkCanary } from './check-canary.js';
 import { type ArmorDecoder, checkSecretSource, checkSecretVersionNames, type SecretRules } from './check-secrets.js';
@@ -69,6 +70,11 @@ export function checkConfig(config: LoadedConfig, files: FileTable, decodeArmor?
       checkRoute(ns, route, report);
       checkCanary(ns, route, files, report);
     }
+    checkRouteCollisions(
+      ns,
+      valid(ns.resources.routes).filter((r) => !(r.spec.tags ?? []).some(isSelectorTag)),
+      report,
+    );
     for (const service of valid(ns.resources.services)) checkService(ns, service, report);
     for (const module of valid(ns.resources.modules)) checkModule(ns, module, files, report, documentValidators);
     for (const domain of valid(ns.resources.domains)) checkDomain(ns, domain, files, secrets, report);

@@ -1,7 +1,7 @@
-import type { LoadedConfig, Origin } from '../load/assemble.js';
+import { type Declared, type LoadedConfig, locationOf, type Origin } from '../load/assemble.js';
 import type { CompileTools } from '../model/kind.js';
 import { emptyResources, kindOrder, kinds, sortByIdentity, type AnyResource } from '../model/registry.js';
-import type { SecretSource } from '../schema/generated/config.js';
+import type { RouteSpec, SecretSource } from '../schema/generated/config.js';
 import type { DesiredState, Resources, SecretRef, StateMetadata } from '../schema/generated/desired-state.js';
 import { contentVersion } from '../state/canonical-json.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
@@ -11,6 +11,9 @@ import { isTimeDependent } from '../select/schedule.js';
 import { parseDuration } from '../model/duration.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
 import { addCanaries } from './canary.js';
+import { checkRouteCollisions } from './check-references.js';
+import type { Report } from './check-report.js';
+import { isSelectorTag } from '../select/tags.js';
 
 export const desiredStateFormat = 'dgate-cli/desired-state@1';
 
@@ -38,6 +41,8 @@ export function compileTarget(
 ): { state?: DesiredState; diagnostics: Diagnostic[] } {
   const selection = selectForTarget(config, target, at);
   if (selection.diagnostics.length > 0) return { diagnostics: selection.diagnostics };
+  const collisions = targetRouteCollisions(selection.config, target);
+  if (collisions.some((d) => d.severity === 'error')) return { diagnostics: collisions };
   const state = compileConfig(selection.config, files, metadata);
   if (target.spec) {
     state.target = {
@@ -57,7 +62,31 @@ export function compileTarget(
     .map((b) => ({ ...b, resources: b.resources.filter((r) => present.has(r)) }))
     .filter((b) => b.resources.length > 0);
   if (produced.length > 0) state.bundles = produced;
-  return { state, diagnostics: [] };
+  return { state, diagnostics: collisions };
+}
+
+/**
+ * Routes that collide in DGate's router on this target, among the pairs with a tag selector
+ * (checkConfig reports the others, which every target gets): two routes one target never gets
+ * together do not collide.
+ */
+function targetRouteCollisions(config: LoadedConfig, target: Target): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report: Report = (code, origin, sub, message, hint, opts = {}) =>
+    out.push({
+      code,
+      severity: opts.warning ? 'warning' : 'error',
+      message,
+      hint,
+      location: locationOf(origin, sub, { key: opts.key }),
+    });
+  const selects = (r: Declared<RouteSpec>) => (r.spec.tags ?? []).some(isSelectorTag);
+  for (const ns of config.namespaces) {
+    const routes = ns.resources.routes.filter((r) => r.valid);
+    if (!routes.some(selects)) continue;
+    checkRouteCollisions(ns, routes, report, { name: target.name, pairs: (a, b) => selects(a) || selects(b) });
+  }
+  return out;
 }
 
 export function compileResources(config: LoadedConfig, files: FileTable): Resources {

@@ -88,6 +88,7 @@ export const codes = {
   DG1127: 'invalid canary rule',
   DG1128: 'invalid module variables',
   DG1129: 'secret in module variables',
+  DG1130: 'routes collide in the router',
   // 12xx: policy
   DG1201: 'policy rule violated',
   DG1202: 'invalid policy rule',
@@ -141,6 +142,7 @@ export const codes = {
   DG1903: 'route modules out of name order',
   DG1904: 'stripped path sent without a leading slash',
   DG1905: 'canary steps are not run yet (no longer reported)',
+  DG1906: 'routes may collide in the router',
   // 40xx: CI systems and forges
   DG4001: 'CI environment incomplete',
   DG4002: 'GitHub refused the token',

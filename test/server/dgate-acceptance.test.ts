@@ -109,6 +109,25 @@ describe('refused by DGate at apply time, after which the node takes no more wri
   );
 
   it.concurrent(
+    'DG1130: a second route of the namespace on the same method and pattern, parameters named otherwise',
+    () =>
+      slot(async () => {
+        const node = await startTestNode();
+        try {
+          await adminPut(node.adminUrl, 'namespace', { name: 'q' });
+          await adminPut(node.adminUrl, 'route', route({ name: 'first', paths: ['/a/{x}'] }));
+          const refused = await adminCall(node.adminUrl, 'PUT', '/route', route({ name: 'second', paths: ['/a/{y}'] }));
+          expect(refused.status).toBe(400);
+          expect(refused.json.error).toContain("chi: multiple handlers for method 'GET' at '/a/{y}'");
+          expect(await writesHang(node.adminUrl)).toBe(true);
+        } finally {
+          await killDgateNode(node);
+        }
+      }),
+    slotTimeout,
+  );
+
+  it.concurrent(
     'DG1117: a JavaScript module with export, once a route uses it',
     () =>
       slot(async () => {
