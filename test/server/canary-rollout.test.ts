@@ -284,6 +284,65 @@ ${routeChecks}${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     expect(check.source).toContain(`1 probe through ${node().proxyUrl}`);
   });
 
+  it('apply --no-wait starts a canary; canary resume, promote and abort go on from its record', async () => {
+    await writeConfig(undefined);
+    expect((await dgateCli(['apply', dir, '--auto-approve'], { env: env() })).code).toBe(0);
+    const steps = `steps: [{ weight: 25 }, { pause: 1s }, { weight: 75 }, { pause: 1s }], checks: ${checks}`;
+    await writeConfig(`{ service: checkout-v2, ${steps} }`);
+    const started = await dgateCli(['apply', dir, '--auto-approve', '--no-wait'], { env: env() });
+    expect(started.code, started.stdout + started.stderr).toBe(0);
+    expect(started.stdout).toContain(
+      'canary shop/checkout → checkout-v2 is at 25%, step 2 of 4; `dgate-cli canary resume` runs the rest.',
+    );
+    expect((await status()).find((r) => r.service === 'checkout-v2')).toMatchObject({
+      status: 'progressing',
+      weight: 25,
+    });
+    // Mid-rollout the config plans clean at the rollout's weight.
+    expect((await dgateCli(['plan', dir, '--detailed-exitcode'], { env: env() })).code).toBe(0);
+    const human = await dgateCli(['canary', 'status'], { env: env() });
+    expect(human.stdout).toMatch(
+      /canary shop\/checkout → checkout-v2: at step 2 of 4, weight 25%\n {2}steps: 25% → \[pause 1s\] → 75% → pause 1s/,
+    );
+
+    // Promote by hand: 100% now, the remaining steps skipped.
+    const promoted = await dgateCli(['canary', 'promote', 'shop/checkout'], { env: env() });
+    expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    expect((await status()).find((r) => r.service === 'checkout-v2')).toMatchObject({
+      status: 'promoted',
+      weight: 100,
+    });
+    const nothing = await dgateCli(['canary', 'resume'], { env: env() });
+    expect(nothing.stdout).toContain('No canary is in progress');
+
+    // Another canary, started and then aborted by hand: back at the release before it.
+    await writeConfig(`{ service: checkout-v3, ${steps} }`);
+    expect((await dgateCli(['apply', dir, '--auto-approve', '--no-wait'], { env: env() })).code).toBe(0);
+    const aborted = await dgateCli(['canary', 'abort', 'shop/checkout', '--reason', 'latency seen in the EU'], {
+      env: { ...env(), DGATE_CLI_ACTOR: 'ops' },
+    });
+    expect(aborted.code, aborted.stdout + aborted.stderr).toBe(0);
+    const record = (await status()).find((r) => r.service === 'checkout-v3')!;
+    expect(record).toMatchObject({ status: 'aborted', weight: 0 });
+    expect(record.reason).toMatch(/^by ops@.*: latency seen in the EU$/);
+    expect(record.returnedTo).toBeGreaterThan(0);
+    // Back where checkout-v2 was promoted: every request to it.
+    const after = await request(`${node().proxyUrl}/checkout/cart`, { dispatcher: agent });
+    expect(JSON.parse(await after.body.text())).toEqual({ upstream: 'good' });
+    // A canary whose pauses only wait (checks off), started and then resumed to the end.
+    await writeConfig(`{ service: checkout-v2, steps: [{ weight: 50 }, { pause: 1s }], checks: { enabled: false } }`);
+    expect((await dgateCli(['apply', dir, '--auto-approve', '--no-wait'], { env: env() })).code).toBe(0);
+    const resumed = await dgateCli(['canary', 'resume', 'shop/checkout'], { env: env() });
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/promoted: every request goes to checkout-v2/);
+    expect((await status()).find((r) => r.route === 'checkout')).toMatchObject({ status: 'promoted', checks: [] });
+    const unknown = await dgateCli(['canary', 'resume', 'shop/nowhere'], { env: env() });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(
+      'error DG3017: no canary with steps has run on route shop/nowhere of this cluster',
+    );
+  });
+
   it('reconcile advances a canary one move per cycle to promotion, and holds a commit with another canary until it ends', async () => {
     const repo = await temps.make();
     const state = await temps.make();
