@@ -20,7 +20,7 @@ export function describeCanaryChange(change: Change): { title: string; details: 
   if (change.action === 'create' || !before)
     return {
       title: `canary ${route} → ${printableName(after.service)}: weight ${formatWeight(after.weight)} ${module}`,
-      details: ruleDetails(after),
+      details: [...ruleDetails(after), ...(after.rollout ? [rolloutStarts] : [])],
     };
   const weight =
     before.weight === after.weight
@@ -31,10 +31,14 @@ export function describeCanaryChange(change: Change): { title: string; details: 
     details.push(`service: ${printableName(before.service)} → ${printableName(after.service)}`);
   const [b, a] = [ruleDetails(before), ruleDetails(after)];
   if (canonicalJson(b) !== canonicalJson(a)) details.push(...b.map((l) => `was ${l}`), ...a.map((l) => `now ${l}`));
+  if (after.rollout && before.rollout !== after.rollout) details.push(rolloutStarts);
   // Same rule, new source: the canary service's URLs (compiled in) changed.
   if (canonicalJson(before) === canonicalJson(after)) details.push('canary URLs changed');
   return { title: `canary ${route} → ${printableName(after.service)}: ${weight} ${module}`, details };
 }
+
+/** Said of a canary with steps that this apply starts (a new canary, or new steps or checks). */
+const rolloutStarts = 'steps: apply starts the rollout here and runs its steps (--no-wait: only this first weight)';
 
 function ruleDetails(rule: CanaryRule): string[] {
   const out: string[] = [];

@@ -54,6 +54,21 @@ describe('a canary change in a plan', () => {
     expect(describeCanaryChange(change('update', rule(), rule()))?.details).toEqual(['canary URLs changed']);
   });
 
+  it('says when an apply starts a rollout: a canary with steps, or new steps or checks', () => {
+    const starts = 'steps: apply starts the rollout here and runs its steps (--no-wait: only this first weight)';
+    expect(describeCanaryChange(change('create', undefined, rule({ rollout: 'aaaa' })))?.details).toEqual([starts]);
+    expect(
+      describeCanaryChange(change('update', rule({ rollout: 'aaaa' }), rule({ rollout: 'bbbb' })))?.details,
+    ).toEqual([starts]);
+    // A step of the same rollout is only its weight.
+    expect(
+      describeCanaryChange(change('update', rule({ rollout: 'aaaa' }), rule({ rollout: 'aaaa', weight: 50 }))),
+    ).toEqual({
+      title: 'canary shop/checkout → checkout-v2: weight 10% → 50% (generated module checkout--canary-split)',
+      details: [],
+    });
+  });
+
   it('leaves any other change alone', () => {
     expect(describeCanaryChange(change('update', undefined, undefined))).toBeUndefined();
     expect(
