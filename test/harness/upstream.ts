@@ -37,3 +37,32 @@ export async function startUpstream(name: string): Promise<Upstream> {
       }),
   };
 }
+
+/**
+ * An upstream that answers `{"upstream": name}`, with 500 to every `failEvery`th request when
+ * given (1: every request): a version of a service, for canary tests.
+ */
+export async function startVersion(name: string, failEvery?: number): Promise<Upstream> {
+  let n = 0;
+  const requests: Upstream['requests'] = [];
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      n++;
+      res.statusCode = failEvery !== undefined && n % failEvery === 0 ? 500 : 200;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ upstream: name }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

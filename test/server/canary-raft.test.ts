@@ -1,40 +1,18 @@
 import { writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanaryRollout } from '../../src/model/canary-rollout.js';
 import { dgateCli } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
+import { startVersion, type Upstream } from '../harness/upstream.js';
 import { useOwnDgateCluster } from '../harness/node.js';
-
-/**
- * Canaries with steps on a real 3-node raft cluster with DGate's metrics on: traffic goes through
- * every node's proxy, and each check adds up the metrics of all three nodes (each counts only
- * its own proxy's requests). A failing canary on a route that had none is aborted without a
- * delete (raft leaders break on deletes, docs/dgate-quirks.md): its weight goes to 0%.
- */
-
-async function startVersion(name: string, failEvery?: number): Promise<{ url: string; server: Server }> {
-  let n = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      n++;
-      res.statusCode = failEvery !== undefined && n % failEvery === 0 ? 500 : 200;
-      res.end(JSON.stringify({ upstream: name }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 describe('canary steps on a 3-node raft cluster', () => {
   const cluster = useOwnDgateCluster({ extraConfig: { disable_metrics: false } });
   const temps = useTempDirs();
   const agent = new Agent({ connections: 12, pipelining: 1 });
-  let versions: Awaited<ReturnType<typeof startVersion>>[] = [];
+  let versions: Upstream[] = [];
   let dir: string;
   const env = () => ({ DGATE_ADMIN_URL: cluster().leader.adminUrl });
 
@@ -44,10 +22,7 @@ describe('canary steps on a 3-node raft cluster', () => {
   });
   afterAll(async () => {
     await agent.close();
-    for (const v of versions) {
-      v.server.closeAllConnections();
-      await new Promise((resolve) => v.server.close(resolve));
-    }
+    await Promise.all(versions.map((v) => v.close()));
   });
 
   async function writeConfig(checkout: string | undefined, orders: string | undefined): Promise<void> {

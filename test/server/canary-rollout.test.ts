@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Agent, request } from 'undici';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dgateCli } from '../harness/cli.js';
 import { git } from '../harness/git.js';
 import { useTempDirs } from '../harness/fixtures.js';
+import { startVersion, type Upstream } from '../harness/upstream.js';
 import { useOwnDgateNode } from '../harness/node.js';
 import type { CanaryRollout } from '../../src/model/canary-rollout.js';
 
@@ -19,42 +20,13 @@ import type { CanaryRollout } from '../../src/model/canary-rollout.js';
  * the release before it. The cases run in order on one node.
  */
 
-interface Version {
-  url: string;
-  close: () => Promise<void>;
-}
-
-/** An upstream that names itself, answering 500 to every `failEvery`th request when given. */
-async function startVersion(name: string, failEvery?: number): Promise<Version> {
-  let n = 0;
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      n++;
-      const fail = failEvery !== undefined && n % failEvery === 0;
-      res.statusCode = fail ? 500 : 200;
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ upstream: name }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
 describe('canary steps and checks, against a real dgate-server', () => {
   const node = useOwnDgateNode({ extraConfig: { disable_metrics: false } });
   const temps = useTempDirs();
-  let stable: Version;
-  let good: Version;
-  let bad: Version;
-  let down: Version;
+  let stable: Upstream;
+  let good: Upstream;
+  let bad: Upstream;
+  let down: Upstream;
   let dir: string;
   const agent = new Agent({ connections: 8, pipelining: 1 });
   // The webhook of settings.notify: each notice's text, as Slack would show it.

@@ -1,6 +1,4 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,27 +6,8 @@ import { adminCall } from '../harness/admin.js';
 import { dgateCli } from '../harness/cli.js';
 import { git } from '../harness/git.js';
 import { useTempDirs } from '../harness/fixtures.js';
+import { startVersion, type Upstream } from '../harness/upstream.js';
 import { useOwnDgateNodes } from '../harness/node.js';
-
-/**
- * Fleet waves (docs/canary.md#fleet-waves) on two real dgate-servers with metrics on, one per
- * target: the target tagged canary goes first, whatever order the config lists them in, and the
- * other follows only once its canary is promoted; an abort there leaves the other untouched.
- */
-
-async function startVersion(name: string, failEvery?: number): Promise<{ url: string; server: Server }> {
-  let n = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      n++;
-      res.statusCode = failEvery !== undefined && n % failEvery === 0 ? 500 : 200;
-      res.end(JSON.stringify({ upstream: name }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 describe('canary fleet waves, against two real dgate-servers', () => {
   const [main, canaryNode] = useOwnDgateNodes(
@@ -37,7 +16,7 @@ describe('canary fleet waves, against two real dgate-servers', () => {
   );
   const temps = useTempDirs();
   const agent = new Agent({ connections: 8, pipelining: 1 });
-  let versions: Awaited<ReturnType<typeof startVersion>>[] = [];
+  let versions: Upstream[] = [];
   let dir: string;
 
   beforeAll(async () => {
@@ -46,10 +25,7 @@ describe('canary fleet waves, against two real dgate-servers', () => {
   });
   afterAll(async () => {
     await agent.close();
-    for (const v of versions) {
-      v.server.closeAllConnections();
-      await new Promise((resolve) => v.server.close(resolve));
-    }
+    await Promise.all(versions.map((v) => v.close()));
   });
 
   async function writeConfig(canaryService: string, pause = '2s'): Promise<void> {
