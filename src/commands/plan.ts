@@ -17,7 +17,7 @@ import { hasChanges, type Plan, type SavedPlan } from '../plan/plan.js';
 import { canonicalJson } from '../state/canonical-json.js';
 import { valueNamed } from '../cli/value-names.js';
 import { allowMassDeleteOption, allowProtectedOption } from '../cli/apply-flags.js';
-import { guardRefusal, type GuardReport } from '../guards/guards.js';
+import { guardRefusal, guardsOfPlan, type GuardReport } from '../guards/guards.js';
 import { describeMassDelete } from '../guards/mass-delete.js';
 import { describeWindowStatus } from '../guards/windows.js';
 import { renderDiagnostic } from '../errors/render.js';
@@ -184,6 +184,8 @@ export class PlanCommand extends ClusterCommand {
         });
         plan = made.plan;
         guards = await checkGuards(client, made, checked.config, at);
+        const said = guardsOfPlan(guards);
+        if (said) plan.guards = said;
         // After the read (already under way): a cluster that does not answer is reported as such first.
         await journalRefusingInterrupted(client, false);
       } catch (err) {

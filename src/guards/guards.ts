@@ -1,3 +1,4 @@
+import type { PlanDocument } from '../schema/generated/plan.js';
 import type { Change } from '../diff/diff.js';
 import { DgateError, type Diagnostic } from '../errors/dgate-error.js';
 import { plural } from '../errors/render.js';
@@ -141,4 +142,36 @@ export function guardRefusal(
     ...(first.hint ? { hint: first.hint } : {}),
     diagnostics: rest,
   });
+}
+
+/**
+ * The guards' report as the plan document carries it (plan --format json, the markdown plan, the
+ * PR comment): undefined when no guard has anything to say. Pure.
+ */
+export function guardsOfPlan(report: GuardReport): PlanDocument['guards'] {
+  if (report.protected.length === 0 && !report.massDelete && !report.window) return undefined;
+  return {
+    ...(report.protected.length > 0
+      ? { protected: report.protected.map(({ kind, id, action, rule }) => ({ kind, id, action, rule })) }
+      : {}),
+    ...(report.massDelete
+      ? {
+          massDelete: {
+            deletes: report.massDelete.deletes,
+            limit: report.massDelete.limit,
+            managed: report.massDelete.managed,
+          },
+        }
+      : {}),
+    ...(report.window
+      ? {
+          window: {
+            inside: report.window.inside,
+            timeZone: report.window.timeZone,
+            ...(report.window.nextOpen !== undefined ? { nextOpen: report.window.nextOpen } : {}),
+            ...(report.window.closes !== undefined ? { closes: report.window.closes } : {}),
+          },
+        }
+      : {}),
+  };
 }

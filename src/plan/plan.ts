@@ -32,6 +32,8 @@ export interface Plan {
   changes: Change[];
   /** With `--try`: the desired state tried on a scratch DGate first (pipeline/try-step.ts). */
   try?: PlanDocument['try'];
+  /** What the guards say of the plan, when one has something to say (guards/guards.ts guardsOfPlan). */
+  guards?: PlanDocument['guards'];
 }
 
 /**

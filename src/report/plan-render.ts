@@ -309,5 +309,33 @@ export function renderPlanMarkdown(plan: Plan, source: string): string {
   }
   const notes = renderNotes(plan, createStyle(false));
   if (notes.length > 0) lines.push('', ...notes.map((l) => `_${l}_`));
+  const guards = guardLines(plan.guards);
+  if (guards.length > 0) lines.push('', ...guards.map((l) => `> ${l}`));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What the guards say, for the markdown plan (and so the PR comment and the step summary): the
+ * refusals apply would make, and the change windows. Pure.
+ */
+export function guardLines(guards: Plan['guards']): string[] {
+  if (!guards) return [];
+  const out: string[] = [];
+  for (const p of guards.protected ?? [])
+    out.push(
+      `**Protected:** ${p.action} of ${kinds[p.kind as keyof typeof kinds]?.singular ?? p.kind} \`${mdEscape(printableName(p.id))}\` (${mdEscape(p.rule)}): apply refuses it without \`--allow-protected\` (DG3013).`,
+    );
+  const m = guards.massDelete;
+  if (m)
+    out.push(
+      `**Mass delete:** ${m.deletes} of ${m.managed} managed resources deleted, more than the limit of ${m.limit}: apply and reconcile refuse it without \`--allow-mass-delete\` (DG3014).`,
+    );
+  const w = guards.window;
+  if (w)
+    out.push(
+      w.inside
+        ? `**Change windows:** inside a window (${w.timeZone})${w.closes ? `, closing ${w.closes}` : ''}.`
+        : `**Change windows:** outside every window (${w.timeZone}): apply refuses without \`--override-window\` (DG3015)${w.nextOpen ? `; the next opens ${w.nextOpen}` : ''}.`,
+    );
+  return out;
 }

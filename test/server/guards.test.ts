@@ -119,6 +119,19 @@ describe('guards against a real server', () => {
     expect(plan.stderr).toContain(
       `${rel(edited, 'settings.yaml')}:4:7: error DG3013: would delete protected route guarded/other (settings.protect 'route guarded/oth*')`,
     );
+    // The plan document and the markdown plan (the PR comment) say it too.
+    const planJson = await run(['plan', edited, '--format', 'json']);
+    expect(planJson.code).toBe(1);
+    expect(JSON.parse(planJson.stdout).guards).toEqual({
+      protected: [
+        { kind: 'routes', id: 'guarded/home', action: 'recreate', rule: 'protect: true' },
+        { kind: 'routes', id: 'guarded/other', action: 'delete', rule: "settings.protect 'route guarded/oth*'" },
+      ],
+    });
+    const planMd = await run(['plan', edited, '--format', 'markdown']);
+    expect(planMd.stdout).toContain(
+      '> **Protected:** recreate of route `guarded/home` (protect: true): apply refuses it without `--allow-protected` (DG3013).',
+    );
     const refused = await run(['apply', edited, '--auto-approve']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('error DG3013: the plan would delete or recreate 2 protected resources');

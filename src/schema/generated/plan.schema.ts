@@ -328,6 +328,95 @@ export const planSchema = {
       "description": "Only in a saved plan: the desired state it was made from (see desired-state.schema.json).",
       "type": "object"
     },
+    "guards": {
+      "description": "What the guards say of this plan, when one has something to say (docs/ci-and-gitops.md#guards): the protected resources it would delete or recreate (apply refuses them without --allow-protected), a mass delete (apply and reconcile refuse it without --allow-mass-delete), and the change windows at the instant it was judged.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "protected": {
+          "description": "Protected resources this plan would delete or recreate.",
+          "type": "array",
+          "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "kind",
+              "id",
+              "action",
+              "rule"
+            ],
+            "properties": {
+              "kind": {
+                "type": "string"
+              },
+              "id": {
+                "type": "string"
+              },
+              "action": {
+                "enum": [
+                  "delete",
+                  "recreate"
+                ]
+              },
+              "rule": {
+                "description": "The settings.protect entry, or protect: true, that protects it.",
+                "type": "string"
+              }
+            }
+          }
+        },
+        "massDelete": {
+          "description": "More deletes than settings.maxDeletes allows.",
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "deletes",
+            "limit",
+            "managed"
+          ],
+          "properties": {
+            "deletes": {
+              "type": "integer"
+            },
+            "limit": {
+              "type": "integer"
+            },
+            "managed": {
+              "type": "integer"
+            }
+          }
+        },
+        "window": {
+          "description": "settings.windows at the instant judged: inside a window or not, and when it closes or the next opens (ISO 8601, UTC; null: not within a week).",
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "inside",
+            "timeZone"
+          ],
+          "properties": {
+            "inside": {
+              "type": "boolean"
+            },
+            "timeZone": {
+              "type": "string"
+            },
+            "nextOpen": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "closes": {
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          }
+        }
+      }
+    },
     "try": {
       "description": "With `--try`: the desired state tried on a scratch DGate before the cluster is touched (docs/try-and-converge.md).",
       "type": "object",

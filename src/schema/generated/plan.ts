@@ -124,6 +124,40 @@ export interface PlanDocument {
    */
   desiredState?: {};
   /**
+   * What the guards say of this plan, when one has something to say (docs/ci-and-gitops.md#guards): the protected resources it would delete or recreate (apply refuses them without --allow-protected), a mass delete (apply and reconcile refuse it without --allow-mass-delete), and the change windows at the instant it was judged.
+   */
+  guards?: {
+    /**
+     * Protected resources this plan would delete or recreate.
+     */
+    protected?: {
+      kind: string;
+      id: string;
+      action: 'delete' | 'recreate';
+      /**
+       * The settings.protect entry, or protect: true, that protects it.
+       */
+      rule: string;
+    }[];
+    /**
+     * More deletes than settings.maxDeletes allows.
+     */
+    massDelete?: {
+      deletes: number;
+      limit: number;
+      managed: number;
+    };
+    /**
+     * settings.windows at the instant judged: inside a window or not, and when it closes or the next opens (ISO 8601, UTC; null: not within a week).
+     */
+    window?: {
+      inside: boolean;
+      timeZone: string;
+      nextOpen?: string | null;
+      closes?: string | null;
+    };
+  };
+  /**
    * With `--try`: the desired state tried on a scratch DGate before the cluster is touched (docs/try-and-converge.md).
    */
   try?: {
