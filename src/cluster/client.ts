@@ -1,3 +1,4 @@
+import { raftConfigurationPath, raftServerUrls } from './admin-api.js';
 import { heldSecrets } from '../io/held-secrets.js';
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
@@ -299,4 +300,15 @@ export class AdminClient {
       cause: err,
     });
   }
+}
+
+/**
+ * The admin URLs of the servers of the raft cluster `client` belongs to (its advertised
+ * addresses, reached with the client's protocol), or undefined when it is no raft node or the
+ * list cannot be read. Convergence and canary checks read every node this way.
+ */
+export async function raftServerUrlsOf(client: AdminClient): Promise<string[] | undefined> {
+  const res = await client.send('GET', raftConfigurationPath).catch(() => undefined);
+  const urls = res && res.status === 200 ? raftServerUrls(res.body, new URL(client.baseUrl).protocol) : undefined;
+  return urls && urls.length > 0 ? urls : undefined;
 }

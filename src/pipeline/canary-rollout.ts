@@ -1,7 +1,6 @@
 import type { ApplyEvent } from '../apply/execute.js';
-import { raftConfigurationPath, raftServerUrls } from '../cluster/admin-api.js';
 import { readNodeMetrics, readRollouts, writeRollout } from '../cluster/canary-store.js';
-import { AdminClient } from '../cluster/client.js';
+import { AdminClient, raftServerUrlsOf } from '../cluster/client.js';
 import { effectiveReleases, readReleases, type ReleaseRecord } from '../cluster/releases.js';
 import { withRolloutWeights } from '../compile/canary.js';
 import { DgateError } from '../errors/dgate-error.js';
@@ -120,9 +119,8 @@ export function needsMetrics(declared: readonly DeclaredRollout[]): boolean {
  * is, with its credentials), else the node itself.
  */
 export async function metricsNodes(client: AdminClient): Promise<AdminClient[]> {
-  const res = await client.send('GET', raftConfigurationPath).catch(() => undefined);
-  const urls = res && res.status === 200 ? raftServerUrls(res.body, new URL(client.baseUrl).protocol) : undefined;
-  if (!urls || urls.length === 0) return [client];
+  const urls = await raftServerUrlsOf(client);
+  if (!urls) return [client];
   return urls.map((u) => (u === client.baseUrl ? client : new AdminClient({ ...client.options, baseUrl: u })));
 }
 
@@ -267,7 +265,12 @@ async function readCounters(nodes: readonly AdminClient[], record: CanaryRollout
   const out: MetricsBaseline = {};
   for (const node of nodes) {
     const read = await readNodeMetrics(node);
-    if ('problem' in read) throw new Error(read.problem);
+    if ('problem' in read)
+      throw new DgateError({
+        code: 'DG3016',
+        message: `the canary ${record.namespace}/${record.route} → ${record.service} cannot be checked: ${read.problem}`,
+        hint: `the canary is left where it is (${formatWeight(record.weight)}, recorded); once the node serves its metrics again, \`dgate-cli canary resume\` goes on, or \`dgate-cli canary abort ${record.namespace}/${record.route}\``,
+      });
     out[node.baseUrl] = routeCounters(read.text, record.namespace, record.route);
   }
   return out;

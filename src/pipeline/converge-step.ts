@@ -1,5 +1,4 @@
-import { raftConfigurationPath, raftServerUrls } from '../cluster/admin-api.js';
-import { AdminClient } from '../cluster/client.js';
+import { AdminClient, raftServerUrlsOf } from '../cluster/client.js';
 import { normalizeLive } from '../cluster/normalize.js';
 import { readLiveState } from '../cluster/read-live.js';
 import { verifyDiffInput } from '../apply/restore.js';
@@ -118,9 +117,8 @@ async function nodesOf(
     declaredNodes([proxyAdminUrl ?? client.baseUrl], proxyUrl ? [proxyUrl] : undefined)[0]!;
   const single = [own];
   if (!raft) return { nodes: single, source: 'single' };
-  const res = await client.send('GET', raftConfigurationPath).catch(() => undefined);
-  const urls = res && res.status === 200 ? raftServerUrls(res.body, new URL(client.baseUrl).protocol) : undefined;
-  if (!urls || urls.length === 0) return { nodes: single, source: 'single' };
+  const urls = await raftServerUrlsOf(client);
+  if (!urls) return { nodes: single, source: 'single' };
   // The node applied to keeps its proxy URL.
   return {
     nodes: urls.map((u) =>

@@ -228,7 +228,8 @@ ${routeChecks}${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
   it('probes sent with the force header fail a check without any traffic, and abort the canary', async () => {
     await writeConfig(undefined);
     expect((await dgateCli(['apply', dir, '--auto-approve'], { env: env() })).code).toBe(0);
-    const checksBlock = '        checks: [{ name: cart, path: /checkout/cart, expect: { status: 200 } }]\n';
+    const checksBlock =
+      '        checks: [{ name: cart, path: /checkout/cart, headers: { Authorization: Bearer probe-token-4711 }, expect: { status: 200 } }]\n';
     await writeConfig(
       `{ service: checkout-v4, force: { header: X-Canary }, steps: [{ weight: 10 }, { pause: 30s }], checks: { interval: 1s, minRequests: 50, failureLimit: 1, probes: true } }`,
       checksBlock,
@@ -254,6 +255,10 @@ ${routeChecks}${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
       expect.objectContaining({ name: 'cart (forced to the canary)', outcome: 'failed', status: 500 }),
     ]);
     expect(check.source).toContain(`1 probe through ${node().proxyUrl}`);
+    // The probe's headers are named in canary status, never shown: they may carry credentials.
+    const shown = await dgateCli(['canary', 'status', '--format', 'json'], { env: env() });
+    expect(shown.stdout).toContain('"Authorization"');
+    expect(shown.stdout + shown.stderr + run.stdout + run.stderr).not.toContain('probe-token-4711');
   });
 
   it('apply --no-wait starts a canary; canary resume, promote and abort go on from its record', async () => {

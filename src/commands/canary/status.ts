@@ -39,13 +39,7 @@ export class CanaryStatusCommand extends ClusterCommand {
         (r) => this.route === undefined || `${r.namespace}/${r.route}` === this.route,
       );
       if (this.format === 'json') {
-        this.context.stdout.write(
-          `${JSON.stringify(
-            records.map(({ baseline: _, ...r }) => r),
-            null,
-            2,
-          )}\n`,
-        );
+        this.context.stdout.write(`${JSON.stringify(records.map(printable), null, 2)}\n`);
         return ExitCode.OK;
       }
       if (records.length === 0) {
@@ -94,6 +88,25 @@ export class CanaryStatusCommand extends ClusterCommand {
     ];
     return `${lines.join('\n')}\n`;
   }
+}
+
+/**
+ * A record as status shows it: without the metrics baseline (counters, not news), and with the
+ * probes' request headers named, never shown: a check's headers may carry credentials (the
+ * schema: "reports name them, never show their values").
+ */
+function printable({ baseline: _, ...r }: CanaryRollout): Record<string, unknown> {
+  if (!r.probes) return r;
+  return {
+    ...r,
+    probes: {
+      proxies: r.probes.proxies,
+      checks: r.probes.checks.map(({ check: { headers, ...check }, ...rc }) => ({
+        ...rc,
+        check: { ...check, ...(headers ? { headers: Object.keys(headers) } : {}) },
+      })),
+    },
+  };
 }
 
 function checkLine(c: CheckResult): string {
