@@ -1,4 +1,5 @@
 import { checkConfig, usesEncryptedValues } from '../compile/check.js';
+import { expandModuleCanaries } from '../compile/module-canaries.js';
 import type { ArmorDecoder } from '../compile/check-secrets.js';
 import { collectFileRefs, type FileTable } from '../compile/file-refs.js';
 import type { Diagnostic } from '../errors/dgate-error.js';
@@ -48,7 +49,10 @@ export async function readCheckedConfig(
   diagnostics.push(...locked.diagnostics);
   const expanded = expandBundles(loaded.config, locked.instances);
   diagnostics.push(...expanded.diagnostics);
-  const config = expanded.config;
+  // A module's canary, on every route that runs the module.
+  const withCanaries = expandModuleCanaries(expanded.config);
+  diagnostics.push(...withCanaries.diagnostics);
+  const config = withCanaries.config;
   const files = await readReferencedFiles(input.root, collectFileRefs(config));
   diagnostics.push(...checkConfig(config, files, await armorDecoderFor(config)));
   diagnostics.push(...checkTargets(config, errorsIn(diagnostics).length === 0 ? Date.now() : null));

@@ -131,7 +131,7 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
             t.origin,
             ['tags', i],
             `canary tag '${text}' of target '${t.spec.name}' changes nothing: no route has a canary named '${name}' or running module '${name}'`,
-            `declare the canary on the routes it is for, e.g. canary: { module: ${name}, weight: 0 } (the tag sets the weight on this target), or remove the tag`,
+            `declare the canary on the module it replaces (or on the routes), e.g. canary: { module: ${name}, weight: 0 }: the tag sets the weight on this target; or remove the tag`,
             { warning: true },
           );
         }

@@ -87,6 +87,29 @@ ${block(blocks.page)}`,
     );
   }
 
+  /** Routes checkout and cart both run auth, whose own canary is auth-v2 at 0% (the target's tag sets more). */
+  async function writeModuleLevelConfig(targetTags: string[]): Promise<void> {
+    await writeFile(
+      path.join(dir, 'shop.yaml'),
+      `version: v1
+targets:
+  - { name: edge, admin: ['${node().adminUrl}'], tags: [${targetTags.map((t) => `'${t}'`).join(', ')}] }
+namespaces:
+  - name: shop
+    domains:
+      - { name: all, patterns: ['*'] }
+    services:
+      - { name: checkout, urls: ['${stable.url}/'] }
+    modules:
+      - { name: auth, source: ${marking('v1')}, canary: { module: auth-v2, weight: 0, force: { header: X-Canary } } }
+      - { name: auth-v2, source: ${marking('v2')} }
+    routes:
+      - { name: checkout, paths: [/checkout/*], methods: [GET], service: checkout, modules: [auth] }
+      - { name: cart, paths: [/cart/*], methods: [GET], service: checkout, modules: [auth] }
+`,
+    );
+  }
+
   async function apply(...flags: string[]): Promise<string> {
     const result = await dgateCli(['apply', dir, '--auto-approve', ...flags], { env: env() });
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -235,5 +258,23 @@ ${block(blocks.page)}`,
     expect((await adminCall(node().adminUrl, 'GET', '/module/-checkout--canary-split?namespace=shop')).status).toBe(
       404,
     );
+  });
+
+  it("puts a module's own canary on every route that runs the module, at the weight of the target's tag", async () => {
+    await writeModuleLevelConfig(['canary@40%:auth-v2']);
+    const plan = await dgateCli(['plan', dir, '--target', 'edge'], { env: env() });
+    expect(plan.stdout).toContain('canary shop/checkout → module auth-v2: weight 40%');
+    expect(plan.stdout).toContain('canary shop/cart → module auth-v2: weight 40%');
+    await apply('--target', 'edge');
+    await expectPlanClean('--target', 'edge');
+    for (const route of ['checkout', 'cart']) {
+      const all = await answers(route, requestsPerShare);
+      expect(Math.abs(shareOf(all, 'auth', 'v2') - 40), route).toBeLessThanOrEqual(tolerance);
+    }
+    // Without the tag, the module's own weight: 0%, only forced requests run auth-v2.
+    await writeModuleLevelConfig([]);
+    await apply('--target', 'edge');
+    expect(new Set((await answers('cart', 300)).map((a) => a.auth))).toEqual(new Set(['v1']));
+    expect(new Set((await answers('cart', 100, { 'x-canary': '1' })).map((a) => a.auth))).toEqual(new Set(['v2']));
   });
 });

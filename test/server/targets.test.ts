@@ -65,7 +65,8 @@ targets:
     expect(listed.targets[0]).toMatchObject({
       canaries: [{ name: 'checkout-v2', percent: 5 }],
       credentials: 'key from $DGATE_EU_PROD_KEY',
-      resources: 5,
+      // The module canary of checkout brings checkout-v2 and the generated module along.
+      resources: 7,
       nextChange: { at: '2026-12-01T00:00:00.000Z', added: { namespaces: 1, services: 1, routes: 1 } },
     });
     expect(euState.target).toMatchObject({
@@ -133,10 +134,23 @@ targets:
     expect(result.stdout).toContain('── target eu-prod ──');
     expect(result.stdout).toContain('All targets applied: eu-prod, us-staging.');
     expect(await names(eu().adminUrl, 'route')).toEqual(['catalog', 'checkout']);
-    expect(await names(eu().adminUrl, 'module')).toEqual(['checkout-v2']);
+    expect(await names(eu().adminUrl, 'module')).toEqual(['-checkout--canary-split', 'checkout', 'checkout-v2']);
     expect(await names(eu().adminUrl, 'service')).toEqual(['catalog-eu', 'checkout']);
     expect(await names(us().adminUrl, 'route')).toEqual(['catalog-us', 'checkout', 'debug']);
-    expect(await names(us().adminUrl, 'module')).toEqual(['checkout-v2', 'debug-headers']);
+    expect(await names(us().adminUrl, 'module')).toEqual([
+      '-checkout--canary-split',
+      'checkout',
+      'checkout-v2',
+      'debug-headers',
+    ]);
+    // checkout-v2 runs for 5% on eu-prod, whose server tag says canary@5%:checkout-v2, and 0% elsewhere.
+    const weightOn = async (adminUrl: string) => {
+      const split = await adminCall(adminUrl, 'GET', '/module/-checkout--canary-split?namespace=shop');
+      const tag = (split.json.data.tags as string[]).find((t) => t.startsWith('dgate-cli.canary:'))!;
+      return (JSON.parse(tag.slice('dgate-cli.canary:'.length)) as { weight: number }).weight;
+    };
+    expect(await weightOn(eu().adminUrl)).toBe(5);
+    expect(await weightOn(us().adminUrl)).toBe(0);
     expect(await names(us().adminUrl, 'service')).toEqual(['catalog-us', 'checkout']);
     expect(await namespaces(eu().adminUrl)).not.toContain('launch');
   });

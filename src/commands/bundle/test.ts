@@ -15,10 +15,11 @@ import {
 import { BundleTrial, type TrialRequest } from '../../io/bundle-trial.js';
 import { readBundle } from '../../pipeline/bundle-input.js';
 import { checkConfig } from '../../compile/check.js';
+import { expandModuleCanaries } from '../../compile/module-canaries.js';
 import { armorDecoderFor } from '../../pipeline/read-config.js';
 import { compileResources } from '../../compile/compile.js';
-import { DgateError, errorsIn } from '../../errors/dgate-error.js';
-import { loadConfig } from '../../load/assemble.js';
+import { type Diagnostic, DgateError, errorsIn } from '../../errors/dgate-error.js';
+import { type LoadedConfig, loadConfig } from '../../load/assemble.js';
 import type { ParsedDocument } from '../../load/parse-yaml.js';
 import { renderDiagnosticsReport } from '../../report/diagnostics.js';
 import { canonicalJson } from '../../state/canonical-json.js';
@@ -93,7 +94,7 @@ export class BundleTestCommand extends BaseCommand {
       const spec = testCase.spec;
       // A case may declare the resources around the instance (the service a route is given, say).
       const loaded = loadCase(testCase, testCaseConfig(testCase, content.manifest, goldenEcho));
-      const expanded = expandBundles(loaded.config, [{ use: loaded.config.bundles[0]!, content }]);
+      const expanded = expandCase(loaded.config, content);
       const diagnostics = [
         ...loaded.diagnostics,
         ...expanded.diagnostics,
@@ -180,8 +181,7 @@ export class BundleTestCommand extends BaseCommand {
     });
     try {
       const loaded = loadCase(testCase, testCaseConfig(testCase, content.manifest, trial.echoUrl));
-      const expanded = expandBundles(loaded.config, [{ use: loaded.config.bundles[0]!, content }]);
-      const resources = compileResources(expanded.config, new Map());
+      const resources = compileResources(expandCase(loaded.config, content).config, new Map());
       // The gateway answers only for a domain of the namespace: give the case one if it has none.
       const { namespace } = testCaseUse(testCase, content.manifest, trial.echoUrl);
       if (!resources.domains.some((d) => d.namespace === namespace))
@@ -200,6 +200,13 @@ export class BundleTestCommand extends BaseCommand {
 }
 
 /** Loads the config a case stands for, made by testCaseConfig, as the case's file. */
+/** A case's config with its bundle instance expanded, and module canaries on their routes, as read-config does. */
+function expandCase(config: LoadedConfig, content: BundleContent): { config: LoadedConfig; diagnostics: Diagnostic[] } {
+  const expanded = expandBundles(config, [{ use: config.bundles[0]!, content }]);
+  const canaries = expandModuleCanaries(expanded.config);
+  return { config: canaries.config, diagnostics: [...expanded.diagnostics, ...canaries.diagnostics] };
+}
+
 function loadCase(testCase: ParsedTestCase, config: ParsedDocument) {
   return loadConfig([testCase.source], new Map([[testCase.source.rel, { documents: [config], diagnostics: [] }]]));
 }

@@ -542,6 +542,10 @@ export const configSchema = {
             "javascript"
           ]
         },
+        "canary": {
+          "$ref": "#/$defs/CanarySpec",
+          "description": "A module canary for every route that runs this module (the first of its modules in name order): canary: { module: auth-v2, weight: 5 } on auth is the same as that canary block on each of those routes, which then may not have a canary of their own. It names the new module (module:), not a service. dgate-cli's own: never sent to DGate (docs/canary.md#module-canaries-and-canaries-beside-a-routes-modules)."
+        },
         "tags": {
           "$ref": "#/$defs/Tags"
         },

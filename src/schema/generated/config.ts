@@ -118,27 +118,32 @@ export type ModuleSpec1 = {
   [k: string]: unknown;
 };
 /**
- * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
+ * A module canary for every route that runs this module (the first of its modules in name order): canary: { module: auth-v2, weight: 5 } on auth is the same as that canary block on each of those routes, which then may not have a canary of their own. It names the new module (module:), not a service. dgate-cli's own: never sent to DGate (docs/canary.md#module-canaries-and-canaries-beside-a-routes-modules).
  */
-export type Name1 = string;
-/**
- * Sends a share of the route's requests to a new version next to the old, the canary, as Argo Rollouts and Flagger do, with nothing but DGate: another service instead of the route's own (service), another module instead of the one the route runs (module), or both. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split; -<route>--canary-split on a route with modules, so that it runs first and calls the route's module or the canary module for each request), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. With steps, apply runs them: it sets each weight, waits out each pause while checking the canary's traffic, promotes at the end, and returns to the release before the canary by itself when a check fails. Raise the weight to 100 and then point the route at the canary (its service, or the module in its modules) and drop this block to promote it (docs/canary.md).
- *
- * This interface was referenced by `ConfigFile`'s JSON-Schema
- * via the `definition` "CanarySpec".
- */
-export type CanarySpec = CanarySpec1 & CanarySpec2;
-export type CanarySpec1 = {
+export type CanarySpec = {
   [k: string]: unknown;
+} & {
+  service?: Name1;
+  module?: Name2;
+  weight?: CanaryWeight;
+  force?: CanaryForce;
+  sticky?: CanarySticky;
+  /**
+   * The way to full traffic, step by step: a weight to set, or a pause during which the checks run. apply runs them in order (docs/canary.md#steps-and-checks), recording where the canary stands in the cluster; after the last step the canary is promoted (100% of requests). `--no-wait` starts it and leaves the rest to `dgate-cli canary resume`.
+   *
+   * @minItems 1
+   */
+  steps?: CanaryStep[];
+  checks?: CanaryChecks;
 };
 /**
  * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
-export type Name2 = string;
+export type Name1 = string;
 /**
  * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
-export type Name3 = string;
+export type Name2 = string;
 /**
  * The share of requests, in percent (0 to 100, in steps of 0.01), sent to the canary now. 0 sends only forced requests; 100 sends all. Without steps it is required; with steps, leave it out: the steps set the weight.
  */
@@ -164,6 +169,20 @@ export type Duration7 = string;
  * How long a pause may wait past its length for a check with enough requests before the canary is aborted for lack of traffic. Default: ten times the interval.
  */
 export type Duration8 = string;
+/**
+ * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
+ */
+export type Name3 = string;
+/**
+ * Sends a share of the route's requests to a new version next to the old, the canary, as Argo Rollouts and Flagger do, with nothing but DGate: another service instead of the route's own (service), another module instead of the one the route runs (module), or both. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split; -<route>--canary-split on a route with modules, so that it runs first and calls the route's module or the canary module for each request), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. With steps, apply runs them: it sets each weight, waits out each pause while checking the canary's traffic, promotes at the end, and returns to the release before the canary by itself when a check fails. Raise the weight to 100 and then point the route at the canary (its service, or the module in its modules) and drop this block to promote it (docs/canary.md).
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "CanarySpec".
+ */
+export type CanarySpec1 = CanarySpec2 & CanarySpec3;
+export type CanarySpec2 = {
+  [k: string]: unknown;
+};
 /**
  * PEM private key for cert: a sensitive value, referenced like a secret.
  */
@@ -654,65 +673,12 @@ export interface ModuleSpec2 {
    * Module language; defaults from the file extension, else typescript.
    */
   type?: 'typescript' | 'javascript';
+  canary?: CanarySpec;
   tags?: Tags;
   /**
    * Refuse to delete this module, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
    */
   protect?: boolean;
-}
-/**
- * Paths and methods that DGate matches, sent to a service and/or handled by modules.
- *
- * This interface was referenced by `ConfigFile`'s JSON-Schema
- * via the `definition` "RouteSpec".
- */
-export interface RouteSpec {
-  name: Name;
-  /**
-   * Path patterns: /exact, /{param}, /prefix/*. A route with none matches no request (validate warns).
-   */
-  paths: string[];
-  /**
-   * HTTP methods, upper case, or ["*"] for any. At least one when the route has paths.
-   */
-  methods: ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'CONNECT' | 'TRACE' | '*')[];
-  /**
-   * Send the client's Host header upstream.
-   */
-  preserveHost?: boolean;
-  /**
-   * Strip the matched path prefix before forwarding.
-   */
-  stripPath?: boolean;
-  service?: Name1;
-  /**
-   * Names of modules in the same namespace. DGate runs the first in name order; the others can be required from it. DGate stores each name once.
-   */
-  modules?: Name[];
-  canary?: CanarySpec;
-  tags?: Tags;
-  /**
-   * Refuse to delete this route, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
-   */
-  protect?: boolean;
-  /**
-   * Smoke requests that prove the route works: sent through a scratch DGate by `plan --try` and `apply --try`, and through every node's proxy after an apply (docs/try-and-converge.md). dgate-cli's own: never sent to DGate, and not part of the desired-state version.
-   */
-  checks?: SmokeCheck[];
-}
-export interface CanarySpec2 {
-  service?: Name2;
-  module?: Name3;
-  weight?: CanaryWeight;
-  force?: CanaryForce;
-  sticky?: CanarySticky;
-  /**
-   * The way to full traffic, step by step: a weight to set, or a pause during which the checks run. apply runs them in order (docs/canary.md#steps-and-checks), recording where the canary stands in the cluster; after the last step the canary is promoted (100% of requests). `--no-wait` starts it and leaves the rest to `dgate-cli canary resume`.
-   *
-   * @minItems 1
-   */
-  steps?: CanaryStep[];
-  checks?: CanaryChecks;
 }
 /**
  * A header or cookie (one of them, or both) that sends a request to the canary whatever the weight (for testers and synthetic checks).
@@ -777,6 +743,60 @@ export interface CanaryChecks {
    * Also send the route's own checks: (its smoke requests) through the gateway in every check, with the canary's force header or cookie, so they reach the canary: a probe that fails fails the check, even without traffic (a check that lacks minRequests of traffic but whose probes fail is a failure). Needs force, and the target's proxy: URLs (or apply --proxy). Default false.
    */
   probes?: boolean;
+}
+/**
+ * Paths and methods that DGate matches, sent to a service and/or handled by modules.
+ *
+ * This interface was referenced by `ConfigFile`'s JSON-Schema
+ * via the `definition` "RouteSpec".
+ */
+export interface RouteSpec {
+  name: Name;
+  /**
+   * Path patterns: /exact, /{param}, /prefix/*. A route with none matches no request (validate warns).
+   */
+  paths: string[];
+  /**
+   * HTTP methods, upper case, or ["*"] for any. At least one when the route has paths.
+   */
+  methods: ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'CONNECT' | 'TRACE' | '*')[];
+  /**
+   * Send the client's Host header upstream.
+   */
+  preserveHost?: boolean;
+  /**
+   * Strip the matched path prefix before forwarding.
+   */
+  stripPath?: boolean;
+  service?: Name3;
+  /**
+   * Names of modules in the same namespace. DGate runs the first in name order; the others can be required from it. DGate stores each name once.
+   */
+  modules?: Name[];
+  canary?: CanarySpec1;
+  tags?: Tags;
+  /**
+   * Refuse to delete this route, or to make a change that deletes and recreates it, unless --allow-protected is given (docs/ci-and-gitops.md#guards). A resource applied with protect: true stays protected after it leaves the config: a later apply that would delete it is refused too. dgate-cli's own: never sent to DGate.
+   */
+  protect?: boolean;
+  /**
+   * Smoke requests that prove the route works: sent through a scratch DGate by `plan --try` and `apply --try`, and through every node's proxy after an apply (docs/try-and-converge.md). dgate-cli's own: never sent to DGate, and not part of the desired-state version.
+   */
+  checks?: SmokeCheck[];
+}
+export interface CanarySpec3 {
+  service?: Name1;
+  module?: Name2;
+  weight?: CanaryWeight;
+  force?: CanaryForce;
+  sticky?: CanarySticky;
+  /**
+   * The way to full traffic, step by step: a weight to set, or a pause during which the checks run. apply runs them in order (docs/canary.md#steps-and-checks), recording where the canary stands in the cluster; after the last step the canary is promoted (100% of requests). `--no-wait` starts it and leaves the rest to `dgate-cli canary resume`.
+   *
+   * @minItems 1
+   */
+  steps?: CanaryStep[];
+  checks?: CanaryChecks;
 }
 /**
  * One smoke request through the gateway, and what its answer must hold.
