@@ -45,11 +45,14 @@ export interface TestPrometheus {
   stop: () => Promise<void>;
 }
 
-/** Starts Prometheus on a free loopback port, scraping each admin URL's /metrics every second. */
-export async function startPrometheus(adminUrls: readonly string[]): Promise<TestPrometheus> {
+/** Starts Prometheus on a free loopback port (or the one given), scraping each admin URL's /metrics every second. */
+export async function startPrometheus(
+  adminUrls: readonly string[],
+  opts: { port?: number } = {},
+): Promise<TestPrometheus> {
   const binary = requirePrometheusBinary();
   const dir = await mkdtemp(path.join(tmpdir(), 'dgate-prometheus-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const targets = adminUrls.map((u) => new URL(u).host);
   await writeFile(
     path.join(dir, 'prometheus.yml'),

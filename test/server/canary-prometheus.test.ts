@@ -7,7 +7,8 @@ import { adminCall } from '../harness/admin.js';
 import { dgateCli } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
-import { usePrometheus } from '../harness/prometheus.js';
+import { startPrometheus, usePrometheus } from '../harness/prometheus.js';
+import { until } from '../harness/until.js';
 import { startVersion, type Upstream } from '../harness/upstream.js';
 
 /**
@@ -17,7 +18,8 @@ import { startVersion, type Upstream } from '../harness/upstream.js';
  * a canary to an upstream that answers 500 to half its requests and promotes one to a healthy
  * upstream. DGate's own success-rate threshold is set to 0 here, so that only the Prometheus query
  * can fail a check. A query with no data never passes; an unreachable Prometheus, or a query it
- * refuses, is refused before anything is written (DG3024).
+ * refuses, is refused before anything is written (DG3024); a Prometheus gone in the middle of a
+ * pause stops the rollout where it is, and `canary resume` goes on once it is back.
  */
 
 /** The canary's share of 5xx answers over the check interval, from DGate's request counter and the split's mark. */
@@ -236,5 +238,53 @@ ${queries}`;
     expect(refused.stdout).not.toContain('Apply complete');
     // Nothing was written: no split module on the cluster.
     expect(await splitModule()).toEqual([]);
+  });
+
+  it('Prometheus gone in the middle of a rollout stops it where it is (DG3024); canary resume goes on once it is back', async () => {
+    await reset();
+    // A Prometheus of this case's own, stopped in the first pause and started again on the same port.
+    let own = await startPrometheus([node().adminUrl]);
+    const port = Number(new URL(own.url).port);
+    try {
+      await writeConfig(
+        canary('checkout-v2', '[{ weight: 40 }, { pause: 10s }, { weight: 80 }]', ratioQuery, '', own.url),
+      );
+      const load = traffic();
+      try {
+        const running = dgateCli(['apply', dir, '--auto-approve'], { env: env() });
+        await until(
+          'the first pause to have begun',
+          async () => {
+            const r = await record('checkout-v2');
+            return r?.status === 'progressing' && r.step === 1 ? r : undefined;
+          },
+          60_000,
+          200,
+        );
+        await own.stop();
+        const run = await running;
+        expect(run.code, run.stdout + run.stderr).toBe(1);
+        expect(run.stderr).toMatch(
+          /error DG3024: the canary shop\/checkout → checkout-v2 cannot be checked: Prometheus http:\/\/127\.0\.0\.1:\d+: query error-ratio: did not answer/,
+        );
+        expect(run.stderr).toMatch(/hint: the canary is left where it is \(40%, recorded\)/);
+        const left = await record('checkout-v2');
+        expect(left).toMatchObject({ status: 'progressing', step: 1, weight: 40 });
+        expect(left.checks.at(-1)).toMatchObject({ verdict: 'error', source: `Prometheus ${own.url}` });
+        // Nothing was judged from the error: no failure counted.
+        expect(left.failures).toBe(0);
+
+        own = await startPrometheus([node().adminUrl], { port });
+        const resumed = await dgateCli(['canary', 'resume', 'shop/checkout'], { env: env() });
+        expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+        expect(resumed.stdout).toMatch(/check pass: .*Prometheus error-ratio 0 ≤ 0\.01/);
+        expect(resumed.stdout).toMatch(/step 3 of 3: weight 40% → 80%/);
+        expect(resumed.stdout).toMatch(/promoted: every request goes to checkout-v2/);
+      } finally {
+        await load.stop();
+      }
+    } finally {
+      await own.stop();
+    }
   });
 });
