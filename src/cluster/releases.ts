@@ -20,7 +20,15 @@ export interface ReleaseRecord {
   /** Why, when it was not asked for by hand: a canary aborted by its checks says so here, with the numbers. */
   reason?: string;
   /** For a canary step: the canary, and where its rollout stood after this release. */
-  canary?: { namespace: string; route: string; service: string; step: number; weight: number; status: string };
+  canary?: {
+    namespace: string;
+    route: string;
+    service?: string;
+    module?: string;
+    step: number;
+    weight: number;
+    status: string;
+  };
   desiredVersion: string;
   git: DesiredState['metadata']['git'];
   appliedBy: string;

@@ -40,7 +40,7 @@ import { readCheckedConfig } from '../pipeline/read-config.js';
 import { chooseTargets, connectionOf, connectTarget, evaluationInstant } from '../pipeline/target-choice.js';
 import type { AdminClient } from '../cluster/client.js';
 import { effectiveReleases, readReleases } from '../cluster/releases.js';
-import { formatWeight } from '../model/canary.js';
+import { canaryVersion, formatWeight } from '../model/canary.js';
 import {
   type DeclaredRollout,
   declaredRollouts,
@@ -299,7 +299,7 @@ export class ApplyCommand extends ClusterCommand {
     if (this.noWait) {
       for (const r of running)
         this.context.stdout.write(
-          `canary ${r.namespace}/${r.route} → ${r.service} is at ${formatWeight(r.weight)}, step ${Math.min(r.step + 1, r.steps.length)} of ${r.steps.length}; \`dgate-cli canary resume\` runs the rest.\n`,
+          `canary ${r.namespace}/${r.route} → ${canaryVersion(r)} is at ${formatWeight(r.weight)}, step ${Math.min(r.step + 1, r.steps.length)} of ${r.steps.length}; \`dgate-cli canary resume\` runs the rest.\n`,
         );
       return ExitCode.OK;
     }
@@ -309,7 +309,7 @@ export class ApplyCommand extends ClusterCommand {
       if (outcome === 'aborted')
         throw new DgateError({
           code: 'DG3018',
-          message: `canary ${end.namespace}/${end.route} → ${end.service} was aborted: ${end.reason}`,
+          message: `canary ${end.namespace}/${end.route} → ${canaryVersion(end)} was aborted: ${end.reason}`,
           hint: `the cluster is back at ${end.returnedTo !== undefined ? `release ${end.returnedTo}` : 'the canary at 0%'}; \`dgate-cli canary status\` shows every check; a changed canary (service, steps or checks) starts a new rollout when applied`,
         });
       if (outcome === 'stopped') return ExitCode.INTERRUPTED;

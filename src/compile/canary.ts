@@ -1,6 +1,6 @@
 import type { RouteSpec } from '../schema/generated/config.js';
 import type { Resources } from '../schema/generated/desired-state.js';
-import { type CanaryRule, canaryModuleName, canaryTag, canaryRuleOf as ruleOfTags } from '../model/canary.js';
+import { type CanaryRule, canaryModuleOf, canaryTag, canaryRuleOf as ruleOfTags } from '../model/canary.js';
 import { canaryMarkPrefix } from '../model/canary-metrics.js';
 import {
   type CanaryRollout,
@@ -41,13 +41,19 @@ export function canaryRuleOf(route: RouteSpec): CanaryRule | undefined {
   // With steps, the rollout sets the weight: compile gives where a new rollout starts, and plan
   // puts in where the cluster's rollout stands (pipeline/canary-overlay.ts).
   const steps = c.steps && c.steps.length > 0 ? c.steps : undefined;
+  // DGate runs the first of a route's modules in name order: that is the one the generated
+  // module stands in front of.
+  const entry = [...new Set(route.modules ?? [])].sort()[0];
   return {
     route: route.name,
-    service: c.service,
+    ...(c.service !== undefined ? { service: c.service } : {}),
+    ...(c.module !== undefined ? { module: c.module } : {}),
+    ...(entry !== undefined ? { entry } : {}),
+    ...(route.service === undefined ? { handler: true } : {}),
     weight: steps ? startWeight(rolloutSteps(steps)) : (c.weight ?? 0),
     ...(c.force ? { force: c.force } : {}),
     ...(c.sticky ? { sticky: c.sticky } : {}),
-    ...(steps ? { rollout: rolloutIdentity(route.name, c.service, steps, c.checks) } : {}),
+    ...(steps ? { rollout: rolloutIdentity(route.name, c, steps, c.checks) } : {}),
   };
 }
 
@@ -57,27 +63,92 @@ export function canaryRuleOf(route: RouteSpec): CanaryRule | undefined {
  *
  * - Forced: a request with the force header or cookie (with the value, when one is given) goes
  *   to the canary.
- * - Sticky: a request with the sticky key goes where a hash of `namespace/route/service` and the
+ * - Sticky: a request with the sticky key goes where a hash of `namespace/route/version` and the
  *   key falls: bucket < weight. A client keeps its version at one weight and, since raising the
  *   weight only widens the canary's buckets, stays on the canary as the weight grows.
  * - Otherwise: a credit counter sends exactly weight/100 of the requests a runtime serves. DGate
  *   runs several runtimes of a module under concurrent requests, each with its own variables, so
  *   each counter starts at a random point: a fixed start would send each runtime's first requests
  *   the same way and skew the share.
- * - The stable URL is read from the route's service at request time (round robin over its
- *   URLs); the canary URLs are compiled in.
+ * - An upstream canary: the stable URL is read from the route's service at request time (round
+ *   robin over its URLs); the canary URLs are compiled in.
+ * - Beside the route's modules: DGate runs only the first of them (the entry), and a module can
+ *   require another module of its route by `./name` (DGate's functional-tests multi_module_test).
+ *   So the generated module, named to sort first, requires the entry and the canary module and
+ *   calls, in each of its hooks, the hook of the version chosen for the request. It chooses in the
+ *   first hook DGate calls (fetchUpstream on a route with a service, requestModifier on one
+ *   without) and keeps the choice to the last, since a runtime serves one request at a time.
+ *   Without a fetchUpstream of the module's own, the stable upstream is the service's first URL,
+ *   as DGate picks it when no module chooses.
  */
 export function splitModuleSource(namespace: string, rule: CanaryRule, canaryUrls: readonly string[]): string {
   const config = {
     weight: Math.round(rule.weight * 100),
-    canary: canaryUrls,
+    canary: rule.service !== undefined ? canaryUrls : null,
     force: rule.force ?? null,
     sticky: rule.sticky ?? null,
-    salt: `${namespace}/${rule.route}/${rule.service}\n`,
+    salt: `${namespace}/${rule.route}/${rule.service ?? `module ${rule.module}`}\n`,
   };
   // Math.random runs inside DGate, per runtime; written as an index so it is plainly not a call
   // made here (compile is pure).
   const random = "Math['random']()";
+  const require = (name: string) => `require(${jsLiteral(`./${name}`)})`;
+  const modules =
+    rule.entry === undefined
+      ? '// The route runs no module of its own.\nvar STABLE = {};\nvar CANARY = {};'
+      : `// The route's own module, and the version that runs instead of it on the canary.
+var STABLE = ${require(rule.entry)};
+var CANARY = ${rule.module !== undefined ? require(rule.module) : 'STABLE'};`;
+  const hooks = rule.handler
+    ? `// A route without a service: DGate calls requestModifier first, then requestHandler.
+exports.requestModifier = function (ctx) {
+  choose(ctx);
+  return call('requestModifier', arguments);
+};
+
+exports.requestHandler = function (ctx) {
+  var result = call('requestHandler', arguments);
+  mark(ctx);
+  return result;
+};
+
+// When the chosen version has no errorHandler, the error goes back to DGate, which answers 500
+// as it does for a route whose module has none (a handler that returned would leave an empty 200).
+exports.errorHandler = function (ctx, error) {
+  mark(ctx);
+  if (typeof running().errorHandler !== 'function') throw error;
+  return call('errorHandler', arguments);
+};
+`
+    : `exports.fetchUpstream = function (ctx) {
+  choose(ctx);
+  if (chosen === 'canary' && RULE.canary) {
+    nextCanary = (nextCanary + 1) % RULE.canary.length;
+    return RULE.canary[nextCanary];
+  }
+  if (typeof running().fetchUpstream === 'function') return call('fetchUpstream', arguments);
+  var urls = ctx.service().urls;
+  if (!RULE.canary) return urls[0];
+  nextStable = (nextStable + 1) % urls.length;
+  return urls[nextStable];
+};
+
+exports.requestModifier = function () {
+  return call('requestModifier', arguments);
+};
+
+exports.responseModifier = function (ctx) {
+  mark(ctx);
+  return call('responseModifier', arguments);
+};
+
+// Without an answer (the upstream refused or timed out), DGate answers 502 itself when nothing
+// is written; the request is marked first.
+exports.errorHandler = function (ctx) {
+  mark(ctx);
+  return call('errorHandler', arguments);
+};
+`;
   return `// Generated by dgate-cli from the canary of route ${jsLiteral(`${namespace}/${rule.route}`)} (docs/canary.md).
 // Do not edit: every apply writes it again from the config.
 var RULE = ${jsLiteral(config)};
@@ -85,6 +156,7 @@ var SCALE = ${scale};
 var credit = Math.floor(${random} * SCALE);
 var nextStable = 0;
 var nextCanary = 0;
+${modules}
 
 function hash(text) {
   var h = 0x811c9dc5;
@@ -138,21 +210,24 @@ function toCanary(req) {
   return true;
 }
 
-// The version this request went to. A runtime serves one request at a time, from fetchUpstream
+// The version this request went to. A runtime serves one request at a time, from its first hook
 // to responseModifier (or errorHandler), so a variable holds it for that request.
 var chosen = 'stable';
 
-exports.fetchUpstream = function (ctx) {
-  if (toCanary(ctx.request())) {
-    chosen = 'canary';
-    nextCanary = (nextCanary + 1) % RULE.canary.length;
-    return RULE.canary[nextCanary];
-  }
-  chosen = 'stable';
-  var urls = ctx.service().urls;
-  nextStable = (nextStable + 1) % urls.length;
-  return urls[nextStable];
-};
+function choose(ctx) {
+  chosen = toCanary(ctx.request()) ? 'canary' : 'stable';
+}
+
+function running() {
+  return chosen === 'canary' ? CANARY : STABLE;
+}
+
+// The chosen version's hook, if it has one, with the arguments DGate gave.
+function call(hook, args) {
+  var module = running();
+  if (typeof module[hook] === 'function') return module[hook].apply(module, args);
+  return undefined;
+}
 
 // After the upstream has answered (its request has gone), the client's User-Agent is marked with
 // the version, so that DGate's request metrics, labelled with it, tell canary from stable.
@@ -161,16 +236,7 @@ function mark(ctx) {
   headers.set('User-Agent', ${jsLiteral(canaryMarkPrefix)} + chosen + ' ' + (headers.get('User-Agent') || ''));
 }
 
-exports.responseModifier = function (ctx) {
-  mark(ctx);
-};
-
-// Without an answer (the upstream refused or timed out), DGate answers 502 itself when this
-// writes nothing; the request is marked first.
-exports.errorHandler = function (ctx) {
-  mark(ctx);
-};
-`;
+${hooks}`;
 }
 
 /**
@@ -190,29 +256,52 @@ export function splitModuleAtWeight(module: Module, weight: number, canaryUrls: 
 
 /**
  * Adds the split module of each route of one namespace that has a canary, and gives the route
- * that module. Called by compileResources after the namespace's own resources are compiled (the
- * canary service's URLs are read from its compiled form, as DGate stores them). checkConfig has
- * made sure the canary service exists and the route has a service and no modules.
+ * that module (and the canary module, for a module canary). Called by compileResources after the
+ * namespace's own resources are compiled (the canary service's URLs are read from its compiled
+ * form, as DGate stores them). checkConfig has made sure the canary's service and module exist
+ * and the route can run it.
  */
 export function addCanaries(out: Resources, namespace: string, routes: readonly RouteSpec[]): void {
   for (const spec of routes) {
     const rule = canaryRuleOf(spec);
     if (!rule) continue;
-    const service = out.services.find((s) => s.namespace === namespace && s.name === rule.service);
+    const service =
+      rule.service === undefined
+        ? undefined
+        : out.services.find((s) => s.namespace === namespace && s.name === rule.service);
     const route = out.routes.find((r) => r.namespace === namespace && r.name === spec.name);
-    if (!service || !route)
+    if ((rule.service !== undefined && !service) || !route)
       throw new Error(`compile called with route ${namespace}/${spec.name}'s canary unchecked: run checkConfig first`);
-    const name = canaryModuleName(spec.name);
+    const name = canaryModuleOf(rule);
     out.modules.push({
       name,
       namespace,
-      payload: Buffer.from(splitModuleSource(namespace, rule, service.urls)).toString('base64'),
+      payload: Buffer.from(splitModuleSource(namespace, rule, service?.urls ?? [])).toString('base64'),
       moduleType: 'javascript',
       // The route's labels too, so that --select-tag, which picks the route, picks its split module.
       tags: [...(route.tags ?? []), canaryTag(rule)],
     });
-    route.modules = [...new Set([...(route.modules ?? []), name])].sort() as [string, ...string[]];
+    const added = rule.module !== undefined ? [name, rule.module] : [name];
+    route.modules = [...new Set([...(route.modules ?? []), ...added])].sort() as [string, ...string[]];
   }
+}
+
+/**
+ * The routes of a config with the weights a target's canary tags give (`canary@5%:NAME`, docs/
+ * canary.md#server-tags): NAME is a route with a canary, or the canary module of routes' canaries.
+ * check-targets refuses a tag on a canary with steps (those set their own weight).
+ */
+export function withCanaryTagWeights(
+  routes: readonly RouteSpec[],
+  tags: readonly { name: string; percent: number }[],
+): RouteSpec[] {
+  if (tags.length === 0) return [...routes];
+  return routes.map((r) => {
+    const c = r.canary;
+    if (!c) return r;
+    const tag = tags.findLast((t) => t.name === r.name || (c.module !== undefined && t.name === c.module));
+    return tag ? { ...r, canary: { ...c, weight: tag.percent } } : r;
+  });
 }
 
 /**
@@ -231,10 +320,13 @@ export function withRolloutWeights(desired: DesiredState, records: readonly Cana
     if (!record || record.identity !== rule.rollout) return m;
     const weight = rolloutWeight(rule.rollout, [{ weight: rule.weight }], record);
     if (weight === rule.weight) return m;
-    const service = desired.resources.services.find((s) => s.namespace === m.namespace && s.name === rule.service);
-    if (!service) return m;
+    const service =
+      rule.service === undefined
+        ? undefined
+        : desired.resources.services.find((s) => s.namespace === m.namespace && s.name === rule.service);
+    if (rule.service !== undefined && !service) return m;
     changed = true;
-    return splitModuleAtWeight(m, weight, service.urls);
+    return splitModuleAtWeight(m, weight, service?.urls ?? []);
   });
   return changed ? { ...desired, resources: { ...desired.resources, modules } } : desired;
 }

@@ -1,5 +1,5 @@
 import type { Declared, LoadedNamespace } from '../load/assemble.js';
-import { unknownPlaceholders } from '../model/canary-prometheus.js';
+import { unknownPlaceholders, usedPlaceholders } from '../model/canary-prometheus.js';
 import type { RouteSpec } from '../schema/generated/config.js';
 import type { Report } from './check-report.js';
 
@@ -73,7 +73,20 @@ export function checkCanaryPrometheus(ns: LoadedNamespace, route: Declared<Route
         route.origin,
         [...at, 'queries', i, 'query'],
         `${id}: Prometheus query '${q.name}' uses ${unknown.map((u) => `{{${u}}}`).join(', ')}, which a check does not fill in`,
-        'the placeholders are {{namespace}}, {{route}}, {{service}} (the canary service) and {{interval}} (the check interval, e.g. 60s)',
+        'the placeholders are {{namespace}}, {{route}}, {{service}} (the canary service), {{module}} (the canary module) and {{interval}} (the check interval, e.g. 60s)',
+      );
+    }
+    const canary = route.spec.canary!;
+    const missing = usedPlaceholders(q.query).filter(
+      (k) => (k === 'service' && canary.service === undefined) || (k === 'module' && canary.module === undefined),
+    );
+    if (missing.length > 0) {
+      report(
+        'DG1136',
+        route.origin,
+        [...at, 'queries', i, 'query'],
+        `${id}: Prometheus query '${q.name}' uses {{${missing[0]}}}, and the canary has no ${missing[0]}`,
+        `use {{${missing[0] === 'service' ? 'module' : 'service'}}}, or name the route and namespace instead`,
       );
     }
   });

@@ -10,7 +10,7 @@ import { canariesOf, selectForTarget, type Target } from '../select/targets.js';
 import { isTimeDependent } from '../select/schedule.js';
 import { parseDuration } from '../model/duration.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
-import { addCanaries } from './canary.js';
+import { addCanaries, withCanaryTagWeights } from './canary.js';
 import { checkRouteCollisions } from './check-references.js';
 import type { Report } from './check-report.js';
 import { isSelectorTag } from '../select/tags.js';
@@ -43,7 +43,7 @@ export function compileTarget(
   if (selection.diagnostics.length > 0) return { diagnostics: selection.diagnostics };
   const collisions = targetRouteCollisions(selection.config, target);
   if (collisions.some((d) => d.severity === 'error')) return { diagnostics: collisions };
-  const state = compileConfig(selection.config, files, metadata);
+  const state = compileConfig(withCanaryTags(selection.config, canariesOf(target)), files, metadata);
   if (target.spec) {
     state.target = {
       name: target.name,
@@ -63,6 +63,24 @@ export function compileTarget(
     .filter((b) => b.resources.length > 0);
   if (produced.length > 0) state.bundles = produced;
   return { state, diagnostics: collisions };
+}
+
+/** The config with the canary weights a target's canary tags give (`canary@5%:auth-v2`). */
+function withCanaryTags(config: LoadedConfig, tags: readonly { name: string; percent: number }[]): LoadedConfig {
+  if (tags.length === 0) return config;
+  return {
+    ...config,
+    namespaces: config.namespaces.map((ns) => {
+      const specs = withCanaryTagWeights(
+        ns.resources.routes.map((r) => r.spec),
+        tags,
+      );
+      return {
+        ...ns,
+        resources: { ...ns.resources, routes: ns.resources.routes.map((r, i) => ({ ...r, spec: specs[i]! })) },
+      };
+    }),
+  };
 }
 
 /**

@@ -138,6 +138,7 @@ export const codes = {
   DG1710: 'invalid evaluation instant',
   DG1711: 'credentials in a target admin URL',
   DG1712: 'target proxy URLs do not pair with its admin URLs',
+  DG1713: 'canary tag on a canary with steps',
   // 19xx: warnings
   DG1901: 'plaintext secret value',
   DG1902: 'field has no effect on DGate v0.11',
@@ -145,6 +146,7 @@ export const codes = {
   DG1904: 'stripped path sent without a leading slash',
   DG1905: 'canary steps are not run yet (no longer reported)',
   DG1906: 'routes may collide in the router',
+  DG1907: 'canary tag changes nothing',
   // 40xx: CI systems and forges
   DG4001: 'CI environment incomplete',
   DG4002: 'GitHub refused the token',

@@ -35,25 +35,43 @@ export function promDuration(ms: number): string {
   return whole % 1000 === 0 ? `${whole / 1000}s` : `${whole}ms`;
 }
 
-/** The query with {{namespace}}, {{route}}, {{service}} and {{interval}} filled in (spaces inside the braces allowed). */
+const placeholders = ['namespace', 'route', 'service', 'module', 'interval'] as const;
+
+/**
+ * The query with {{namespace}}, {{route}}, {{service}} (the canary service), {{module}} (the
+ * canary module) and {{interval}} filled in (spaces inside the braces allowed).
+ */
 export function expandQuery(
   query: string,
-  vars: { namespace: string; route: string; service: string; intervalMs: number },
+  vars: {
+    namespace: string;
+    route: string;
+    service?: string | undefined;
+    module?: string | undefined;
+    intervalMs: number;
+  },
 ): string {
-  const values: Record<string, string> = {
+  const values: Record<(typeof placeholders)[number], string> = {
     namespace: vars.namespace,
     route: vars.route,
-    service: vars.service,
+    service: vars.service ?? '',
+    module: vars.module ?? '',
     interval: promDuration(vars.intervalMs),
   };
-  return query.replace(/\{\{\s*(namespace|route|service|interval)\s*\}\}/g, (_, key: string) => values[key]!);
+  return query.replace(
+    /\{\{\s*(namespace|route|service|module|interval)\s*\}\}/g,
+    (_, key: (typeof placeholders)[number]) => values[key],
+  );
 }
 
 /** The placeholders a query uses that are not known (a typo such as {{rout}}). */
 export function unknownPlaceholders(query: string): string[] {
-  return [...query.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)]
-    .map((m) => m[1]!)
-    .filter((k) => !['namespace', 'route', 'service', 'interval'].includes(k));
+  return usedPlaceholders(query).filter((k) => !(placeholders as readonly string[]).includes(k));
+}
+
+/** Every placeholder a query uses, as written between the braces. */
+export function usedPlaceholders(query: string): string[] {
+  return [...query.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)].map((m) => m[1]!);
 }
 
 interface ApiAnswer {

@@ -53,18 +53,27 @@ export function rolloutSteps(steps: readonly CanaryStep[]): RolloutStep[] {
 }
 
 /**
- * What makes two canaries the same rollout: the route, the canary service, the steps and the
+ * What makes two canaries the same rollout: the route, the canary service and module, the steps and the
  * checks. A change to any of them starts the rollout again from its first step, as a new spec
  * does in Argo Rollouts; a change elsewhere in the config (or to the force and sticky rules)
  * does not.
  */
 export function rolloutIdentity(
   route: string,
-  service: string,
+  version: { service?: string | undefined; module?: string | undefined },
   steps: readonly CanaryStep[],
   checks: CanaryChecks | undefined,
 ): string {
-  return sha256Hex(canonicalJson({ route, service, steps, checks: checks ?? null })).slice(0, 16);
+  const { service, module } = version;
+  return sha256Hex(
+    canonicalJson({
+      route,
+      ...(service !== undefined ? { service } : {}),
+      ...(module !== undefined ? { module } : {}),
+      steps,
+      checks: checks ?? null,
+    }),
+  ).slice(0, 16);
 }
 
 /** The weight a rollout that has not started yet begins at: its first step's, or 0 when it begins with a pause. */
@@ -124,7 +133,9 @@ export interface ProbeResult {
 export interface CanaryRollout {
   namespace: string;
   route: string;
-  service: string;
+  /** The canary's service (an upstream canary) and module (a module canary): one or both. */
+  service?: string;
+  module?: string;
   /** rolloutIdentity of the canary this record is about. */
   identity: string;
   /** Its steps and checks, as the config gave them when it started (resume needs no config). */

@@ -32,7 +32,15 @@ export interface Notice {
   /** A code and message, for failures and holds (already free of held values). */
   error?: { code: string; message: string };
   /** For canary-step, promoted and aborted: which canary, and where its rollout stands. */
-  canary?: { route: string; service: string; step: number; steps: number; weight: number; reason?: string };
+  canary?: {
+    route: string;
+    /** The canary's service, module or both, as people read it (model/canary.ts canaryVersion). */
+    service: string;
+    step: number;
+    steps: number;
+    weight: number;
+    reason?: string;
+  };
 }
 
 /** Which of the configured webhooks want an event: those listing it, or listing no events. */

@@ -4,7 +4,7 @@ import { AdminClient, raftServerUrlsOf } from '../cluster/client.js';
 import { effectiveReleases, readReleases, type ReleaseRecord } from '../cluster/releases.js';
 import { withRolloutWeights } from '../compile/canary.js';
 import { DgateError } from '../errors/dgate-error.js';
-import { canaryRuleOf, formatWeight } from '../model/canary.js';
+import { canaryRuleOf, canaryVersion, formatWeight } from '../model/canary.js';
 import { counterDelta, judgeCheck, routeCounters, sumCounters } from '../model/canary-metrics.js';
 import {
   type CanaryRollout,
@@ -58,7 +58,8 @@ export interface RolloutIo {
 export interface DeclaredRollout {
   namespace: string;
   route: string;
-  service: string;
+  service?: string;
+  module?: string;
   identity: string;
   steps: CanaryRollout['steps'];
   rules: CanaryRollout['rules'];
@@ -99,8 +100,9 @@ export function declaredRollouts(config: LoadedConfig): DeclaredRollout[] {
       out.push({
         namespace: ns.name,
         route: r.spec.name,
-        service: c.service,
-        identity: rolloutIdentity(r.spec.name, c.service, c.steps, c.checks),
+        ...(c.service !== undefined ? { service: c.service } : {}),
+        ...(c.module !== undefined ? { module: c.module } : {}),
+        identity: rolloutIdentity(r.spec.name, c, c.steps, c.checks),
         steps: rolloutSteps(c.steps),
         rules: resolveChecks(c.checks),
         ...(probes ? { probes } : {}),
@@ -143,7 +145,7 @@ export async function requireMetrics(nodes: readonly AdminClient[]): Promise<voi
 }
 
 /** What a canary's Prometheus queries need to know of it. */
-type PrometheusSubject = Pick<CanaryRollout, 'namespace' | 'route' | 'service' | 'rules'>;
+type PrometheusSubject = Pick<CanaryRollout, 'namespace' | 'route' | 'service' | 'module' | 'rules'>;
 
 /**
  * Asks each of a canary's Prometheus queries (checks.prometheus) once. Values and no data are
@@ -176,7 +178,7 @@ export async function requirePrometheus(subjects: readonly PrometheusSubject[]):
     if (asked.problem !== undefined)
       throw new DgateError({
         code: 'DG3024',
-        message: `the canary ${subject.namespace}/${subject.route} → ${subject.service} cannot be checked: ${asked.problem}`,
+        message: `the canary ${subject.namespace}/${subject.route} → ${canaryVersion(subject)} cannot be checked: ${asked.problem}`,
         hint: "nothing was changed; check checks.prometheus (its url, and the query, in the Prometheus UI), or leave it out to judge by DGate's metrics alone",
       });
   }
@@ -230,7 +232,8 @@ export async function recordStarted(
       {
         namespace: d.namespace,
         route: d.route,
-        service: d.service,
+        ...(d.service !== undefined ? { service: d.service } : {}),
+        ...(d.module !== undefined ? { module: d.module } : {}),
         identity: d.identity,
         steps: d.steps,
         rules: d.rules,
@@ -272,7 +275,7 @@ async function notifierFor(client: AdminClient, io: RolloutIo): Promise<Notify> 
 
 const canaryOf = (r: CanaryRollout, reason?: string) => ({
   route: `${r.namespace}/${r.route}`,
-  service: r.service,
+  service: canaryVersion(r),
   step: Math.min(r.step, r.steps.length),
   steps: r.steps.length,
   weight: r.weight,
@@ -282,7 +285,7 @@ const canaryOf = (r: CanaryRollout, reason?: string) => ({
 /** How a run of one canary ended. */
 export type RolloutOutcome = 'promoted' | 'aborted' | 'stopped' | 'failed';
 
-const label = (r: CanaryRollout) => `canary ${r.namespace}/${r.route} → ${r.service}`;
+const label = (r: CanaryRollout) => `canary ${r.namespace}/${r.route} → ${canaryVersion(r)}`;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -322,7 +325,7 @@ async function readCounters(nodes: readonly AdminClient[], record: CanaryRollout
     if ('problem' in read)
       throw new DgateError({
         code: 'DG3016',
-        message: `the canary ${record.namespace}/${record.route} → ${record.service} cannot be checked: ${read.problem}`,
+        message: `${label(record)} cannot be checked: ${read.problem}`,
         hint: `the canary is left where it is (${formatWeight(record.weight)}, recorded); once the node serves its metrics again, \`dgate-cli canary resume\` goes on, or \`dgate-cli canary abort ${record.namespace}/${record.route}\``,
       });
     out[node.baseUrl] = routeCounters(read.text, record.namespace, record.route);
@@ -388,7 +391,8 @@ async function applyWeight(
       canary: {
         namespace: record.namespace,
         route: record.route,
-        service: record.service,
+        ...(record.service !== undefined ? { service: record.service } : {}),
+        ...(record.module !== undefined ? { module: record.module } : {}),
         step: record.step,
         weight,
         status: moved.status,
@@ -483,7 +487,7 @@ export async function advanceRollout(
       canary: canaryOf(r),
     });
     io.out(
-      `${io.style.green(`${label(r)} promoted:`)} every request goes to ${r.service}. To finish, make it the route's service and drop the canary block.\n`,
+      `${io.style.green(`${label(r)} promoted:`)} every request goes to ${canaryVersion(r)}. To finish, make it the route's ${r.module !== undefined ? (r.service !== undefined ? 'service and module' : 'module') : 'service'} and drop the canary block.\n`,
     );
     return { record: r, outcome: 'promoted', waitMs: 0 };
   }
@@ -561,7 +565,7 @@ export async function advanceRollout(
     await writeRollout(client, r);
     throw new DgateError({
       code: 'DG3024',
-      message: `the canary ${r.namespace}/${r.route} → ${r.service} cannot be checked: ${asked.problem}`,
+      message: `the canary ${r.namespace}/${r.route} → ${canaryVersion(r)} cannot be checked: ${asked.problem}`,
       hint: `the canary is left where it is (${formatWeight(r.weight)}, recorded); once Prometheus answers the query, \`dgate-cli canary resume\` goes on, or \`dgate-cli canary abort ${r.namespace}/${r.route}\``,
     });
   }
@@ -622,7 +626,7 @@ async function returnTo(
       style: io.style,
       onEvent: io.onEvent,
       approved: () => true,
-      reason: `canary ${record.namespace}/${record.route} → ${record.service} aborted: ${reason}`,
+      reason: `${label(record)} aborted: ${reason}`,
     });
   } catch (err) {
     if (err instanceof DgateError && err.code === 'DG3010') return 'raft';

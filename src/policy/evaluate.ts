@@ -31,7 +31,10 @@ export function originsOf(config: LoadedConfig): OriginIndex {
     // A canary's split module is generated from its route's canary.
     for (const r of ns.resources.routes)
       if (r.spec.canary !== undefined)
-        out.set(`modules:${ns.name}/${canaryModuleName(r.spec.name)}`, { origin: r.origin, sub: ['canary'] });
+        out.set(`modules:${ns.name}/${canaryModuleName(r.spec.name, (r.spec.modules ?? []).length > 0)}`, {
+          origin: r.origin,
+          sub: ['canary'],
+        });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Change } from '../diff/diff.js';
-import { type CanaryRule, canaryRuleOf, formatWeight } from '../model/canary.js';
+import { type CanaryRule, canaryRuleOf, canaryVersion, formatWeight } from '../model/canary.js';
 import { canonicalJson } from '../state/canonical-json.js';
 import { printableName } from './printable.js';
 
@@ -16,10 +16,10 @@ export function describeCanaryChange(change: Change): { title: string; details: 
   const route = printableName(`${change.namespace}/${rule.route}`);
   const module = `(generated module ${printableName(change.name)})`;
   if (change.action === 'delete' || !after)
-    return { title: `canary ${route} → ${printableName(rule.service)}: removed ${module}`, details: [] };
+    return { title: `canary ${route} → ${printableName(canaryVersion(rule))}: removed ${module}`, details: [] };
   if (change.action === 'create' || !before)
     return {
-      title: `canary ${route} → ${printableName(after.service)}: weight ${formatWeight(after.weight)} ${module}`,
+      title: `canary ${route} → ${printableName(canaryVersion(after))}: weight ${formatWeight(after.weight)} ${module}`,
       details: [...ruleDetails(after), ...(after.rollout ? [rolloutStarts] : [])],
     };
   const weight =
@@ -28,13 +28,15 @@ export function describeCanaryChange(change: Change): { title: string; details: 
       : `weight ${formatWeight(before.weight)} → ${formatWeight(after.weight)}`;
   const details: string[] = [];
   if (before.service !== after.service)
-    details.push(`service: ${printableName(before.service)} → ${printableName(after.service)}`);
+    details.push(`service: ${printableName(before.service ?? '(none)')} → ${printableName(after.service ?? '(none)')}`);
+  if (before.module !== after.module)
+    details.push(`module: ${printableName(before.module ?? '(none)')} → ${printableName(after.module ?? '(none)')}`);
   const [b, a] = [ruleDetails(before), ruleDetails(after)];
   if (canonicalJson(b) !== canonicalJson(a)) details.push(...b.map((l) => `was ${l}`), ...a.map((l) => `now ${l}`));
   if (after.rollout && before.rollout !== after.rollout) details.push(rolloutStarts);
   // Same rule, new source: the canary service's URLs (compiled in) changed.
   if (canonicalJson(before) === canonicalJson(after)) details.push('canary URLs changed');
-  return { title: `canary ${route} → ${printableName(after.service)}: ${weight} ${module}`, details };
+  return { title: `canary ${route} → ${printableName(canaryVersion(after))}: ${weight} ${module}`, details };
 }
 
 /** Said of a canary with steps that this apply starts (a new canary, or new steps or checks). */

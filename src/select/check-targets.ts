@@ -113,6 +113,10 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
             ns.resources.modules.some((m) => m.spec.name === name) ||
             ns.resources.routes.some((r) => r.spec.name === name),
         );
+        // The canaries the tag sets the weight of on this target (compile/canary.ts withCanaryTagWeights).
+        const canaries = config.namespaces.flatMap((ns) =>
+          ns.resources.routes.filter((r) => r.spec.canary && (r.spec.name === name || r.spec.canary.module === name)),
+        );
         if (!exists) {
           report(
             'DG1704',
@@ -120,6 +124,24 @@ export function checkTargets(config: LoadedConfig, now: number | null): Diagnost
             ['tags', i],
             `canary tag '${text}' of target '${t.spec.name}' names '${name}', which is neither a module nor a route of this config`,
             'name a module or route the config declares, or remove the canary tag',
+          );
+        } else if (canaries.length === 0) {
+          report(
+            'DG1907',
+            t.origin,
+            ['tags', i],
+            `canary tag '${text}' of target '${t.spec.name}' changes nothing: no route has a canary named '${name}' or running module '${name}'`,
+            `declare the canary on the routes it is for, e.g. canary: { module: ${name}, weight: 0 } (the tag sets the weight on this target), or remove the tag`,
+            { warning: true },
+          );
+        }
+        for (const r of canaries.filter((r) => (r.spec.canary?.steps ?? []).length > 0)) {
+          report(
+            'DG1713',
+            t.origin,
+            ['tags', i],
+            `canary tag '${text}' of target '${t.spec.name}' would set the weight of route '${r.spec.name}''s canary, which has steps: its rollout sets the weight`,
+            'remove the tag, or give that canary a weight instead of steps',
           );
         }
       }

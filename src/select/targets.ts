@@ -174,9 +174,13 @@ export function selectForTarget(config: LoadedConfig, target: Target, at: number
       const needs: { kind: NamespacedSpecKind; name: string; path: YamlPath }[] = [];
       if (route.spec.service !== undefined)
         needs.push({ kind: 'services', name: route.spec.service, path: ['service'] });
-      // The canary's URLs are compiled into the route's generated split module.
-      if (route.spec.canary !== undefined)
-        needs.push({ kind: 'services', name: route.spec.canary.service, path: ['canary', 'service'] });
+      // The canary's URLs are compiled into the route's generated split module, which requires
+      // the canary module.
+      const canary = route.spec.canary;
+      if (canary?.service !== undefined)
+        needs.push({ kind: 'services', name: canary.service, path: ['canary', 'service'] });
+      if (canary?.module !== undefined)
+        needs.push({ kind: 'modules', name: canary.module, path: ['canary', 'module'] });
       (route.spec.modules ?? []).forEach((m, i) => {
         needs.push({ kind: 'modules', name: m, path: ['modules', i] });
       });

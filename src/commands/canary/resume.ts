@@ -6,6 +6,7 @@ import { lockTimeoutOption } from '../../cli/apply-flags.js';
 import { readRollouts } from '../../cluster/canary-store.js';
 import type { AdminClient } from '../../cluster/client.js';
 import { DgateError } from '../../errors/dgate-error.js';
+import { canaryVersion } from '../../model/canary.js';
 import {
   metricsNodes,
   requireMetrics,
@@ -62,7 +63,7 @@ export class CanaryResumeCommand extends ClusterCommand {
       if (outcome === 'aborted')
         throw new DgateError({
           code: 'DG3018',
-          message: `canary ${end.namespace}/${end.route} → ${end.service} was aborted: ${end.reason}`,
+          message: `canary ${end.namespace}/${end.route} → ${canaryVersion(end)} was aborted: ${end.reason}`,
           hint: '`dgate-cli canary status` shows every check; a changed canary (service, steps or checks) starts a new rollout when applied',
         });
       if (outcome === 'stopped') return ExitCode.INTERRUPTED;

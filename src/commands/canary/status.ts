@@ -4,7 +4,7 @@ import { ClusterCommand } from '../../cli/cluster-command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { valueNamed } from '../../cli/value-names.js';
 import { readRollouts } from '../../cluster/canary-store.js';
-import { formatWeight } from '../../model/canary.js';
+import { canaryVersion, formatWeight } from '../../model/canary.js';
 import type { CanaryRollout, CheckResult } from '../../model/canary-rollout.js';
 import { formatDuration } from '../../model/duration.js';
 
@@ -70,7 +70,7 @@ export class CanaryStatusCommand extends ClusterCommand {
       })
       .join(' → ');
     const lines = [
-      `${s.bold(`canary ${r.namespace}/${r.route} → ${r.service}`)}: ${status}, weight ${formatWeight(r.weight)}`,
+      `${s.bold(`canary ${r.namespace}/${r.route} → ${canaryVersion(r)}`)}: ${status}, weight ${formatWeight(r.weight)}`,
       `  steps: ${steps}`,
       `  checks: ${
         r.rules.enabled

@@ -291,7 +291,7 @@ export const configSchema = {
           "minLength": 1
         },
         "tags": {
-          "description": "The server tags of this target: 'name:value' or 'value'; canary tags 'canary@5%:NAME' (NAME a module or route of this config; 0 < share <= 100); time tags '@(RFC3339)#name:value', which the target gets at that instant.",
+          "description": "The server tags of this target: 'name:value' or 'value'; canary tags 'canary@5%:NAME' (the weight, on this target, of route NAME's canary or of the route canaries whose module is NAME; 0 < share <= 100); time tags '@(RFC3339)#name:value', which the target gets at that instant.",
           "type": "array",
           "uniqueItems": true,
           "items": {
@@ -649,16 +649,17 @@ export const configSchema = {
     },
     "CanarySpec": {
       "title": "CanarySpec",
-      "description": "Sends a share of the route's requests to another service, the canary, instead of the route's own service (the stable one): a new version next to the old, as Argo Rollouts and Flagger do, with nothing but DGate. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. With steps, apply runs them: it sets each weight, waits out each pause while checking the canary's traffic, promotes at the end, and returns to the release before the canary by itself when a check fails. Raise the weight to 100 and then point the route's service at the canary and drop this block to promote it (docs/canary.md).",
+      "description": "Sends a share of the route's requests to a new version next to the old, the canary, as Argo Rollouts and Flagger do, with nothing but DGate: another service instead of the route's own (service), another module instead of the one the route runs (module), or both. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split; -<route>--canary-split on a route with modules, so that it runs first and calls the route's module or the canary module for each request), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. With steps, apply runs them: it sets each weight, waits out each pause while checking the canary's traffic, promotes at the end, and returns to the release before the canary by itself when a check fails. Raise the weight to 100 and then point the route at the canary (its service, or the module in its modules) and drop this block to promote it (docs/canary.md).",
       "type": "object",
       "additionalProperties": false,
-      "required": [
-        "service"
-      ],
       "properties": {
         "service": {
           "$ref": "#/$defs/Name",
-          "description": "The canary: a service in the same namespace, other than the route's own. Its URLs are compiled into the generated module."
+          "description": "An upstream canary: a service in the same namespace, other than the route's own. Its URLs are compiled into the generated module. A canary names a service, a module, or both."
+        },
+        "module": {
+          "$ref": "#/$defs/Name",
+          "description": "A module canary: a module of the same namespace that runs instead of the route's module (the first of its modules in name order, the one DGate runs) for the canary's share of requests, e.g. auth-v2 next to auth. dgate-cli adds it to the route. A target's server tag canary@N%:<this module> sets the weight on that target."
         },
         "weight": {
           "$ref": "#/$defs/CanaryWeight",
@@ -823,7 +824,7 @@ export const configSchema = {
                         "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$"
                       },
                       "query": {
-                        "description": "PromQL that comes to one number (a scalar, or a vector of one series: sum() it). May use {{namespace}}, {{route}}, {{service}} (the canary service) and {{interval}} (the check interval as a Prometheus duration, e.g. 60s).",
+                        "description": "PromQL that comes to one number (a scalar, or a vector of one series: sum() it). May use {{namespace}}, {{route}}, {{service}} (the canary service), {{module}} (the canary module) and {{interval}} (the check interval as a Prometheus duration, e.g. 60s).",
                         "type": "string",
                         "minLength": 1
                       },

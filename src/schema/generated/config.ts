@@ -122,7 +122,7 @@ export type ModuleSpec1 = {
  */
 export type Name1 = string;
 /**
- * Sends a share of the route's requests to another service, the canary, instead of the route's own service (the stable one): a new version next to the old, as Argo Rollouts and Flagger do, with nothing but DGate. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. With steps, apply runs them: it sets each weight, waits out each pause while checking the canary's traffic, promotes at the end, and returns to the release before the canary by itself when a check fails. Raise the weight to 100 and then point the route's service at the canary and drop this block to promote it (docs/canary.md).
+ * Sends a share of the route's requests to a new version next to the old, the canary, as Argo Rollouts and Flagger do, with nothing but DGate: another service instead of the route's own (service), another module instead of the one the route runs (module), or both. Compiled into a module dgate-cli generates and adds to the route (<route>--canary-split; -<route>--canary-split on a route with modules, so that it runs first and calls the route's module or the canary module for each request), whose source holds the weight and the force and sticky rules; changing the weight is an update of that one module. With steps, apply runs them: it sets each weight, waits out each pause while checking the canary's traffic, promotes at the end, and returns to the release before the canary by itself when a check fails. Raise the weight to 100 and then point the route at the canary (its service, or the module in its modules) and drop this block to promote it (docs/canary.md).
  *
  * This interface was referenced by `ConfigFile`'s JSON-Schema
  * via the `definition` "CanarySpec".
@@ -135,6 +135,10 @@ export type CanarySpec1 = {
  * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
 export type Name2 = string;
+/**
+ * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
+ */
+export type Name3 = string;
 /**
  * The share of requests, in percent (0 to 100, in steps of 0.01), sent to the canary now. 0 sends only forced requests; 100 sends all. Without steps it is required; with steps, leave it out: the steps set the weight.
  */
@@ -194,7 +198,7 @@ export type SecretSource1 = {
 /**
  * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
-export type Name3 = string;
+export type Name4 = string;
 /**
  * Where a sensitive value comes from. It is resolved in memory only when a command needs it and never written out.
  *
@@ -212,7 +216,7 @@ export type SafeName1 = string;
 /**
  * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
-export type Name4 = string;
+export type Name5 = string;
 /**
  * A duration such as 250ms, 5s, 1m or 1h30m (units ns, us, ms, s, m, h). Compiled to the integer nanoseconds DGate takes.
  *
@@ -241,7 +245,7 @@ export type SafeName2 = string;
 /**
  * A resource name, as DGate keys it (name/namespace). DGate takes any string; validate refuses an empty one where DGate does, and warns about characters other than letters, digits, '.', '_' and '-', and about names over 253 characters.
  */
-export type Name5 = string;
+export type Name6 = string;
 
 /**
  * One dgate-cli config file. A config is one file or a directory of them; namespaces with the same name merge across files.
@@ -559,7 +563,7 @@ export interface TargetSpec {
    */
   caFile?: string;
   /**
-   * The server tags of this target: 'name:value' or 'value'; canary tags 'canary@5%:NAME' (NAME a module or route of this config; 0 < share <= 100); time tags '@(RFC3339)#name:value', which the target gets at that instant.
+   * The server tags of this target: 'name:value' or 'value'; canary tags 'canary@5%:NAME' (the weight, on this target, of route NAME's canary or of the route canaries whose module is NAME; 0 < share <= 100); time tags '@(RFC3339)#name:value', which the target gets at that instant.
    */
   tags?: Tag[];
 }
@@ -697,7 +701,8 @@ export interface RouteSpec {
   checks?: SmokeCheck[];
 }
 export interface CanarySpec2 {
-  service: Name2;
+  service?: Name2;
+  module?: Name3;
   weight?: CanaryWeight;
   force?: CanaryForce;
   sticky?: CanarySticky;
@@ -795,7 +800,7 @@ export interface CanaryPrometheusQuery {
    */
   name: string;
   /**
-   * PromQL that comes to one number (a scalar, or a vector of one series: sum() it). May use {{namespace}}, {{route}}, {{service}} (the canary service) and {{interval}} (the check interval as a Prometheus duration, e.g. 60s).
+   * PromQL that comes to one number (a scalar, or a vector of one series: sum() it). May use {{namespace}}, {{route}}, {{service}} (the canary service), {{module}} (the canary module) and {{interval}} (the check interval as a Prometheus duration, e.g. 60s).
    */
   query: string;
   /**
@@ -936,7 +941,7 @@ export interface CollectionSpec {
  * via the `definition` "DocumentSpec".
  */
 export interface DocumentSpec {
-  id: Name3;
+  id: Name4;
   /**
    * The document: any JSON value.
    */
@@ -1005,7 +1010,7 @@ export interface BundleUse {
    */
   use: string;
   as: SafeName1;
-  namespace: Name4;
+  namespace: Name5;
   /**
    * Where the bundle comes from: absent for the bundles shipped with dgate-cli, a directory (relative to this file's directory, or absolute), or a git repository whose semver tags are the versions: git+file:///path/repo or git+https://host/repo.
    */
@@ -1077,7 +1082,7 @@ export interface BundleTestCase {
    */
   with?: {};
   as?: SafeName2;
-  namespace?: Name5;
+  namespace?: Name6;
   /**
    * Resources around the instance, as a config's namespaces (the service a route is given, say); checked as a config's once {{echo}} is replaced.
    */

@@ -132,3 +132,145 @@ describe('the generated split module', () => {
     expect(new Set(once)).toEqual(new Set(['canary', 'stable']));
   });
 });
+
+/** Hooks of the route's modules as the dispatcher requires them, recording which version ran. */
+function moduleNamed(version: string, ran: string[], hooks: string[]) {
+  return Object.fromEntries(
+    hooks.map((hook) => [
+      hook,
+      (ctx: { request(): unknown }) => {
+        ctx.request();
+        ran.push(`${version}.${hook}`);
+        return hook === 'fetchUpstream' ? `http://${version}/` : undefined;
+      },
+    ]),
+  );
+}
+
+/** Runs a generated module beside the route's modules, `require` giving the stable and canary modules. */
+function loadDispatcher(ruleFields: Partial<CanaryRule>, modules: Record<string, unknown>, canaryUrls: string[] = []) {
+  const exports: Record<string, (...args: unknown[]) => unknown> = {};
+  const required: string[] = [];
+  const require = (name: string) => {
+    required.push(name);
+    const m = modules[name];
+    if (!m) throw new Error(`${name} not found`);
+    return m;
+  };
+  // The counter starts at 0: at 50% the first request goes to stable, the second to the canary.
+  const context = createContext({ exports, require, Math: Object.assign(Object.create(Math), { random: () => 0 }) });
+  new Script(splitModuleSource('shop', rule({ service: undefined, ...ruleFields }), canaryUrls)).runInContext(context);
+  const headers = new Map<string, string>();
+  const ctx = (h: Record<string, string> = {}) => ({
+    request: () => ({
+      remoteAddress: '10.0.0.1',
+      headers: {
+        get: (n: string) => h[n.toLowerCase()] ?? headers.get(n.toLowerCase()) ?? '',
+        set: (n: string, v: string) => headers.set(n.toLowerCase(), v),
+      },
+    }),
+    service: () => ({ urls: ['http://stable-1/', 'http://stable-2/'] }),
+  });
+  return { exports, required, ctx, headers };
+}
+
+describe('the generated module beside the route modules', () => {
+  it('requires the route module and the canary module, and runs the chosen one in every hook of a request', () => {
+    const ran: string[] = [];
+    const hooks = ['requestModifier', 'responseModifier'];
+    const d = loadDispatcher(
+      { module: 'auth-v2', entry: 'auth', weight: 50, force: { header: 'X-Canary' } },
+      { './auth': moduleNamed('auth', ran, hooks), './auth-v2': moduleNamed('auth-v2', ran, hooks) },
+    );
+    expect(d.required).toEqual(['./auth', './auth-v2']);
+    const serve = (h: Record<string, string> = {}) => {
+      const ctx = d.ctx(h);
+      // DGate's order on a route with a service: fetchUpstream, requestModifier, the upstream, responseModifier.
+      const upstream = d.exports.fetchUpstream!(ctx);
+      d.exports.requestModifier!(ctx);
+      d.exports.responseModifier!(ctx, {});
+      return upstream;
+    };
+    for (let i = 0; i < 4; i++) expect(serve()).toBe('http://stable-1/');
+    // Alternating at 50%, each request all on one version; without a fetchUpstream of their own,
+    // the stable upstream is the service's first URL, as DGate picks it.
+    expect(ran).toEqual([
+      'auth.requestModifier',
+      'auth.responseModifier',
+      'auth-v2.requestModifier',
+      'auth-v2.responseModifier',
+      'auth.requestModifier',
+      'auth.responseModifier',
+      'auth-v2.requestModifier',
+      'auth-v2.responseModifier',
+    ]);
+    ran.length = 0;
+    for (let i = 0; i < 3; i++) serve({ 'x-canary': '1' });
+    expect(ran.every((r) => r.startsWith('auth-v2.'))).toBe(true);
+    expect(d.headers.get('user-agent')).toMatch(/^dgate-cli\.canary=canary /);
+  });
+
+  it("calls the chosen module's own fetchUpstream, and sends an upstream canary's requests to its URLs beside the route's module", () => {
+    const ran: string[] = [];
+    const withFetch = loadDispatcher(
+      { module: 'lb-v2', entry: 'lb', weight: 100 },
+      { './lb': moduleNamed('lb', ran, ['fetchUpstream']), './lb-v2': moduleNamed('lb-v2', ran, ['fetchUpstream']) },
+    );
+    expect(withFetch.exports.fetchUpstream!(withFetch.ctx())).toBe('http://lb-v2/');
+    const upstream = loadDispatcher(
+      { service: 'checkout-v2', entry: 'auth', weight: 100 },
+      { './auth': moduleNamed('auth', ran, ['requestModifier']) },
+      ['http://canary/'],
+    );
+    expect(upstream.required).toEqual(['./auth']);
+    const ctx = upstream.ctx();
+    expect(upstream.exports.fetchUpstream!(ctx)).toBe('http://canary/');
+    ran.length = 0;
+    upstream.exports.requestModifier!(ctx);
+    expect(ran).toEqual(['auth.requestModifier']);
+  });
+
+  it('on a route without a service, chooses in requestModifier and answers with the chosen requestHandler', () => {
+    const ran: string[] = [];
+    const hooks = ['requestHandler'];
+    const d = loadDispatcher(
+      { module: 'page-v2', entry: 'page', weight: 50, handler: true },
+      { './page': moduleNamed('page', ran, hooks), './page-v2': moduleNamed('page-v2', ran, hooks) },
+    );
+    expect(d.exports.fetchUpstream).toBeUndefined();
+    for (let i = 0; i < 4; i++) {
+      const ctx = d.ctx();
+      d.exports.requestModifier!(ctx);
+      d.exports.requestHandler!(ctx);
+    }
+    expect(ran).toEqual([
+      'page.requestHandler',
+      'page-v2.requestHandler',
+      'page.requestHandler',
+      'page-v2.requestHandler',
+    ]);
+  });
+});
+
+describe('compile: a module canary', () => {
+  const moduleConfig = (canary: string, tags = '') => ({
+    'shop.yaml': `version: v1
+${tags}namespaces:
+  - name: shop
+    services:
+      - { name: checkout, urls: ['http://127.0.0.1:8101/'] }
+    modules:
+      - { name: auth, source: "export const requestModifier = (ctx: any) => {};" }
+      - { name: auth-v2, source: "export const requestModifier = (ctx: any) => {};" }
+    routes:
+      - { name: checkout, paths: [/checkout/*], methods: [GET], service: checkout, modules: [auth], canary: ${canary} }
+`,
+  });
+
+  it('gives the route a generated module that sorts first, and the canary module', () => {
+    const state = compileMemory(moduleConfig('{ module: auth-v2, weight: 5 }'));
+    expect(state.resources.routes[0]!.modules).toEqual(['-checkout--canary-split', 'auth', 'auth-v2']);
+    const module = state.resources.modules.find((m) => m.name === '-checkout--canary-split')!;
+    expect(canaryRuleOf(module.tags)).toEqual({ route: 'checkout', module: 'auth-v2', entry: 'auth', weight: 5 });
+  });
+});

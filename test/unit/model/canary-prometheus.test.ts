@@ -28,6 +28,9 @@ describe('canary Prometheus queries (pure)', () => {
         intervalMs: 30_000,
       }),
     ).toBe('rate(x{namespace="shop",route="checkout",svc="checkout-v2"}[30s])');
+    expect(expandQuery('m="{{module}}"', { namespace: 'shop', route: 'r', module: 'auth-v2', intervalMs: 1000 })).toBe(
+      'm="auth-v2"',
+    );
     expect(unknownPlaceholders('a{{route}} {{rout}} {{ Interval }}')).toEqual(['rout', 'Interval']);
   });
 

@@ -159,9 +159,11 @@ describe('canary rollout', () => {
   });
 
   it('gives the weight of the rollout the record is about, and starts again for another canary', () => {
-    const id = rolloutIdentity('checkout', 'v2', [{ weight: 5 }], undefined);
-    expect(rolloutIdentity('checkout', 'v3', [{ weight: 5 }], undefined)).not.toBe(id);
-    expect(rolloutIdentity('checkout', 'v2', [{ weight: 5 }], { minRequests: 10 })).not.toBe(id);
+    const id = rolloutIdentity('checkout', { service: 'v2' }, [{ weight: 5 }], undefined);
+    expect(rolloutIdentity('checkout', { service: 'v3' }, [{ weight: 5 }], undefined)).not.toBe(id);
+    expect(rolloutIdentity('checkout', { service: 'v2', module: 'auth-v2' }, [{ weight: 5 }], undefined)).not.toBe(id);
+    expect(rolloutIdentity('checkout', { module: 'auth-v2' }, [{ weight: 5 }], undefined)).not.toBe(id);
+    expect(rolloutIdentity('checkout', { service: 'v2' }, [{ weight: 5 }], { minRequests: 10 })).not.toBe(id);
     const record = { identity: id, status: 'progressing', weight: 50 } as CanaryRollout;
     expect(rolloutWeight(id, steps, record)).toBe(50);
     expect(rolloutWeight(id, steps, { ...record, status: 'promoted' })).toBe(100);
