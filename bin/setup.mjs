@@ -45,3 +45,26 @@ stepOrExit('building dist/ (tsc)', process.execPath, [
 stepOrExit('bundling dist/ for bin/dgate-cli (bin/bundle.mjs)', process.execPath, [
   path.join(root, 'bin', 'bundle.mjs'),
 ]);
+
+// The canary checks.prometheus tests (test/server/canary-prometheus.test.ts) run a real Prometheus.
+// Found as the harness finds it (bin/find-prometheus.mjs); when none is there and go is, installed
+// with go install (minutes: it is a large build).
+const { findPrometheus, goBinDir, prometheusModule } = await import('./find-prometheus.mjs');
+if (!findPrometheus()) {
+  if (goBinDir() === undefined) {
+    console.error(
+      `setup: prometheus is not installed and go is not on PATH; the checks.prometheus tests will fail until it is (go install ${prometheusModule}, or set PROMETHEUS_BIN)`,
+    );
+  } else {
+    console.error(
+      `setup: installing prometheus for the checks.prometheus tests (go install ${prometheusModule}; several minutes) ...`,
+    );
+    try {
+      execFileSync('go', ['install', prometheusModule], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    } catch {
+      console.error(
+        'setup: go install of prometheus failed (its output is above); the checks.prometheus tests will fail until it is installed',
+      );
+    }
+  }
+}

@@ -6,6 +6,7 @@
 //   real-server tests were skipped, why, and how to run them.
 // - None, and CI=true or DGATE_REQUIRE_SERVER=1 (or DGATE_SERVER_BIN names no binary): the run
 //   fails with that same line, so CI never lands untested code.
+// - CI=true and no prometheus (bin/find-prometheus.mjs) for the checks.prometheus tests: the run fails.
 // Before the tests: tsc --noEmit and `biome ci` (format + lint; `npm run format` fixes).
 // Extra arguments go to vitest (e.g. `npm test -- test/unit`).
 import { spawnSync } from 'node:child_process';
@@ -52,6 +53,17 @@ async function main() {
     return 1;
   }
 
+  // The canary checks.prometheus tests need a real Prometheus: under CI, its absence fails the run
+  // here, in one line; elsewhere those tests fail with how to get it.
+  if (choice.mode === 'run' && process.env.CI === 'true') {
+    const { findPrometheus, prometheusModule } = await import('./find-prometheus.mjs');
+    if (!findPrometheus()) {
+      console.error(
+        `\ntest: prometheus is not installed, and CI=true: the canary checks.prometheus tests need it (go install ${prometheusModule}, bin/setup.mjs does so when go is on PATH; or set PROMETHEUS_BIN)`,
+      );
+      return 1;
+    }
+  }
   console.error('test: type-checking ...');
   if (node([tscBin, '-p', 'tsconfig.json', '--noEmit']) !== 0) return 1;
   // Formatting and lint rules are part of the suite: `npm run format` fixes what they find.

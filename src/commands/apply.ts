@@ -49,6 +49,8 @@ import {
   recordStarted,
   requireMetrics,
   requireProbeProxies,
+  requirePrometheus,
+  rolloutsToRun,
   runRollout,
 } from '../pipeline/canary-rollout.js';
 
@@ -360,6 +362,8 @@ export class ApplyCommand extends ClusterCommand {
               if (wait && needsMetrics(canaries)) await requireMetrics(await metricsNodes(c));
               const proxies = target.spec?.proxy ?? (this.proxy !== undefined ? [this.proxy] : []);
               requireProbeProxies(canaries, proxies);
+              // Prometheus queries are asked once: refused before anything is written when unanswered.
+              if (wait) await requirePrometheus(await rolloutsToRun(c, canaries));
               const baseRelease = canaries.length > 0 ? await latestReleaseNumber(c) : undefined;
               const code = await applyTarget(
                 c,

@@ -41,6 +41,7 @@ import {
   metricsNodes,
   recordStarted,
   requireProbeProxies,
+  requirePrometheus,
   type RolloutIo,
 } from '../pipeline/canary-rollout.js';
 import { readRollouts } from '../cluster/canary-store.js';
@@ -582,6 +583,7 @@ export class ReconcileCommand extends ClusterCommand {
           const baseRelease = starting.length > 0 ? effectiveReleases(releases).at(-1)?.number : undefined;
           const proxies = target.spec?.proxy ?? [];
           requireProbeProxies(starting, proxies);
+          await requirePrometheus(starting);
           const applied = await applyTarget(
             c,
             lock,

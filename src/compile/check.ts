@@ -8,6 +8,7 @@ import { checkDomain, checkRoute, checkRouteCollisions, checkService } from './c
 import { isSelectorTag } from '../select/tags.js';
 import { checkModule } from './check-modules.js';
 import { checkCanary } from './check-canary.js';
+import { checkCanaryPrometheus } from './check-canary-prometheus.js';
 import { type ArmorDecoder, checkSecretSource, checkSecretVersionNames, type SecretRules } from './check-secrets.js';
 import { checkCollection, DocumentValidators } from './check-collections.js';
 import { checkSettings } from './check-settings.js';
@@ -69,6 +70,7 @@ export function checkConfig(config: LoadedConfig, files: FileTable, decodeArmor?
     for (const route of valid(ns.resources.routes)) {
       checkRoute(ns, route, report);
       checkCanary(ns, route, files, report);
+      checkCanaryPrometheus(ns, route, report);
     }
     checkRouteCollisions(
       ns,

@@ -30,6 +30,7 @@ export const codes = {
   DG3017: 'no canary record for the route',
   DG3018: 'canary aborted',
   DG3019: 'canary probes have no proxy URL',
+  DG3024: 'canary Prometheus query failed',
   DG3101: 'cannot fetch the followed branch',
   DG3102: 'followed commit not applied',
   DG3103: 'reconciler on hold',
@@ -89,6 +90,7 @@ export const codes = {
   DG1128: 'invalid module variables',
   DG1129: 'secret in module variables',
   DG1130: 'routes collide in the router',
+  DG1136: 'invalid canary Prometheus check',
   // 12xx: policy
   DG1201: 'policy rule violated',
   DG1202: 'invalid policy rule',

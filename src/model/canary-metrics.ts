@@ -12,6 +12,7 @@
  */
 
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { describeResult, type PrometheusResult } from './canary-prometheus.js';
 import type { CheckResult, CounterSnapshot, ProbeResult, ResolvedChecks, TrafficFigures } from './canary-rollout.js';
 
 /** What the split module puts in front of a request's User-Agent. */
@@ -132,10 +133,12 @@ const pct = (n: number) => `${Number(n.toFixed(2))}%`;
 const ms = (n: number) => `${Math.round(n)}ms`;
 
 /**
- * Judges one check: the canary's requests since its pause began against the thresholds, and the
- * probes sent in it (when the canary has them). A failed probe fails the check even when there
- * were too few requests to judge the figures. The stable figures are reported beside the
- * canary's, for a reader to compare, and do not change the verdict.
+ * Judges one check: the canary's requests since its pause began against the thresholds, the
+ * probes sent in it (when the canary has them) and its Prometheus queries (checks.prometheus).
+ * A failed probe, or a Prometheus value outside its range, fails the check even when there were
+ * too few requests to judge the figures. A query with no data keeps the check from passing, as
+ * too few requests do (no data is not a pass, Flagger #1689). The stable figures are reported
+ * beside the canary's, for a reader to compare, and do not change the verdict.
  */
 export function judgeCheck(
   canary: CounterSnapshot,
@@ -145,12 +148,17 @@ export function judgeCheck(
   step: number,
   source: string,
   probes?: readonly ProbeResult[],
+  prometheus?: readonly PrometheusResult[],
 ): CheckResult {
   const c = figuresOf(canary);
   const s = figuresOf(stable);
   const probeFailures = (probes ?? [])
     .filter((p) => p.outcome !== 'passed')
     .map((p) => `probe ${p.name} failed: ${p.problems.join('; ')}`);
+  const promFailures = (prometheus ?? []).filter((p) => p.outcome === 'fail').map(describeResult);
+  const promNoData = (prometheus ?? []).filter((p) => p.outcome === 'no-data').map(describeResult);
+  const promPassed = (prometheus ?? []).filter((p) => p.outcome === 'pass').map(describeResult);
+  const failures = [...probeFailures, ...promFailures];
   const base = {
     at: at.toISOString(),
     step,
@@ -158,15 +166,16 @@ export function judgeCheck(
     stable: s,
     source,
     ...(probes ? { probes: [...probes] } : {}),
+    ...(prometheus ? { prometheus: [...prometheus] } : {}),
   };
   if (c.requests < checks.minRequests) {
     const few = `${c.requests} of the ${checks.minRequests} canary requests a check needs`;
-    return probeFailures.length > 0
-      ? { ...base, verdict: 'fail', reasons: [...probeFailures, few] }
-      : { ...base, verdict: 'too-few-requests', reasons: [few] };
+    return failures.length > 0
+      ? { ...base, verdict: 'fail', reasons: [...failures, few] }
+      : { ...base, verdict: 'too-few-requests', reasons: [few, ...promNoData] };
   }
-  const reasons: string[] = [...probeFailures];
-  let failed = probeFailures.length > 0;
+  const reasons: string[] = [...failures];
+  let failed = failures.length > 0;
   const rate = c.successRate ?? 0;
   if (rate < checks.successRate) {
     failed = true;
@@ -178,5 +187,9 @@ export function judgeCheck(
   } else if (c.p99Ms !== null) reasons.push(`p99 ${ms(c.p99Ms)} ≤ ${ms(checks.latencyP99Ms)}`);
   if (probes && probes.length > 0 && probeFailures.length === 0)
     reasons.push(`${probes.length} probe${probes.length === 1 ? '' : 's'} passed`);
-  return { ...base, verdict: failed ? 'fail' : 'pass', reasons };
+  reasons.push(...promPassed);
+  if (failed) return { ...base, verdict: 'fail', reasons };
+  // Every figure passed, and a query had no data: not a pass yet.
+  if (promNoData.length > 0) return { ...base, verdict: 'too-few-requests', reasons: [...reasons, ...promNoData] };
+  return { ...base, verdict: 'pass', reasons };
 }

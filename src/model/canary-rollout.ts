@@ -9,6 +9,7 @@ import type { CanaryChecks, CanaryStep, SmokeCheck } from '../schema/generated/c
 import { canonicalJson, sha256Hex } from '../state/canonical-json.js';
 import { parseDuration } from './duration.js';
 import type { Location } from '../errors/dgate-error.js';
+import type { PrometheusResult, PrometheusRules } from './canary-prometheus.js';
 
 /** What a pause checks, with every default filled in (docs/canary.md#steps-and-checks). */
 export interface ResolvedChecks {
@@ -21,6 +22,8 @@ export interface ResolvedChecks {
   intervalMs: number;
   failureLimit: number;
   deadlineMs: number;
+  /** checks.prometheus: queries to the user's own Prometheus, judged in every check. */
+  prometheus?: PrometheusRules;
 }
 
 const nanosPerMs = 1e6;
@@ -36,6 +39,9 @@ export function resolveChecks(checks: CanaryChecks | undefined): ResolvedChecks 
     intervalMs,
     failureLimit: checks?.failureLimit ?? 2,
     deadlineMs: checks?.deadline !== undefined ? parseDuration(checks.deadline) / nanosPerMs : 10 * intervalMs,
+    ...(checks?.prometheus
+      ? { prometheus: { url: checks.prometheus.url, queries: checks.prometheus.queries.map((q) => ({ ...q })) } }
+      : {}),
   };
 }
 
@@ -90,6 +96,8 @@ export interface CheckResult {
   source: string;
   /** The probes sent in this check, when the canary has them. */
   probes?: ProbeResult[];
+  /** The Prometheus queries asked in this check (checks.prometheus), each with its value and source. */
+  prometheus?: PrometheusResult[];
 }
 
 /** What a window of requests looked like. */

@@ -29,6 +29,8 @@ import { runSmokeChecks } from '../io/smoke-send.js';
 import { routeChecks } from '../smoke/smoke-check.js';
 import type { CanaryForce } from '../schema/generated/config.js';
 import { createNotifier, type Notify } from './notify-step.js';
+import { expandQuery, judgeQuery, type PrometheusResult } from '../model/canary-prometheus.js';
+import { queryPrometheus } from '../io/prometheus-query.js';
 
 /**
  * Runs canaries with steps (docs/canary.md#steps-and-checks): sets each step's weight as a
@@ -142,6 +144,46 @@ export async function requireMetrics(nodes: readonly AdminClient[]): Promise<voi
   }
 }
 
+/** What a canary's Prometheus queries need to know of it. */
+type PrometheusSubject = Pick<CanaryRollout, 'namespace' | 'route' | 'service' | 'module' | 'rules'>;
+
+/**
+ * Asks each of a canary's Prometheus queries (checks.prometheus) once. Values and no data are
+ * results; a query Prometheus does not answer, or refuses, is returned as the problem, with the
+ * query's name.
+ */
+async function askPrometheus(subject: PrometheusSubject): Promise<{ results: PrometheusResult[]; problem?: string }> {
+  const rules = subject.rules.prometheus;
+  const results: PrometheusResult[] = [];
+  if (!rules) return { results };
+  for (const q of rules.queries) {
+    const sent = expandQuery(q.query, { ...subject, intervalMs: subject.rules.intervalMs });
+    const answer = await queryPrometheus(rules.url, sent);
+    if (answer.kind === 'error')
+      return { problem: `Prometheus ${rules.url}: query ${q.name}: ${answer.problem}`, results };
+    results.push(judgeQuery(q, sent, answer, rules.url));
+  }
+  return { results };
+}
+
+/**
+ * Before a rollout with Prometheus queries starts (apply, `canary resume`): each query is asked
+ * once, so that an unreachable Prometheus or a query it refuses is found before anything is
+ * written. No data is fine here (there may be no canary traffic yet).
+ */
+export async function requirePrometheus(subjects: readonly PrometheusSubject[]): Promise<void> {
+  for (const subject of subjects) {
+    if (!subject.rules.enabled || !subject.rules.prometheus) continue;
+    const asked = await askPrometheus(subject);
+    if (asked.problem !== undefined)
+      throw new DgateError({
+        code: 'DG3024',
+        message: `the canary ${subject.namespace}/${subject.route} → ${canaryVersion(subject)} cannot be checked: ${asked.problem}`,
+        hint: "nothing was changed; check checks.prometheus (its url, and the query, in the Prometheus UI), or leave it out to judge by DGate's metrics alone",
+      });
+  }
+}
+
 /** Before a rollout with probes starts: they need a proxy to go through. Refused before anything is written. */
 export function requireProbeProxies(declared: readonly DeclaredRollout[], proxies: readonly string[]): void {
   const probing = declared.filter((d) => d.probes);
@@ -150,6 +192,18 @@ export function requireProbeProxies(declared: readonly DeclaredRollout[], proxie
     code: 'DG3019',
     message: `canary ${probing.map((d) => `${d.namespace}/${d.route}`).join(', ')} sends probes, and no proxy URL says where the gateway takes requests`,
     hint: "nothing was changed; give the target its nodes' proxy: URLs (beside admin:), or pass --proxy URL",
+  });
+}
+
+/** The declared canaries an apply would start or go on with: not those whose rollout has already ended. */
+export async function rolloutsToRun(
+  client: AdminClient,
+  declared: readonly DeclaredRollout[],
+): Promise<DeclaredRollout[]> {
+  const records = await readRollouts(client);
+  return declared.filter((d) => {
+    const existing = records.find((r) => r.namespace === d.namespace && r.route === d.route);
+    return !existing || existing.identity !== d.identity || existing.status === 'progressing';
   });
 }
 
@@ -492,14 +546,38 @@ export async function advanceRollout(
   if (t < due) return { record: r, waitMs: due - t };
   const window = windowOf(r.baseline, await readCounters(nodes, r));
   const probes = r.probes ? await sendProbes(r.probes) : undefined;
+  const asked = r.rules.prometheus ? await askPrometheus(r) : undefined;
+  if (asked?.problem !== undefined) {
+    // An unanswered query says nothing of the canary: it neither fails the check nor passes it.
+    // The rollout stops where it is, as when a node stops serving its metrics (DG3016).
+    r = withEvent(
+      withCheck(r, {
+        at: now().toISOString(),
+        step: r.step,
+        verdict: 'error',
+        reasons: [asked.problem],
+        source: `Prometheus ${r.rules.prometheus!.url}`,
+        prometheus: asked.results,
+      }),
+      now(),
+      `check could not be made: ${asked.problem}`,
+    );
+    await writeRollout(client, r);
+    throw new DgateError({
+      code: 'DG3024',
+      message: `the canary ${r.namespace}/${r.route} → ${canaryVersion(r)} cannot be checked: ${asked.problem}`,
+      hint: `the canary is left where it is (${formatWeight(r.weight)}, recorded); once Prometheus answers the query, \`dgate-cli canary resume\` goes on, or \`dgate-cli canary abort ${r.namespace}/${r.route}\``,
+    });
+  }
   const latest = judgeCheck(
     window.canary,
     window.stable,
     r.rules,
     now(),
     r.step,
-    `DGate /metrics (request_count_total, request_duration_milliseconds) on ${nodes.length} node${nodes.length === 1 ? '' : 's'}${probes ? `; ${probes.length} probe${probes.length === 1 ? '' : 's'} through ${r.probes!.proxies.join(', ')}` : ''}`,
+    `DGate /metrics (request_count_total, request_duration_milliseconds) on ${nodes.length} node${nodes.length === 1 ? '' : 's'}${probes ? `; ${probes.length} probe${probes.length === 1 ? '' : 's'} through ${r.probes!.proxies.join(', ')}` : ''}${asked ? `; ${asked.results.map((p) => p.source).join(', ')}` : ''}`,
     probes,
+    asked?.results,
   );
   const failures = latest.verdict === 'fail' ? r.failures + 1 : latest.verdict === 'pass' ? 0 : r.failures;
   r = withCheck({ ...r, failures }, latest);

@@ -7,7 +7,13 @@ import { readRollouts } from '../../cluster/canary-store.js';
 import type { AdminClient } from '../../cluster/client.js';
 import { DgateError } from '../../errors/dgate-error.js';
 import { canaryVersion } from '../../model/canary.js';
-import { metricsNodes, requireMetrics, rolloutOf, runRollout } from '../../pipeline/canary-rollout.js';
+import {
+  metricsNodes,
+  requireMetrics,
+  requirePrometheus,
+  rolloutOf,
+  runRollout,
+} from '../../pipeline/canary-rollout.js';
 
 export class CanaryResumeCommand extends ClusterCommand {
   static override paths = [['canary', 'resume']];
@@ -45,6 +51,7 @@ export class CanaryResumeCommand extends ClusterCommand {
     }
     const io = { ...this.applyIo(), identities: await this.ageIdentities(), signal };
     if (records.some((r) => r.rules.enabled)) await requireMetrics(await metricsNodes(client));
+    await requirePrometheus(records.filter((r) => r.status === 'progressing'));
     for (const record of records) {
       if (record.status !== 'progressing') {
         this.context.stdout.write(

@@ -77,6 +77,17 @@ export class CanaryStatusCommand extends ClusterCommand {
           ? `success rate ≥ ${r.rules.successRate}%, p99 ≤ ${r.rules.latencyP99Ms}ms, at least ${r.rules.minRequests} requests, every ${formatDuration(r.rules.intervalMs * 1e6)}, ${r.rules.failureLimit} failed in a row abort`
           : 'off'
       }`,
+      ...(r.rules.enabled && r.rules.prometheus
+        ? [
+            `  prometheus ${r.rules.prometheus.url}: ${r.rules.prometheus.queries
+              .map((q) =>
+                [q.name, q.min !== undefined ? `≥ ${q.min}` : undefined, q.max !== undefined ? `≤ ${q.max}` : undefined]
+                  .filter(Boolean)
+                  .join(' '),
+              )
+              .join(', ')}`,
+          ]
+        : []),
       `  started ${r.startedAt}; this step since ${r.stepStartedAt}${r.baseRelease !== undefined ? `; an abort returns to release ${r.baseRelease}` : ''}`,
       ...(r.reason ? [`  ${r.status === 'aborted' ? 'aborted' : 'note'}: ${r.reason}`] : []),
       ...(r.returnedTo !== undefined ? [`  returned to release ${r.returnedTo}`] : []),

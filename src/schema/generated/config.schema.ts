@@ -794,6 +794,57 @@ export const configSchema = {
             "probes": {
               "description": "Also send the route's own checks: (its smoke requests) through the gateway in every check, with the canary's force header or cookie, so they reach the canary: a probe that fails fails the check, even without traffic (a check that lacks minRequests of traffic but whose probes fail is a failure). Needs force, and the target's proxy: URLs (or apply --proxy). Default false.",
               "type": "boolean"
+            },
+            "prometheus": {
+              "title": "CanaryPrometheus",
+              "description": "Also judge each check by queries to your own Prometheus (Flagger-style custom metrics): each query is PromQL that comes to one number, asked as an instant query of <url>/api/v1/query in every check, and passes when min <= value <= max. A value outside fails the check, whatever the request count; an empty result (or NaN) is no data: neither a pass nor a failure, as with too few requests. A Prometheus that cannot be reached, or a query it refuses, stops the rollout (DG3024) and leaves the canary where it is, for `dgate-cli canary resume`.",
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "url",
+                "queries"
+              ],
+              "properties": {
+                "url": {
+                  "description": "The Prometheus server, http:// or https://, e.g. http://prometheus:9090 (the API path is added).",
+                  "type": "string",
+                  "minLength": 1
+                },
+                "queries": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "title": "CanaryPrometheusQuery",
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "name",
+                      "query"
+                    ],
+                    "properties": {
+                      "name": {
+                        "description": "What checks and canary status call the query, e.g. error-ratio.",
+                        "type": "string",
+                        "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$"
+                      },
+                      "query": {
+                        "description": "PromQL that comes to one number (a scalar, or a vector of one series: sum() it). May use {{namespace}}, {{route}}, {{service}} (the canary service), {{module}} (the canary module) and {{interval}} (the check interval as a Prometheus duration, e.g. 60s).",
+                        "type": "string",
+                        "minLength": 1
+                      },
+                      "min": {
+                        "description": "The least value that passes.",
+                        "type": "number"
+                      },
+                      "max": {
+                        "description": "The most value that passes.",
+                        "type": "number"
+                      }
+                    }
+                  },
+                  "description": "The queries, each with min, max or both."
+                }
+              }
             }
           },
           "description": "What a pause step checks, from DGate's own request metrics of the canary's traffic (and the stable traffic, shown beside it): `enabled: false` for none (pauses only wait). Defaults in the spirit of Flagger: success rate at least 99%, p99 latency at most 500ms, at least 100 canary requests, checked every minute, two failed checks in a row abort. Requests without an answer from the upstream count as failed; a check with fewer requests than minRequests is neither a pass nor a failure, and a pause does not end until one passes."

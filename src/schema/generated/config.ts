@@ -743,6 +743,40 @@ export interface CanaryChecks {
    * Also send the route's own checks: (its smoke requests) through the gateway in every check, with the canary's force header or cookie, so they reach the canary: a probe that fails fails the check, even without traffic (a check that lacks minRequests of traffic but whose probes fail is a failure). Needs force, and the target's proxy: URLs (or apply --proxy). Default false.
    */
   probes?: boolean;
+  prometheus?: CanaryPrometheus;
+}
+/**
+ * Also judge each check by queries to your own Prometheus (Flagger-style custom metrics): each query is PromQL that comes to one number, asked as an instant query of <url>/api/v1/query in every check, and passes when min <= value <= max. A value outside fails the check, whatever the request count; an empty result (or NaN) is no data: neither a pass nor a failure, as with too few requests. A Prometheus that cannot be reached, or a query it refuses, stops the rollout (DG3024) and leaves the canary where it is, for `dgate-cli canary resume`.
+ */
+export interface CanaryPrometheus {
+  /**
+   * The Prometheus server, http:// or https://, e.g. http://prometheus:9090 (the API path is added).
+   */
+  url: string;
+  /**
+   * The queries, each with min, max or both.
+   *
+   * @minItems 1
+   */
+  queries: CanaryPrometheusQuery[];
+}
+export interface CanaryPrometheusQuery {
+  /**
+   * What checks and canary status call the query, e.g. error-ratio.
+   */
+  name: string;
+  /**
+   * PromQL that comes to one number (a scalar, or a vector of one series: sum() it). May use {{namespace}}, {{route}}, {{service}} (the canary service), {{module}} (the canary module) and {{interval}} (the check interval as a Prometheus duration, e.g. 60s).
+   */
+  query: string;
+  /**
+   * The least value that passes.
+   */
+  min?: number;
+  /**
+   * The most value that passes.
+   */
+  max?: number;
 }
 /**
  * Paths and methods that DGate matches, sent to a service and/or handled by modules.

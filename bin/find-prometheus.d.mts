@@ -1,0 +1,3 @@
+export const prometheusModule: string;
+export function goBinDir(): string | undefined;
+export function findPrometheus(): string | undefined;
