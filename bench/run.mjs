@@ -19,6 +19,8 @@ import { kindOrder } from '../dist/model/registry.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sizes = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+/** Rounds of plan against its floor: more than `repeats`, since each round is one pair. */
+const planRepeats = Number(process.env.BENCH_PLAN_REPEATS ?? 7);
 const concurrency = 16;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -123,8 +125,26 @@ for (const size of process.env.BENCH_PLAN === '0' ? [] : sizes) {
     const state = desiredOf(checked);
     const count = kindOrder.reduce((n, k) => n + state.resources[k].length, 0);
     const load = await time(() => writeFloor(node.adminUrl, state, env.BENCH_SECRET, concurrency));
-    const floor = await medianOf(() => readFloor(node.adminUrl, nsNames));
-    const clean = await medianOf(async () => {
+    // The node has just taken every resource: one read first, so no round pays for what follows a load.
+    await readFloor(node.adminUrl, nsNames);
+    // Floor and plan interleaved, a pair per round, and the ratio taken per round: the floor alone
+    // moved 2× from one read to the next on this machine (473 ms to 1,061 ms at 10k), so a ratio
+    // of medians measured apart says more about when each ran than about plan.
+    const pairs = async (planOnce) => {
+      const rounds = [];
+      for (let i = 0; i < planRepeats; i++) {
+        const floor = (await time(() => readFloor(node.adminUrl, nsNames))).ms;
+        const plan = (await time(planOnce)).ms;
+        rounds.push({ floor, plan, ratio: plan / floor });
+      }
+      return {
+        floor: median(rounds.map((r) => r.floor)),
+        plan: median(rounds.map((r) => r.plan)),
+        ratio: median(rounds.map((r) => r.ratio)),
+        ratios: rounds.map((r) => r.ratio),
+      };
+    };
+    const clean = await pairs(async () => {
       const plan = await planInProcess(dir, node.adminUrl);
       if (plan.changes.length !== 0) throw new Error(`expected no changes, got ${plan.changes.length}`);
     });
@@ -133,11 +153,11 @@ for (const size of process.env.BENCH_PLAN === '0' ? [] : sizes) {
       const file = path.join(dir, f.rel);
       writeFileSync(file, readFileSync(file, 'utf8').replace(/(name: svc\d*0, [^}]*retries: )3/g, '$15'));
     }
-    const changed = await medianOf(async () => {
+    const changed = await pairs(async () => {
       const plan = await planInProcess(dir, node.adminUrl);
       if (plan.changes.length === 0) throw new Error('expected changes');
     });
-    rows.push({ size: count, compileMs, compileRss, loadMs: load.ms, floor, clean, changed });
+    rows.push({ size: count, compileMs, compileRss, loadMs: load.ms, floor: clean.floor, clean, changed });
   } finally {
     await stopDgateNode(node);
     rmSync(dir, { recursive: true, force: true });
@@ -147,7 +167,7 @@ for (const size of process.env.BENCH_PLAN === '0' ? [] : sizes) {
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 if (rows.length > 0) {
   console.log(
-    `\ndgate-cli benchmarks (dgate-server ${binary.version}, ${os.cpus().length} cores, median of ${repeats})\n`,
+    `\ndgate-cli benchmarks (dgate-server ${binary.version}, ${os.cpus().length} cores; plan: ${planRepeats} rounds of a floor read then a plan, ratio = median of the rounds' ratios; compile: median of ${repeats})\n`,
   );
   console.log(
     '| resources | floor: bare reads | plan, no changes | plan, 10% changed | compile | compile peak RSS | initial load (bare PUTs) |',
@@ -155,9 +175,13 @@ if (rows.length > 0) {
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.size} | ${fmt(r.floor)} (1.00×) | ${fmt(r.clean)} (${(r.clean / r.floor).toFixed(2)}×) | ${fmt(r.changed)} (${(r.changed / r.floor).toFixed(2)}×) | ${fmt(r.compileMs)} (${(r.compileMs / r.floor).toFixed(2)}×) | ${r.compileRss.toFixed(0)} MB | ${fmt(r.loadMs)} |`,
+      `| ${r.size} | ${fmt(r.floor)} (1.00×) | ${fmt(r.clean.plan)} (${r.clean.ratio.toFixed(2)}×) | ${fmt(r.changed.plan)} (${r.changed.ratio.toFixed(2)}×) | ${fmt(r.compileMs)} (${(r.compileMs / r.floor).toFixed(2)}×) | ${r.compileRss.toFixed(0)} MB | ${fmt(r.loadMs)} |`,
     );
   }
+  for (const r of rows)
+    console.log(
+      `\nper round at ${r.size}, plan / floor: no changes ${r.clean.ratios.map((x) => x.toFixed(2)).join(', ')}; 10% changed ${r.changed.ratios.map((x) => x.toFixed(2)).join(', ')}`,
+    );
   console.log(
     '\nplan figures include reading the config, compiling, reading the cluster, normalizing and diffing; the floor is only the reads.',
   );
