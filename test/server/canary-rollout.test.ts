@@ -277,6 +277,15 @@ ${routeChecks}${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     });
     // Mid-rollout the config plans clean at the rollout's weight.
     expect((await dgateCli(['plan', dir, '--detailed-exitcode'], { env: env() })).code).toBe(0);
+    // The split at the weight the rollout stands at, over 1,000 requests: 25% ± 3 points.
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        const res = await request(`${node().proxyUrl}/checkout/cart`, { dispatcher: agent });
+        return (JSON.parse(await res.body.text()) as { upstream: string }).upstream;
+      }),
+    );
+    const share = (100 * answers.filter((a) => a === 'good').length) / answers.length;
+    expect(Math.abs(share - 25), `${share}% to the canary`).toBeLessThanOrEqual(3);
     const human = await dgateCli(['canary', 'status'], { env: env() });
     expect(human.stdout).toMatch(
       /canary shop\/checkout → checkout-v2: at step 2 of 4, weight 25%\n {2}steps: 25% → \[pause 1s\] → 75% → pause 1s/,
