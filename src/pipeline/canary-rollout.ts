@@ -424,6 +424,15 @@ async function abort(
   if (returned === 'no-base' || returned === 'raft') {
     // DGate v0.11's raft cannot delete (docs/dgate-quirks.md): the canary stays, at 0%.
     await applyWeight(client, r, 0, io);
+    const split = releases
+      .at(-1)
+      ?.desiredState.resources.modules.find(
+        (m) => m.namespace === r.namespace && canaryRuleOf(m.tags)?.route === r.route,
+      );
+    const left = [split?.name ?? 'its generated split module', ...(r.module !== undefined ? [r.module] : [])];
+    io.out(
+      `${label(r)}: ${returned === 'raft' ? `release ${base?.number} cannot be returned to on a raft cluster (it would delete)` : 'no release from before the canary to return to'}; every request goes to stable, and what stays behind is module ${left.map((n) => `${r.namespace}/${n}`).join(' and module ')} on route ${r.namespace}/${r.route}, at 0% (drop the canary block to remove it where the cluster can delete)\n`,
+    );
     r = withEvent(
       r,
       io.now?.() ?? new Date(),

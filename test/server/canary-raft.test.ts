@@ -113,6 +113,10 @@ ${route('checkout', checkout)}${route('orders', orders)}`,
     expect(run.stderr).toMatch(
       /error DG3018: canary shop\/orders → bad was aborted: 1 failed check in a row: success rate/,
     );
+    // What stays behind is named: the split module, left at 0% on its route.
+    expect(run.stdout).toMatch(
+      /canary shop\/orders → bad: release \d+ cannot be returned to on a raft cluster \(it would delete\); every request goes to stable, and what stays behind is module shop\/orders--canary-split on route shop\/orders, at 0%/,
+    );
     const record = (await status()).find((r) => r.route === 'orders')!;
     expect(record).toMatchObject({ status: 'aborted', weight: 0 });
     expect(record.returnedTo).toBeUndefined();
