@@ -29,11 +29,6 @@ async function time(fn) {
   const result = await fn();
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
 }
-async function medianOf(fn) {
-  const runs = [];
-  for (let i = 0; i < repeats; i++) runs.push((await time(fn)).ms);
-  return median(runs);
-}
 
 /** Compile in a fresh process, so its peak memory is its own: prints { ms, maxRssMb }. */
 function compileInChild(dir) {

@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CanaryRollout } from '../../src/model/canary-rollout.js';
 import { adminCall } from '../harness/admin.js';
+import { canaryRecords, shopConfig, traffic } from '../harness/canary.js';
 import { dgateCli } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
@@ -48,24 +48,11 @@ describe('canary checks.prometheus, against a real Prometheus scraping a real dg
     await Promise.all([stable?.close(), good?.close(), bad?.close()]);
   });
 
-  async function writeConfig(canaryBlock: string | undefined): Promise<void> {
+  async function writeConfig(canary: string | undefined): Promise<void> {
+    const services = { checkout: stable.url, 'checkout-v2': good.url, 'checkout-v3': bad.url };
     await writeFile(
       path.join(dir, 'shop.yaml'),
-      `version: v1
-namespaces:
-  - name: shop
-    domains:
-      - { name: all, patterns: ['*'] }
-    services:
-      - { name: checkout, urls: ['${stable.url}/'] }
-      - { name: checkout-v2, urls: ['${good.url}/'] }
-      - { name: checkout-v3, urls: ['${bad.url}/'] }
-    routes:
-      - name: checkout
-        paths: [/checkout/*]
-        methods: [GET]
-        service: checkout
-${canaryBlock ? `        canary:\n${canaryBlock}` : ''}`,
+      shopConfig({ services, routes: [{ name: 'checkout', service: 'checkout', canary }] }),
     );
   }
 
@@ -89,28 +76,9 @@ ${queries}`;
 `;
 
   /** Sends requests through the gateway, 8 at a time, until stopped. */
-  function traffic(): { stop: () => Promise<void> } {
-    let running = true;
-    const worker = async () => {
-      while (running) {
-        const res = await request(`${node().proxyUrl}/checkout/cart`, { dispatcher: agent });
-        await res.body.text();
-      }
-    };
-    const workers = Array.from({ length: 8 }, worker);
-    return {
-      stop: async () => {
-        running = false;
-        await Promise.all(workers);
-      },
-    };
-  }
+  const keepSending = () => traffic(() => `${node().proxyUrl}/checkout/cart`, agent);
 
-  async function record(service: string): Promise<CanaryRollout> {
-    const res = await dgateCli(['canary', 'status', '--format', 'json'], { env: env() });
-    expect(res.code, res.stderr).toBe(0);
-    return (JSON.parse(res.stdout) as CanaryRollout[]).find((r) => r.service === service)!;
-  }
+  const record = async (service: string) => (await canaryRecords(env())).find((r) => r.service === service)!;
 
   async function reset(): Promise<void> {
     await writeConfig(undefined);
@@ -125,7 +93,7 @@ ${queries}`;
   it('a canary to the failing upstream is aborted by its Prometheus error ratio', async () => {
     await reset();
     await writeConfig(canary('checkout-v3', '[{ weight: 50 }, { pause: 30s }, { weight: 100 }]', ratioQuery));
-    const load = traffic();
+    const load = keepSending();
     const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
     await load.stop();
     expect(run.code, run.stdout + run.stderr).toBe(1);
@@ -167,7 +135,7 @@ ${queries}`;
     await writeConfig(
       canary('checkout-v2', '[{ weight: 30 }, { pause: 4s }, { weight: 70 }, { pause: 4s }]', ratioQuery),
     );
-    const load = traffic();
+    const load = keepSending();
     const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
     await load.stop();
     expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -195,7 +163,7 @@ ${queries}`;
                   max: 1
 `;
     await writeConfig(canary('checkout-v2', '[{ weight: 50 }, { pause: 1s }]', none, '            deadline: 5s\n'));
-    const load = traffic();
+    const load = keepSending();
     const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
     await load.stop();
     expect(run.code, run.stdout + run.stderr).toBe(1);
@@ -249,7 +217,7 @@ ${queries}`;
       await writeConfig(
         canary('checkout-v2', '[{ weight: 40 }, { pause: 10s }, { weight: 80 }]', ratioQuery, '', own.url),
       );
-      const load = traffic();
+      const load = keepSending();
       try {
         const running = dgateCli(['apply', dir, '--auto-approve'], { env: env() });
         await until(

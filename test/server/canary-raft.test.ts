@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CanaryRollout } from '../../src/model/canary-rollout.js';
+import { canaryRecords, shopConfig, traffic } from '../harness/canary.js';
 import { dgateCli } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { startVersion, type Upstream } from '../harness/upstream.js';
@@ -27,55 +27,25 @@ describe('canary steps on a 3-node raft cluster', () => {
 
   async function writeConfig(checkout: string | undefined, orders: string | undefined): Promise<void> {
     const [stable, good, bad] = versions;
-    const route = (name: string, canary: string | undefined) =>
-      `      - name: ${name}
-        paths: [/${name}/*]
-        methods: [GET]
-        service: stable
-${canary ? `        canary: ${canary}\n` : ''}`;
     await writeFile(
       path.join(dir, 'shop.yaml'),
-      `version: v1
-namespaces:
-  - name: shop
-    domains:
-      - { name: all, patterns: ['*'] }
-    services:
-      - { name: stable, urls: ['${stable!.url}/'] }
-      - { name: good, urls: ['${good!.url}/'] }
-      - { name: bad, urls: ['${bad!.url}/'] }
-    routes:
-${route('checkout', checkout)}${route('orders', orders)}`,
+      shopConfig({
+        services: { stable: stable!.url, good: good!.url, bad: bad!.url },
+        routes: [
+          { name: 'checkout', service: 'stable', canary: checkout },
+          { name: 'orders', service: 'stable', canary: orders },
+        ],
+      }),
     );
   }
 
   /** Requests through every node's proxy in turn, until stopped. */
-  function traffic(routeName: string): { stop: () => Promise<number> } {
-    let running = true;
-    let sent = 0;
+  const keepSending = (routeName: string) => {
     const proxies = cluster().nodes.map((n) => n.proxyUrl);
-    const worker = async (i: number) => {
-      while (running) {
-        const res = await request(`${proxies[(sent + i) % proxies.length]}/${routeName}/x`, { dispatcher: agent });
-        await res.body.text();
-        sent++;
-      }
-    };
-    const workers = Array.from({ length: 9 }, (_, i) => worker(i));
-    return {
-      stop: async () => {
-        running = false;
-        await Promise.all(workers);
-        return sent;
-      },
-    };
-  }
+    return traffic((n) => `${proxies[n % proxies.length]}/${routeName}/x`, agent, 9);
+  };
 
-  async function status(): Promise<CanaryRollout[]> {
-    const res = await dgateCli(['canary', 'status', '--format', 'json'], { env: env() });
-    expect(res.code, res.stderr).toBe(0);
-    return JSON.parse(res.stdout) as CanaryRollout[];
-  }
+  const status = () => canaryRecords(env());
 
   const checks = '{ interval: 1s, minRequests: 30, failureLimit: 1, latencyP99: 2s }';
 
@@ -84,7 +54,7 @@ ${route('checkout', checkout)}${route('orders', orders)}`,
     const first = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
     expect(first.code, first.stdout + first.stderr).toBe(0);
     await writeConfig(`{ service: good, steps: [{ weight: 50 }, { pause: 2s }], checks: ${checks} }`, undefined);
-    const load = traffic('checkout');
+    const load = keepSending('checkout');
     const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
     await load.stop();
     expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -106,7 +76,7 @@ ${route('checkout', checkout)}${route('orders', orders)}`,
       `{ service: good, steps: [{ weight: 50 }, { pause: 2s }], checks: ${checks} }`,
       `{ service: bad, steps: [{ weight: 50 }, { pause: 30s }], checks: ${checks} }`,
     );
-    const load = traffic('orders');
+    const load = keepSending('orders');
     const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
     await load.stop();
     expect(run.code, run.stdout + run.stderr).toBe(1);

@@ -3,9 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CanaryRollout } from '../../src/model/canary-rollout.js';
 import { canaryRuleOf } from '../../src/model/canary.js';
 import { adminCall } from '../harness/admin.js';
+import { canaryRecords, shopConfig, traffic } from '../harness/canary.js';
 import { dgateCli, repoRoot } from '../harness/cli.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { useOwnDgateNode } from '../harness/node.js';
@@ -39,52 +39,15 @@ describe('canary resume after dgate-cli is killed with SIGKILL in the middle of 
     await Promise.all([stable?.close(), good?.close()]);
   });
 
-  async function writeConfig(canaryBlock: string | undefined): Promise<void> {
+  async function writeConfig(canary: string | undefined): Promise<void> {
+    const services = { checkout: stable.url, 'checkout-v2': good.url };
     await writeFile(
       path.join(dir, 'shop.yaml'),
-      `version: v1
-namespaces:
-  - name: shop
-    domains:
-      - { name: all, patterns: ['*'] }
-    services:
-      - { name: checkout, urls: ['${stable.url}/'] }
-      - { name: checkout-v2, urls: ['${good.url}/'] }
-    routes:
-      - name: checkout
-        paths: [/checkout/*]
-        methods: [GET]
-        service: checkout
-${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
+      shopConfig({ services, routes: [{ name: 'checkout', service: 'checkout', canary }] }),
     );
   }
 
-  /** Requests through the gateway, 4 at a time, until stopped. */
-  function traffic(): { stop: () => Promise<number> } {
-    let running = true;
-    let sent = 0;
-    const worker = async () => {
-      while (running) {
-        const res = await request(`${node().proxyUrl}/checkout/cart`, { dispatcher: agent });
-        await res.body.text();
-        sent++;
-      }
-    };
-    const workers = Array.from({ length: 4 }, worker);
-    return {
-      stop: async () => {
-        running = false;
-        await Promise.all(workers);
-        return sent;
-      },
-    };
-  }
-
-  async function record(): Promise<CanaryRollout | undefined> {
-    const res = await dgateCli(['canary', 'status', '--format', 'json'], { env: env() });
-    expect(res.code, res.stderr).toBe(0);
-    return (JSON.parse(res.stdout) as CanaryRollout[]).find((r) => r.route === 'checkout');
-  }
+  const record = async () => (await canaryRecords(env())).find((r) => r.route === 'checkout');
 
   /** The weight the cluster's generated split module carries (its dgate-cli.canary tag). */
   async function liveWeight(): Promise<number | undefined> {
@@ -99,7 +62,7 @@ ${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     await writeConfig(
       '{ service: checkout-v2, steps: [{ weight: 10 }, { pause: 8s }, { weight: 50 }, { pause: 2s }], checks: { interval: 1s, minRequests: 10, failureLimit: 1, latencyP99: 2s } }',
     );
-    const load = traffic();
+    const load = traffic(() => `${node().proxyUrl}/checkout/cart`, agent, 4);
     try {
       const child = spawn(process.execPath, [path.join(repoRoot, 'bin/dgate-cli'), 'apply', dir, '--auto-approve'], {
         env: { ...process.env, NO_COLOR: '1', ...env() },

@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canaryRecords, shopConfig, traffic } from '../harness/canary.js';
 import { dgateCli } from '../harness/cli.js';
 import { git } from '../harness/git.js';
 import { useTempDirs } from '../harness/fixtures.js';
 import { startVersion, type Upstream } from '../harness/upstream.js';
 import { useOwnDgateNode } from '../harness/node.js';
-import type { CanaryRollout } from '../../src/model/canary-rollout.js';
 
 /**
  * Canaries with steps on a real dgate-server, with DGate's metrics on (docs/canary.md#steps-and-checks):
@@ -60,61 +60,23 @@ describe('canary steps and checks, against a real dgate-server', () => {
     await new Promise((resolve) => hook.close(resolve));
   });
 
-  async function writeConfig(canaryBlock: string | undefined, routeChecks = ''): Promise<void> {
+  async function writeConfig(canary: string | undefined, routeChecks = ''): Promise<void> {
     await writeFile(
       path.join(dir, 'shop.yaml'),
-      `version: v1
-settings:
+      shopConfig({
+        head: `settings:
   notify: [{ url: { fromEnv: CANARY_HOOK }, events: [canary-step, promoted, aborted] }]
-namespaces:
-  - name: shop
-    domains:
-      - { name: all, patterns: ['*'] }
-    services:
-      - { name: checkout, urls: ['${stable.url}/'] }
-      - { name: checkout-v2, urls: ['${good.url}/'] }
-      - { name: checkout-v3, urls: ['${bad.url}/'] }
-      - { name: checkout-v4, urls: ['${down.url}/'] }
-    routes:
-      - name: checkout
-        paths: [/checkout/*]
-        methods: [GET]
-        service: checkout
-${routeChecks}${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
+`,
+        services: { checkout: stable.url, 'checkout-v2': good.url, 'checkout-v3': bad.url, 'checkout-v4': down.url },
+        routes: [{ name: 'checkout', service: 'checkout', canary, extra: routeChecks }],
+      }),
     );
   }
 
   /** Sends requests through the gateway, 8 at a time, until stopped; counts answers by upstream and status. */
-  function traffic(): { stop: () => Promise<Record<string, number>> } {
-    let running = true;
-    const counts: Record<string, number> = {};
-    const worker = async () => {
-      while (running) {
-        const res = await request(`${node().proxyUrl}/checkout/cart`, { dispatcher: agent });
-        const text = await res.body.text();
-        const who =
-          res.statusCode === 200 || res.statusCode === 500
-            ? (JSON.parse(text) as { upstream: string }).upstream
-            : 'gateway';
-        const key = `${who} ${res.statusCode}`;
-        counts[key] = (counts[key] ?? 0) + 1;
-      }
-    };
-    const workers = Array.from({ length: 8 }, worker);
-    return {
-      stop: async () => {
-        running = false;
-        await Promise.all(workers);
-        return counts;
-      },
-    };
-  }
+  const keepSending = () => traffic(() => `${node().proxyUrl}/checkout/cart`, agent);
 
-  async function status(): Promise<CanaryRollout[]> {
-    const res = await dgateCli(['canary', 'status', '--format', 'json'], { env: env() });
-    expect(res.code, res.stderr).toBe(0);
-    return JSON.parse(res.stdout) as CanaryRollout[];
-  }
+  const status = () => canaryRecords(env());
 
   const checks = '{ interval: 1s, minRequests: 50, failureLimit: 1, latencyP99: 2s }';
 
@@ -124,7 +86,7 @@ ${routeChecks}${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     await writeConfig(
       `{ service: checkout-v2, steps: [{ weight: 20 }, { pause: 2s }, { weight: 60 }, { pause: 2s }], checks: ${checks} }`,
     );
-    const load = traffic();
+    const load = keepSending();
     const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
     const counts = await load.stop();
     expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -184,7 +146,7 @@ ${routeChecks}${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
     await writeConfig(
       `{ service: checkout-v3, steps: [{ weight: 50 }, { pause: 30s }, { weight: 100 }], checks: ${checks} }`,
     );
-    const load = traffic();
+    const load = keepSending();
     const run = await dgateCli(['apply', dir, '--auto-approve'], { env: env() });
     await load.stop();
     expect(run.code, run.stdout + run.stderr).toBe(1);
@@ -348,7 +310,7 @@ ${routeChecks}${canaryBlock ? `        canary: ${canaryBlock}\n` : ''}`,
       `{ service: checkout-v2, steps: [{ weight: 30 }, { pause: 1s }, { weight: 70 }], checks: { interval: 1s, minRequests: 20, failureLimit: 1, latencyP99: 2s } }`,
       'canary v2',
     );
-    const load = traffic();
+    const load = keepSending();
     try {
       // The commit's apply brings the canary in at 30%, and the same cycle starts its pause.
       const first = await once();
