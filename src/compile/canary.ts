@@ -106,6 +106,8 @@ exports.requestModifier = function (ctx) {
   return call('requestModifier', arguments);
 };
 
+// A chosen version without a requestHandler answers nothing: DGate then sends 204, where it
+// would send 501 for a route whose only module has none.
 exports.requestHandler = function (ctx) {
   var result = call('requestHandler', arguments);
   mark(ctx);
