@@ -363,7 +363,8 @@ export class ApplyCommand extends ClusterCommand {
               const proxies = target.spec?.proxy ?? (this.proxy !== undefined ? [this.proxy] : []);
               requireProbeProxies(canaries, proxies);
               // Prometheus queries are asked once: refused before anything is written when unanswered.
-              if (wait) await requirePrometheus(await rolloutsToRun(c, canaries));
+              if (wait && canaries.some((d) => d.rules.prometheus !== undefined))
+                await requirePrometheus(await rolloutsToRun(c, canaries));
               const baseRelease = canaries.length > 0 ? await latestReleaseNumber(c) : undefined;
               const code = await applyTarget(
                 c,

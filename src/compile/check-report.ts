@@ -1,4 +1,5 @@
 import type { Code } from '../errors/codes.js';
+import type { Diagnostic } from '../errors/dgate-error.js';
 import { closestMatch } from '../errors/suggest.js';
 import { locationOf, type Declared, type Origin } from '../load/assemble.js';
 import type { YamlPath } from '../load/parse-yaml.js';
@@ -13,6 +14,19 @@ export type Report = (
   hint: string,
   opts?: { key?: boolean; warning?: boolean },
 ) => void;
+
+/** A Report that adds each diagnostic to `diagnostics`, located at the origin's node (or its key). */
+export function reportInto(diagnostics: Diagnostic[]): Report {
+  return (code, origin, sub, message, hint, opts = {}) => {
+    diagnostics.push({
+      code,
+      severity: opts.warning ? 'warning' : 'error',
+      message,
+      hint,
+      location: locationOf(origin, sub, { key: opts.key }),
+    });
+  };
+}
 
 export function where(origin: Origin): string {
   const loc = locationOf(origin);

@@ -1,8 +1,8 @@
 import type { Diagnostic } from '../errors/dgate-error.js';
-import { configSettings, locationOf, type Declared, type LoadedConfig } from '../load/assemble.js';
+import { configSettings, type Declared, type LoadedConfig } from '../load/assemble.js';
 import { systemNamespace } from '../model/registry.js';
 import type { FileTable } from './file-refs.js';
-import type { Report } from './check-report.js';
+import { reportInto } from './check-report.js';
 import { checkDuplicates, checkNamesAndTags, checkNamespaceTags } from './check-names.js';
 import { checkDomain, checkRoute, checkRouteCollisions, checkService } from './check-references.js';
 import { isSelectorTag } from '../select/tags.js';
@@ -35,15 +35,7 @@ export function usesEncryptedValues(config: LoadedConfig): boolean {
 
 export function checkConfig(config: LoadedConfig, files: FileTable, decodeArmor?: ArmorDecoder): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const report: Report = (code, origin, sub, message, hint, opts = {}) => {
-    diagnostics.push({
-      code,
-      severity: opts.warning ? 'warning' : 'error',
-      message,
-      hint,
-      location: locationOf(origin, sub, { key: opts.key }),
-    });
-  };
+  const report = reportInto(diagnostics);
   const documentValidators = new DocumentValidators();
   const settings = configSettings(config);
   const secrets: SecretRules = {

@@ -1,4 +1,4 @@
-import { type Declared, type LoadedConfig, locationOf, type Origin } from '../load/assemble.js';
+import type { Declared, LoadedConfig, Origin } from '../load/assemble.js';
 import type { CompileTools } from '../model/kind.js';
 import { emptyResources, kindOrder, kinds, sortByIdentity, type AnyResource } from '../model/registry.js';
 import type { RouteSpec, SecretSource } from '../schema/generated/config.js';
@@ -12,7 +12,7 @@ import { parseDuration } from '../model/duration.js';
 import { resolveFileRef, type FileTable } from './file-refs.js';
 import { addCanaries, withCanaryTagWeights } from './canary.js';
 import { checkRouteCollisions } from './check-references.js';
-import type { Report } from './check-report.js';
+import { reportInto } from './check-report.js';
 import { isSelectorTag } from '../select/tags.js';
 
 export const desiredStateFormat = 'dgate-cli/desired-state@1';
@@ -90,14 +90,7 @@ function withCanaryTags(config: LoadedConfig, tags: readonly { name: string; per
  */
 function targetRouteCollisions(config: LoadedConfig, target: Target): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const report: Report = (code, origin, sub, message, hint, opts = {}) =>
-    out.push({
-      code,
-      severity: opts.warning ? 'warning' : 'error',
-      message,
-      hint,
-      location: locationOf(origin, sub, { key: opts.key }),
-    });
+  const report = reportInto(out);
   const selects = (r: Declared<RouteSpec>) => (r.spec.tags ?? []).some(isSelectorTag);
   for (const ns of config.namespaces) {
     const routes = ns.resources.routes.filter((r) => r.valid);

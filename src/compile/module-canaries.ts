@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../errors/dgate-error.js';
-import { type Declared, type LoadedConfig, locationOf } from '../load/assemble.js';
+import type { Declared, LoadedConfig } from '../load/assemble.js';
+import { reportInto } from './check-report.js';
 import type { RouteSpec } from '../schema/generated/config.js';
 
 /**
@@ -11,6 +12,7 @@ import type { RouteSpec } from '../schema/generated/config.js';
  */
 export function expandModuleCanaries(config: LoadedConfig): { config: LoadedConfig; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
+  const report = reportInto(diagnostics);
   let changed = false;
   const namespaces = config.namespaces.map((ns) => {
     const declaring = ns.resources.modules.filter((m) => m.valid && m.spec.canary !== undefined);
@@ -18,13 +20,14 @@ export function expandModuleCanaries(config: LoadedConfig): { config: LoadedConf
     for (const m of declaring) {
       const canary = m.spec.canary!;
       if (canary.module === undefined || canary.service !== undefined) {
-        diagnostics.push({
-          code: 'DG1124',
-          severity: 'error',
-          message: `module '${ns.name}/${m.spec.name}' has a canary ${canary.service !== undefined ? `that names service '${canary.service}'` : 'that names no module'}: a module's canary is a new version of the module`,
-          hint: `write canary: { module: ${m.spec.name}-v2, ... } with the new module's name; put a service canary on the routes instead`,
-          location: locationOf(m.origin, ['canary'], { key: true }),
-        });
+        report(
+          'DG1124',
+          m.origin,
+          ['canary'],
+          `module '${ns.name}/${m.spec.name}' has a canary ${canary.service !== undefined ? `that names service '${canary.service}'` : 'that names no module'}: a module's canary is a new version of the module`,
+          `write canary: { module: ${m.spec.name}-v2, ... } with the new module's name; put a service canary on the routes instead`,
+          { key: true },
+        );
       }
     }
     const routes = ns.resources.routes.map((r): Declared<RouteSpec> => {
@@ -32,13 +35,14 @@ export function expandModuleCanaries(config: LoadedConfig): { config: LoadedConf
       const from = declaring.find((m) => m.spec.name === entry);
       if (!from || from.spec.canary?.module === undefined || from.spec.canary.service !== undefined) return r;
       if (r.spec.canary !== undefined) {
-        diagnostics.push({
-          code: 'DG1124',
-          severity: 'error',
-          message: `route '${ns.name}/${r.spec.name}' has a canary of its own and runs module '${entry}', which has a canary for every route that runs it: a route has one canary`,
-          hint: `drop the route's canary, or move the module's canary onto the routes that should have it`,
-          location: locationOf(r.origin, ['canary'], { key: true }),
-        });
+        report(
+          'DG1124',
+          r.origin,
+          ['canary'],
+          `route '${ns.name}/${r.spec.name}' has a canary of its own and runs module '${entry}', which has a canary for every route that runs it: a route has one canary`,
+          `drop the route's canary, or move the module's canary onto the routes that should have it`,
+          { key: true },
+        );
         return r;
       }
       changed = true;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall } from '../harness/admin.js';
+import { shopConfig, traffic } from '../harness/canary.js';
 import { dgateCli } from '../harness/cli.js';
 import { git } from '../harness/git.js';
 import { useTempDirs } from '../harness/fixtures.js';
@@ -32,52 +33,35 @@ describe('canary fleet waves, against two real dgate-servers', () => {
     const [stable, good, bad] = versions;
     await writeFile(
       path.join(dir, 'shop.yaml'),
-      `version: v1
-targets:
+      shopConfig({
+        head: `targets:
   - { name: eu, admin: ["${main().adminUrl}"] }
   - { name: eu-canary, admin: ["${canaryNode().adminUrl}"], tags: [canary] }
-namespaces:
-  - name: shop
-    domains:
-      - { name: all, patterns: ['*'] }
-    services:
-      - { name: stable, urls: ['${stable!.url}/'] }
-      - { name: good, urls: ['${good!.url}/'] }
-      - { name: bad, urls: ['${bad!.url}/'] }
-    routes:
-      - name: checkout
-        paths: [/checkout/*]
-        methods: [GET]
-        service: stable
-        canary: { service: ${canaryService}, steps: [{ weight: 50 }, { pause: ${pause} }], checks: { interval: 1s, minRequests: 30, failureLimit: 1, latencyP99: 2s } }
 `,
+        services: { stable: stable!.url, good: good!.url, bad: bad!.url },
+        routes: [
+          {
+            name: 'checkout',
+            service: 'stable',
+            canary: `{ service: ${canaryService}, steps: [{ weight: 50 }, { pause: ${pause} }], checks: { interval: 1s, minRequests: 30, failureLimit: 1, latencyP99: 2s } }`,
+          },
+        ],
+      }),
     );
   }
 
-  function traffic(): { stop: () => Promise<void> } {
-    let running = true;
+  /** Requests through both targets' proxies in turn, until stopped. */
+  const keepSending = () => {
     const proxies = [main().proxyUrl, canaryNode().proxyUrl];
-    const worker = async (i: number) => {
-      while (running) {
-        const res = await request(`${proxies[i % 2]}/checkout/x`, { dispatcher: agent });
-        await res.body.text();
-      }
-    };
-    const workers = Array.from({ length: 8 }, (_, i) => worker(i));
-    return {
-      stop: async () => {
-        running = false;
-        await Promise.all(workers);
-      },
-    };
-  }
+    return traffic((n) => `${proxies[n % 2]}/checkout/x`, agent);
+  };
 
   const splitModule = async (adminUrl: string) =>
     (await adminCall(adminUrl, 'GET', '/module/checkout--canary-split?namespace=shop')).status;
 
   it('an abort in the canary wave stops the apply there: the other target is not touched', async () => {
     await writeConfig('bad');
-    const load = traffic();
+    const load = keepSending();
     const run = await dgateCli(['apply', dir, '--all-targets', '--auto-approve'], {});
     await load.stop();
     expect(run.code, run.stdout + run.stderr).toBe(1);
@@ -89,7 +73,7 @@ namespaces:
 
   it('a healthy canary is promoted in the canary wave first, then on the rest', async () => {
     await writeConfig('good');
-    const load = traffic();
+    const load = keepSending();
     const run = await dgateCli(['apply', dir, '--all-targets', '--auto-approve'], {});
     await load.stop();
     expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -127,7 +111,7 @@ namespaces:
         JSON.stringify(r.steps).includes('1000'),
       )?.status;
     };
-    const load = traffic();
+    const load = keepSending();
     const logs: string[] = [];
     try {
       const first = await once();
