@@ -135,11 +135,17 @@ exports.errorHandler = function (ctx, error) {
   return urls[nextStable];
 };
 
+${
+  rule.entry === undefined
+    ? ''
+    : `// Only beside a module: a hook DGate calls is one more point where a module write, which
+// cancels the route's requests in flight, can end one with 500 (docs/dgate-quirks.md).
 exports.requestModifier = function () {
   return call('requestModifier', arguments);
 };
 
-exports.responseModifier = function (ctx) {
+`
+}exports.responseModifier = function (ctx) {
   mark(ctx);
   return call('responseModifier', arguments);
 };

@@ -82,6 +82,8 @@ describe('the generated split module', () => {
     const exports: Record<string, unknown> = {};
     new Script(source).runInContext(createContext({ exports, Math }));
     expect(typeof exports.fetchUpstream).toBe('function');
+    // Without a module of the route's to call, no requestModifier: nothing for it to do.
+    expect(exports.requestModifier).toBeUndefined();
   });
 
   it('sends exactly the weight of unkeyed requests to the canary, whatever the counter starts at', () => {
